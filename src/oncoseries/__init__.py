@@ -1,0 +1,44 @@
+"""oncoseries: a retrospective oncology case series, from spreadsheets to a publication-ready analysis.
+
+The public Python API (see docs/api.md) is importable as ``import oncoseries as osr``. Names are
+resolved lazily so that ``import oncoseries`` stays fast and pays no numba JIT or plotting cost.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+__version__ = "0.1.0"
+
+# public name -> (module, attribute)
+_API = {
+    "kaplan_meier": ("oncoseries.stats.kaplan_meier", "kaplan_meier"),
+    "logrank": ("oncoseries.stats.logrank", "logrank"),
+    "logrank_trend": ("oncoseries.stats.logrank", "logrank_trend"),
+    "rmst": ("oncoseries.stats.rmst", "rmst"),
+    "rmst_difference": ("oncoseries.stats.rmst", "rmst_difference"),
+    "median_followup": ("oncoseries.stats.kaplan_meier", "median_followup"),
+    "binomial_ci": ("oncoseries.stats.binomial", "binomial_ci"),
+    "cox": ("oncoseries.stats.cox", "cox"),
+    "cox_zph": ("oncoseries.stats.cox_zph", "cox_zph"),
+    "firth_cox": ("oncoseries.stats.firth", "firth_cox"),
+    "read_study": ("oncoseries.study", "read_study"),
+    "validate_study": ("oncoseries.study", "validate_study"),
+    "analyze": ("oncoseries.analysis", "analyze"),
+}
+
+__all__ = sorted(_API) + ["__version__"]
+
+
+def __getattr__(name: str):
+    try:
+        module, attr = _API[name]
+    except KeyError:
+        raise AttributeError(f"module 'oncoseries' has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(module), attr)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return __all__
