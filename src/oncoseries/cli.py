@@ -1,0 +1,108 @@
+"""The `oncoseries` command: demo, validate, analyze.
+
+Exit codes: 0 usable / done, 1 the study has errors, 2 usage error (bad option or path), 3 internal
+error (a short message, never a traceback; set ONCOSERIES_DEBUG=1 to see one).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="oncoseries: a retrospective oncology case series, from spreadsheets to a report.")
+
+
+def _print_problems(problems, limit: int | None = None) -> None:
+    shown = problems if limit is None else problems[:limit]
+    for p in shown:
+        typer.echo(f"  {p}")
+    if limit is not None and len(problems) > limit:
+        typer.echo(f"  ... and {len(problems) - limit} more (see the full list in the report)")
+
+
+def _study_path_or_exit(study: Path) -> Path:
+    if not study.exists():
+        typer.echo(f"Error: {study} does not exist (expected a study folder or .xlsx workbook).", err=True)
+        raise typer.Exit(2)
+    return study
+
+
+@app.command()
+def validate(study: Path = typer.Argument(..., help="Study folder, .xlsx workbook, or REDCap export folder"),
+             max_warnings: int = typer.Option(200, help="List at most this many warnings")) -> None:
+    """Check a study: every problem with file, row and column. Exit 0 when usable, 1 when not."""
+    from .study import validate_study
+
+    report = validate_study(_study_path_or_exit(study))
+    errors, warnings = report.errors, report.warnings
+    if report.study is not None:
+        typer.echo(f"{study}: {report.study.describe()} ({report.study.source})")
+    if errors:
+        typer.echo(f"{len(errors)} error(s) - the study cannot be analysed until they are fixed:")
+        _print_problems(errors)
+    if warnings:
+        typer.echo(f"{len(warnings)} warning(s) - carried into the report:")
+        _print_problems(warnings, max_warnings)
+    if report.usable:
+        typer.echo("The study is usable." if not warnings else "The study is usable (see the warnings).")
+        raise typer.Exit(0)
+    raise typer.Exit(1)
+
+
+def _run_analysis(study: Path, out: Path) -> None:
+    from .analysis import analyze, write_outputs
+    from .study import StudyError
+
+    try:
+        results = analyze(study)
+    except StudyError as exc:
+        typer.echo(f"{study}: the study has errors; nothing was analysed.")
+        _print_problems([p for p in exc.problems if p.severity == "error"], 100)
+        raise typer.Exit(1)
+    written = write_outputs(results, out)
+    typer.echo(results.summary_text())
+    typer.echo(f"Outputs written to {out} ({len(written)} files); start with {out / 'results.json'}")
+
+
+@app.command()
+def analyze(study: Path = typer.Argument(..., help="Study folder or .xlsx workbook"),
+            out: Path = typer.Option(Path("oncoseries-out"), "--out", "-o", help="Output folder")) -> None:
+    """Analyse a study and write results.json, derived tables and the report to OUT."""
+    _run_analysis(_study_path_or_exit(study), out)
+
+
+@app.command()
+def demo(out: Path = typer.Option(Path("oncoseries-demo"), "--out", "-o", help="Output folder")) -> None:
+    """Analyse the bundled example study (synthetic, not patient data) and write its report."""
+    from .examples import example_study_path
+
+    path = example_study_path()
+    typer.echo(f"Example study (SYNTHETIC - not patient data): {path}")
+    _run_analysis(path, out)
+
+
+def main() -> None:
+    """Console entry point: no traceback ever reaches the user."""
+    try:
+        app()
+    except SystemExit:
+        raise
+    except KeyboardInterrupt:
+        typer.echo("Interrupted.", err=True)
+        sys.exit(130)
+    except Exception as exc:  # the last guard: a short message, never a traceback
+        if os.environ.get("ONCOSERIES_DEBUG"):
+            raise
+        typer.echo(f"oncoseries: internal error ({type(exc).__name__}: {exc}). This is a bug in oncoseries; "
+                   "please report it with the command you ran (rerun with ONCOSERIES_DEBUG=1 for details).",
+                   err=True)
+        sys.exit(3)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,135 @@
+"""study.yaml, the analysis plan (INTERFACE.md §2). Every key is optional; unknown keys are errors.
+
+Errors name the file, the line and the key, with what was expected.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .problems import ProblemLog
+
+DAYS_PER = {"days": 1.0, "weeks": 7.0, "months": 30.4375, "years": 365.25}
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ResponseConfig(_Strict):
+    confirmation: bool = False
+    confirmation_days: int = Field(28, ge=0)
+    sd_min_days: int = Field(42, ge=0)
+    max_ne_between: int = Field(1, ge=0)
+
+
+class MissedAssessments(_Strict):
+    interval_days: int = Field(..., gt=0)
+    max_missed: int = Field(..., ge=1)
+
+
+class PfsConfig(_Strict):
+    censor_at_new_therapy: bool = True
+    missed_assessments: MissedAssessments | None = None
+
+
+class RedcapTable(_Strict):
+    instrument: str | None = None          # repeating instrument holding this table's rows
+    events: list[str] | None = None        # or: longitudinal events holding them
+    columns: dict[str, str] = Field(default_factory=dict)   # layout column -> REDCap field
+
+
+class RedcapConfig(_Strict):
+    records: str | None = None             # records CSV export (default: found by its header)
+    dictionary: str | None = None          # data dictionary CSV (default: found by its header)
+    patient_id: str | None = None          # default: the first field of the dictionary
+    patients: dict[str, str] = Field(default_factory=dict)  # layout column -> REDCap field
+    covariates: list[str] | None = None    # patient-level fields kept as covariates (default: all)
+    lesions: RedcapTable | None = None
+    assessments: RedcapTable | None = None
+    biomarkers: RedcapTable | None = None
+    mutations: RedcapTable | None = None
+    treatments: RedcapTable | None = None
+    adverse_events: RedcapTable | None = None
+    values: dict[str, dict[str, str]] = Field(default_factory=dict)  # layout column -> {label/code: value}
+
+
+class StudyConfig(_Strict):
+    title: str = "Oncology case series"
+    time_unit: Literal["days", "weeks", "months", "years"] = "months"
+    baseline_window_days: int = Field(28, ge=0, description="baseline scans: on or before start, within this")
+    response: ResponseConfig = ResponseConfig()
+    pfs: PfsConfig = PfsConfig()
+    landmarks: dict[str, list[float]] = Field(default_factory=lambda: {"PFS": [6, 12, 24], "OS": [6, 12, 24]})
+    cox: dict[str, list[str]] = Field(default_factory=dict)
+    multivariable: bool = False
+    redcap: RedcapConfig | None = None
+
+    @field_validator("landmarks", "cox")
+    @classmethod
+    def _known_endpoints(cls, value: dict) -> dict:
+        bad = [k for k in value if k not in ("OS", "PFS", "DOR", "TTP")]
+        if bad:
+            raise ValueError(f"unknown endpoint {bad[0]!r}; expected one of OS, PFS, DOR, TTP")
+        return value
+
+    @property
+    def days_per_unit(self) -> float:
+        return DAYS_PER[self.time_unit]
+
+
+def _line_of(node: yaml.Node | None, loc: tuple) -> int | None:
+    """Line (1-based) of the YAML node at a pydantic error location."""
+    line = node.start_mark.line + 1 if node is not None else None
+    for key in loc:
+        if isinstance(node, yaml.MappingNode):
+            nxt = next(((k, v) for k, v in node.value if k.value == str(key)), None)
+            if nxt is None:
+                break
+            line, node = nxt[0].start_mark.line + 1, nxt[1]
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+            node = node.value[key]
+            line = node.start_mark.line + 1
+        else:
+            break
+    return line
+
+
+def load_config(path: Path | None, log: ProblemLog) -> StudyConfig:
+    """Read and validate study.yaml; with no file, the defaults. Problems go to the log."""
+    if path is None or not path.exists():
+        return StudyConfig()
+    name = path.name
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+        data = yaml.safe_load(text)
+        node = yaml.compose(text)
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        mark = getattr(exc, "problem_mark", None)
+        log.error(name, mark.line + 1 if mark else None, None, f"not valid YAML ({getattr(exc, 'problem', exc)})",
+                  "YAML as in the documented study.yaml example", rule="config")
+        return StudyConfig()
+    if data is None:
+        return StudyConfig()
+    if not isinstance(data, dict):
+        log.error(name, 1, None, "study.yaml must be a mapping of keys to values", "key: value lines",
+                  rule="config")
+        return StudyConfig()
+    try:
+        return StudyConfig.model_validate(data)
+    except ValidationError as exc:
+        for err in exc.errors():
+            loc = tuple(err["loc"])
+            key = ".".join(str(k) for k in loc)
+            if err["type"] == "extra_forbidden":
+                message = f"unknown key '{key}'"
+                expected = "only the keys documented in docs/study-yaml.md"
+            else:
+                message = f"'{key}': {err['msg']}"
+                expected = None
+            log.error(name, _line_of(node, loc), key, message, expected, rule="config")
+        return StudyConfig()

@@ -1,0 +1,110 @@
+"""Patient flow: every patient is included or excluded, with the reason, in every analysis population.
+
+Populations: ``entered`` (every row of patients), ``all_treated``, ``response_evaluable``, and one per
+endpoint (``OS``, ``PFS``, later ``DOR``). Nothing is dropped silently; the report draws the
+CONSORT-style diagram from this table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+POPULATION_LABELS = {
+    "entered": "Patients in the study file",
+    "all_treated": "All treated patients",
+    "response_evaluable": "Evaluable for response (measurable disease at baseline)",
+    "OS": "Overall survival",
+    "PFS": "Progression-free survival",
+    "DOR": "Duration of response (responders)",
+    "TTP": "Time to progression",
+}
+
+
+@dataclass
+class PatientFlow:
+    """One row per patient per population: ``patient_id, population, included, reason``."""
+
+    table: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        {"patient_id": pd.Series(dtype=object), "population": pd.Series(dtype=object),
+         "included": pd.Series(dtype=bool), "reason": pd.Series(dtype=object)}))
+
+    def set(self, population: str, patient_ids, included, reasons) -> None:
+        """Record (or replace) a population; `reasons` is ignored where `included` is True."""
+        included = np.asarray(included, dtype=bool)
+        reasons = pd.Series(np.asarray(reasons, dtype=object)).where(~included, None)
+        new = pd.DataFrame({"patient_id": np.asarray(patient_ids, dtype=object), "population": population,
+                            "included": included, "reason": reasons.to_numpy()})
+        keep = self.table[self.table["population"] != population]
+        self.table = pd.concat([keep, new], ignore_index=True) if len(keep) else new
+
+    def populations(self) -> list[str]:
+        return list(dict.fromkeys(self.table["population"]))
+
+    def included(self, population: str) -> pd.Index:
+        t = self.table
+        return pd.Index(t.loc[(t["population"] == population) & t["included"], "patient_id"])
+
+    def excluded(self, population: str) -> pd.DataFrame:
+        t = self.table
+        return t.loc[(t["population"] == population) & ~t["included"], ["patient_id", "reason"]]
+
+    def summary(self) -> pd.DataFrame:
+        """Counts per population: n, included, excluded, and excluded counts by reason."""
+        rows = []
+        for pop in self.populations():
+            t = self.table[self.table["population"] == pop]
+            reasons = t.loc[~t["included"], "reason"].value_counts()
+            rows.append({"population": pop, "label": POPULATION_LABELS.get(pop, pop), "n": len(t),
+                         "included": int(t["included"].sum()), "excluded": int((~t["included"]).sum()),
+                         "reasons": {str(k): int(v) for k, v in sorted(reasons.items())}})
+        return pd.DataFrame(rows)
+
+
+def initial_flow(tables: dict[str, pd.DataFrame], window_days: int) -> PatientFlow:
+    """Flow before any derivation: who is treated, who can be assessed for response, who enters OS/PFS.
+
+    ``all_treated`` excludes patients with no cycle in treatments.csv (when that table is given).
+    ``response_evaluable`` here is provisional (a measurable target lesion on a baseline scan: non-nodal
+    >= 10 mm, nodal short axis >= 15 mm, RECIST 1.1 §3.1); the RECIST derivation refines it.
+    """
+    p = tables["patients"]
+    ids = p["patient_id"].to_numpy(dtype=object)
+    flow = PatientFlow()
+    flow.set("entered", ids, np.ones(len(ids), bool), [None] * len(ids))
+    treated = np.ones(len(ids), bool)
+    reason = np.array([None] * len(ids), dtype=object)
+    if "treatments" in tables:
+        treated = p["patient_id"].isin(tables["treatments"]["patient_id"]).to_numpy()
+        reason[~treated] = "no treatment cycle recorded in treatments"
+    flow.set("all_treated", ids, treated, reason)
+
+    ev_reason = np.array(["not treated"] * len(ids), dtype=object)
+    evaluable = np.zeros(len(ids), bool)
+    if "lesions" in tables:
+        les = tables["lesions"]
+        start = les["patient_id"].map(p.set_index("patient_id")["start_date"])
+        days = (les["date"] - start).dt.days
+        base = les[(days <= 0) & (days >= -window_days)]
+        nodal = base["nodal"].fillna(False).astype(bool) if "nodal" in base.columns else False
+        diam = base["diameter_mm"] if "diameter_mm" in base.columns else pd.Series(np.nan, index=base.index)
+        measurable = (base["role"] == "target") & (diam >= np.where(nodal, 15.0, 10.0))
+        has_les = p["patient_id"].isin(les["patient_id"]).to_numpy()
+        has_base = p["patient_id"].isin(base["patient_id"]).to_numpy()
+        has_meas = p["patient_id"].isin(base.loc[measurable, "patient_id"]).to_numpy()
+        ev_reason = np.where(~has_les, "no lesion measurements",
+                             np.where(~has_base, f"no baseline scan within {window_days} days before start",
+                                      np.where(~has_meas, "no measurable target lesion at baseline", None)))
+        evaluable = has_meas
+    elif "assessments" in tables:
+        evaluable = p["patient_id"].isin(tables["assessments"]["patient_id"]).to_numpy()
+        ev_reason = np.where(evaluable, None, "no response assessment")
+    else:
+        ev_reason = np.array(["the study has no lesion or response data"] * len(ids), dtype=object)
+    ev_reason = np.where(treated, ev_reason, "not treated")
+    flow.set("response_evaluable", ids, evaluable & treated, ev_reason)
+    for endpoint in ("OS", "PFS"):
+        flow.set(endpoint, ids, treated, np.where(treated, None, "not treated"))
+    return flow

@@ -1,0 +1,210 @@
+"""Read CSV files and XLSX sheets into raw string tables, keeping the row numbers users see.
+
+Row numbers are spreadsheet rows: the header is row 1, the first data row is row 2 (what a user sees
+when opening the CSV in Excel or LibreOffice). Values stay strings here; typing happens in validation.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..problems import ProblemLog
+
+#: Cell texts read as missing (case-insensitive, after stripping spaces).
+MISSING_TOKENS = frozenset({"", "na", "n/a", "nan", "null", "none", ".", "#n/a", "missing"})
+
+
+class UnreadableFile(Exception):
+    """A file that cannot be read at all; already reported as a problem."""
+
+
+@dataclass
+class RawTable:
+    """One table as read: string cells (None = missing) under normalised column names."""
+
+    name: str
+    file: str
+    df: pd.DataFrame
+    rows: np.ndarray
+    labels: dict[str, str] = field(default_factory=dict)  # normalised name -> name as written
+    excel: bool = False                                     # cells came from an Excel workbook
+
+    def label(self, column: str) -> str:
+        return self.labels.get(column, column)
+
+
+def normalise_name(name: object) -> str:
+    """Column names are case-insensitive: strip, lower-case, inner spaces to underscores."""
+    text = "" if name is None else str(name)
+    text = text.replace("\ufeff", "").strip().lower()
+    return re.sub(r"\s+", "_", text)
+
+
+def clean_cells(df: pd.DataFrame) -> pd.DataFrame:
+    """Strip cell text and turn the missing tokens (NA, N/A, '.', '') into None (vectorised)."""
+    out = {}
+    for col in df.columns:
+        s = df[col]
+        if s.dtype != object:
+            s = s.astype(object)
+        stripped = s.str.strip()
+        missing = stripped.isna() | stripped.str.lower().isin(MISSING_TOKENS)
+        out[col] = stripped.where(~missing, None)
+    return pd.DataFrame(out, index=df.index)
+
+
+def _decode(data: bytes, file: str, log: ProblemLog) -> str:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    if b"\x00" in data:
+        log.error(file, None, None, "the file holds binary data (NUL bytes), not CSV text",
+                  "a CSV text file saved as UTF-8", rule="unreadable")
+        raise UnreadableFile(file)
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        log.warning(file, line, None, "the file is not UTF-8; it was read as Windows-1252 (Western European)",
+                    "UTF-8 text", rule="encoding")
+        return data.decode("cp1252", errors="replace")
+
+
+def _sniff_delimiter(text: str) -> str:
+    first = text.split("\n", 1)[0]
+    counts = {d: first.count(d) for d in (",", ";", "\t")}
+    best = max(counts, key=lambda d: (counts[d], d == ","))
+    return best if counts[best] > 0 else ","
+
+
+def _frame_from_rows(header: list, body: pd.DataFrame, first_row: int, name: str, file: str,
+                     log: ProblemLog, excel: bool) -> RawTable:
+    """Apply the header: normalise names, report duplicates and nameless columns, drop blank rows."""
+    labels: dict[str, str] = {}
+    keep: list[int] = []
+    names: list[str] = []
+    for j, raw_name in enumerate(header):
+        norm = normalise_name(raw_name)
+        col = body.iloc[:, j] if j < body.shape[1] else None
+        if not norm:
+            if col is not None and col.notna().any():
+                log.warning(file, 1, f"#{j + 1}", "this column has no name in the header row; it is ignored",
+                            "a column name in row 1", rule="unnamed-column")
+            continue
+        if norm in labels:
+            first = names.index(norm)
+            log.error(file, 1, str(raw_name),
+                      f"duplicate column name (columns {keep[first] + 1} and {j + 1} both read as '{norm}')",
+                      "each column name once", rule="duplicate-column")
+            continue
+        labels[norm] = str(raw_name).replace("\ufeff", "").strip()
+        keep.append(j)
+        names.append(norm)
+    df = body.iloc[:, keep].copy() if keep else pd.DataFrame(index=body.index)
+    df.columns = names
+    rows = np.arange(first_row, first_row + len(df), dtype=np.int64)
+    if len(df.columns):
+        nonblank = df.notna().any(axis=1).to_numpy()
+        if not nonblank.all():
+            df = df.loc[nonblank]
+            rows = rows[nonblank]
+    df = df.reset_index(drop=True)
+    return RawTable(name=name, file=file, df=df, rows=rows, labels=labels, excel=excel)
+
+
+def read_csv_table(path: Path, name: str, log: ProblemLog, display: str | None = None) -> RawTable:
+    """Read one CSV (comma, semicolon or tab; UTF-8 with or without BOM; Windows-1252 fallback)."""
+    file = display or path.name
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        log.error(file, None, None, f"cannot read the file ({exc.strerror or exc})", rule="unreadable")
+        raise UnreadableFile(file) from None
+    text = _decode(data, file, log)
+    if not text.strip():
+        log.error(file, None, None, "the file is empty", "a header row and one row per record", rule="empty-file")
+        raise UnreadableFile(file)
+    sep = _sniff_delimiter(text)
+    try:
+        body = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, header=None, keep_default_na=False,
+                           na_filter=False, skip_blank_lines=False, engine="c", quotechar='"')
+    except pd.errors.ParserError as exc:
+        m = re.search(r"line (\d+), saw (\d+)", str(exc))
+        row = int(m.group(1)) if m else None
+        detail = f"this row has {m.group(2)} fields, more than the header" if m else "the CSV is malformed"
+        log.error(file, row, None, detail, "the same number of fields on every row as in the header",
+                  rule="malformed-csv")
+        raise UnreadableFile(file) from None
+    except (ValueError, csv.Error, OverflowError) as exc:
+        log.error(file, None, None, f"the CSV cannot be parsed ({exc})", "a comma-separated text file",
+                  rule="malformed-csv")
+        raise UnreadableFile(file) from None
+    if body.empty:
+        log.error(file, None, None, "the file is empty", "a header row and one row per record", rule="empty-file")
+        raise UnreadableFile(file)
+    header = list(body.iloc[0])
+    body = clean_cells(body.iloc[1:].reset_index(drop=True))
+    return _frame_from_rows(header, body, 2, name, file, log, excel=False)
+
+
+def _cell_text(value: object) -> str | None:
+    """An Excel cell as text: dates as ISO, whole numbers without '.0'."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time(0) else value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        if value != value:  # NaN
+            return None
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+    return str(value)
+
+
+def read_xlsx_tables(path: Path, wanted: tuple[str, ...], log: ProblemLog) -> dict[str, RawTable]:
+    """Read the sheets of a workbook whose names (case-insensitive) are table names."""
+    try:
+        import openpyxl
+    except ImportError:  # pragma: no cover - openpyxl is a declared dependency
+        log.error(path.name, None, None, "reading .xlsx needs the openpyxl package", rule="unreadable")
+        raise UnreadableFile(path.name) from None
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for a broken file
+        log.error(path.name, None, None, f"not a readable .xlsx workbook ({type(exc).__name__})",
+                  "an Excel .xlsx file", rule="unreadable")
+        raise UnreadableFile(path.name) from None
+    tables: dict[str, RawTable] = {}
+    try:
+        for sheet in wb.worksheets:
+            name = normalise_name(sheet.title)
+            if name not in wanted:
+                continue
+            display = f"{path.name} [sheet {sheet.title}]"
+            rows = [[_cell_text(v) for v in r] for r in sheet.iter_rows(values_only=True)]
+            if not rows or not any(v is not None for v in rows[0]):
+                log.error(display, 1, None, "the sheet has no header row", "column names in row 1",
+                          rule="empty-file")
+                continue
+            width = max(len(r) for r in rows)
+            rows = [r + [None] * (width - len(r)) for r in rows]
+            body = pd.DataFrame(rows[1:], columns=range(width), dtype=object) if len(rows) > 1 \
+                else pd.DataFrame(columns=range(width), dtype=object)
+            tables[name] = _frame_from_rows(rows[0], clean_cells(body), 2, name, display, log, excel=True)
+    except Exception as exc:
+        log.error(path.name, None, None, f"the workbook cannot be read ({type(exc).__name__}: {exc})",
+                  "an Excel .xlsx file", rule="unreadable")
+        raise UnreadableFile(path.name) from None
+    finally:
+        wb.close()
+    return tables

@@ -1,0 +1,197 @@
+"""Turn raw string tables into typed columns, reporting every cell that does not fit (vectorised).
+
+Dates are ISO ``YYYY-MM-DD`` (a time part is ignored); Excel date cells arrive as ISO text from the
+reader, and bare Excel serial day numbers are accepted in workbook cells only.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from ..problems import ProblemLog
+from .layout import Column, TableSpec
+from .readers import RawTable
+
+ISO_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
+_BOOL_TRUE = {"true", "t", "yes", "y", "1", "checked"}
+_BOOL_FALSE = {"false", "f", "no", "n", "0", "unchecked"}
+_EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+
+
+def code_key(value: str) -> str:
+    """Normalise a code for matching: lower case, separators to underscores ('Non-target' -> non_target)."""
+    return re.sub(r"[^a-z0-9/]+", "_", value.strip().lower()).strip("_")
+
+
+def _code_lookup(codes: tuple[str, ...]) -> dict[str, str]:
+    table = {code_key(c): c for c in codes}
+    if "NON-CR/NON-PD" in codes:
+        for alias in ("noncr/nonpd", "non_cr/non_pd", "non_cr_non_pd", "noncr_nonpd", "non_cr/nonpd"):
+            table[alias] = "NON-CR/NON-PD"
+    if "too_small" in codes:
+        table["too_small_to_measure"] = "too_small"
+    if "unequivocal_progression" in codes:
+        table["unequivocal"] = "unequivocal_progression"
+        table["progression"] = "unequivocal_progression"
+    return table
+
+
+def _report(log: ProblemLog, raw: RawTable, mask: np.ndarray, column: str, values: pd.Series,
+            template: str, expected: str, rule: str, severity: str = "error") -> None:
+    idx = np.flatnonzero(mask)
+    if not len(idx):
+        return
+    pids = raw.df["patient_id"].iloc[idx] if "patient_id" in raw.df.columns else None
+    msgs = [template.format(value=v) for v in values.iloc[idx[:25]]] + [template.format(value="")] * max(
+        0, len(idx) - 25)
+    log.add_rows(severity, raw.file, raw.rows[idx], raw.label(column), msgs, expected, rule,
+                 None if pids is None else list(pids.iloc[:25]) + [None] * max(0, len(idx) - 25))
+
+
+def parse_dates(raw: RawTable, column: str, log: ProblemLog) -> pd.Series:
+    """ISO dates (and Excel serials in workbooks) to datetime64; bad cells reported."""
+    s = raw.df[column]
+    present = s.notna().to_numpy()
+    text = s.astype("string")
+    head = text.str.extract(ISO_DATE, expand=False)
+    out = pd.to_datetime(head, format="%Y-%m-%d", errors="coerce")
+    if raw.excel:
+        serial = pd.to_numeric(s.where(out.isna()), errors="coerce")
+        ok = serial.between(1, 2958465) & (serial == np.floor(serial))
+        if ok.any():
+            out = out.where(~ok, _EXCEL_EPOCH + pd.to_timedelta(serial.where(ok), unit="D"))
+    bad = present & out.isna().to_numpy()
+    if bad.any():
+        ambiguous = text.str.match(r"^\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}$").fillna(False).to_numpy()
+        _report(log, raw, bad & ambiguous, column, s,
+                "'{value}' is not an ISO date (day/month order is ambiguous)", "a date as YYYY-MM-DD",
+                "unparseable-date")
+        _report(log, raw, bad & ~ambiguous, column, s, "'{value}' is not a date", "a date as YYYY-MM-DD",
+                "unparseable-date")
+    return out.astype("datetime64[ns]")
+
+
+def parse_numbers(raw: RawTable, col: Column, log: ProblemLog) -> pd.Series:
+    """Numbers (a decimal comma is read as a point, with one warning per column)."""
+    s = raw.df[col.name]
+    present = s.notna().to_numpy()
+    num = pd.to_numeric(s, errors="coerce")
+    comma = num.isna() & s.astype("string").str.fullmatch(r"-?\d+,\d+").fillna(False)
+    if comma.any():
+        num = num.where(~comma, pd.to_numeric(s.where(comma).str.replace(",", ".", regex=False),
+                                              errors="coerce"))
+        first = int(np.flatnonzero(comma.to_numpy())[0])
+        log.warning(raw.file, raw.rows[first], raw.label(col.name),
+                    "decimal commas (e.g. '12,5') were read as decimal points", "numbers like 12.5",
+                    rule="decimal-comma")
+    num = num.astype("float64")
+    values = num.to_numpy()
+    bad = present & ~np.isfinite(values)
+    _report(log, raw, bad, col.name, s, "'{value}' is not a number", _range_text(col), "not-a-number")
+    ok = present & np.isfinite(values)
+    if col.min_value is not None:
+        low = ok & (values < col.min_value)
+        rule = "negative-value" if col.min_value == 0 else "out-of-range"
+        _report(log, raw, low, col.name, s, "'{value}' is below the allowed range", _range_text(col), rule)
+        ok &= ~low
+    if col.max_value is not None:
+        high = ok & (values > col.max_value)
+        _report(log, raw, high, col.name, s, "'{value}' is implausibly large", _range_text(col), "out-of-range")
+        ok &= ~high
+    if col.integer:
+        frac = ok & (values != np.floor(np.where(ok, values, 0)))
+        _report(log, raw, frac, col.name, s, "'{value}' is not a whole number", _range_text(col), "not-integer")
+        ok &= ~frac
+    return pd.Series(np.where(ok, values, np.nan), index=s.index)
+
+
+def _range_text(col: Column) -> str:
+    kind = "a whole number" if col.integer else "a number"
+    if col.min_value is not None and col.max_value is not None:
+        return f"{kind} from {col.min_value:g} to {col.max_value:g}"
+    if col.min_value is not None:
+        return f"{kind} >= {col.min_value:g}"
+    return kind
+
+
+def parse_codes(raw: RawTable, col: Column, log: ProblemLog) -> pd.Series:
+    """Codes matched case-insensitively (e.g. 'Non-target' -> non_target); unknown codes listed."""
+    s = raw.df[col.name]
+    lookup = _code_lookup(col.codes or ())
+    by_text = {u: lookup.get(code_key(str(u))) for u in s.dropna().unique()}
+    out = s.map(by_text)
+    bad = (s.notna() & out.isna()).to_numpy()
+    allowed = ", ".join(col.codes or ())
+    _report(log, raw, bad, col.name, s, "unknown code '{value}'", f"one of: {allowed}", "unknown-code")
+    return out.astype(object).where(out.notna(), None)
+
+
+def parse_bools(raw: RawTable, column: str, log: ProblemLog) -> pd.Series:
+    s = raw.df[column]
+    low = s.astype("string").str.lower()
+    out = pd.Series(pd.NA, index=s.index, dtype="boolean")
+    out[low.isin(_BOOL_TRUE).fillna(False).to_numpy()] = True
+    out[low.isin(_BOOL_FALSE).fillna(False).to_numpy()] = False
+    bad = (s.notna() & out.isna()).to_numpy()
+    _report(log, raw, bad, column, s, "'{value}' is not true/false", "true or false (yes/no, 1/0)",
+            "not-boolean")
+    return out
+
+
+def parse_new_flag(raw: RawTable, column: str, log: ProblemLog) -> pd.Series:
+    """The new-lesions component of an assessment: yes / no / equivocal."""
+    s = raw.df[column]
+    low = s.astype("string").str.lower().str.strip()
+    mapping = {**{k: "yes" for k in _BOOL_TRUE | {"pd", "y"}}, **{k: "no" for k in _BOOL_FALSE | {"none"}},
+               "equivocal": "equivocal", "unequivocal": "yes"}
+    out = low.map(mapping)
+    bad = (s.notna() & out.isna()).to_numpy()
+    _report(log, raw, bad, column, s, "'{value}' is not a new-lesion flag", "yes, no or equivocal",
+            "unknown-code")
+    return out.astype(object).where(out.notna(), None)
+
+
+def type_table(raw: RawTable, spec: TableSpec, log: ProblemLog) -> pd.DataFrame | None:
+    """Typed copy of a raw table, or None when a required column is missing."""
+    missing = [c for c in spec.required if c not in raw.df.columns]
+    for name in missing:
+        log.error(raw.file, 1, name, f"required column '{name}' is missing",
+                  f"columns {', '.join(spec.required)}", rule="missing-column")
+    if missing:
+        return None
+    out = {"_row": raw.rows}
+    for col in spec.columns:
+        if col.name not in raw.df.columns:
+            continue
+        if col.kind == "date":
+            out[col.name] = parse_dates(raw, col.name, log)
+        elif col.kind in ("number", "int"):
+            out[col.name] = parse_numbers(raw, col, log)
+        elif col.kind == "code":
+            out[col.name] = parse_codes(raw, col, log)
+        elif col.kind == "bool":
+            out[col.name] = parse_bools(raw, col.name, log)
+        elif col.kind == "new_flag":
+            out[col.name] = parse_new_flag(raw, col.name, log)
+        else:
+            out[col.name] = raw.df[col.name].astype(object)
+        if col.required:
+            empty = raw.df[col.name].isna().to_numpy()
+            if empty.any():
+                _report(log, raw, empty, col.name, raw.df[col.name], "the cell is empty",
+                        f"a value in every row ({col.kind})", "empty-required")
+    for name in raw.df.columns:
+        if name not in spec.by_name:
+            out[name] = infer_column(raw.df[name])
+    return pd.DataFrame(out, index=raw.df.index)
+
+
+def infer_column(s: pd.Series) -> pd.Series:
+    """A covariate: numeric when every present value is a number, else text (categorical)."""
+    num = pd.to_numeric(s, errors="coerce")
+    if s.notna().any() and (num.notna() == s.notna()).all() and np.isfinite(num.dropna()).all():
+        return num.astype("float64")
+    return s.astype(object)

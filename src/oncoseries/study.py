@@ -1,0 +1,230 @@
+"""The validated Study: read a study folder, workbook or REDCap export, type it, check it.
+
+``validate_study(path)`` never raises for bad data: every problem is reported with file, row and column.
+``read_study(path)`` returns the Study, or raises ``StudyError`` (listing the problems) when it has errors.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .config import StudyConfig, load_config
+from .flow import PatientFlow, initial_flow
+from .io.layout import TABLE_NAMES, TABLES
+from .io.readers import RawTable, UnreadableFile, normalise_name, read_csv_table, read_xlsx_tables
+from .io.typing import type_table
+from .problems import Problem, ProblemLog
+from .validation import validate_tables
+
+
+class StudyError(Exception):
+    """The study has errors that block analysis; ``.problems`` lists them all."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        errors = [p for p in problems if p.severity == "error"]
+        lines = "\n".join(f"  {p}" for p in errors[:50])
+        more = f"\n  ... and {len(errors) - 50} more" if len(errors) > 50 else ""
+        super().__init__(f"the study has {len(errors)} error(s):\n{lines}{more}")
+
+
+@dataclass
+class Study:
+    """A typed study. Tables are pandas DataFrames with typed columns and a ``_row`` column (source row)."""
+
+    path: Path
+    source: str
+    config: StudyConfig
+    tables: dict[str, pd.DataFrame]
+    files: dict[str, str]
+    problems: list[Problem] = field(default_factory=list)
+    flow: PatientFlow | None = None
+
+    def _table(self, name: str) -> pd.DataFrame | None:
+        return self.tables.get(name)
+
+    @property
+    def patients(self) -> pd.DataFrame:
+        return self.tables["patients"]
+
+    @property
+    def lesions(self) -> pd.DataFrame | None:
+        return self._table("lesions")
+
+    @property
+    def assessments(self) -> pd.DataFrame | None:
+        return self._table("assessments")
+
+    @property
+    def biomarkers(self) -> pd.DataFrame | None:
+        return self._table("biomarkers")
+
+    @property
+    def mutations(self) -> pd.DataFrame | None:
+        return self._table("mutations")
+
+    @property
+    def treatments(self) -> pd.DataFrame | None:
+        return self._table("treatments")
+
+    @property
+    def adverse_events(self) -> pd.DataFrame | None:
+        return self._table("adverse_events")
+
+    @property
+    def covariates(self) -> list[str]:
+        """Extra columns of patients (INTERFACE §1: unknown columns in patients are covariates)."""
+        known = set(TABLES["patients"].by_name)
+        return [c for c in self.patients.columns if c not in known and not c.startswith("_")]
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+    @property
+    def is_usable(self) -> bool:
+        return not self.errors
+
+    def describe(self) -> str:
+        parts = [f"{len(self.patients)} patients"]
+        for name in TABLE_NAMES[1:]:
+            if name in self.tables:
+                parts.append(f"{len(self.tables[name])} {name.replace('_', ' ')} rows")
+        return ", ".join(parts)
+
+
+@dataclass
+class ValidationReport:
+    path: Path
+    problems: list[Problem]
+    study: Study | None
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+    @property
+    def usable(self) -> bool:
+        return self.study is not None and not self.errors
+
+
+def _find_files(folder: Path) -> dict[str, list[Path]]:
+    found: dict[str, list[Path]] = {}
+    for f in sorted(folder.iterdir()):
+        if f.is_file() and not f.name.startswith((".", "~$")):
+            found.setdefault(f.suffix.lower(), []).append(f)
+    return found
+
+
+def _read_raw(path: Path, config: StudyConfig, log: ProblemLog) -> tuple[dict[str, RawTable], str]:
+    """Raw tables from a folder of CSVs, one workbook, or a REDCap export (by study.yaml `redcap:`)."""
+    if path.is_file():
+        if path.suffix.lower() != ".xlsx":
+            log.error(path.name, None, None, "a study is a folder of CSV files or one .xlsx workbook",
+                      "a folder or a .xlsx file", rule="missing-file")
+            return {}, "unknown"
+        return read_xlsx_tables(path, TABLE_NAMES, log), "xlsx workbook"
+    if config.redcap is not None:
+        from .io.redcap import read_redcap
+        return read_redcap(path, config.redcap, log), "REDCap export"
+    files = _find_files(path)
+    csvs = {normalise_name(f.stem): f for f in files.get(".csv", [])}
+    if "patients" not in csvs:
+        books = files.get(".xlsx", [])
+        if len(books) == 1:
+            return read_xlsx_tables(books[0], TABLE_NAMES, log), "xlsx workbook"
+        if len(books) > 1:
+            log.error(path.name, None, None, f"{len(books)} workbooks found ({', '.join(b.name for b in books)}); "
+                      "the study must be one workbook", "one .xlsx file or CSV files", rule="missing-file")
+            return {}, "unknown"
+    tables = {}
+    for name in TABLE_NAMES:
+        if name in csvs:
+            try:
+                tables[name] = read_csv_table(csvs[name], name, log)
+            except UnreadableFile:
+                pass
+    return tables, "CSV folder"
+
+
+def load_study(path: str | Path, today: dt.date | None = None) -> ValidationReport:
+    """Read, type and check a study. Never raises for problems in the data."""
+    path = Path(path)
+    log = ProblemLog()
+    today = today or dt.date.today()
+    if not path.exists():
+        log.error(str(path), None, None, "no such file or folder", "a study folder or .xlsx workbook",
+                  rule="missing-file")
+        return ValidationReport(path, log.problems, None)
+    folder = path if path.is_dir() else path.parent
+    config = load_config(folder / "study.yaml", log)
+    raw, source = _read_raw(path, config, log)
+    if "patients" not in raw:
+        if not any(p.rule == "unreadable" and "patients" in p.file for p in log.problems):
+            where = path.name
+            log.error(where, None, None, "the patients table is missing",
+                      "patients.csv (or a sheet named patients) with patient_id, start_date, last_contact_date",
+                      rule="missing-file")
+        return ValidationReport(path, log.problems, None)
+    typed: dict[str, pd.DataFrame] = {}
+    for name, table in raw.items():
+        df = type_table(table, TABLES[name], log)
+        if df is not None:
+            typed[name] = df
+    if "patients" not in typed:
+        return ValidationReport(path, log.problems, None)
+    _apply_defaults(typed)
+    files = {name: raw[name].file for name in typed}
+    labels = {name: raw[name].label for name in typed}
+    validate_tables(typed, files, labels, log, config.baseline_window_days, today)
+    study = Study(path=path, source=source, config=config, tables=typed, files=files, problems=log.problems)
+    if not study.errors:
+        study.flow = initial_flow(typed, config.baseline_window_days)
+    return ValidationReport(path, log.problems, study)
+
+
+def _apply_defaults(tables: dict[str, pd.DataFrame]) -> None:
+    """INTERFACE §1 defaults: optional date columns exist (NaT); lesion state `present`, or
+    `not_evaluated` for a target row with neither diameter nor state; `nodal` false."""
+    p = tables["patients"]
+    for col in ("death_date", "progression_date", "new_therapy_date"):
+        if col not in p.columns:
+            p[col] = pd.Series(pd.NaT, index=p.index, dtype="datetime64[ns]")
+    les = tables.get("lesions")
+    if les is not None:
+        if "diameter_mm" not in les.columns:
+            les["diameter_mm"] = np.nan
+        if "nodal" not in les.columns:
+            les["nodal"] = False
+        les["nodal"] = les["nodal"].fillna(False).astype(bool)
+        if "organ" not in les.columns:
+            les["organ"] = None
+        state = les["state"] if "state" in les.columns else pd.Series(None, index=les.index, dtype=object)
+        unmeasured = state.isna() & (les["role"] == "target") & les["diameter_mm"].isna()
+        les["state"] = state.where(state.notna(), np.where(unmeasured, "not_evaluated", "present"))
+
+
+def validate_study(path: str | Path, today: dt.date | None = None) -> ValidationReport:
+    """The checks `oncoseries validate` runs: a report of every problem; never raises for bad data."""
+    return load_study(path, today=today)
+
+
+def read_study(path: str | Path, today: dt.date | None = None) -> Study:
+    """The validated Study; raises StudyError listing every error when the study is not usable."""
+    report = load_study(path, today=today)
+    if not report.usable:
+        raise StudyError(report.problems)
+    return report.study

@@ -1,0 +1,167 @@
+"""Cross-table checks on a typed study (vectorised; one problem per offending row, capped per rule).
+
+Rules (docs/validation.md): duplicate patients; orphan child rows; impossible date orders (death or last
+contact before start: error; scan or treatment after death: error; death after last contact: warning,
+the death date wins); dates in the future; lesion role changing between scans; lesion states that do
+not fit the role; a patient with lesions but no baseline scan within the window (warning).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from .problems import ProblemLog
+
+
+def _rows(log: ProblemLog, severity: str, file: str, df: pd.DataFrame, mask, column: str | None,
+          message, expected: str | None, rule: str) -> None:
+    mask = np.asarray(mask, dtype=bool)
+    if not mask.any():
+        return
+    sub = df.loc[mask]
+    msgs = message(sub) if callable(message) else [message] * len(sub)
+    log.add_rows(severity, file, sub["_row"].to_numpy(), column, list(msgs), expected, rule,
+                 list(sub["patient_id"]) if "patient_id" in sub.columns else None)
+
+
+def _fmt(d: pd.Series) -> pd.Series:
+    return d.dt.strftime("%Y-%m-%d")
+
+
+def check_patients(p: pd.DataFrame, file: str, labels, log: ProblemLog, today: dt.date) -> None:
+    dup = p["patient_id"].notna() & p["patient_id"].duplicated(keep=False)
+    if dup.any():
+        first_row = p.loc[dup].groupby("patient_id")["_row"].transform("min")
+        _rows(log, "error", file, p, dup, labels("patient_id"),
+              lambda s: [f"patient_id '{pid}' appears more than once (first at row {r})"
+                         for pid, r in zip(s["patient_id"], first_row.loc[s.index])],
+              "each patient once", "duplicate-patient")
+    start = p["start_date"]
+    no_follow = p["last_contact_date"].isna() & p.get("death_date", pd.Series(pd.NaT, index=p.index)).isna()
+    _rows(log, "error", file, p, no_follow & p["patient_id"].notna(), labels("last_contact_date"),
+          "no last contact date and no death date", "the date the patient was last known alive",
+          "no-follow-up")
+    for col, sev in (("death_date", "error"), ("last_contact_date", "error"), ("progression_date", "error"),
+                     ("new_therapy_date", "error")):
+        if col in p.columns:
+            bad = (p[col] < start).to_numpy()
+            _rows(log, sev, file, p, bad, labels(col),
+                  lambda s, col=col: [f"{col} {a} is before start_date {b}"
+                                      for a, b in zip(_fmt(s[col]), _fmt(s["start_date"]))],
+                  f"{col} on or after start_date", "date-order")
+    if "death_date" in p.columns:
+        late = (p["death_date"] > p["last_contact_date"]).to_numpy()
+        _rows(log, "warning", file, p, late, labels("death_date"),
+              lambda s: [f"death_date {a} is after last_contact_date {b}; the death date is used"
+                         for a, b in zip(_fmt(s["death_date"]), _fmt(s["last_contact_date"]))],
+              "last_contact_date on or after death_date", "death-after-contact")
+        if "progression_date" in p.columns:
+            bad = (p["progression_date"] > p["death_date"]).to_numpy()
+            _rows(log, "error", file, p, bad, labels("progression_date"), "progression_date is after death_date",
+                  "progression on or before death", "date-order")
+
+
+def check_future(df: pd.DataFrame, file: str, labels, log: ProblemLog, today: dt.date) -> None:
+    limit = pd.Timestamp(today)
+    for col in df.columns:
+        if col.startswith("_") or not pd.api.types.is_datetime64_any_dtype(df[col]):
+            continue
+        bad = (df[col] > limit).to_numpy()
+        _rows(log, "error", file, df, bad, labels(col),
+              lambda s, col=col: [f"{d} is in the future" for d in _fmt(s[col])],
+              f"a date on or before today ({today.isoformat()})", "future-date")
+
+
+def check_orphans(child: pd.DataFrame, ids: pd.Index, file: str, labels, log: ProblemLog) -> None:
+    orphan = child["patient_id"].notna() & ~child["patient_id"].isin(ids)
+    _rows(log, "error", file, child, orphan, labels("patient_id"),
+          lambda s: [f"patient_id '{pid}' is not in patients" for pid in s["patient_id"]],
+          "a patient_id listed in patients", "unknown-patient")
+
+
+def check_after_death(child: pd.DataFrame, patients: pd.DataFrame, file: str, what: str, labels,
+                      log: ProblemLog) -> None:
+    if "death_date" not in patients.columns or "date" not in child.columns:
+        return
+    death = child["patient_id"].map(patients.drop_duplicates("patient_id").set_index("patient_id")["death_date"])
+    bad = (child["date"] > death).to_numpy()
+    _rows(log, "error", file, child, bad, labels("date"),
+          lambda s: [f"{what} on {d} is after the death date {x}" for d, x in zip(_fmt(s["date"]),
+                                                                                   _fmt(death.loc[s.index]))],
+          f"{what}s on or before the death date", "after-death")
+
+
+def check_lesions(les: pd.DataFrame, patients: pd.DataFrame, file: str, labels, log: ProblemLog,
+                  window_days: int) -> None:
+    key = ["patient_id", "date", "lesion_id"]
+    dup = les[key].notna().all(axis=1) & les.duplicated(key, keep="first")
+    _rows(log, "error", file, les, dup, labels("lesion_id"),
+          lambda s: [f"lesion '{lid}' of patient '{pid}' is measured twice on {d}"
+                     for lid, pid, d in zip(s["lesion_id"], s["patient_id"], _fmt(s["date"]))],
+          "one row per lesion per scan", "duplicate-lesion")
+    # A lesion keeps its role (RECIST 1.1 §3: targets and non-targets are fixed at baseline).
+    valid = les["role"].notna() & les["lesion_id"].notna()
+    first_role = les.loc[valid].sort_values(["date", "_row"]).groupby(["patient_id", "lesion_id"])["role"].first()
+    ref = pd.MultiIndex.from_frame(les[["patient_id", "lesion_id"]])
+    expected_role = pd.Series(first_role.reindex(ref).to_numpy(), index=les.index)
+    changed = valid & expected_role.notna() & (les["role"] != expected_role)
+    _rows(log, "error", file, les, changed, labels("role"),
+          lambda s: [f"lesion '{lid}' was '{r0}' on an earlier scan and is '{r}' here"
+                     for lid, r0, r in zip(s["lesion_id"], expected_role.loc[s.index], s["role"])],
+          "the same role at every scan", "role-change")
+    if "state" in les.columns:
+        wrong = ((les["state"] == "unequivocal_progression") & (les["role"] != "non_target")) | (
+            (les["state"] == "equivocal") & (les["role"] != "new"))
+        _rows(log, "error", file, les, wrong, labels("state"),
+              lambda s: [f"state '{st}' does not apply to a {r} lesion" for st, r in zip(s["state"], s["role"])],
+              "unequivocal_progression for non-target lesions, equivocal for new lesions", "state-role")
+    # Baseline: a scan on or before start_date, at most `window_days` before it.
+    start = les["patient_id"].map(patients.drop_duplicates("patient_id").set_index("patient_id")["start_date"])
+    days = (les["date"] - start).dt.days
+    in_window = (days <= 0) & (days >= -window_days)
+    has_baseline = in_window.groupby(les["patient_id"]).any()
+    missing = has_baseline.index[~has_baseline.to_numpy()]
+    first = les.loc[les["patient_id"].isin(missing)].drop_duplicates("patient_id")
+    _rows(log, "warning", file, first, np.ones(len(first), bool), labels("date"),
+          lambda s: [f"patient '{pid}' has lesion measurements but no baseline scan within {window_days} days "
+                     f"before start_date; not evaluable for response" for pid in s["patient_id"]],
+          f"a scan on or up to {window_days} days before start_date", "no-baseline")
+
+
+def check_unique_per_patient(df: pd.DataFrame, keys: list[str], file: str, labels, log: ProblemLog,
+                             what: str, severity: str = "error") -> None:
+    dup = df[keys].notna().all(axis=1) & df.duplicated(keys, keep="first")
+    _rows(log, severity, file, df, dup, labels(keys[-1]),
+          lambda s: [f"{what} repeated for patient '{pid}'" for pid in s["patient_id"]],
+          f"one row per {' and '.join(keys)}", "duplicate-row")
+
+
+def validate_tables(tables: dict[str, pd.DataFrame], files: dict[str, str], labels: dict, log: ProblemLog,
+                    window_days: int, today: dt.date) -> None:
+    """Run every cross-table rule. `labels[name](column)` gives the column as the user wrote it."""
+    p = tables["patients"]
+    check_patients(p, files["patients"], labels["patients"], log, today)
+    ids = pd.Index(p["patient_id"].dropna().unique())
+    for name, df in tables.items():
+        check_future(df, files[name], labels[name], log, today)
+        if name == "patients":
+            continue
+        check_orphans(df, ids, files[name], labels[name], log)
+    if "lesions" in tables:
+        check_lesions(tables["lesions"], p, files["lesions"], labels["lesions"], log, window_days)
+        check_after_death(tables["lesions"], p, files["lesions"], "scan", labels["lesions"], log)
+    if "assessments" in tables:
+        check_unique_per_patient(tables["assessments"], ["patient_id", "date"], files["assessments"],
+                                 labels["assessments"], log, "an assessment date")
+        check_after_death(tables["assessments"], p, files["assessments"], "scan", labels["assessments"], log)
+    if "treatments" in tables:
+        check_unique_per_patient(tables["treatments"], ["patient_id", "cycle"], files["treatments"],
+                                 labels["treatments"], log, "a cycle number")
+        check_after_death(tables["treatments"], p, files["treatments"], "treatment", labels["treatments"], log)
+    if "biomarkers" in tables:
+        check_unique_per_patient(tables["biomarkers"], ["patient_id"], files["biomarkers"],
+                                 labels["biomarkers"], log, "a biomarker row")
+
