@@ -171,9 +171,12 @@ def load_study(path: str | Path, today: dt.date | None = None) -> ValidationRepo
         return ValidationReport(path, log.problems, None)
     folder = path if path.is_dir() else path.parent
     config = load_config(folder / "study.yaml", log)
-    raw, source = _read_raw(path, config, log)
+    try:
+        raw, source = _read_raw(path, config, log)
+    except UnreadableFile:
+        raw, source = {}, "unknown"
     if "patients" not in raw:
-        if not any(p.rule == "unreadable" and "patients" in p.file for p in log.problems):
+        if not log.has_errors():
             where = path.name
             log.error(where, None, None, "the patients table is missing",
                       "patients.csv (or a sheet named patients) with patient_id, start_date, last_contact_date",
@@ -190,10 +193,21 @@ def load_study(path: str | Path, today: dt.date | None = None) -> ValidationRepo
     files = {name: raw[name].file for name in typed}
     labels = {name: raw[name].label for name in typed}
     validate_tables(typed, files, labels, log, config.baseline_window_days, today)
+    log.problems = _without_cascades(log.problems)
     study = Study(path=path, source=source, config=config, tables=typed, files=files, problems=log.problems)
     if not study.errors:
         study.flow = initial_flow(typed, config.baseline_window_days)
     return ValidationReport(path, log.problems, study)
+
+
+CELL_RULES = {"unparseable-date", "not-a-number", "negative-value", "out-of-range", "not-integer",
+              "unknown-code", "not-boolean", "empty-required"}
+
+
+def _without_cascades(problems: list[Problem]) -> list[Problem]:
+    """Drop cross-table problems on a cell already reported as unreadable (one cause, one message)."""
+    bad_cells = {(p.file, p.row, p.column) for p in problems if p.rule in CELL_RULES and p.row is not None}
+    return [p for p in problems if p.rule in CELL_RULES or (p.file, p.row, p.column) not in bad_cells]
 
 
 def _apply_defaults(tables: dict[str, pd.DataFrame]) -> None:

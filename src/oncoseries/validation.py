@@ -44,6 +44,11 @@ def check_patients(p: pd.DataFrame, file: str, labels, log: ProblemLog, today: d
     _rows(log, "error", file, p, no_follow & p["patient_id"].notna(), labels("last_contact_date"),
           "no last contact date and no death date", "the date the patient was last known alive",
           "no-follow-up")
+    filled = p["last_contact_date"].isna() & p["death_date"].notna()
+    _rows(log, "warning", file, p, filled, labels("last_contact_date"),
+          "last_contact_date is empty; the death date is used as the last contact",
+          "the date the patient was last known alive", "death-as-contact")
+    p.loc[filled, "last_contact_date"] = p.loc[filled, "death_date"]
     for col, sev in (("death_date", "error"), ("last_contact_date", "error"), ("progression_date", "error"),
                      ("new_therapy_date", "error")):
         if col in p.columns:

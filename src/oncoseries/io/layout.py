@@ -23,6 +23,7 @@ class Column:
     min_value: float | None = None
     max_value: float | None = None
     integer: bool = False
+    allow_empty: bool = False      # a required column whose cells may be blank (checked elsewhere)
     doc: str = ""
 
 
@@ -49,7 +50,8 @@ TABLES: dict[str, TableSpec] = {
     "patients": TableSpec("patients", (
         PID,
         Column("start_date", "date", required=True, doc="time origin, e.g. first cycle"),
-        Column("last_contact_date", "date", required=True),
+        Column("last_contact_date", "date", required=True, allow_empty=True,
+               doc="blank allowed when death_date is given"),
         Column("death_date", "date"),
         Column("progression_date", "date", doc="progression known outside the scans"),
         Column("new_therapy_date", "date", doc="next anticancer therapy"),

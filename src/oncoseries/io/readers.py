@@ -85,7 +85,7 @@ def _sniff_delimiter(text: str) -> str:
 
 
 def _frame_from_rows(header: list, body: pd.DataFrame, first_row: int, name: str, file: str,
-                     log: ProblemLog, excel: bool) -> RawTable:
+                     log: ProblemLog, excel: bool, duplicate_columns: str = "error") -> RawTable:
     """Apply the header: normalise names, report duplicates and nameless columns, drop blank rows."""
     labels: dict[str, str] = {}
     keep: list[int] = []
@@ -98,6 +98,11 @@ def _frame_from_rows(header: list, body: pd.DataFrame, first_row: int, name: str
                 log.warning(file, 1, f"#{j + 1}", "this column has no name in the header row; it is ignored",
                             "a column name in row 1", rule="unnamed-column")
             continue
+        if norm in labels and duplicate_columns == "keep":  # e.g. REDCap label headers ("Complete?")
+            k = 2
+            while f"{norm}__{k}" in labels:
+                k += 1
+            norm = f"{norm}__{k}"
         if norm in labels:
             first = names.index(norm)
             log.error(file, 1, str(raw_name),
@@ -119,7 +124,8 @@ def _frame_from_rows(header: list, body: pd.DataFrame, first_row: int, name: str
     return RawTable(name=name, file=file, df=df, rows=rows, labels=labels, excel=excel)
 
 
-def read_csv_table(path: Path, name: str, log: ProblemLog, display: str | None = None) -> RawTable:
+def read_csv_table(path: Path, name: str, log: ProblemLog, display: str | None = None,
+                   duplicate_columns: str = "error") -> RawTable:
     """Read one CSV (comma, semicolon or tab; UTF-8 with or without BOM; Windows-1252 fallback)."""
     file = display or path.name
     try:
@@ -151,7 +157,7 @@ def read_csv_table(path: Path, name: str, log: ProblemLog, display: str | None =
         raise UnreadableFile(file)
     header = list(body.iloc[0])
     body = clean_cells(body.iloc[1:].reset_index(drop=True))
-    return _frame_from_rows(header, body, 2, name, file, log, excel=False)
+    return _frame_from_rows(header, body, 2, name, file, log, excel=False, duplicate_columns=duplicate_columns)
 
 
 def _cell_text(value: object) -> str | None:

@@ -74,36 +74,63 @@ class Dictionary:
         self.form = dict(zip(df["field"], df["form"]))
 
 
-def _header_to_field(header: str, dic: Dictionary) -> str:
-    """A records column (raw field name or label-export header) -> REDCap field name."""
-    norm = normalise_name(header)
-    if norm in dic.type or norm in STRUCTURAL or "___" in norm or norm.endswith("_complete"):
+_STRUCTURAL_LABELS = {"event_name": "redcap_event_name", "repeat_instrument": "redcap_repeat_instrument",
+                      "repeat_instance": "redcap_repeat_instance", "data_access_group": "redcap_data_access_group"}
+
+
+def _export_order(dic: Dictionary) -> list[str]:
+    """The columns REDCap writes for the dictionary, in order: fields (checkboxes expanded per choice,
+    descriptive fields skipped) with ``<form>_complete`` after each form."""
+    out: list[str] = []
+    forms = list(dict.fromkeys(dic.form[f] for f in dic.fields))
+    for form in forms:
+        for f in (f for f in dic.fields if dic.form[f] == form):
+            if dic.type[f] == "descriptive":
+                continue
+            if dic.type[f] == "checkbox":
+                out.extend(f"{f}___{code}" for code in dic.choices[f])
+            else:
+                out.append(f)
+        out.append(f"{form}_complete")
+    return out
+
+
+def map_headers(headers: list[str], dic: Dictionary) -> list[str]:
+    """Records columns -> REDCap field names, for raw headers (field names) or label headers.
+
+    Label headers are mapped by position onto the dictionary's export order when the counts agree
+    (labels may repeat, e.g. every form's "Complete?"), else by matching field labels.
+    """
+    norm = [normalise_name(h) for h in headers]
+    known = set(dic.type) | set(STRUCTURAL)
+    if sum(n in known or "___" in n or n.endswith("_complete") for n in norm) >= len(norm) / 2:
         return norm
-    labels = {"event_name": "redcap_event_name", "repeat_instrument": "redcap_repeat_instrument",
-              "repeat_instance": "redcap_repeat_instance", "data_access_group": "redcap_data_access_group"}
-    if norm in labels:
-        return labels[norm]
-    m = re.match(r"^(.*)\s*\(choice=(.*)\)\s*$", header.strip())
-    if m:
-        for field, choices in dic.choices.items():
-            if dic.type[field] == "checkbox" and str(dic.df.at[field, "label"]).strip() == m.group(1).strip():
-                code = next((c for c, lab in choices.items() if lab == m.group(2).strip()), None)
-                if code is not None:
-                    return f"{field}___{code}"
-    for field in dic.fields:
-        if str(dic.df.at[field, "label"]).strip() == header.strip():
-            return field
-    return norm
+    out = [_STRUCTURAL_LABELS.get(n, "") for n in norm]
+    rest = [i for i, name in enumerate(out) if not name]
+    order = _export_order(dic)
+    if len(rest) == len(order):
+        for i, field in zip(rest, order):
+            out[i] = field
+        return out
+    by_label = {str(dic.df.at[f, "label"]).strip(): f for f in reversed(dic.fields)}
+    for i in rest:
+        h = str(headers[i]).strip()
+        m = re.match(r"^(.*?)\s*\(choice=(.*)\)$", h)
+        if m and m.group(1).strip() in by_label:
+            field = by_label[m.group(1).strip()]
+            code = next((c for c, lab in dic.choices.get(field, {}).items() if lab == m.group(2).strip()), None)
+            out[i] = f"{field}___{code}" if code is not None else norm[i]
+        else:
+            out[i] = by_label.get(h, norm[i])
+    return out
 
 
 def _decode(values: pd.Series, choices: dict[str, str]) -> pd.Series:
-    """Codes -> labels when the column is a raw export (every value is a code); labels stay labels."""
+    """Raw codes -> choice labels (a label export's values are already labels and stay as they are)."""
     if not choices:
         return values
-    present = values.dropna()
-    if present.isin(list(choices)).all():
-        return values.map(choices).where(values.notna(), None)
-    return values
+    lookup = {u: choices.get(u, u) for u in values.dropna().unique()}
+    return values.map(lookup).where(values.notna(), None)
 
 
 def _checkbox(values: pd.Series) -> pd.Series:
@@ -140,10 +167,10 @@ def read_redcap(folder: Path, cfg: RedcapConfig, log: ProblemLog) -> dict[str, R
             return {}
     try:
         dic = Dictionary(read_csv_table(dict_path, "redcap_dictionary", log), log)
-        records = read_csv_table(rec_path, "redcap_records", log)
+        records = read_csv_table(rec_path, "redcap_records", log, duplicate_columns="keep")
     except UnreadableFile:
         return {}
-    fields = {col: _header_to_field(records.label(col), dic) for col in records.df.columns}
+    fields = dict(zip(records.df.columns, map_headers([records.label(c) for c in records.df.columns], dic)))
     df = records.df.rename(columns=fields)
     field_names = {f: records.label(c) for c, f in fields.items()}
     pid_field = (cfg.patient_id or dic.fields[0]).lower()

@@ -178,7 +178,7 @@ def type_table(raw: RawTable, spec: TableSpec, log: ProblemLog) -> pd.DataFrame 
             out[col.name] = parse_new_flag(raw, col.name, log)
         else:
             out[col.name] = raw.df[col.name].astype(object)
-        if col.required:
+        if col.required and not col.allow_empty:
             empty = raw.df[col.name].isna().to_numpy()
             if empty.any():
                 _report(log, raw, empty, col.name, raw.df[col.name], "the cell is empty",
