@@ -189,6 +189,10 @@ def load_study(path: str | Path, today: dt.date | None = None) -> ValidationRepo
             typed[name] = df
     if "patients" not in typed:
         return ValidationReport(path, log.problems, None)
+    if typed["patients"].empty:
+        log.error(raw["patients"].file, 2, None, "the patients table has no rows", "one row per patient",
+                  rule="no-patients")
+        return ValidationReport(path, log.problems, None)
     _apply_defaults(typed)
     files = {name: raw[name].file for name in typed}
     labels = {name: raw[name].label for name in typed}

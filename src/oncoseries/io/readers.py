@@ -141,13 +141,8 @@ def read_csv_table(path: Path, name: str, log: ProblemLog, display: str | None =
     try:
         body = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, header=None, keep_default_na=False,
                            na_filter=False, skip_blank_lines=False, engine="c", quotechar='"')
-    except pd.errors.ParserError as exc:
-        m = re.search(r"line (\d+), saw (\d+)", str(exc))
-        row = int(m.group(1)) if m else None
-        detail = f"this row has {m.group(2)} fields, more than the header" if m else "the CSV is malformed"
-        log.error(file, row, None, detail, "the same number of fields on every row as in the header",
-                  rule="malformed-csv")
-        raise UnreadableFile(file) from None
+    except pd.errors.ParserError:
+        body = _read_ragged(text, sep, file, log)
     except (ValueError, csv.Error, OverflowError) as exc:
         log.error(file, None, None, f"the CSV cannot be parsed ({exc})", "a comma-separated text file",
                   rule="malformed-csv")
@@ -158,6 +153,25 @@ def read_csv_table(path: Path, name: str, log: ProblemLog, display: str | None =
     header = list(body.iloc[0])
     body = clean_cells(body.iloc[1:].reset_index(drop=True))
     return _frame_from_rows(header, body, 2, name, file, log, excel=False, duplicate_columns=duplicate_columns)
+
+
+def _read_ragged(text: str, sep: str, file: str, log: ProblemLog) -> pd.DataFrame:
+    """Slow path for rows with more fields than the header: empty trailing fields (as some
+    spreadsheet exports write) are dropped; a row with extra values is an error naming the row."""
+    try:
+        rows = list(csv.reader(io.StringIO(text), delimiter=sep, quotechar='"', strict=True))
+    except csv.Error as exc:
+        log.error(file, None, None, f"the CSV is malformed ({exc}; often a quote that is never closed)",
+                  "fields quoted with matching double quotes", rule="malformed-csv")
+        raise UnreadableFile(file) from None
+    width = len(rows[0]) if rows else 0
+    bad = [i for i, r in enumerate(rows) if len(r) > width and any(v.strip() for v in r[width:])]
+    for i in bad[:20]:
+        log.error(file, i + 1, None, f"this row has {len(rows[i])} fields, more than the {width} in the header",
+                  "the same number of fields on every row as in the header", rule="malformed-csv")
+    if bad:
+        raise UnreadableFile(file)
+    return pd.DataFrame([(r + [""] * width)[:width] for r in rows], dtype=str)
 
 
 def _cell_text(value: object) -> str | None:
