@@ -1,0 +1,114 @@
+"""The command line: exit codes (0 usable, 1 not, 2 usage), ten planted problems all reported with
+file, row and column, and never a traceback."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from oncoseries.examples import example_study_path
+from tests.conftest import write_study
+
+CLI = [sys.executable, "-c", "from oncoseries.cli import main; main()"]
+
+
+def run(*args, cwd=None):
+    env = {**os.environ, "ONCOSERIES_DEBUG": ""}
+    return subprocess.run([*CLI, *map(str, args)], capture_output=True, text=True, cwd=cwd, env=env, timeout=120)
+
+
+def test_validate_usable_study_exit_0():
+    r = run("validate", example_study_path())
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "8 patients" in r.stdout and "usable" in r.stdout
+
+
+def test_validate_missing_path_is_usage_error(tmp_path):
+    r = run("validate", tmp_path / "nope")
+    assert r.returncode == 2 and "does not exist" in r.stderr
+    assert "Traceback" not in r.stderr + r.stdout
+
+
+def test_unknown_option_is_usage_error():
+    r = run("validate", "--bogus")
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+
+
+def test_ten_planted_problems_all_reported(tmp_path, base_tables):
+    p, les = base_tables["patients"], base_tables["lesions"]
+    p.append(dict(p[0]))                                   # 1 duplicate patient_id P1 (row 5)
+    p[1]["start_date"] = "2020-13-01"                      # 2 unparseable date (row 3)
+    p[2]["last_contact_date"] = "2019-01-01"               # 3 last contact before start (row 4)
+    p[0]["death_date"] = "2030-05-05"                      # 4 death in the future (row 2)
+    les[1]["diameter_mm"] = "-3"                           # 5 negative diameter (row 3)
+    les[2]["role"] = "targett"                             # 6 unknown role (row 4)
+    les[4]["patient_id"] = "P7"                            # 7 child row of an unknown patient (row 6)
+    les[7]["role"] = "target"                              # 8 lesion role changes between scans (row 9)
+    les[6]["diameter_mm"] = "big"                          # 9 non-numeric diameter (row 8)
+    base_tables["adverse_events"] = [{"patient_id": "P1", "term": "Neutropenia", "grade": "7"}]  # 10 grade
+    folder = write_study(tmp_path / "s", **base_tables)
+    r = run("validate", folder)
+    assert r.returncode == 1
+    out = r.stdout
+    expected = [
+        "patients.csv, row 5, column patient_id: patient_id 'P1' appears more than once",
+        "patients.csv, row 3, column start_date: '2020-13-01' is not a date",
+        "patients.csv, row 4, column last_contact_date: last_contact_date 2019-01-01 is before start_date",
+        "patients.csv, row 2, column death_date: 2030-05-05 is in the future",
+        "lesions.csv, row 3, column diameter_mm: '-3' is below the allowed range",
+        "lesions.csv, row 4, column role: unknown code 'targett'",
+        "lesions.csv, row 6, column patient_id: patient_id 'P7' is not in patients",
+        "lesions.csv, row 9, column role: lesion 'N1' was 'non_target' on an earlier scan",
+        "lesions.csv, row 8, column diameter_mm: 'big' is not a number",
+        "adverse_events.csv, row 2, column grade: '7' is implausibly large",
+    ]
+    for line in expected:
+        assert line in out, f"missing: {line}\n---\n{out}"
+    assert "Traceback" not in out + r.stderr
+
+
+def test_analyze_writes_results(tmp_path):
+    r = run("analyze", example_study_path(), "--out", tmp_path / "out")
+    assert r.returncode == 0, r.stdout + r.stderr
+    data = json.loads((tmp_path / "out" / "results.json").read_text())
+    flow = {row["population"]: row for row in data["patient_flow"]}
+    assert flow["entered"]["n"] == 8 and flow["OS"]["included"] == 8
+    assert (tmp_path / "out" / "tables" / "patient_flow.csv").exists()
+
+
+def test_analyze_refuses_study_with_errors(tmp_path, base_tables):
+    base_tables["patients"][0]["start_date"] = "yesterday"
+    r = run("analyze", write_study(tmp_path / "s", **base_tables), "--out", tmp_path / "out")
+    assert r.returncode == 1 and "nothing was analysed" in r.stdout
+    assert "patients.csv, row 2, column start_date" in r.stdout
+    assert not (tmp_path / "out" / "results.json").exists()
+
+
+def test_demo_runs(tmp_path):
+    r = run("demo", "--out", tmp_path / "demo")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "SYNTHETIC" in r.stdout
+    assert (tmp_path / "demo" / "results.json").exists()
+
+
+def test_internal_error_has_no_traceback(tmp_path, monkeypatch):
+    """A bug inside oncoseries gives a short message and exit 3, not a traceback."""
+    code = ("import oncoseries.study as s\n"
+            "def boom(*a, **k):\n    raise RuntimeError('simulated bug')\n"
+            "s.validate_study = boom\n"
+            "from oncoseries.cli import main; main()\n")
+    r = subprocess.run([sys.executable, "-c", code, "validate", str(example_study_path())],
+                       capture_output=True, text=True, env={**os.environ, "ONCOSERIES_DEBUG": ""})
+    assert r.returncode == 3
+    assert "internal error (RuntimeError: simulated bug)" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_results_json_is_deterministic(tmp_path):
+    a = run("analyze", example_study_path(), "--out", tmp_path / "a")
+    b = run("analyze", example_study_path(), "--out", tmp_path / "b")
+    assert a.returncode == b.returncode == 0
+    assert (tmp_path / "a" / "results.json").read_bytes() == (tmp_path / "b" / "results.json").read_bytes()
