@@ -27,35 +27,39 @@ POPULATION_LABELS = {
 class PatientFlow:
     """One row per patient per population: ``patient_id, population, included, reason``."""
 
-    table: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
-        {"patient_id": pd.Series(dtype=object), "population": pd.Series(dtype=object),
-         "included": pd.Series(dtype=bool), "reason": pd.Series(dtype=object)}))
+    parts: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    @property
+    def table(self) -> pd.DataFrame:
+        if not self.parts:
+            return pd.DataFrame({"patient_id": pd.Series(dtype=object), "population": pd.Series(dtype=object),
+                                 "included": pd.Series(dtype=bool), "reason": pd.Series(dtype=object)})
+        return pd.concat(list(self.parts.values()), ignore_index=True)
 
     def set(self, population: str, patient_ids, included, reasons) -> None:
         """Record (or replace) a population; `reasons` is ignored where `included` is True."""
         included = np.asarray(included, dtype=bool)
-        reasons = pd.Series(np.asarray(reasons, dtype=object)).where(~included, None)
-        new = pd.DataFrame({"patient_id": np.asarray(patient_ids, dtype=object), "population": population,
-                            "included": included, "reason": reasons.to_numpy()})
-        keep = self.table[self.table["population"] != population]
-        self.table = pd.concat([keep, new], ignore_index=True) if len(keep) else new
+        reasons = np.asarray(reasons, dtype=object).copy()
+        reasons[included] = None
+        self.parts[population] = pd.DataFrame({
+            "patient_id": np.asarray(patient_ids, dtype=object), "population": population,
+            "included": included, "reason": reasons})
 
     def populations(self) -> list[str]:
-        return list(dict.fromkeys(self.table["population"]))
+        return list(self.parts)
 
     def included(self, population: str) -> pd.Index:
-        t = self.table
-        return pd.Index(t.loc[(t["population"] == population) & t["included"], "patient_id"])
+        t = self.parts[population]
+        return pd.Index(t.loc[t["included"], "patient_id"])
 
     def excluded(self, population: str) -> pd.DataFrame:
-        t = self.table
-        return t.loc[(t["population"] == population) & ~t["included"], ["patient_id", "reason"]]
+        t = self.parts[population]
+        return t.loc[~t["included"], ["patient_id", "reason"]].reset_index(drop=True)
 
     def summary(self) -> pd.DataFrame:
         """Counts per population: n, included, excluded, and excluded counts by reason."""
         rows = []
-        for pop in self.populations():
-            t = self.table[self.table["population"] == pop]
+        for pop, t in self.parts.items():
             reasons = t.loc[~t["included"], "reason"].value_counts()
             rows.append({"population": pop, "label": POPULATION_LABELS.get(pop, pop), "n": len(t),
                          "included": int(t["included"].sum()), "excluded": int((~t["included"]).sum()),

@@ -48,17 +48,27 @@ def normalise_name(name: object) -> str:
     return re.sub(r"\s+", "_", text)
 
 
+def by_unique(s: pd.Series, func) -> pd.Series:
+    """Apply a vectorised function to the distinct values only (dates, codes and ids repeat a lot)."""
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    if len(uniques) == 0:
+        return pd.Series([None] * len(s), index=s.index, dtype=object)
+    done = np.asarray(func(pd.Series(uniques, dtype=object)), dtype=object)
+    out = np.empty(len(s), dtype=object)
+    valid = codes >= 0
+    out[valid] = done[codes[valid]]
+    out[~valid] = None
+    return pd.Series(out, index=s.index, dtype=object)
+
+
+def _clean_unique(u: pd.Series) -> pd.Series:
+    stripped = u.astype(str).str.strip()
+    return stripped.where(~stripped.str.lower().isin(MISSING_TOKENS), None)
+
+
 def clean_cells(df: pd.DataFrame) -> pd.DataFrame:
     """Strip cell text and turn the missing tokens (NA, N/A, '.', '') into None (vectorised)."""
-    out = {}
-    for col in df.columns:
-        s = df[col]
-        if s.dtype != object:
-            s = s.astype(object)
-        stripped = s.str.strip()
-        missing = stripped.isna() | stripped.str.lower().isin(MISSING_TOKENS)
-        out[col] = stripped.where(~missing, None)
-    return pd.DataFrame(out, index=df.index)
+    return pd.DataFrame({col: by_unique(df[col], _clean_unique) for col in df.columns}, index=df.index)
 
 
 def _decode(data: bytes, file: str, log: ProblemLog) -> str:

@@ -13,7 +13,7 @@ import pandas as pd
 
 from ..problems import ProblemLog
 from .layout import Column, TableSpec
-from .readers import RawTable
+from .readers import RawTable, by_unique
 
 ISO_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
 _BOOL_TRUE = {"true", "t", "yes", "y", "1", "checked"}
@@ -51,13 +51,17 @@ def _report(log: ProblemLog, raw: RawTable, mask: np.ndarray, column: str, value
                  None if pids is None else list(pids.iloc[:25]) + [None] * max(0, len(idx) - 25))
 
 
+def _iso_dates(u: pd.Series) -> pd.Series:
+    head = u.astype(str).str.extract(ISO_DATE, expand=False)
+    return pd.to_datetime(head, format="%Y-%m-%d", errors="coerce")
+
+
 def parse_dates(raw: RawTable, column: str, log: ProblemLog) -> pd.Series:
     """ISO dates (and Excel serials in workbooks) to datetime64; bad cells reported."""
     s = raw.df[column]
     present = s.notna().to_numpy()
     text = s.astype("string")
-    head = text.str.extract(ISO_DATE, expand=False)
-    out = pd.to_datetime(head, format="%Y-%m-%d", errors="coerce")
+    out = pd.to_datetime(by_unique(s, _iso_dates), errors="coerce")
     if raw.excel:
         serial = pd.to_numeric(s.where(out.isna()), errors="coerce")
         ok = serial.between(1, 2958465) & (serial == np.floor(serial))
@@ -78,7 +82,7 @@ def parse_numbers(raw: RawTable, col: Column, log: ProblemLog) -> pd.Series:
     """Numbers (a decimal comma is read as a point, with one warning per column)."""
     s = raw.df[col.name]
     present = s.notna().to_numpy()
-    num = pd.to_numeric(s, errors="coerce")
+    num = pd.to_numeric(by_unique(s, lambda u: pd.to_numeric(u, errors="coerce")), errors="coerce")
     comma = num.isna() & s.astype("string").str.fullmatch(r"-?\d+,\d+").fillna(False)
     if comma.any():
         num = num.where(~comma, pd.to_numeric(s.where(comma).str.replace(",", ".", regex=False),
