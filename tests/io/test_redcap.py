@@ -43,6 +43,7 @@ def test_raw_export(tmp_path):
     assert p["relapse_sites_lung"].tolist() == ["true", "true", "false"]   # checkbox ___1
     assert p["relapse_sites_bone"].tolist() == ["false", "true", "true"]
     assert p["age"].tolist() == [17.0, 24.0, 31.0]
+    assert p["data_access_group"].tolist() == ["bologna", "milan", "milan"]
     assert "info" not in p.columns and "patient_complete" not in p.columns
     assert p["_row"].tolist() == [2, 5, 11]                               # rows of records_raw.csv
     les = study.lesions

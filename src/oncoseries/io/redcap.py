@@ -239,6 +239,10 @@ def read_redcap(folder: Path, cfg: RedcapConfig, log: ProblemLog) -> dict[str, R
                 field, code = c.split("___", 1)
                 name = f"{field}_{code_key(dic.choices.get(field, {}).get(code, code))}"
             cols[name] = value(c)
+    if "redcap_data_access_group" in df.columns and cfg.covariates is None:
+        # the centre in a multi-centre series; unique group names (raw) and display names (label) agree
+        cols["data_access_group"] = df["redcap_data_access_group"].map(
+            lambda v: code_key(v) if isinstance(v, str) else None)
     frame = pd.DataFrame(cols)[base]
     frame["_first"] = np.arange(len(frame))
     rows = records.rows[base]
