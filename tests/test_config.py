@@ -1,0 +1,64 @@
+"""study.yaml: defaults, and errors naming the line and key."""
+
+from __future__ import annotations
+
+from oncoseries.study import validate_study
+from tests.conftest import TODAY, write_study
+
+
+def _problems(tmp_path, base_tables, yaml_text):
+    folder = write_study(tmp_path / "s", **base_tables, **{"study.yaml": yaml_text})
+    return validate_study(folder, today=TODAY)
+
+
+def test_defaults_without_yaml(tmp_path, base_tables):
+    study = validate_study(write_study(tmp_path / "s", **base_tables), today=TODAY).study
+    c = study.config
+    assert (c.time_unit, c.baseline_window_days, c.response.confirmation_days, c.response.sd_min_days) == (
+        "months", 28, 28, 42)
+    assert c.days_per_unit == 30.4375 and c.pfs.censor_at_new_therapy is True
+
+
+def test_full_example_yaml_is_accepted(tmp_path, base_tables):
+    text = """title: High-dose ifosfamide in relapsed osteosarcoma
+time_unit: months
+response:
+  confirmation: false
+  confirmation_days: 28
+  sd_min_days: 42
+  max_ne_between: 1
+pfs:
+  censor_at_new_therapy: true
+  missed_assessments: {interval_days: 63, max_missed: 2}
+landmarks: {PFS: [6], OS: [12, 24]}
+cox:
+  PFS: [prior_ifosfamide]
+  OS: [cr2]
+"""
+    report = _problems(tmp_path, base_tables, text)
+    assert report.problems == []
+    c = report.study.config
+    assert c.pfs.missed_assessments.max_missed == 2 and c.landmarks == {"PFS": [6], "OS": [12, 24]}
+
+
+def test_unknown_key_names_line(tmp_path, base_tables):
+    report = _problems(tmp_path, base_tables, "title: x\nresponse:\n  confirmaton: true\n")
+    (p,) = report.errors
+    assert (p.file, p.row, p.column, p.rule) == ("study.yaml", 3, "response.confirmaton", "config")
+    assert "unknown key" in p.message
+
+
+def test_wrong_type_names_line(tmp_path, base_tables):
+    report = _problems(tmp_path, base_tables, "time_unit: fortnights\nbaseline_window_days: -3\n")
+    rows = sorted((p.row, p.column) for p in report.errors)
+    assert rows == [(1, "time_unit"), (2, "baseline_window_days")]
+
+
+def test_unknown_endpoint(tmp_path, base_tables):
+    report = _problems(tmp_path, base_tables, "landmarks: {EFS: [6]}\n")
+    assert "unknown endpoint 'EFS'" in report.errors[0].message
+
+
+def test_invalid_yaml(tmp_path, base_tables):
+    report = _problems(tmp_path, base_tables, "title: [unclosed\n")
+    assert report.errors[0].rule == "config" and report.errors[0].file == "study.yaml"
