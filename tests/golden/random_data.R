@@ -10,7 +10,7 @@ d <- rbind(
   mk("D", sample(2:25, 12), replace(rep(0, 12), 4, 1)),                    # a single event
   mk("E", 1:10, rep(1, 10)),                                               # plateau at exactly 0.5 (median 5.5)
   mk("F", 1:10, c(rep(1, 5), rep(0, 5))),                                  # curve ends at exactly 0.5
-  mk("G", rep(0.5, 5), rep(0, 5)),                                         # censored before any event: E = 0
+  mk("G", rep(0.2, 5), rep(0, 5)),                                         # censored before any event: E = 0
   mk("H", c(0.1 + 0.2, 0.3, 0.7, 0.1 * 7, 1.1, 2.2, 3.3, 4.4),             # near-ties merged by aeqSurv
      c(1, 1, 0, 1, 1, 0, 1, 1))
 )
