@@ -125,11 +125,32 @@ def format_level(v) -> str:
     return str(v)
 
 
-def _groups(col, role: str, label: str) -> tuple[np.ndarray, list[str]]:
-    """Integer codes (-1 = missing) and level labels: sorted order, or a category dtype's own order."""
+def _int_groups(col) -> tuple[np.ndarray, list] | None:
+    """Fast path for integer or boolean group codes on a short range: O(n) by bincount."""
+    arr = col.to_numpy() if isinstance(col, (pd.Series, pd.Index)) and isinstance(col.dtype, np.dtype) else col
+    if not isinstance(arr, np.ndarray) or arr.ndim != 1 or arr.dtype.kind not in "iub" or arr.size == 0:
+        return None
+    if arr.dtype.kind == "b":
+        present = np.bincount(arr.view(np.uint8), minlength=2) > 0
+        remap = np.cumsum(present) - 1
+        return remap[arr.view(np.uint8)], [v for v, p in zip([False, True], present) if p]
+    lo, hi = int(arr.min()), int(arr.max())
+    if hi - lo > max(arr.size, 1 << 16):
+        return None
+    shifted = arr.astype(np.intp, copy=False) - lo if lo != 0 else arr.astype(np.intp, copy=False)
+    present = np.bincount(shifted, minlength=hi - lo + 1) > 0
+    remap = np.cumsum(present) - 1
+    return remap[shifted], (np.flatnonzero(present) + lo).tolist()
+
+
+def _groups(col, role: str, label: str) -> tuple[np.ndarray, list[str], bool]:
+    """Integer codes (-1 = missing), level labels (sorted order, or a category dtype's own order) and
+    whether levels without rows may be present (category dtypes)."""
     if isinstance(col, pd.Series) and isinstance(col.dtype, pd.CategoricalDtype):
         codes = col.cat.codes.to_numpy()
-        levels = list(col.cat.categories)
+        return codes, [format_level(v) for v in col.cat.categories], True
+    elif (fast := _int_groups(col)) is not None:
+        codes, levels = fast
     else:
         values = col if isinstance(col, (pd.Series, pd.Index)) else np.asarray(col)
         if getattr(values, "ndim", 1) != 1:
@@ -144,7 +165,7 @@ def _groups(col, role: str, label: str) -> tuple[np.ndarray, list[str]]:
             codes = np.where(codes >= 0, rank[np.maximum(codes, 0)], -1)
             uniques = np.asarray(uniques, dtype=object)[order]
         levels = list(uniques)
-    return np.asarray(codes), [format_level(v) for v in levels]
+    return np.asarray(codes), [format_level(v) for v in levels], False
 
 
 @dataclass
@@ -201,7 +222,7 @@ def prepare(data, time, event, by=None, entry=None, strata=None) -> SurvData:
                 miss = e_miss if miss is None else (miss | e_miss)
     gcode, labels = None, [ALL_LABEL]
     if by is not None:
-        gcode, labels = _groups(_fetch(data, by, "by"), "by", _name(by, "by"))
+        gcode, labels, g_unused = _groups(_fetch(data, by, "by"), "by", _name(by, "by"))
         if gcode.shape[0] != n:
             raise ValueError(f"by has {gcode.shape[0]} values but time has {n}")
         g_miss = gcode < 0
@@ -209,7 +230,7 @@ def prepare(data, time, event, by=None, entry=None, strata=None) -> SurvData:
             miss = g_miss if miss is None else (miss | g_miss)
     scode, slabels = None, []
     if strata is not None:
-        scode, slabels = _groups(_fetch(data, strata, "strata"), "strata", _name(strata, "strata"))
+        scode, slabels, s_unused = _groups(_fetch(data, strata, "strata"), "strata", _name(strata, "strata"))
         if scode.shape[0] != n:
             raise ValueError(f"strata has {scode.shape[0]} values but time has {n}")
         s_miss = scode < 0
@@ -239,9 +260,9 @@ def prepare(data, time, event, by=None, entry=None, strata=None) -> SurvData:
             raise ValueError(f"entry column {ename} has negative values; entry times must be >= 0")
         if not (e < t).all():
             raise ValueError(f"entry column {ename} must be < time {tname} on every row (R: stop > start)")
-    if gcode is not None:
+    if gcode is not None and (g_unused or n_missing):
         gcode, labels = _compact(gcode, labels)
-    if scode is not None:
+    if scode is not None and (s_unused or n_missing):
         scode, slabels = _compact(scode, slabels)
     return SurvData(t, ev, e, gcode, labels, scode, slabels, n_missing)
 
@@ -374,18 +395,22 @@ def group_counts(sd: SurvData, ax: TimeAxis) -> list[Counts]:
     k = ax.size
     g = sd.ngroups
     n = sd.n
-    if g == 1:
-        stops = np.bincount(ax.tcode, minlength=k)
-        events = np.bincount(ax.tcode[sd.event], minlength=k)
-        entries = None if ax.ecode is None else np.bincount(ax.ecode, minlength=k)
-        return [_dense_group(ax.values, stops, events, entries)]
     if g * k <= max(2 * n, 1 << 20):
-        key = sd.gcode.astype(np.intp) * k + ax.tcode
-        stops = np.bincount(key, minlength=g * k).reshape(g, k)
-        events = np.bincount(key[sd.event], minlength=g * k).reshape(g, k)
+        # one pass: key = 2 (group k + time code) + event, so counts[..., 1] are the events
+        if g == 1:
+            key = np.multiply(ax.tcode, 2, dtype=np.intp)
+        else:
+            key = np.multiply(sd.gcode, 2 * k, dtype=np.intp)
+            key += 2 * ax.tcode
+        key += sd.event
+        both = np.bincount(key, minlength=2 * g * k).reshape(g, k, 2)
+        del key
+        events = both[:, :, 1]
+        stops = both[:, :, 0] + events
         entries = None
         if ax.ecode is not None:
-            entries = np.bincount(sd.gcode.astype(np.intp) * k + ax.ecode, minlength=g * k).reshape(g, k)
+            ekey = ax.ecode if g == 1 else sd.gcode.astype(np.intp) * k + ax.ecode
+            entries = np.bincount(ekey, minlength=g * k).reshape(g, k)
         return [_dense_group(ax.values, stops[i], events[i], None if entries is None else entries[i])
                 for i in range(g)]
     # many groups and many times: sort by group once, then a local axis per group
