@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from _km_helpers import assert_close, col, load_golden
+from tests.stats._km_helpers import assert_close, col, load_golden
 
 from oncoseries.stats.binomial import binomial_ci
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from _km_helpers import assert_close, col, dataset, load_golden, strs
+from tests.stats._km_helpers import assert_close, col, dataset, load_golden, strs
 
 from oncoseries.stats.kaplan_meier import kaplan_meier, median_followup
 
