@@ -260,11 +260,11 @@ def firth_cox(data, time, event, covariates, strata=None, conf_level=0.95, refer
     for col in [time, event, *covariates, *strata_cols]:
         if col not in data.columns:
             raise ValueError(f"column {col!r} not found in data")
+    # na.omit over time, event and strata first (R drops such rows before building the design)
+    data = data.loc[data[[time, event, *strata_cols]].notna().all(axis=1)]
     design = model_matrix(data, list(covariates), reference=reference)
     sub = data.loc[np.asarray(design.row_mask, dtype=bool)]
-    ok = sub[[time, event, *strata_cols]].notna().all(axis=1).to_numpy()
-    sub = sub.loc[ok]
-    X = np.asarray(design.X, dtype=float)[ok]
+    X = np.asarray(design.X, dtype=float)
     t = pd.to_numeric(sub[time], errors="coerce")
     if t.isna().any() or (t < 0).any():
         raise ValueError(f"column {time!r} must hold non-negative numbers")
