@@ -157,7 +157,11 @@ cases <- list(
                "all events in g = 1: coxph diverges, Firth is finite"),
   firth_golden("separation_g_only", Surv(time, status) ~ g, sep, "breslow", "one covariate"),
   firth_golden("nosep_breslow", Surv(time, status) ~ trt + z, ns, "breslow",
-               "no separation: Firth close to coxph, smaller in magnitude")
+               "no separation: Firth close to coxph, smaller in magnitude"),
+  # fustat as a covariate forces monotone likelihood; SAS PROC PHREG (MODEL ... / FIRTH RISKLIMITS=PL)
+  # output for this model is quoted in kaifenglu/trtswitch tests/testthat/test-phregr.R
+  firth_golden("ovarian_rx_fustat", Surv(futime, fustat) ~ rx + fustat, ovarian, "breslow",
+               "ovarian with fustat as covariate (monotone likelihood); cross-check with SAS PHREG FIRTH")
 )
 
 writeLines(c(

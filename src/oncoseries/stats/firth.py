@@ -192,30 +192,37 @@ def firth_cox_arrays(time, event, X, strata=None, *, ties: str = "breslow", colu
         raise ValueError("the Firth Cox model needs at least one event")
     columns = list(columns) if columns is not None else [f"x{j + 1}" for j in range(p)]
     rs = RiskSets(time, event, strata, ties)
-    pen = _Penalised(rs, X)
+    # work on columns scaled to unit SD (as coxphf): the estimate is equivariant, pl shifts by a constant
+    sd = X.std(axis=0, ddof=1) if n > 1 else np.ones(p)
+    sd = np.where(np.isfinite(sd) & (sd > 0), sd, 1.0)
+    pen = _Penalised(rs, X / sd)
+    shift = -float(np.sum(np.log(sd)))  # pl(original scale) = pl(scaled) + sum(log sd)
     beta0 = np.zeros(p)
     pl0 = pen(beta0)
     if not np.isfinite(pl0):
         raise ValueError("the information matrix is singular at 0: a column of X is constant or aliased")
-    beta, pl_hat, iters, ok = pen.maximise(beta0, np.arange(p), max_iter=max_iter)
+    beta_s, pl_hat, iters, ok = pen.maximise(beta0, np.arange(p), max_iter=max_iter)
     if not ok:
         raise RuntimeError(f"Firth Newton-Raphson did not converge in {max_iter} iterations")
-    _, _, info, _ = cox_derivatives(rs, X, beta)
-    var = np.linalg.inv(info)
-    se = np.sqrt(np.diag(var))
+    _, _, info, _ = cox_derivatives(rs, X / sd, beta_s)
+    var_s = np.linalg.inv(info)
+    se_s = np.sqrt(np.diag(var_s))
     crit = stats.chi2.ppf(conf_level, 1)
     lower = np.full(p, np.nan)
     upper = np.full(p, np.nan)
     chisq = np.full(p, np.nan)
     if profile:
         for j in range(p):  # loop over coefficients, each a few constrained fits
-            lower[j] = _profile_limit(pen, beta, pl_hat, j, se[j], crit, -1)
-            upper[j] = _profile_limit(pen, beta, pl_hat, j, se[j], crit, +1)
-            b = beta.copy()
+            lower[j] = _profile_limit(pen, beta_s, pl_hat, j, se_s[j], crit, -1) / sd[j]
+            upper[j] = _profile_limit(pen, beta_s, pl_hat, j, se_s[j], crit, +1) / sd[j]
+            b = beta_s.copy()
             b[j] = 0.0
             free = np.setdiff1d(np.arange(p), [j])
             pl_j = pen.maximise(b, free)[1] if free.size else pen(b)
             chisq[j] = max(2.0 * (pl_hat - pl_j), 0.0)
+    beta = beta_s / sd
+    var = var_s / np.outer(sd, sd)
+    se = np.sqrt(np.diag(var))
     summary = pd.DataFrame(
         {"coef": beta, "se": se, "hr": np.exp(beta), "lower": np.exp(lower), "upper": np.exp(upper),
          "chisq": chisq, "p": stats.chi2.sf(chisq, 1), "method": METHOD},
@@ -224,7 +231,8 @@ def firth_cox_arrays(time, event, X, strata=None, *, ties: str = "breslow", colu
     lr = max(2.0 * (pl_hat - pl0), 0.0)
     return FirthCox(
         coef=beta, var=var, columns=columns, summary=summary,
-        lr_test=LRTest(float(lr), p, float(stats.chi2.sf(lr, p))), loglik=(float(pl0), float(pl_hat)),
+        lr_test=LRTest(float(lr), p, float(stats.chi2.sf(lr, p))),
+        loglik=(float(pl0) - shift, float(pl_hat) - shift),
         n=n, n_events=int(event.sum()), ties=ties, conf_level=conf_level, iterations=iters,
         separation=detect_separation(time, event, X, columns, strata=strata),
     )
