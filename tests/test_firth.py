@@ -85,8 +85,9 @@ def test_arrays_match_r(name):
 
 def test_ovarian_matches_published_sas_phreg_firth():
     """Cross-check with SAS PROC PHREG ``MODEL futime*fustat(0) = rx fustat / FIRTH RISKLIMITS=PL``
-    as quoted in kaifenglu/trtswitch tests/testthat/test-phregr.R, which compares at 3 decimals. SAS stops earlier (relative-gradient GCONV=1e-8), so the flat fustat coefficient agrees
-    to 3 decimals only (4.23646 here and in tests/golden/firth.R vs SAS 4.23615)."""
+    as quoted in kaifenglu/trtswitch tests/testthat/test-phregr.R, which compares at 3 decimals.
+    SAS likely stops earlier (default relative-gradient GCONV=1e-8): the flat fustat coefficient agrees to 3
+    decimals only (4.23646 here and in tests/golden/firth.R vs SAS 4.23615)."""
     s = fit_case("ovarian_rx_fustat").summary
     np.testing.assert_allclose(s["coef"], [-0.54197, 4.23615], atol=5e-4)
     # hazard-ratio limits as printed by SAS (3 decimals)

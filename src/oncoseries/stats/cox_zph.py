@@ -260,8 +260,10 @@ def _scaled_residuals(rs, X, coef, terms, imat11, schoen):
 def _fit_arrays(fit):
     for attr in ("coef", "X", "time", "event"):
         if not hasattr(fit, attr):
-            raise TypeError(f"cox_zph needs a Cox fit with .{attr} (from oncoseries.cox); got {type(fit).__name__}")
-    columns = list(getattr(fit, "columns", None) or [f"x{j + 1}" for j in range(len(fit.coef))])
+            raise TypeError(f"cox_zph needs a Cox fit with .{attr} (from oncoseries.cox); "
+                            f"got {type(fit).__name__}")
+    columns = getattr(fit, "columns", None)
+    columns = [f"x{j + 1}" for j in range(len(fit.coef))] if columns is None else list(columns)
     return dict(time=fit.time, event=fit.event, X=fit.X, coef=fit.coef,
                 strata=getattr(fit, "strata", None), ties=getattr(fit, "ties", "efron"),
                 columns=columns, var=getattr(fit, "var", None), terms=getattr(fit, "terms", None))
@@ -278,7 +280,8 @@ def cox_zph_details(fit, transform: str | Callable = "km", terms: bool = True,
                           global_test=global_test, var=a["var"])
 
 
-def cox_zph(fit, transform: str | Callable = "km", terms: bool = True, global_test: bool = True) -> pd.DataFrame:
+def cox_zph(fit, transform: str | Callable = "km", terms: bool = True,
+            global_test: bool = True) -> pd.DataFrame:
     """Test the proportional-hazards assumption of a Cox fit, as R survival >= 3.0 ``cox.zph``.
 
     Parameters

@@ -234,7 +234,7 @@ def firth_cox_arrays(time, event, X, strata=None, *, ties: str = "breslow", colu
         lr_test=LRTest(float(lr), p, float(stats.chi2.sf(lr, p))),
         loglik=(float(pl0) - shift, float(pl_hat) - shift),
         n=n, n_events=int(event.sum()), ties=ties, conf_level=conf_level, iterations=iters,
-        separation=detect_separation(time, event, X, columns, strata=strata),
+        separation=detect_separation(time, event, X, columns, strata=strata, ties=ties),
     )
 
 
