@@ -70,6 +70,9 @@ add("veteran_km_noterms", vet_fit, cox.zph(vet_fit, terms = FALSE), "terms = FAL
 # 4. stratified models.
 lung_str <- coxph(Surv(time, status) ~ age + ph.ecog + strata(sex), data = lung)
 add("lung_strata_sex_km", lung_str, cox.zph(lung_str), "strata(sex); km transform ignores strata (as R)")
+lung_str3 <- coxph(Surv(time, status) ~ age + sex + strata(ph.ecog), data = lung)
+add("lung_strata_ecog_km", lung_str3, cox.zph(lung_str3),
+    "stratum ph.ecog=3 has one row (no varying covariate): R leaves its $y row unscaled")
 vet_str <- coxph(Surv(time, status) ~ karno + age + strata(celltype), data = veteran)
 add("veteran_strata_celltype_rank", vet_str, cox.zph(vet_str, transform = "rank"), "strata(celltype)")
 

@@ -220,9 +220,11 @@ def cox_zph_arrays(time, event, X, coef, *, strata=None, ties="efron", terms=Non
 def _scaled_residuals(rs, X, coef, terms, imat11, schoen):
     """Scaled Schoenfeld residuals (R cox.zph ``$y``), following R's code step by step.
 
-    One deliberate difference: R assigns residual rows to strata by counting (``sgrp``), which
-    misaligns when a stratum with deaths has no varying covariate; here each death keeps its own
-    stratum. The results are identical otherwise.
+    One deliberate difference: R assigns residual rows to strata by counting (``sgrp``), which skips
+    a stratum with deaths but no varying covariate (e.g. a one-row stratum): if it is the last
+    stratum its rows stay unscaled (= coef), otherwise the later strata's rows are misaligned. Here
+    each death keeps its own stratum and such rows are NaN (R's own value for a covariate constant
+    within a stratum). Everything else, and the test table, is identical.
     """
     used = _used(rs, X)
     for jj in terms.values():
