@@ -23,6 +23,7 @@ from .separation import detect_separation
 __all__ = ["FirthCox", "LRTest", "detect_separation", "firth_cox", "firth_cox_arrays"]
 
 METHOD = "Firth profile likelihood"
+_GAP_CAP = 1e8
 
 
 @dataclass(frozen=True)
@@ -134,12 +135,16 @@ def _profile_limit(pen, beta_hat, pl_hat, j, se_j, crit, side):
     def deviance_gap(v):
         b = start["beta"].copy()
         b[j] = v
-        if free.size:
-            b, pl_v, _, _ = pen.maximise(b, free)
-            start["beta"] = b
-        else:
-            pl_v = pen(b)
-        return 2.0 * (pl_hat - pl_v) - crit
+        try:
+            if free.size:
+                b, pl_v, _, _ = pen.maximise(b, free)
+                start["beta"] = b
+            else:
+                pl_v = pen(b)
+        except (ValueError, np.linalg.LinAlgError):  # information singular far out: pl -> -inf
+            pl_v = -np.inf
+        # the gap grows monotonically away from b_hat: capping it keeps brentq finite, same root
+        return min(2.0 * (pl_hat - pl_v) - crit, _GAP_CAP)
 
     width = 2.0 * se_j if np.isfinite(se_j) and se_j > 0 else 1.0
     inner = beta_hat[j]
