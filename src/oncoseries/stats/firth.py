@@ -60,29 +60,32 @@ class FirthCox:
 
 
 class _Penalised:
-    """pl, its score and the information for one data set; coefficients in ``fixed`` are held."""
+    """pl(b) = l(b) + 0.5 log det I(b), Firth's modified score and I(b) for one data set."""
 
     def __init__(self, rs: RiskSets, X: np.ndarray):
         self.rs, self.X = rs, X
 
     def __call__(self, beta):
-        loglik, score, info, _ = cox_derivatives(self.rs, self.X, beta)
+        loglik, _, info, _ = cox_derivatives(self.rs, self.X, beta)
         sign, logdet = np.linalg.slogdet(info)
         return loglik + 0.5 * logdet if sign > 0 else -np.inf
 
     def full(self, beta):
-        loglik, score, info, _ = cox_derivatives(self.rs, self.X, beta)
+        """(pl, U*, I); pl = -inf and U* = None where I is not positive definite."""
+        try:
+            loglik, score, info, corr = cox_derivatives(self.rs, self.X, beta, third=True)
+        except np.linalg.LinAlgError:
+            return -np.inf, None, None
         sign, logdet = np.linalg.slogdet(info)
-        if sign <= 0:
+        if sign <= 0 or not np.all(np.isfinite(corr)):
             return -np.inf, None, info
-        a = np.linalg.inv(info)
-        _, _, _, corr = cox_derivatives(self.rs, self.X, beta, third=True, a_mat=a)
         return loglik + 0.5 * logdet, score + 0.5 * corr, info
 
     def maximise(self, beta, free, max_iter=200, gtol=1e-10, max_step=0.5):
         """Newton-Raphson on the free coefficients with I(b) as curvature (coxphf), halving steps
         that lower pl and capping each step at ``max_step`` (coxphf's ``maxstep``); near the
-        optimum the step uses the finite-difference Jacobian of U* for quadratic convergence."""
+        optimum the step uses the finite-difference Jacobian of U* for quadratic convergence.
+        Returns ``(beta, pl, iterations, converged)``."""
         beta = np.array(beta, dtype=float)
         free = np.asarray(free, dtype=int)
         pl, ustar, info = self.full(beta)
@@ -94,7 +97,7 @@ class _Penalised:
                 return beta, pl, it - 1, True
             hess = info[np.ix_(free, free)]
             if np.max(np.abs(g)) < 1e-3:
-                hess = self._jacobian(beta, free, ustar)
+                hess = self._jacobian(beta, free, hess)
             step = np.linalg.solve(hess, g)
             big = np.max(np.abs(step))
             if big > max_step:
@@ -106,11 +109,14 @@ class _Penalised:
                 if pl_t >= pl - 1e-12 * max(1.0, abs(pl)):
                     break
                 step = step / 2
+            if not np.isfinite(pl_t):
+                break
             beta, pl, ustar, info = trial, pl_t, u_t, i_t
-        return beta, pl, max_iter, np.max(np.abs(ustar[free]), initial=0.0) < 1e-6
+        return beta, pl, it, np.max(np.abs(ustar[free]), initial=0.0) < 1e-6
 
-    def _jacobian(self, beta, free, ustar):
-        """-dU*/db on the free coefficients by central differences (symmetrised)."""
+    def _jacobian(self, beta, free, fallback):
+        """-dU*/db on the free coefficients by central differences (symmetrised); ``fallback``
+        (the information) if that is not positive definite."""
         k = free.size
         jac = np.empty((k, k))
         for a, j in enumerate(free):  # loop over coefficients (p is small), not rows
@@ -118,11 +124,13 @@ class _Penalised:
             bp, bm = beta.copy(), beta.copy()
             bp[j] += h
             bm[j] -= h
-            jac[:, a] = -(self.full(bp)[1][free] - self.full(bm)[1][free]) / (2 * h)
+            up, um = self.full(bp)[1], self.full(bm)[1]
+            if up is None or um is None:
+                return fallback
+            jac[:, a] = -(up[free] - um[free]) / (2 * h)
         jac = 0.5 * (jac + jac.T)
         if np.any(np.linalg.eigvalsh(jac) <= 0):
-            _, _, info = self.full(beta)
-            return info[np.ix_(free, free)]
+            return fallback
         return jac
 
 
