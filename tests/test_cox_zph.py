@@ -199,3 +199,12 @@ def test_bad_inputs_raise():
         cox_zph_arrays(np.asarray(time) - 10, event, X, coef, transform="log")
     with pytest.raises(TypeError, match="Cox fit"):
         cox_zph(object())
+
+
+def test_public_exports():
+    import oncoseries as osr
+
+    assert osr.cox_zph is cox_zph
+    from oncoseries.stats.firth import firth_cox
+
+    assert osr.firth_cox is firth_cox
