@@ -73,14 +73,6 @@ def _require(df, table: str, columns: tuple[str, ...]) -> None:
         raise ValueError(f"{table} is missing required column(s) {missing}; it has {list(df.columns)}")
 
 
-def _ids(df: pd.DataFrame, table: str) -> np.ndarray:
-    pid = df["patient_id"]
-    if pid.isna().any():
-        rows = np.flatnonzero(pid.isna().to_numpy())[:5].tolist()
-        raise ValueError(f"{table}.patient_id is empty at row position(s) {rows}")
-    return pid.astype(str).str.strip().to_numpy(dtype=object)
-
-
 def _codes(index: pd.Index, ids: np.ndarray, table: str) -> np.ndarray:
     code = index.get_indexer(ids)
     if (code < 0).any():
@@ -90,15 +82,26 @@ def _codes(index: pd.Index, ids: np.ndarray, table: str) -> np.ndarray:
 
 
 def _overall(values: pd.Series) -> np.ndarray:
-    s = values.astype("string").str.strip().str.upper()
-    s = s.str.replace(r"^NON[- ]?CR\s*/\s*NON[- ]?PD$", "NON-CR/NON-PD", regex=True)
-    bad = s.notna() & ~s.isin(OVERALL_VALUES)
+    """Normalised overall responses (upper case, stripped; None when missing), via the few unique values."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    u = pd.Series(uniques, dtype="string").str.strip().str.upper()
+    u = u.str.replace(r"^NON[- ]?CR\s*/\s*NON[- ]?PD$", "NON-CR/NON-PD", regex=True)
+    bad = u.notna() & ~u.isin(OVERALL_VALUES)
     if bad.any():
         raise ValueError(
-            f"timepoints.overall must be one of {list(OVERALL_VALUES)}; found "
-            f"{sorted(set(s[bad].tolist()))[:5]}"
+            f"timepoints.overall must be one of {list(OVERALL_VALUES)}; found {sorted(set(u[bad].tolist()))[:5]}"
         )
-    return s.to_numpy(dtype=object, na_value=None)
+    norm = np.append(u.to_numpy(dtype=object, na_value=None), None)
+    return norm[codes]  # code -1 (missing) picks the appended None
+
+
+def _ids(df: pd.DataFrame, table: str) -> np.ndarray:
+    pid = df["patient_id"]
+    if pid.isna().any():
+        rows = np.flatnonzero(pid.isna().to_numpy())[:5].tolist()
+        raise ValueError(f"{table}.patient_id is empty at row position(s) {rows}")
+    codes, uniques = pd.factorize(pid)
+    return pd.Index(uniques).astype(str).str.strip().to_numpy(dtype=object)[codes]
 
 
 def prepare(patients, timepoints, best_response, known_alive) -> Inputs:
