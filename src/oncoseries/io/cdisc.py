@@ -279,6 +279,10 @@ def convert_cdisc(domains: Mapping[str, pd.DataFrame], evaluator: str = "INVESTI
     for dom, prefix in (("tu", "TU"), ("tr", "TR"), ("rs", "RS")):
         if dom in d:
             d[dom] = _by_evaluator(d[dom], prefix, evaluator, problems)
+    if "tr" in d:  # rows of a lesion only (not SUMDIAM and other subject-level results)
+        d["tr"] = d["tr"][_text(d["tr"], "TRLNKID") != ""]
+    if "rs" in d:
+        d["rs"] = d["rs"][_text(d["rs"], "RSTESTCD").isin(["OVRLRESP", "TRGRESP", "NTRGRESP", "NEWLPROG"])]
     parsed = {dom: _parse_dates(d[dom], col, problems, required=True)
               for dom, col in (("tr", "TRDTC"), ("rs", "RSDTC")) if dom in d}
     pool = [(d[k], p.date) for k, p in parsed.items()]
