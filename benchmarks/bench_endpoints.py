@@ -54,7 +54,8 @@ def naive_pfs(patients, tp, m):
     def one(g):
         pid = g.name
         pd_dates = g.date[g.overall == "PD"]
-        ev = [d for d in (pd_dates.min(), p.at[pid, "progression_date"], p.at[pid, "death_date"]) if pd.notna(d)]
+        cand = (pd_dates.min(), p.at[pid, "progression_date"], p.at[pid, "death_date"])
+        ev = [d for d in cand if pd.notna(d)]
         if ev:
             return min(ev)
         ad = g.date[g.overall != "NE"]

@@ -359,3 +359,11 @@ def test_iso_strings_and_lowercase_responses_are_accepted():
     t["overall"] = [" Non-CR/Non-PD ", "ne"]
     pfs = row(derive_endpoints(p, t, r), "P1", "PFS")
     assert (pfs.adt, pfs.cnsr) == (D("2014-02-06"), 1)
+
+
+def test_no_timepoints_at_all():
+    dead = dict(P1, death_date="2014-03-01", last_contact_date="2014-03-01")
+    p, _, r = make([dead, dict(P1, patient_id="P2")])
+    res = derive_endpoints(p, None, r)
+    assert row(res, "P1", "PFS").evntdesc == "Death" and row(res, "P1", "TTP").aval == 1
+    assert row(res, "P2", "PFS").evntdesc == "Censored at start: no adequate post-baseline assessment"

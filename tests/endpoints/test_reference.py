@@ -53,7 +53,8 @@ def reference(patients, tp, br, known, settings):
         start = p.start_date
         scans = tp[(tp.patient_id == p.patient_id) & (tp.date > start)].sort_values("date")
         alive = [d for d in [p.last_contact_date] if pd.notna(d)]
-        others = list(tp.date[tp.patient_id == p.patient_id]) + list(known.date[known.patient_id == p.patient_id])
+        others = list(tp.date[tp.patient_id == p.patient_id])
+        others += list(known.date[known.patient_id == p.patient_id])
         others += [d for d in (p.progression_date, p.new_therapy_date) if pd.notna(d)]
         if pd.notna(p.death_date):
             out[(p.patient_id, "OS")] = (p.death_date, 0)

@@ -84,11 +84,13 @@ def test_recist_lesions_known_values_roles_and_rows(recist):
         assert r.nodal == (r.organ == "LYMPH NODE")
 
     def measured(subject, lesion, test, date):
-        sel = tr[(tr.USUBJID == subject) & (tr.TRLNKID == lesion) & (tr.TRTESTCD == test) & (tr.TRDTC == date)]
+        sel = tr[(tr.USUBJID == subject) & (tr.TRLNKID == lesion) & (tr.TRTESTCD == test)
+                 & (tr.TRDTC == date)]
         return float(sel.TRSTRESN.iloc[0])
 
     def lesion(subject, lesion_id, date):
-        sel = les[(les.patient_id == subject) & (les.lesion_id == lesion_id) & (les.date == pd.Timestamp(date))]
+        sel = les[(les.patient_id == subject) & (les.lesion_id == lesion_id)
+                  & (les.date == pd.Timestamp(date))]
         assert len(sel) == 1
         return sel.iloc[0]
 
@@ -297,7 +299,8 @@ def test_export_xpt_round_trip_and_read_back_as_adam(tmp_path, recist):
     assert labels["CNSR"] == "Censor" and labels["STARTDT"] == "Time to Event Origin Date for Subject"
     assert all(len(c) <= 8 for c in back.columns)
     csv_back = pd.read_csv(tmp_path / "adtte.csv")
-    assert list(csv_back.AVAL) == list(res.adtte.aval) and csv_back.ADT.iloc[0] == str(res.adtte.adt.iloc[0].date())
+    assert list(csv_back.AVAL) == list(res.adtte.aval)
+    assert csv_back.ADT.iloc[0] == str(res.adtte.adt.iloc[0].date())
     adrs, _ = read_xpt(tmp_path / "adrs.xpt")
     ovr = adrs[adrs.PARAMCD == "OVR"]
     assert len(ovr) == len(tp) and set(adrs.PARAMCD) == {"OVR", "BOR"}  # no confirmed_bor given

@@ -89,7 +89,8 @@ def _overall(values: pd.Series) -> np.ndarray:
     bad = u.notna() & ~u.isin(OVERALL_VALUES)
     if bad.any():
         raise ValueError(
-            f"timepoints.overall must be one of {list(OVERALL_VALUES)}; found {sorted(set(u[bad].tolist()))[:5]}"
+            f"timepoints.overall must be one of {list(OVERALL_VALUES)}; "
+            f"found {sorted(set(u[bad].tolist()))[:5]}"
         )
     norm = np.append(u.to_numpy(dtype=object, na_value=None), None)
     return norm[codes]  # code -1 (missing) picks the appended None
@@ -121,13 +122,18 @@ def prepare(patients, timepoints, best_response, known_alive) -> Inputs:
         raise ValueError(f"patients.start_date is required (the time origin); missing for {miss}")
     warnings: list = []
 
+    if timepoints is None:  # no scans at all
+        timepoints = pd.DataFrame({"patient_id": pd.Series(dtype=object),
+                                   "date": pd.Series(dtype="datetime64[ns]"),
+                                   "overall": pd.Series(dtype=object)})
     _require(timepoints, "timepoints", ("patient_id", "date", "overall"))
     tp_code = _codes(index, _ids(timepoints, "timepoints"), "timepoints")
     tp_date = to_days(timepoints["date"], "date", "timepoints")
     overall = _overall(timepoints["overall"])
     bad_date = np.isnan(tp_date)
     if bad_date.any():
-        raise ValueError(f"timepoints.date is missing for patient(s) {sorted(set(ids[tp_code[bad_date]]))[:5]}")
+        who = sorted(set(ids[tp_code[bad_date]]))[:5]
+        raise ValueError(f"timepoints.date is missing for patient(s) {who}")
     early = tp_date <= cols["start_date"][tp_code]
     if early.any():
         for pid in sorted(set(ids[tp_code[early]])):
@@ -150,7 +156,8 @@ def prepare(patients, timepoints, best_response, known_alive) -> Inputs:
         br_code = _codes(index, _ids(best_response, "best_response"), "best_response")
         if len(np.unique(br_code)) != len(br_code):
             raise ValueError("best_response.patient_id must be unique (one row per patient)")
-        response[br_code] = to_days(best_response["first_response_date"], "first_response_date", "best_response")
+        response[br_code] = to_days(best_response["first_response_date"], "first_response_date",
+                                    "best_response")
 
     for c, label in (("progression_date", "patients.progression_date"),
                      ("new_therapy_date", "patients.new_therapy_date")):

@@ -31,8 +31,8 @@ OVERALL = {"CR", "PR", "SD", "NON-CR/NON-PD", "PD", "NE"}
 TARGET_RESP = {"CR", "PR", "SD", "PD", "NE", "NA"}
 NON_TARGET_RESP = {"CR", "NON-CR/NON-PD", "PD", "NE", "NA"}
 NEW_FLAG = {"UNEQUIVOCAL": "yes", "Y": "yes", "YES": "yes", "EQUIVOCAL": "equivocal", "N": "no", "NO": "no"}
-COVARIATES = {"AGE": "age", "SEX": "sex", "RACE": "race", "ETHNIC": "ethnic", "ARM": "arm", "ACTARM": "actarm",
-              "COUNTRY": "country"}
+COVARIATES = {"AGE": "age", "SEX": "sex", "RACE": "race", "ETHNIC": "ethnic", "ARM": "arm",
+              "ACTARM": "actarm", "COUNTRY": "country"}
 _ISO = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?(?:T.*)?$")
 SAS_EPOCH = pd.Timestamp("1960-01-01")
 
@@ -45,6 +45,7 @@ class CdiscProblem(NamedTuple):
     column: str | None
     message: str
     severity: str = "warning"  # "error" makes the study unusable, "warning" is reported only
+    rule: str = ""  # a stable name of the check, e.g. "cdisc_partial_date"
 
 
 # ----------------------------------------------------------------------------- files
@@ -69,7 +70,8 @@ def find_cdisc_files(folder: str | Path) -> tuple[dict[str, Path], list[CdiscPro
             continue
         if dom in found:
             problems.append(CdiscProblem(p.name, None, None, f"a second file for domain {dom.upper()} "
-                                         f"(already {found[dom].name}); ignored", "error"))
+                                         f"(already {found[dom].name}); ignored", "error",
+                                         rule="cdisc_domain_file"))
             continue
         found[dom] = p
     return found, problems
@@ -203,11 +205,14 @@ def _parse_dates(df: pd.DataFrame, col: str, problems: list, required: bool = Fa
     for i in np.flatnonzero(bad.to_numpy()):
         r = df.iloc[i]
         what = "a year-only date cannot be imputed" if year.iloc[i] else "not a valid date"
-        problems.append(CdiscProblem(r["_file"], int(r["_row"]), col, f"{raw.iloc[i]!r}: {what}", "error"))
+        rule = "cdisc_year_only_date" if year.iloc[i] else "cdisc_bad_date"
+        problems.append(CdiscProblem(r["_file"], int(r["_row"]), col, f"{raw.iloc[i]!r}: {what}", "error",
+                                     rule=rule))
     if required:
         for i in np.flatnonzero((raw == "").to_numpy()):
             r = df.iloc[i]
-            problems.append(CdiscProblem(r["_file"], int(r["_row"]), col, "date is missing", "error"))
+            problems.append(CdiscProblem(r["_file"], int(r["_row"]), col, "date is missing", "error",
+                                         rule="cdisc_missing_date"))
     return _Dates(date.astype("datetime64[ns]"), month.astype("datetime64[ns]"), raw)
 
 
@@ -235,7 +240,8 @@ def _complete(df: pd.DataFrame, col: str, parsed: _Dates, problems: list,
             value, how = end.iloc[i], "the last day of the month"
         date.iloc[i] = value
         problems.append(CdiscProblem(r["_file"], int(r["_row"]), col,
-                                     f"partial date {parsed.raw.iloc[i]!r} imputed to {value.date()} ({how})"))
+                                     f"partial date {parsed.raw.iloc[i]!r} imputed to {value.date()} ({how})",
+                                     rule="cdisc_partial_date"))
     return date
 
 
@@ -248,7 +254,8 @@ def _by_evaluator(df: pd.DataFrame, prefix: str, evaluator: str, problems: list)
     if not keep.any():
         problems.append(CdiscProblem(df["_file"].iloc[0], None, col,
                                      f"no records with {col} = {evaluator.upper()} (found "
-                                     f"{sorted(set(ev))}); none of this file is used", "error"))
+                                     f"{sorted(set(ev))}); none of this file is used", "error",
+                                     rule="cdisc_evaluator"))
     return df[keep]
 
 
@@ -297,7 +304,8 @@ def convert_cdisc(domains: Mapping[str, pd.DataFrame], evaluator: str = "INVESTI
         tables["lesions"] = _lesions(d["tr"], dates["tr"], d.get("tu"), problems)
     elif "tu" in d:
         problems.append(CdiscProblem(d["tu"]["_file"].iloc[0] if len(d["tu"]) else "tu", None, None,
-                                     "TU without TR: no lesion measurements; TU not used"))
+                                     "TU without TR: no lesion measurements; TU not used",
+                                     rule="cdisc_tu_without_tr"))
     if "rs" in d:
         tables["assessments"] = _assessments(d["rs"], dates["rs"], problems)
     elif "adrs" in d:
@@ -319,7 +327,10 @@ def convert_cdisc(domains: Mapping[str, pd.DataFrame], evaluator: str = "INVESTI
 
 
 def _lesions(tr: pd.DataFrame, date: pd.Series, tu: pd.DataFrame | None, problems: list) -> pd.DataFrame:
-    """TR measurements per lesion and date joined with TU (role, location); diameter LDIAM, LPERP for nodes."""
+    """TR measurements per lesion and date joined with TU (role, location).
+
+    Diameter: LDIAM, or LPERP (short axis) for nodal lesions; DIAMETER when those are absent.
+    """
     tr = tr.assign(_date=date, _lnk=_text(tr, "TRLNKID"), _test=_text(tr, "TRTESTCD"))
     tr = tr[(tr["_lnk"] != "") & tr["_date"].notna()]
     key = ["USUBJID", "_lnk", "_date"]
@@ -329,7 +340,7 @@ def _lesions(tr: pd.DataFrame, date: pd.Series, tu: pd.DataFrame | None, problem
     odd_unit = value.notna() & ~unit.isin(["", "MM", "CM"])
     for _, r in tr[odd_unit].iterrows():
         problems.append(CdiscProblem(r["_file"], int(r["_row"]), "TRSTRESU", f"unit {r.get('TRSTRESU')!r} "
-                                     "is not mm or cm; value used as mm"))
+                                     "is not mm or cm; value used as mm", rule="cdisc_unit"))
     tr = tr.assign(_value=value, _text_value=_text(tr, "TRSTRESC", "TRORRES"),
                    _notdone=_text(tr, "TRSTAT") == "NOT DONE", _grp=_text(tr, "TRGRPID"))
     base = tr.drop_duplicates(key)[key + ["_file", "_row", "_grp"]]
@@ -341,7 +352,8 @@ def _lesions(tr: pd.DataFrame, date: pd.Series, tu: pd.DataFrame | None, problem
         for _, r in rows[conflict].iterrows():
             problems.append(CdiscProblem(r["_file"], int(r["_row"]), "TRSTRESC",
                                          f"second {test} for lesion {r['_lnk']} on {r['_date'].date()} "
-                                         "differs from the first; first kept"))
+                                         "differs from the first; first kept",
+                                         rule="cdisc_duplicate_measurement"))
         rows = rows[~dup]
         base = base.merge(rows[key + [col, "_row"]].rename(columns={col: test, "_row": "_row_" + test}),
                           on=key, how="left")
@@ -359,7 +371,7 @@ def _lesions(tr: pd.DataFrame, date: pd.Series, tu: pd.DataFrame | None, problem
         for _, r in ident[conflict].iterrows():
             problems.append(CdiscProblem(r["_tufile"], int(r["_turow"]), "TULNKID",
                                          f"lesion {r['_lnk']} identified twice with different role or "
-                                         "location; first kept"))
+                                         "location; first kept", rule="cdisc_duplicate_lesion"))
         base = base.merge(ident[~dup], on=["USUBJID", "_lnk"], how="left")
     else:
         base = base.assign(_role=np.nan, organ="", _loc="")
@@ -369,12 +381,12 @@ def _lesions(tr: pd.DataFrame, date: pd.Series, tu: pd.DataFrame | None, problem
         problems.append(CdiscProblem(r["_file"], int(r["_row"]), "TRLNKID",
                                      f"lesion {r['_lnk']} of {r['USUBJID']} has no TU record; role taken "
                                      f"from TRGRPID {r['_grp']!r}", "error" if r["_grp"] not in ROLE else
-                                     "warning"))
+                                     "warning", rule="cdisc_lesion_without_tu"))
     role = base["_role"].map(ROLE)
     for _, r in base[role.isna() & ~no_tu].drop_duplicates(["USUBJID", "_lnk"]).iterrows():
         problems.append(CdiscProblem(r["_file"], int(r["_row"]), "TUORRES",
-                                     f"lesion {r['_lnk']}: role {r['_role']!r} is not TARGET, NON-TARGET or NEW",
-                                     "error"))
+                                     f"lesion {r['_lnk']}: role {r['_role']!r} is not TARGET, "
+                                     "NON-TARGET or NEW", "error", rule="cdisc_role"))
     loc = base["_loc"].fillna("").astype(str)
     nodal = loc.str.contains(r"LYMPH|\bNODES?\b|\bNODAL\b", regex=True)
     diameter = np.where(nodal, base["LPERP"], base["LDIAM"])
@@ -383,12 +395,13 @@ def _lesions(tr: pd.DataFrame, date: pd.Series, tu: pd.DataFrame | None, problem
     for _, r in base[node_ld].iterrows():
         problems.append(CdiscProblem(r["_file"], int(r["_row"]), "TRTESTCD",
                                      f"nodal lesion {r['_lnk']} has LDIAM but no LPERP (short axis); "
-                                     "diameter left empty"))
+                                     "diameter left empty", rule="cdisc_node_without_short_axis"))
     state = base["TUMSTATE"].map(STATE)
     unknown = base["TUMSTATE"].notna() & (base["TUMSTATE"] != "") & state.isna()
     for _, r in base[unknown].iterrows():
         problems.append(CdiscProblem(r["_file"], int(r["_row"]), "TRSTRESC",
-                                     f"tumour state {r['TUMSTATE']!r} not recognised; left empty"))
+                                     f"tumour state {r['TUMSTATE']!r} not recognised; left empty",
+                                     rule="cdisc_tumour_state"))
     uneq = state == "unequivocal"
     state = state.mask(uneq & (role == "non_target"), "unequivocal_progression")
     state = state.mask(uneq & (role != "non_target"), "present")
@@ -418,16 +431,18 @@ def _assessments(rs: pd.DataFrame, date: pd.Series, problems: list) -> pd.DataFr
     for _, r in ovr[dup & ~ovr.duplicated(key + ["_val"], keep="first")].iterrows():
         problems.append(CdiscProblem(r["_file"], int(r["_row"]), "RSSTRESC",
                                      f"second overall response on {r['_date'].date()} differs; first kept",
-                                     "error"))
+                                     "error", rule="cdisc_duplicate_response"))
     ovr = ovr[~dup]
     out = ovr[key + ["_val", "_file", "_row"]].rename(columns={"_val": "response"})
-    for test, name, allowed in (("TRGRESP", "target", TARGET_RESP), ("NTRGRESP", "non_target", NON_TARGET_RESP),
-                                ("NEWLPROG", "new_lesions", set(NEW_FLAG))):
+    components = (("TRGRESP", "target", TARGET_RESP), ("NTRGRESP", "non_target", NON_TARGET_RESP),
+                  ("NEWLPROG", "new_lesions", set(NEW_FLAG)))
+    for test, name, allowed in components:
         part = rs[rs["_test"] == test].drop_duplicates(key)
         bad = ~part["_val"].isin(allowed) & (part["_val"] != "")
         for _, r in part[bad].iterrows():
             problems.append(CdiscProblem(r["_file"], int(r["_row"]), "RSSTRESC",
-                                         f"{test} value {r['_val']!r} not recognised; left empty"))
+                                         f"{test} value {r['_val']!r} not recognised; left empty",
+                                         rule="cdisc_component"))
         part = part.assign(_val=part["_val"].where(~bad, ""))
         if test == "NEWLPROG":
             part = part.assign(_val=part["_val"].map(NEW_FLAG))
@@ -437,12 +452,12 @@ def _assessments(rs: pd.DataFrame, date: pd.Series, problems: list) -> pd.DataFr
     for _, r in orphan[orphan["_merge"] == "left_only"].iterrows():
         problems.append(CdiscProblem(r["_file"], int(r["_row"]), "RSTESTCD",
                                      f"visit of {r['USUBJID']} on {r['_date'].date()} has components but no "
-                                     "OVRLRESP; not used", "error"))
+                                     "OVRLRESP; not used", "error", rule="cdisc_components_without_overall"))
     bad = ~out["response"].isin(OVERALL)
     for _, r in out[bad].iterrows():
         problems.append(CdiscProblem(r["_file"], int(r["_row"]), "RSSTRESC",
                                      f"overall response {r['response']!r} is not one of {sorted(OVERALL)}",
-                                     "error"))
+                                     "error", rule="cdisc_overall_response"))
     out["response"] = out["response"].where(~bad)
     for c in ("target", "non_target", "new_lesions"):
         out[c] = out[c].replace("", np.nan)
@@ -473,7 +488,7 @@ def _adrs_assessments(adrs: pd.DataFrame, problems: list) -> pd.DataFrame:
     for _, r in out[bad].iterrows():
         problems.append(CdiscProblem(r["_file"], int(r["_row"]), "AVALC",
                                      f"overall response {r['response']!r} is not one of {sorted(OVERALL)}",
-                                     "error"))
+                                     "error", rule="cdisc_overall_response"))
     out["response"] = out["response"].where(~bad)
     for c in ("target", "non_target", "new_lesions"):
         out[c] = np.nan
@@ -482,7 +497,10 @@ def _adrs_assessments(adrs: pd.DataFrame, problems: list) -> pd.DataFrame:
 
 
 def _adrs_best_response(adrs: pd.DataFrame, problems: list) -> pd.DataFrame | None:
-    """ADRS BOR and CBOR -> ``patient_id, bor, bor_date, confirmed_bor, confirmed_bor_date`` (for comparison)."""
+    """ADRS BOR and CBOR -> ``patient_id, bor, bor_date, confirmed_bor, confirmed_bor_date``.
+
+    Kept as the sponsor's values, for comparison with the derived best response.
+    """
     out = None
     for param, name in (("BOR", "bor"), ("CBOR", "confirmed_bor")):
         rows = _adrs_rows(adrs, (param,)).drop_duplicates("USUBJID")
@@ -512,7 +530,8 @@ def _patients(dm: pd.DataFrame | None, adsl: pd.DataFrame | None, tumour_ids: se
     main = adsl if adsl is not None else dm
     if main is None:
         ids = sorted(tumour_ids or [])
-        problems.append(CdiscProblem("dm", None, None, "no DM or ADSL: patients have no start_date", "error"))
+        problems.append(CdiscProblem("dm", None, None, "no DM or ADSL: patients have no start_date", "error",
+                                     rule="cdisc_no_dm"))
         return pd.DataFrame({"patient_id": ids, "start_date": pd.NaT, "last_contact_date": pd.NaT,
                              "death_date": pd.NaT, "_file": "", "_row": 0})
     main = main.drop_duplicates("USUBJID")
@@ -520,7 +539,8 @@ def _patients(dm: pd.DataFrame | None, adsl: pd.DataFrame | None, tumour_ids: se
         left_out = ~main["USUBJID"].isin(tumour_ids)
         if left_out.any():
             problems.append(CdiscProblem(main["_file"].iloc[0], None, "USUBJID",
-                                         f"{int(left_out.sum())} subject(s) without tumour data left out"))
+                                         f"{int(left_out.sum())} subject(s) without tumour data left out",
+                                         rule="cdisc_subjects_left_out"))
         main = main[~left_out]
     out = pd.DataFrame({"patient_id": main["USUBJID"].astype(str).to_numpy()})
     idx = pd.Index(out["patient_id"])
@@ -551,7 +571,8 @@ def _patients(dm: pd.DataFrame | None, adsl: pd.DataFrame | None, tumour_ids: se
         if n:
             problems.append(CdiscProblem(main["_file"].iloc[0], None, "LSTALVDT",
                                          f"last_contact_date of {n} subject(s) taken as the latest known "
-                                         "date (DM reference dates, ADSL treatment dates, scans)"))
+                                         "date (DM reference dates, ADSL treatment dates, scans)",
+                                         rule="cdisc_last_contact"))
         last = last.fillna(latest)
     out["start_date"] = start.to_numpy()
     out["last_contact_date"] = last.to_numpy()
@@ -560,7 +581,7 @@ def _patients(dm: pd.DataFrame | None, adsl: pd.DataFrame | None, tumour_ids: se
     for i in np.flatnonzero(out["start_date"].isna().to_numpy()):
         problems.append(CdiscProblem(main["_file"].iloc[i], int(main["_row"].iloc[i]),
                                      "TRTSDT/RANDDT/RFSTDTC", f"{out['patient_id'].iloc[i]}: no start date",
-                                     "error"))
+                                     "error", rule="cdisc_no_start_date"))
     for src in (adsl, dm):
         if src is None:
             continue
@@ -568,7 +589,8 @@ def _patients(dm: pd.DataFrame | None, adsl: pd.DataFrame | None, tumour_ids: se
         for c, name in COVARIATES.items():
             if c in s.columns and name not in out.columns:
                 v = s[c].reindex(idx)
-                out[name] = (pd.to_numeric(v, errors="coerce") if c == "AGE" else v.replace("", np.nan)).to_numpy()
+                v = pd.to_numeric(v, errors="coerce") if c == "AGE" else v.replace("", np.nan)
+                out[name] = v.to_numpy()
     out["_file"] = main["_file"].to_numpy()
     out["_row"] = main["_row"].to_numpy()
     return out

@@ -72,11 +72,11 @@ def adrs_dataset(timepoints: pd.DataFrame, best_response: pd.DataFrame | None = 
         _need(best_response, "best_response", ("patient_id", "bor", "bor_date"))
         for code, col in (("BOR", "bor"), ("CBOR", "confirmed_bor")):
             if col in best_response.columns:
+                no_date = pd.Series(pd.NaT, index=best_response.index)
                 parts.append(pd.DataFrame({
                     "USUBJID": best_response["patient_id"].astype(str), "PARAMCD": code,
                     "AVALC": best_response[col].astype(str).str.upper(),
-                    "ADT": pd.to_datetime(best_response.get(col + "_date", pd.Series(pd.NaT,
-                                                                                    index=best_response.index)))}))
+                    "ADT": pd.to_datetime(best_response.get(col + "_date", no_date))}))
     out = pd.concat(parts, ignore_index=True)
     order = out["PARAMCD"].map({"OVR": 0, "BOR": 1, "CBOR": 2})
     out = out.assign(_o=order).sort_values(["USUBJID", "_o", "ADT"], kind="stable").drop(columns="_o")
@@ -162,7 +162,8 @@ def write_dataset(df: pd.DataFrame, path: str | Path, name: str, label: str = ""
 
 def export_cdisc(out_dir: str | Path, timepoints: pd.DataFrame | None = None,
                  best_response: pd.DataFrame | None = None, adtte: pd.DataFrame | None = None,
-                 studyid: str = "ONCOSERIES", formats: Iterable[str] = ("csv", "xpt")) -> dict[str, list[Path]]:
+                 studyid: str = "ONCOSERIES", formats: Iterable[str] = ("csv", "xpt")
+                 ) -> dict[str, list[Path]]:
     """Write ``adrs`` (when ``timepoints`` is given) and ``adtte`` (when ``adtte`` is given) to ``out_dir``.
 
     Returns ``{"adrs": [files], "adtte": [files]}`` for what was written.
