@@ -328,3 +328,52 @@ def test_recist_end_to_end_pfs_matches_first_pd(recist):
         first_pd = pd.Timestamp(g.RSDTC.min())
         expected = (first_pd - pd.Timestamp(dm.at[sid, "RFSTDTC"])).days + 1
         assert (pfs.at[sid, "aval"], pfs.at[sid, "cnsr"]) == (expected, 0)
+
+
+def test_units_nodes_missing_tu_date9_duplicates_and_unknown_subject(tmp_path):
+    dm = pd.DataFrame({"USUBJID": ["S1"], "RFSTDTC": ["2020-01-10"]})
+    tu = pd.DataFrame({"USUBJID": ["S1", "S1", "S1"], "TULNKID": ["T01", "T02", "T03"],
+                       "TUORRES": ["TARGET", "TARGET", "TARGET"],
+                       "TULOC": ["LIVER", "LYMPH NODE", "MEDIASTINAL NODES"], "TUEVAL": ["INVESTIGATOR"] * 3})
+    tr = pd.DataFrame({
+        "USUBJID": ["S1", "S1", "S1", "S1", "S1", "S1", "S2"],
+        "TRLNKID": ["T01", "T02", "T03", "T04", "T01", "T01", "T01"],
+        "TRGRPID": ["TARGET", "TARGET", "TARGET", "NON-TARGET", "TARGET", "TARGET", "TARGET"],
+        "TRTESTCD": ["LDIAM", "LPERP", "LDIAM", "TUMSTATE", "LDIAM", "LDIAM", "LDIAM"],
+        "TRSTRESC": ["2.5", "12", "30", "PRESENT", "20", "21", "10"],
+        "TRSTRESU": ["cm", "mm", "mm", "", "mm", "mm", "mm"],
+        "TREVAL": ["INVESTIGATOR"] * 7,
+        "TRDTC": ["2020-01-05", "2020-01-05", "2020-01-05", "05JAN2020", "2020-03-01", "2020-03-01",
+                  "2020-01-05"]})
+    for name, df in (("dm", dm), ("tu", tu), ("tr", tr)):
+        df.to_csv(tmp_path / f"{name}.csv", index=False)
+    tables, problems = read_cdisc(tmp_path)
+    les = tables["lesions"]
+    assert set(les.patient_id) == {"S1", "S2"}  # S2 kept in lesions; the missing DM record is an error
+    les = les[les.patient_id == "S1"].set_index(["lesion_id", "date"])
+    d0, d1 = pd.Timestamp("2020-01-05"), pd.Timestamp("2020-03-01")
+    assert les.at[("T01", d0), "diameter_mm"] == 25.0  # 2.5 cm
+    assert les.at[("T02", d0), "diameter_mm"] == 12.0 and les.at[("T02", d0), "nodal"]
+    assert les.at[("T03", d0), "nodal"] and np.isnan(les.at[("T03", d0), "diameter_mm"])  # LDIAM only
+    assert les.at[("T04", d0), "role"] == "non_target"  # from TRGRPID; its date was DATE9 text
+    assert les.at[("T04", d0), "state"] == "present"
+    assert les.at[("T01", d1), "diameter_mm"] == 20.0  # first of two differing values
+    rules = sorted((p.rule, p.row, p.severity) for p in problems)
+    assert rules == [("cdisc_duplicate_measurement", 7, "warning"),
+                     ("cdisc_last_contact", None, "warning"),
+                     ("cdisc_lesion_without_tu", 5, "warning"),
+                     ("cdisc_lesion_without_tu", 8, "warning"),
+                     ("cdisc_node_without_short_axis", 4, "warning"),
+                     ("cdisc_unknown_subject", None, "error")]
+    assert "S2" in [p.message for p in problems if p.rule == "cdisc_unknown_subject"][0]
+
+
+def test_export_rejects_names_longer_than_xpt_v5(tmp_path):
+    from oncoseries.io.cdisc_export import write_dataset
+
+    df = pd.DataFrame({"USUBJID": ["a"], "TOOLONGNAME": [1.0]})
+    with pytest.raises(ValueError, match="TOOLONGNAME"):
+        write_dataset(df, tmp_path / "x", "X", formats=("xpt",))
+    with pytest.raises(ValueError, match="dataset name"):
+        write_dataset(df[["USUBJID"]], tmp_path / "x", "ADTTEXTRA", formats=("xpt",))
+    assert write_dataset(df, tmp_path / "x", "X", formats=("csv",)) == [tmp_path / "x.csv"]

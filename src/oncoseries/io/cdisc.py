@@ -321,8 +321,8 @@ def convert_cdisc(domains: Mapping[str, pd.DataFrame], evaluator: str = "INVESTI
         if dom in domains:
             tumour_ids |= set(domains[dom]["USUBJID"].astype(str))
     scan_dates = [pd.DataFrame({"USUBJID": d[k]["USUBJID"], "date": v}) for k, v in dates.items()]
-    tables["patients"] = _patients(d.get("dm"), d.get("adsl"), tumour_ids if subjects == "tumour" else None,
-                                   scan_dates, problems)
+    tables["patients"] = _patients(d.get("dm"), d.get("adsl"), tumour_ids, subjects == "all", scan_dates,
+                                   problems)
     return tables, problems
 
 
@@ -524,7 +524,7 @@ def _adtte(adtte: pd.DataFrame, problems: list) -> pd.DataFrame:
     }).reset_index(drop=True)
 
 
-def _patients(dm: pd.DataFrame | None, adsl: pd.DataFrame | None, tumour_ids: set | None,
+def _patients(dm: pd.DataFrame | None, adsl: pd.DataFrame | None, tumour_ids: set, keep_all: bool,
               scan_dates: list[pd.DataFrame], problems: list) -> pd.DataFrame:
     """One row per subject: start (ADSL TRTSDT/RANDDT, else DM RFSTDTC), last contact, death, covariates."""
     main = adsl if adsl is not None else dm
@@ -535,7 +535,13 @@ def _patients(dm: pd.DataFrame | None, adsl: pd.DataFrame | None, tumour_ids: se
         return pd.DataFrame({"patient_id": ids, "start_date": pd.NaT, "last_contact_date": pd.NaT,
                              "death_date": pd.NaT, "_file": "", "_row": 0})
     main = main.drop_duplicates("USUBJID")
-    if tumour_ids:
+    unknown = sorted(tumour_ids - set(main["USUBJID"].astype(str)))
+    source = "ADSL" if adsl is not None else "DM"
+    for sid in unknown:
+        problems.append(CdiscProblem(main["_file"].iloc[0] if len(main) else source.lower(), None, "USUBJID",
+                                     f"subject {sid} has tumour data but no {source} record", "error",
+                                     rule="cdisc_unknown_subject"))
+    if tumour_ids and not keep_all:
         left_out = ~main["USUBJID"].isin(tumour_ids)
         if left_out.any():
             problems.append(CdiscProblem(main["_file"].iloc[0], None, "USUBJID",
