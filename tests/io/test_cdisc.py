@@ -377,3 +377,20 @@ def test_export_rejects_names_longer_than_xpt_v5(tmp_path):
     with pytest.raises(ValueError, match="dataset name"):
         write_dataset(df[["USUBJID"]], tmp_path / "x", "ADTTEXTRA", formats=("xpt",))
     assert write_dataset(df, tmp_path / "x", "X", formats=("csv",)) == [tmp_path / "x.csv"]
+
+
+def test_rs_components_not_applicable_and_not_done(tmp_path):
+    pd.DataFrame({"USUBJID": ["S1"], "RFSTDTC": ["2020-01-10"]}).to_csv(tmp_path / "dm.csv", index=False)
+    rs = pd.DataFrame({"USUBJID": ["S1"] * 6,
+                       "RSTESTCD": ["OVRLRESP", "TRGRESP", "NTRGRESP", "OVRLRESP", "TRGRESP", "NEWLPROG"],
+                       "RSSTRESC": ["NON-CR/NON-PD", "NA", "Non-CR/Non-PD", "", "XX", "N"],
+                       "RSSTAT": ["", "", "", "NOT DONE", "", ""],
+                       "RSDTC": ["2020-02-10"] * 3 + ["2020-03-10"] * 3})
+    rs.to_csv(tmp_path / "rs.csv", index=False)
+    tables, problems = read_cdisc(tmp_path)
+    a = tables["assessments"]
+    assert list(a.response) == ["NON-CR/NON-PD", "NE"]
+    assert a.target.isna().all()  # NA (no target lesions) and the unknown "XX" are left empty
+    assert list(a.non_target.fillna("")) == ["NON-CR/NON-PD", ""]
+    assert list(a.new_lesions.fillna("")) == ["", "no"]
+    assert [(p.rule, p.row) for p in problems if p.rule == "cdisc_component"] == [("cdisc_component", 6)]

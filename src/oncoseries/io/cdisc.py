@@ -28,8 +28,9 @@ STATE = {"PRESENT": "present", "ABSENT": "absent", "EQUIVOCAL": "equivocal", "UN
          "NOT EVALUABLE": "not_evaluated", "NOT ASSESSABLE": "not_evaluated", "NE": "not_evaluated",
          "UNABLE TO EVALUATE": "not_evaluated", "NOT DONE": "not_evaluated"}
 OVERALL = {"CR", "PR", "SD", "NON-CR/NON-PD", "PD", "NE"}
-TARGET_RESP = {"CR", "PR", "SD", "PD", "NE", "NA"}
-NON_TARGET_RESP = {"CR", "NON-CR/NON-PD", "PD", "NE", "NA"}
+TARGET_RESP = {"CR", "PR", "SD", "PD", "NE"}
+NON_TARGET_RESP = {"CR", "NON-CR/NON-PD", "PD", "NE"}
+NOT_APPLICABLE = {"NA", "N/A", "NOT APPLICABLE"}  # no lesion of that kind: component left empty
 NEW_FLAG = {"UNEQUIVOCAL": "yes", "Y": "yes", "YES": "yes", "EQUIVOCAL": "equivocal", "N": "no", "NO": "no"}
 COVARIATES = {"AGE": "age", "SEX": "sex", "RACE": "race", "ETHNIC": "ethnic", "ARM": "arm",
               "ACTARM": "actarm", "COUNTRY": "country"}
@@ -160,11 +161,16 @@ def _text(df: pd.DataFrame, *cols: str) -> pd.Series:
     return out
 
 
+def _blank_to_nan(s: pd.Series) -> pd.Series:
+    """Object column with '' -> NaN (missing), other values unchanged."""
+    return s.astype(object).where(s.notna() & (s.astype(str) != ""), np.nan)
+
+
 def _number(df: pd.DataFrame, *cols: str) -> pd.Series:
     out = pd.Series(np.nan, index=df.index)
     for c in reversed(cols):
         if c in df.columns:
-            v = pd.to_numeric(df[c].replace("", np.nan), errors="coerce")
+            v = pd.to_numeric(df[c].mask(df[c].astype(str).str.strip() == ""), errors="coerce")
             out = v.where(v.notna(), out)
     return out
 
@@ -409,7 +415,7 @@ def _lesions(tr: pd.DataFrame, date: pd.Series, tu: pd.DataFrame | None, problem
                        "not_evaluated")
     out = pd.DataFrame({
         "patient_id": base["USUBJID"].astype(str), "date": base["_date"], "lesion_id": base["_lnk"],
-        "role": role, "organ": base["organ"].replace("", np.nan), "nodal": nodal.to_numpy(),
+        "role": role, "organ": _blank_to_nan(base["organ"]), "nodal": nodal.to_numpy(),
         "diameter_mm": diameter.astype(float), "state": state, "_file": base["_file"],
         # the row of the value used: the diameter's test, else the tumour state, else the first row
         "_row": pd.Series(np.where(nodal, base["_row_LPERP"], base["_row_LDIAM"]), index=base.index)
@@ -421,7 +427,7 @@ def _lesions(tr: pd.DataFrame, date: pd.Series, tu: pd.DataFrame | None, problem
 def _assessments(rs: pd.DataFrame, date: pd.Series, problems: list) -> pd.DataFrame:
     """RS per visit: OVRLRESP -> response, TRGRESP/NTRGRESP/NEWLPROG -> components."""
     rs = rs.assign(_date=date, _test=_text(rs, "RSTESTCD"), _val=_text(rs, "RSSTRESC", "RSORRES"))
-    rs = rs[rs["_date"].notna()]
+    rs = rs[rs["_date"].notna()].copy()
     notdone = (rs["_val"] == "") & (_text(rs, "RSSTAT") == "NOT DONE")
     rs.loc[notdone, "_val"] = "NE"
     rs["_val"] = rs["_val"].str.replace(r"^NON-?CR\s*/\s*NON-?PD$", "NON-CR/NON-PD", regex=True)
@@ -438,6 +444,7 @@ def _assessments(rs: pd.DataFrame, date: pd.Series, problems: list) -> pd.DataFr
                   ("NEWLPROG", "new_lesions", set(NEW_FLAG)))
     for test, name, allowed in components:
         part = rs[rs["_test"] == test].drop_duplicates(key)
+        part = part.assign(_val=part["_val"].where(~part["_val"].isin(NOT_APPLICABLE), ""))
         bad = ~part["_val"].isin(allowed) & (part["_val"] != "")
         for _, r in part[bad].iterrows():
             problems.append(CdiscProblem(r["_file"], int(r["_row"]), "RSSTRESC",
@@ -460,7 +467,7 @@ def _assessments(rs: pd.DataFrame, date: pd.Series, problems: list) -> pd.DataFr
                                      "error", rule="cdisc_overall_response"))
     out["response"] = out["response"].where(~bad)
     for c in ("target", "non_target", "new_lesions"):
-        out[c] = out[c].replace("", np.nan)
+        out[c] = _blank_to_nan(out[c])
     out = out.rename(columns={"USUBJID": "patient_id", "_date": "date"})
     out["patient_id"] = out["patient_id"].astype(str)
     cols = ["patient_id", "date", "response", "target", "non_target", "new_lesions", "_file", "_row"]
@@ -595,7 +602,7 @@ def _patients(dm: pd.DataFrame | None, adsl: pd.DataFrame | None, tumour_ids: se
         for c, name in COVARIATES.items():
             if c in s.columns and name not in out.columns:
                 v = s[c].reindex(idx)
-                v = pd.to_numeric(v, errors="coerce") if c == "AGE" else v.replace("", np.nan)
+                v = pd.to_numeric(v, errors="coerce") if c == "AGE" else _blank_to_nan(v)
                 out[name] = v.to_numpy()
     out["_file"] = main["_file"].to_numpy()
     out["_row"] = main["_row"].to_numpy()
