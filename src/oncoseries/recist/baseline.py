@@ -90,7 +90,7 @@ def find_baseline(enc: Encoded, settings: RecistSettings, warn: Warnings) -> Bas
 
     n_t = np.bincount(enc.pc[eff_t], minlength=npat)
     n_nt = np.bincount(enc.pc[eff_nt], minlength=npat)
-    tsum = np.bincount(enc.pc[eff_t], weights=enc.value[eff_t], minlength=npat)
+    tsum = np.bincount(enc.pc[eff_t], weights=enc.value[eff_t], minlength=npat).astype("float64")
     tsum[n_t == 0] = np.nan
     _check_target_counts(enc, eff_t, pid, warn)
 
