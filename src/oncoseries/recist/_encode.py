@@ -3,7 +3,7 @@
 Every derivation works on whole-table numpy arrays sorted by (patient, date, lesion): patient codes
 follow the order of the ``patients`` table, dates are whole days (float, NaN for NaT), lesion keys
 identify (patient, lesion_id) pairs. Several rows of one lesion on one scan (a split lesion) are
-combined into one observation whose diameter is the sum of the fragments (RECIST 1.1 §4.3.3).
+combined into one observation whose diameter is the sum of the fragments (RECIST 1.1, special notes on target lesions).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ STATE_NAMES = np.array(["absent", "too_small", "equivocal", "present", "not_eval
 _STATES = {"absent": ABSENT, "too_small": TOO_SMALL, "equivocal": EQUIVOCAL, "present": PRESENT,
            "not_evaluated": NOT_EVALUATED, "unequivocal_progression": UNEQUIVOCAL}
 
-TOO_SMALL_MM = 5.0   # RECIST 1.1 Appendix I: "too small to measure" = 5 mm
+TOO_SMALL_MM = 5.0   # RECIST 1.1: "too small to measure" = 5 mm
 LESION_COLUMNS = ("patient_id", "date", "lesion_id", "role")
 
 
@@ -132,7 +132,7 @@ class Encoded:
 
 
 def row_value(state: np.ndarray, nodal: np.ndarray, diam: np.ndarray) -> np.ndarray:
-    """Diameter used in the target sum (RECIST 1.1 Appendix I; CDISC 5 mm imputation).
+    """Diameter used in the target sum (RECIST 1.1 special notes on target lesions; CDISC 5 mm).
 
     present -> recorded; absent -> 0 for non-nodal lesions, a node keeps its recorded short axis
     (0 when none); too_small -> 5 mm unless a smaller value is recorded; not_evaluated -> NaN.

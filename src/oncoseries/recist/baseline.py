@@ -1,4 +1,4 @@
-"""Baseline scan, target-lesion measurability and the response population (RECIST 1.1 §3-4).
+"""Baseline scan, target-lesion measurability and the response population (RECIST 1.1, Eisenhauer 2009).
 
 Rules (sources in docs/recist.md):
 
@@ -7,9 +7,9 @@ Rules (sources in docs/recist.md):
   than 4 weeks before").
 - A target lesion is measurable when its longest diameter is >= 10 mm (non-nodal) or its short
   axis is >= 15 mm (node); otherwise it is counted as a non-target lesion, with a warning (RECIST
-  1.1 §3.1.1; nodes of 10-<15 mm are pathological but non-measurable).
-- At most 5 target lesions and 2 per organ, all lymph nodes being one organ (RECIST 1.1 §3.3.1;
-  EORTC FAQ): more only raises a warning; the investigator's selection is kept.
+  1.1 measurability at baseline; nodes of 10-<15 mm are pathological but non-measurable).
+- At most 5 target lesions and 2 per organ, all lymph nodes being one organ (RECIST 1.1 baseline
+  documentation of target lesions; EORTC FAQ): more only raises a warning; the investigator's selection is kept.
 - The response population are the patients with at least one measurable target lesion at
   baseline; the others get a reason and stay in PFS/OS.
 """
@@ -47,7 +47,7 @@ class Baseline:
 
 
 def measurable(value: np.ndarray, nodal: np.ndarray) -> np.ndarray:
-    """RECIST 1.1 §3.1.1: LD >= 10 mm (non-nodal) or SA >= 15 mm (node), inclusive with tolerance."""
+    """RECIST 1.1 measurability: LD >= 10 mm (non-nodal) or SA >= 15 mm (node), inclusive with tolerance."""
     with np.errstate(invalid="ignore"):
         return np.where(nodal, value >= MEASURABLE_NODE_MM - TOL, value >= MEASURABLE_MM - TOL)
 
@@ -104,7 +104,7 @@ def find_baseline(enc: Encoded, settings: RecistSettings, warn: Warnings) -> Bas
 
 
 def _check_target_counts(enc: Encoded, eff_t: np.ndarray, pid: np.ndarray, warn: Warnings) -> None:
-    """RECIST 1.1 §3.3.1: at most 5 targets, 2 per organ; all lymph nodes are one organ (warnings)."""
+    """RECIST 1.1 target selection: at most 5 targets, 2 per organ; all lymph nodes are one organ (warnings)."""
     npat = len(pid)
     n_t = np.bincount(enc.pc[eff_t], minlength=npat)
     many = np.flatnonzero(n_t > MAX_TARGETS)

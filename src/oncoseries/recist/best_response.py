@@ -1,4 +1,4 @@
-"""Best overall response, unconfirmed and confirmed (RECIST 1.1 §4.4; admiralonco event rules).
+"""Best overall response, unconfirmed and confirmed (RECIST 1.1; admiralonco event rules).
 
 - Only scans before ``new_therapy_date`` and up to and including the first PD count
   (admiralonco ANL01FL/ANL02FL; INTERFACE §5).

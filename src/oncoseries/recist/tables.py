@@ -57,7 +57,7 @@ def normalise_codes(values, name: str, allowed: dict[str, str]) -> np.ndarray:
 def normalise_new(values, name: str = "new_lesions") -> np.ndarray:
     """New-lesion flag as bool: yes/Y/true/UNEQUIVOCAL -> True; no/equivocal/empty -> False.
 
-    An equivocal new lesion is not PD (RECIST 1.1 §4.3.2; pharmaverse NEWLPROG EQUIVOCAL).
+    An equivocal new lesion is not PD (RECIST 1.1 new lesions; pharmaverse NEWLPROG EQUIVOCAL).
     """
     if isinstance(values, (pd.Series, np.ndarray)) and pd.api.types.is_bool_dtype(values) \
             and not (isinstance(values, pd.Series) and values.isna().any()):

@@ -1,6 +1,6 @@
 """Per-scan RECIST 1.1 responses from lesion measurements (whole-table numpy operations).
 
-Rules (RECIST 1.1 §4.3, Appendix I; EORTC FAQ; sources in docs/recist.md):
+Rules (RECIST 1.1 target/non-target/new-lesion evaluation; EORTC FAQ; sources in docs/recist.md):
 
 - Target sum = longest diameters (non-nodal) + short axes (nodes). ``too_small`` counts 5 mm (a
   smaller recorded value as recorded); an ``absent`` non-nodal lesion 0; nodes keep their real
