@@ -112,3 +112,21 @@ def test_no_baseline_patient_still_shows_unequivocal_progression():
     s.scan("late", 30, N("n1", state="unequivocal_progression"))
     res = derive_responses(s.patients(), s.lesions())
     assert res.timepoints["overall"].tolist() == ["PD"]
+
+
+def test_baseline_only_patient_is_missing_and_unknown_patients_warn():
+    s = Study().patient("p").scan("p", -3, T("a", 30))
+    les = s.lesions()
+    stray = les.assign(patient_id="zz", _row=99)
+    res = derive_responses(s.patients(), pd.concat([les, stray], ignore_index=True))
+    assert res.timepoints.empty and len(res.lesion_table) == 1
+    assert res.best_response[["bor", "confirmed_bor"]].values.tolist() == [["MISSING", "MISSING"]]
+    assert [(w.patient_id, w.row) for w in res.warnings] == [("zz", 99)]
+
+
+def test_missing_state_gets_the_interface_default():
+    s = Study().patient("p").scan("p", -3, T("a", 30), T("b", 20, organ="liver"))
+    s.scan("p", 50, T("a", None), T("b", 10, organ="liver"))
+    les = s.lesions().assign(state=None)
+    tp = derive_responses(s.patients(), les).timepoints
+    assert tp["target"].tolist() == ["NE"]                 # a target without diameter: not evaluated

@@ -172,12 +172,16 @@ def encode(patients: pd.DataFrame, lesions: pd.DataFrame, warn: Warnings) -> Enc
         bad = rows[les["lesion_id"].isna().to_numpy()][:5].tolist()
         raise ValueError(f"lesions.lesion_id: missing on row(s) {bad}; expected a lesion id")
     role = _codes(les["role"], _ROLES, "lesions", "role", rows)
-    state = (_codes(les["state"], _STATES, "lesions", "state", rows) if "state" in les.columns
-             else np.full(len(les), PRESENT, dtype=np.int8))
     nodal = (les["nodal"].fillna(False).to_numpy(dtype=bool) if "nodal" in les.columns
              else np.zeros(len(les), dtype=bool))
     diam = (pd.to_numeric(les["diameter_mm"], errors="coerce").to_numpy(dtype="float64")
             if "diameter_mm" in les.columns else np.full(len(les), np.nan))
+    # INTERFACE §1 default (normally applied by intake): present, or not_evaluated for a target
+    # row with neither diameter nor state
+    given = les["state"].notna().to_numpy() if "state" in les.columns else np.zeros(len(les), bool)
+    state = np.where((role == TARGET) & np.isnan(diam), NOT_EVALUATED, PRESENT).astype(np.int8)
+    if given.any():
+        state[given] = _codes(les.loc[given, "state"], _STATES, "lesions", "state", rows[given])
     if (diam < 0).any():
         bad = rows[diam < 0][:5].tolist()
         raise ValueError(f"lesions.diameter_mm: negative value on row(s) {bad}; expected mm >= 0")
