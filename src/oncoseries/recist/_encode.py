@@ -112,12 +112,27 @@ def patient_index(patients: pd.DataFrame) -> pd.Index:
 
 
 @dataclass
+class RowTable:
+    """The lesion rows as given (sorted like the observations), for the per-lesion output table."""
+
+    pc: np.ndarray
+    day: np.ndarray
+    obs: np.ndarray          # index of the observation (lesion on a scan) the row belongs to
+    value: np.ndarray        # diameter used for the sum
+    lesion_id: np.ndarray
+    organ: np.ndarray
+    nodal: np.ndarray
+    state: np.ndarray        # state text as given
+    diameter_mm: np.ndarray
+
+
+@dataclass
 class Encoded:
     """Lesion observations (one per lesion per scan) sorted by patient, date, lesion."""
 
     ids: pd.Index            # patient ids in patients-table order
     start: np.ndarray        # start_date per patient (days)
-    rows: pd.DataFrame       # the lesion rows used, sorted, with columns pc, day, obs added
+    rows: RowTable           # the lesion rows used, sorted
     pc: np.ndarray           # per observation: patient code
     day: np.ndarray          # scan day
     lk: np.ndarray           # lesion key (patient, lesion_id)
@@ -147,6 +162,15 @@ def row_value(state: np.ndarray, nodal: np.ndarray, diam: np.ndarray) -> np.ndar
     return value
 
 
+def _patient_codes(ids: pd.Index, values: pd.Series) -> np.ndarray:
+    """Positions of the patient ids in the patients table (-1: unknown); str() only when needed."""
+    pc = ids.get_indexer(values)
+    miss = pc < 0
+    if miss.any():
+        pc[miss] = ids.get_indexer(values[miss].astype(str))
+    return pc
+
+
 def encode(patients: pd.DataFrame, lesions: pd.DataFrame, warn: Warnings) -> Encoded:
     """Validate the columns, map codes, sort, and combine split-lesion fragments."""
     ids = patient_index(patients)
@@ -155,9 +179,11 @@ def encode(patients: pd.DataFrame, lesions: pd.DataFrame, warn: Warnings) -> Enc
         bad = ids[np.isnan(start)][:5].tolist()
         raise ValueError(f"patients.start_date: missing for patient(s) {bad}; expected a date")
     require_columns(lesions, LESION_COLUMNS, "lesions")
-    les = lesions.reset_index(drop=True)
+    keep_cols = [c for c in ("patient_id", "date", "lesion_id", "role", "organ", "nodal", "diameter_mm",
+                             "state", "_row") if c in lesions.columns]
+    les = lesions[keep_cols].reset_index(drop=True)
     rows = les["_row"].to_numpy() if "_row" in les.columns else np.arange(len(les)) + 2
-    pc = ids.get_indexer(les["patient_id"].astype(str))
+    pc = _patient_codes(ids, les["patient_id"])
     if (pc < 0).any():
         unknown = pc < 0
         warn.add(les.loc[unknown, "patient_id"].astype(str).to_numpy(),
@@ -168,8 +194,9 @@ def encode(patients: pd.DataFrame, lesions: pd.DataFrame, warn: Warnings) -> Enc
     if np.isnan(day).any():
         bad = rows[np.isnan(day)][:5].tolist()
         raise ValueError(f"lesions.date: missing on row(s) {bad}; expected a date")
-    if les["lesion_id"].isna().any():
-        bad = rows[les["lesion_id"].isna().to_numpy()][:5].tolist()
+    lesion_ids = les["lesion_id"].to_numpy(dtype=object)
+    if pd.isna(lesion_ids).any():
+        bad = rows[pd.isna(lesion_ids)][:5].tolist()
         raise ValueError(f"lesions.lesion_id: missing on row(s) {bad}; expected a lesion id")
     role = _codes(les["role"], _ROLES, "lesions", "role", rows)
     nodal = (les["nodal"].fillna(False).to_numpy(dtype=bool) if "nodal" in les.columns
@@ -180,39 +207,41 @@ def encode(patients: pd.DataFrame, lesions: pd.DataFrame, warn: Warnings) -> Enc
     # row with neither diameter nor state
     given = les["state"].notna().to_numpy() if "state" in les.columns else np.zeros(len(les), bool)
     state = np.where((role == TARGET) & np.isnan(diam), NOT_EVALUATED, PRESENT).astype(np.int8)
-    if given.any():
+    if given.all():
+        state = _codes(les["state"], _STATES, "lesions", "state", rows)
+    elif given.any():
         state[given] = _codes(les.loc[given, "state"], _STATES, "lesions", "state", rows[given])
     if (diam < 0).any():
         bad = rows[diam < 0][:5].tolist()
         raise ValueError(f"lesions.diameter_mm: negative value on row(s) {bad}; expected mm >= 0")
-    lid_codes, _ = pd.factorize(les["lesion_id"].astype(str))
+    lid_codes, _ = pd.factorize(lesion_ids)
     lk, _ = pd.factorize(pc.astype(np.int64) * (int(lid_codes.max(initial=0)) + 1) + lid_codes)
     order = np.lexsort((rows, lk, day, pc))
-    pc, day, lk, role, state, nodal, diam, rows = (a[order] for a in (pc, day, lk, role, state, nodal,
-                                                                       diam, rows))
-    les = les.iloc[order].reset_index(drop=True)
-    organ = les["organ"].to_numpy(dtype=object) if "organ" in les.columns else np.full(len(les), None)
+    pc, day, lk, role, state, nodal, diam, rows, lesion_ids = (
+        a[order] for a in (pc, day, lk, role, state, nodal, diam, rows, lesion_ids))
+    organ = les["organ"].to_numpy(dtype=object)[order] if "organ" in les.columns else np.full(len(pc), None)
+    state_text = (les["state"].to_numpy(dtype=object)[order] if "state" in les.columns
+                  else STATE_NAMES[state])
     value = row_value(state, nodal, diam)
-    n = len(les)
+    n = len(pc)
     new_obs = np.ones(n, dtype=bool)
     if n:
         new_obs[1:] = (pc[1:] != pc[:-1]) | (day[1:] != day[:-1]) | (lk[1:] != lk[:-1])
     obs = np.cumsum(new_obs) - 1
-    les["pc"], les["day"], les["obs"], les["value"] = pc, day, obs, value
-    les["_row"] = rows
+    table = RowTable(pc=pc, day=day, obs=obs, value=value, lesion_id=lesion_ids, organ=organ,
+                     nodal=nodal, state=state_text, diameter_mm=diam)
     if new_obs.all():
-        o_state, o_nodal, o_value = state, nodal, value
+        o_state, o_nodal, o_value, o_organ, o_rows = state, nodal, value, organ, rows
     else:
         starts = np.flatnonzero(new_obs)
         frag = ~new_obs
-        warn.add(les.loc[frag, "patient_id"].astype(str).to_numpy(), les.loc[frag, "lesion_id"].to_numpy(),
+        warn.add(ids.to_numpy(dtype=object)[pc[frag]], lesion_ids[frag],
                  "several rows for one lesion on one scan: treated as fragments of a split lesion "
                  "(diameters summed)", rows[frag])
         o_state = np.maximum.reduceat(state, starts)
         o_nodal = np.logical_or.reduceat(nodal, starts)
         o_value = np.add.reduceat(value, starts)
-        pc, day, lk, role, organ, rows = (a[starts] for a in (pc, day, lk, role, organ, rows))
-    lesion_id = les["lesion_id"].to_numpy(dtype=object)[np.flatnonzero(new_obs)]
-    return Encoded(ids=ids, start=start, rows=les, pc=pc, day=day, lk=lk, lesion_id=lesion_id,
-                   role=role, state=o_state, nodal=o_nodal, value=o_value, organ=organ, row=rows,
-                   n_lesions=int(lk.max(initial=-1)) + 1)
+        pc, day, lk, role, o_organ, o_rows = (a[starts] for a in (pc, day, lk, role, organ, rows))
+    return Encoded(ids=ids, start=start, rows=table, pc=pc, day=day, lk=lk,
+                   lesion_id=lesion_ids[np.flatnonzero(new_obs)], role=role, state=o_state, nodal=o_nodal,
+                   value=o_value, organ=o_organ, row=o_rows, n_lesions=int(lk.max(initial=-1)) + 1)

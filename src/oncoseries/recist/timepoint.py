@@ -185,33 +185,29 @@ def derive_timepoints(enc: Encoded, base: Baseline, settings: RecistSettings, wa
 def _lesion_table(enc: Encoded, base: Baseline, role_all: np.ndarray, scan_of_obs: np.ndarray,
                   tp: pd.DataFrame) -> pd.DataFrame:
     """One row per lesion row of the baseline and post-baseline scans (derived/lesions.csv)."""
-    rows = enc.rows
-    obs = rows["obs"].to_numpy()
-    keep = base.is_baseline[obs] | (scan_of_obs[obs] >= 0)
-    r = rows.loc[keep]
-    obs = obs[keep]
-    pcs = r["pc"].to_numpy()
+    r = enc.rows
+    keep = np.flatnonzero(base.is_baseline[r.obs] | (scan_of_obs[r.obs] >= 0))
+    obs, pcs = r.obs[keep], r.pc[keep]
     is_b = base.is_baseline[obs]
     role = role_all[obs]
-    sc = scan_of_obs[obs]
-    scv = np.where(is_b, 0, sc)
+    scv = np.where(is_b, 0, scan_of_obs[obs])
+    bsum = base.target_sum[pcs]
 
     def scan_col(name, at_baseline):
-        return np.where(is_b, at_baseline, tp[name].to_numpy(dtype="float64")[scv]) if len(tp) else \
-            np.asarray(at_baseline, dtype="float64") * np.ones(len(r))
+        if len(tp) == 0:
+            return np.broadcast_to(np.asarray(at_baseline, dtype="float64"), (len(keep),)).copy()
+        return np.where(is_b, at_baseline, tp[name].to_numpy(dtype="float64")[scv])
 
-    bsum = base.target_sum[pcs]
-    out = pd.DataFrame({
-        "patient_id": r["patient_id"].astype(str).to_numpy(dtype=object),
-        "date": from_days(r["day"].to_numpy()),
-        "lesion_id": r["lesion_id"].to_numpy(dtype=object),
+    return pd.DataFrame({
+        "patient_id": enc.ids.to_numpy(dtype=object)[pcs],
+        "date": from_days(r.day[keep]),
+        "lesion_id": r.lesion_id[keep],
         "role": ROLE_NAMES[role],
-        "organ": r["organ"].to_numpy(dtype=object) if "organ" in r.columns else None,
-        "nodal": enc.nodal[obs],
-        "state": r["state"].to_numpy(dtype=object) if "state" in r.columns else "present",
-        "diameter_mm": (pd.to_numeric(r["diameter_mm"], errors="coerce").to_numpy(dtype="float64")
-                        if "diameter_mm" in r.columns else np.nan),
-        "diameter_used": np.where(role == TARGET, r["value"].to_numpy(), np.nan),
+        "organ": r.organ[keep],
+        "nodal": r.nodal[keep],
+        "state": r.state[keep],
+        "diameter_mm": r.diameter_mm[keep],
+        "diameter_used": np.where(role == TARGET, r.value[keep], np.nan),
         "baseline": is_b,
         "baseline_sum": bsum,
         "target_sum": scan_col("target_sum", bsum),
@@ -219,7 +215,6 @@ def _lesion_table(enc: Encoded, base: Baseline, role_all: np.ndarray, scan_of_ob
         "pct_from_baseline": scan_col("pct_from_baseline", np.where(np.isnan(bsum), np.nan, 0.0)),
         "pct_from_nadir": scan_col("pct_from_nadir", np.nan),
     })
-    return out.reset_index(drop=True)
 
 
 def timepoints(patients: pd.DataFrame, lesions: pd.DataFrame, settings: RecistSettings | None = None):
