@@ -275,3 +275,11 @@ def test_derive_responses_is_deterministic():
     pd.testing.assert_frame_equal(a.timepoints, b.timepoints)
     pd.testing.assert_frame_equal(a.best_response, b.best_response)
     pd.testing.assert_frame_equal(a.lesion_table, b.lesion_table)
+
+
+def test_role_change_keeps_baseline_role_with_one_warning():
+    rows, _, warnings = _series({-7: [T("a", 30), N("x")], 42: [T("a", 30), T("x", 50)],
+                                 84: [T("a", 30), T("x", 60)]})
+    assert rows[42]["target_sum"] == 30 and rows[42]["non_target"] == "NON-CR/NON-PD"
+    assert [(w.lesion_id, w.message) for w in warnings] == [
+        ("x", "role changed from non_target at baseline to target; the baseline role is kept")]
