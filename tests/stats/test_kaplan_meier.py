@@ -241,3 +241,35 @@ def test_many_groups_path_equals_per_group_fits():
         sub = d[d["g"] == int(g)]
         one = kaplan_meier(sub, "t", "e", conf_type="log-log").table.assign(group=g)
         pd.testing.assert_frame_equal(fit.table[fit.table["group"] == g].reset_index(drop=True), one)
+
+
+def test_time_axis_paths_agree():
+    """Integer, hash (few distinct floats) and sort (mostly distinct floats) paths give np.unique's codes."""
+    from oncoseries.stats import _km_core as core
+
+    rng = np.random.default_rng(1)
+    for x in [rng.integers(0, 500, 70_000), rng.integers(0, 500, 70_000) / 30.4375,
+              rng.exponential(9.0, 70_000).round(6)]:  # rounded: no near-ties for aeqSurv to merge
+        ax = core.build_axis(x)
+        u, inv = np.unique(x, return_inverse=True)
+        used = np.flatnonzero(np.bincount(ax.tcode, minlength=ax.size))
+        np.testing.assert_array_equal(ax.values[used], u)
+        np.testing.assert_array_equal(ax.values[ax.tcode], x)
+
+
+def test_large_continuous_data_matches_lifelines_loglog():
+    """Cross-check with an independent implementation (lifelines: log-log band only) on 60,000 rows."""
+    from lifelines import KaplanMeierFitter
+
+    rng = np.random.default_rng(5)
+    t = rng.exponential(300.0, 60_000).round(4)  # lifelines does not merge near-ties as R's aeqSurv
+    e = rng.random(60_000) < 0.6
+    tab = kaplan_meier(None, t, e, conf_type="log-log").table
+    kmf = KaplanMeierFitter().fit(t, e)
+    s = kmf.survival_function_.iloc[:, 0].reindex(tab["time"]).to_numpy()
+    ci = kmf.confidence_interval_.reindex(tab["time"]).to_numpy()
+    np.testing.assert_allclose(tab["survival"], s, rtol=1e-9)
+    ok = np.isfinite(tab["lower"].to_numpy()) & np.isfinite(ci[:, 0])
+    assert ok.sum() > 50_000
+    np.testing.assert_allclose(tab["lower"].to_numpy()[ok], ci[ok, 0], rtol=1e-6)
+    np.testing.assert_allclose(tab["upper"].to_numpy()[ok], ci[ok, 1], rtol=1e-6)

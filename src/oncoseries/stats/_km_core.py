@@ -302,10 +302,29 @@ class TimeAxis:
 
 
 def _factorize_sorted(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Codes into the sorted unique values (hash-based pd.factorize, O(n), then an O(K log K) sort)."""
+    """Codes into the sorted unique values of ``x``.
+
+    Few distinct values (ties, e.g. day counts in months): hash-based pd.factorize, O(n), then a sort
+    of the K uniques. Mostly distinct values (judged on a sample): one argsort, cheaper than hashing.
+    """
+    n = x.shape[0]
+    if n > 50_000:
+        sample = x[:: n // 10_000]
+        mostly_unique = np.unique(sample).shape[0] > 0.5 * sample.shape[0]
+    else:
+        mostly_unique = False
+    if mostly_unique:
+        order = np.argsort(x)
+        xs = x[order]
+        new = np.empty(n, dtype=bool)
+        new[0] = True
+        np.not_equal(xs[1:], xs[:-1], out=new[1:])
+        codes = np.empty(n, dtype=np.intp)
+        codes[order] = np.cumsum(new) - 1
+        return codes, np.asarray(xs[new], dtype=np.float64)
     codes, uniques = pd.factorize(x, sort=False)
     uniques = np.asarray(uniques, dtype=np.float64)
-    order = np.argsort(uniques, kind="stable")
+    order = np.argsort(uniques)
     rank = np.empty(order.shape[0], dtype=np.intp)
     rank[order] = np.arange(order.shape[0], dtype=np.intp)
     return rank[codes], uniques[order]
