@@ -273,3 +273,28 @@ def test_large_continuous_data_matches_lifelines_loglog():
     assert ok.sum() > 50_000
     np.testing.assert_allclose(tab["lower"].to_numpy()[ok], ci[ok, 0], rtol=1e-6)
     np.testing.assert_allclose(tab["upper"].to_numpy()[ok], ci[ok, 1], rtol=1e-6)
+
+
+def test_object_events_with_missing_and_dict_data():
+    d = {"t": np.array([1.0, 2, 3, 4, 5]), "e": pd.Series([True, None, False, True, True], dtype=object)}
+    fit = kaplan_meier(d, "t", "e")
+    assert fit.n_missing == 1
+    assert fit.table["n_event"].sum() == 3
+    with pytest.raises(TypeError, match="0/1 or boolean"):
+        kaplan_meier(None, [1, 2], np.array(["yes", "no"], dtype=object))
+
+
+def test_public_api_and_at_scalar():
+    import oncoseries as osr
+
+    from oncoseries.stats import binomial, logrank, rmst
+
+    assert osr.kaplan_meier is kaplan_meier and osr.median_followup is median_followup
+    assert osr.logrank is logrank.logrank and osr.logrank_trend is logrank.logrank_trend
+    assert osr.rmst is rmst.rmst and osr.rmst_difference is rmst.rmst_difference
+    assert osr.binomial_ci is binomial.binomial_ci
+    fit = osr.kaplan_meier(dataset("lung"), "time", "event")
+    one = fit.at(365)
+    assert one.shape[0] == 1 and one["group"].tolist() == ["all"]
+    with pytest.raises(ValueError, match="probabilities"):
+        fit.quantile(1.5)

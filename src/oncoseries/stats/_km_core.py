@@ -80,15 +80,15 @@ def _event(col, label: str) -> tuple[np.ndarray, np.ndarray | None]:
             return arr == 1.0, miss
         return col.to_numpy(dtype=bool), None
     if not isinstance(col, (pd.Series, pd.Index)):
-        arr = np.asarray(col)
-        if arr.dtype == bool:
-            return arr, None
-        if arr.dtype == object:
-            try:
-                arr = pd.to_numeric(pd.Series(arr)).to_numpy()
-            except (ValueError, TypeError):
-                raise TypeError(f"event {label} must be 0/1 or boolean") from None
-    arr = _numeric(col if isinstance(col, (pd.Series, pd.Index)) else arr, "event", label)
+        col = np.asarray(col)
+        if col.dtype == bool:
+            return col, None
+    if col.dtype == object:  # e.g. True/False/None after a merge
+        try:
+            col = pd.Series(col).astype(np.float64).to_numpy()
+        except (ValueError, TypeError):
+            raise TypeError(f"event column {label} must be 0/1 or boolean, got non-numeric values") from None
+    arr = _numeric(col, "event", label)
     if arr.size == 0:
         return arr.astype(bool), None
     miss = None
