@@ -12,7 +12,9 @@ rnd <- read.csv("tests/golden/km_random.csv")
 rnd$event <- rnd$status
 ent <- read.csv("tests/golden/km_entry.csv")
 ent$event <- ent$status
-datasets <- list(lung = lung, veteran = veteran, ovarian = ovarian, random = rnd, entry = ent)
+aeq <- read.csv("tests/golden/km_aeq.csv")
+aeq$event <- aeq$status
+datasets <- list(lung = lung, veteran = veteran, ovarian = ovarian, random = rnd, entry = ent, aeq = aeq)
 strip_strata <- function(nm) sub("^[^=]*=", "", nm)
 surv_formula <- function(by, entry = NULL, reverse = FALSE) {
   ev <- if (reverse) "1 - event" else "event"

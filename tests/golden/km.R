@@ -32,11 +32,14 @@ km_case <- function(name, dataset, by = NULL, conf.type = "log", conf.int = 0.95
     at <- data.frame(group = sg, time = s$time, r_n_risk = s$n.risk,
                      n_event = ave(s$n.event, sg, FUN = cumsum), n_censor = ave(s$n.censor, sg, FUN = cumsum),
                      survival = s$surv, std_err = s$std.err, lower = s$lower, upper = s$upper)
-    # the literal risk set at t (entry < t <= time) and the last follow-up of each group
+    # the risk set at t (entry < t <= time) and the last follow-up of each group
     keep <- complete.cases(df[, c("time", "event", by, entry), drop = FALSE])
     d2 <- df[keep, ]
     g2 <- if (is.null(by)) rep("all", nrow(d2)) else as.character(d2[[by]])
-    e2 <- if (is.null(entry)) rep(-Inf, nrow(d2)) else d2[[entry]]
+    # times as survfit sees them: near-equal times merged by aeqSurv (pooled over groups)
+    y2 <- if (is.null(entry)) aeqSurv(Surv(d2$time, d2$event)) else aeqSurv(Surv(d2[[entry]], d2$time, d2$event))
+    d2$time <- y2[, ncol(y2) - 1]
+    e2 <- if (is.null(entry)) rep(-Inf, nrow(d2)) else y2[, 1]
     at$n_risk <- mapply(function(g, t) sum(g2 == g & e2 < t & d2$time >= t), at$group, at$time)
     at$last_followup <- sapply(at$group, function(g) max(d2$time[g2 == g]))
     out$times <- I(times)
@@ -82,7 +85,8 @@ cases <- list(
   km_case("random_plain", "random", "grp", "plain", times = rnd_t),
   km_case("entry_grp_log", "entry", "grp", "log", times = ent_t, entry = "entry"),
   km_case("entry_all_loglog", "entry", NULL, "log-log", times = ent_t, entry = "entry"),
-  km_case("entry_grp_plain", "entry", "grp", "plain", times = ent_t, entry = "entry")
+  km_case("entry_grp_plain", "entry", "grp", "plain", times = ent_t, entry = "entry"),
+  km_case("aeq_all", "aeq", NULL, "log", times = c(50, 100, 100 + 1e-7, 100 + 3e-6, 200, 400))
 )
 names(cases) <- vapply(cases, function(x) x$name, "")
 followup <- list(

@@ -22,3 +22,8 @@ e <- data.frame(grp = sample(c("X", "Y"), n, replace = TRUE), entry = sample(0:1
 e$time <- e$entry + sample(1:30, n, replace = TRUE)
 e$status <- rbinom(n, 1, 0.7)
 write_csv17(e, "tests/golden/km_entry.csv")
+
+# near-equal times: R's aeqSurv merges differences <= sqrt(eps) relative to mean(|time|) (~1.5e-8 * 190)
+a <- data.frame(time = c(100, 100 + 1e-7, 100 + 2e-6, 100 + 4e-6, 150, 200, 200 + 1e-6, 250, 300, 300 + 5e-6),
+                status = c(1, 0, 1, 1, 1, 0, 1, 1, 0, 1))
+write_csv17(a, "tests/golden/km_aeq.csv")

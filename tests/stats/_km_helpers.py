@@ -33,6 +33,9 @@ def load_dataset(name: str) -> pd.DataFrame:
     elif name == "entry":
         df = pd.read_csv(GOLDEN / "km_entry.csv", float_precision="round_trip")
         df["event"] = df["status"]
+    elif name == "aeq":
+        df = pd.read_csv(GOLDEN / "km_aeq.csv", float_precision="round_trip")
+        df["event"] = df["status"]
     else:
         raise KeyError(name)
     return df

@@ -241,3 +241,60 @@ def test_many_groups_path_equals_per_group_fits():
         sub = d[d["g"] == int(g)]
         one = kaplan_meier(sub, "t", "e", conf_type="log-log").table.assign(group=g)
         pd.testing.assert_frame_equal(fit.table[fit.table["group"] == g].reset_index(drop=True), one)
+
+
+def test_time_axis_paths_agree():
+    """Integer, hash (few distinct floats) and sort (mostly distinct floats) paths give np.unique's codes."""
+    from oncoseries.stats import _km_core as core
+
+    rng = np.random.default_rng(1)
+    for x in [rng.integers(0, 500, 70_000), rng.integers(0, 500, 70_000) / 30.4375,
+              rng.exponential(9.0, 70_000).round(6)]:  # rounded: no near-ties for aeqSurv to merge
+        ax = core.build_axis(x)
+        u, inv = np.unique(x, return_inverse=True)
+        used = np.flatnonzero(np.bincount(ax.tcode, minlength=ax.size))
+        np.testing.assert_array_equal(ax.values[used], u)
+        np.testing.assert_array_equal(ax.values[ax.tcode], x)
+
+
+def test_large_continuous_data_matches_lifelines_loglog():
+    """Cross-check with an independent implementation (lifelines: log-log band only) on 60,000 rows."""
+    from lifelines import KaplanMeierFitter
+
+    rng = np.random.default_rng(5)
+    t = rng.exponential(300.0, 60_000).round(4)  # lifelines does not merge near-ties as R's aeqSurv
+    e = rng.random(60_000) < 0.6
+    tab = kaplan_meier(None, t, e, conf_type="log-log").table
+    kmf = KaplanMeierFitter().fit(t, e)
+    s = kmf.survival_function_.iloc[:, 0].reindex(tab["time"]).to_numpy()
+    ci = kmf.confidence_interval_.reindex(tab["time"]).to_numpy()
+    np.testing.assert_allclose(tab["survival"], s, rtol=1e-9)
+    ok = np.isfinite(tab["lower"].to_numpy()) & np.isfinite(ci[:, 0])
+    assert ok.sum() > 50_000
+    np.testing.assert_allclose(tab["lower"].to_numpy()[ok], ci[ok, 0], rtol=1e-6)
+    np.testing.assert_allclose(tab["upper"].to_numpy()[ok], ci[ok, 1], rtol=1e-6)
+
+
+def test_object_events_with_missing_and_dict_data():
+    d = {"t": np.array([1.0, 2, 3, 4, 5]), "e": pd.Series([True, None, False, True, True], dtype=object)}
+    fit = kaplan_meier(d, "t", "e")
+    assert fit.n_missing == 1
+    assert fit.table["n_event"].sum() == 3
+    with pytest.raises(TypeError, match="0/1 or boolean"):
+        kaplan_meier(None, [1, 2], np.array(["yes", "no"], dtype=object))
+
+
+def test_public_api_and_at_scalar():
+    import oncoseries as osr
+
+    from oncoseries.stats import binomial, logrank, rmst
+
+    assert osr.kaplan_meier is kaplan_meier and osr.median_followup is median_followup
+    assert osr.logrank is logrank.logrank and osr.logrank_trend is logrank.logrank_trend
+    assert osr.rmst is rmst.rmst and osr.rmst_difference is rmst.rmst_difference
+    assert osr.binomial_ci is binomial.binomial_ci
+    fit = osr.kaplan_meier(dataset("lung"), "time", "event")
+    one = fit.at(365)
+    assert one.shape[0] == 1 and one["group"].tolist() == ["all"]
+    with pytest.raises(ValueError, match="probabilities"):
+        fit.quantile(1.5)

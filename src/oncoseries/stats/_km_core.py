@@ -80,15 +80,15 @@ def _event(col, label: str) -> tuple[np.ndarray, np.ndarray | None]:
             return arr == 1.0, miss
         return col.to_numpy(dtype=bool), None
     if not isinstance(col, (pd.Series, pd.Index)):
-        arr = np.asarray(col)
-        if arr.dtype == bool:
-            return arr, None
-        if arr.dtype == object:
-            try:
-                arr = pd.to_numeric(pd.Series(arr)).to_numpy()
-            except (ValueError, TypeError):
-                raise TypeError(f"event {label} must be 0/1 or boolean") from None
-    arr = _numeric(col if isinstance(col, (pd.Series, pd.Index)) else arr, "event", label)
+        col = np.asarray(col)
+        if col.dtype == bool:
+            return col, None
+    if col.dtype == object:  # e.g. True/False/None after a merge
+        try:
+            col = pd.Series(col).astype(np.float64).to_numpy()
+        except (ValueError, TypeError):
+            raise TypeError(f"event column {label} must be 0/1 or boolean, got non-numeric values") from None
+    arr = _numeric(col, "event", label)
     if arr.size == 0:
         return arr.astype(bool), None
     miss = None
@@ -302,10 +302,29 @@ class TimeAxis:
 
 
 def _factorize_sorted(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Codes into the sorted unique values (hash-based pd.factorize, O(n), then an O(K log K) sort)."""
+    """Codes into the sorted unique values of ``x``.
+
+    Few distinct values (ties, e.g. day counts in months): hash-based pd.factorize, O(n), then a sort
+    of the K uniques. Mostly distinct values (judged on a sample): one argsort, cheaper than hashing.
+    """
+    n = x.shape[0]
+    if n > 50_000:
+        sample = x[:: n // 10_000]
+        mostly_unique = np.unique(sample).shape[0] > 0.5 * sample.shape[0]
+    else:
+        mostly_unique = False
+    if mostly_unique:
+        order = np.argsort(x)
+        xs = x[order]
+        new = np.empty(n, dtype=bool)
+        new[0] = True
+        np.not_equal(xs[1:], xs[:-1], out=new[1:])
+        codes = np.empty(n, dtype=np.intp)
+        codes[order] = np.cumsum(new) - 1
+        return codes, np.asarray(xs[new], dtype=np.float64)
     codes, uniques = pd.factorize(x, sort=False)
     uniques = np.asarray(uniques, dtype=np.float64)
-    order = np.argsort(uniques, kind="stable")
+    order = np.argsort(uniques)
     rank = np.empty(order.shape[0], dtype=np.intp)
     rank[order] = np.arange(order.shape[0], dtype=np.intp)
     return rank[codes], uniques[order]

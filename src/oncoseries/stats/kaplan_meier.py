@@ -243,10 +243,10 @@ def median_followup(data, time, event, by=None, conf_type: str = "log",
     sd.event = ~sd.event
     fit = _fit(sd, conf_type, conf_level)
     med = fit.medians.rename(columns={"events": "n_censored"})
-    tmin, tmax = [], []
-    for c in fit._curves:
-        tmin.append(float(c.counts.time[0]))
-        tmax.append(float(c.counts.time[-1]))
-    med["min"] = tmin
-    med["max"] = tmax
+    if sd.gcode is None:
+        med["min"], med["max"] = float(sd.time.min()), float(sd.time.max())
+    else:
+        rng = pd.Series(sd.time).groupby(sd.gcode).agg(["min", "max"]).sort_index()
+        med["min"] = rng["min"].to_numpy(dtype=np.float64)
+        med["max"] = rng["max"].to_numpy(dtype=np.float64)
     return med
