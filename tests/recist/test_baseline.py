@@ -5,7 +5,7 @@ import pytest
 
 from oncoseries.recist import RecistSettings, derive_responses
 from oncoseries.recist.baseline import derive_baseline
-from recist_builders import N, T, Study
+from tests.recist.recist_builders import N, T, Study
 
 
 def _population(study, settings=None):

@@ -7,7 +7,7 @@ import pytest
 from oncoseries.recist import RecistSettings, best_response
 from oncoseries.recist.best_response import confirmation_flags
 from oncoseries.recist._groups import group_first
-from recist_builders import START, timepoint_frame
+from tests.recist.recist_builders import START, timepoint_frame
 
 
 def _bor(seqs, settings=None, new_therapy=None):
@@ -110,7 +110,7 @@ def test_pr_after_cr():
 
 def test_pr_after_cr_warning_in_derivation():
     from oncoseries.recist import derive_responses
-    from recist_builders import N, Study, T
+    from tests.recist.recist_builders import N, Study, T
     # a non-target that disappeared shows again: CR then PR (target CR + NON-CR/NON-PD)
     s = (Study().patient("p").scan("p", -1, T("a", 40), N("x"))
          .scan("p", 50, T("a", 0, state="absent"), N("x", state="absent"))

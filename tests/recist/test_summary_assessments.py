@@ -9,7 +9,7 @@ import pytest
 
 from oncoseries.recist import (RecistSettings, concordance, derive_responses, response_summary,
                                timepoints_from_assessments)
-from recist_builders import START, N, Study, T, timepoint_frame
+from tests.recist.recist_builders import START, N, Study, T, timepoint_frame
 
 GOLDEN = json.loads((Path(__file__).resolve().parents[1] / "golden" / "recist_summary.json").read_text())
 

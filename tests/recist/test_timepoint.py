@@ -8,7 +8,7 @@ import pytest
 
 from oncoseries.recist import derive_responses
 from oncoseries.recist.timepoint import timepoints
-from recist_builders import NEW, N, T, Study, by_day
+from tests.recist.recist_builders import NEW, N, T, Study, by_day
 
 
 def _tp(study):
