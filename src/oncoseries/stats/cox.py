@@ -242,10 +242,11 @@ def _fit(design: Design, time, event, strata, entry, ties, robust, cluster, conf
     se = np.where(ok, se, np.nan)
     zq = stats.norm.ppf(1 - (1 - conf_level) / 2)
     z = coef / se
-    summ = pd.DataFrame({"coef": coef, "se": se, "hr": np.exp(coef),
-                         "lower": np.exp(coef - zq * se), "upper": np.exp(coef + zq * se),
-                         "z": z, "p": 2 * stats.norm.sf(np.abs(z))},
-                        index=pd.Index(design.columns, name="term"))
+    with np.errstate(over="ignore"):  # an infinite-coefficient fit may give HR limits of inf, as R
+        summ = pd.DataFrame({"coef": coef, "se": se, "hr": np.exp(coef),
+                             "lower": np.exp(coef - zq * se), "upper": np.exp(coef + zq * se),
+                             "z": z, "p": 2 * stats.norm.sf(np.abs(z))},
+                            index=pd.Index(design.columns, name="term"))
     if robust:
         summ["se_naive"] = np.where(ok, se_naive, np.nan)
     res.summary = summ
