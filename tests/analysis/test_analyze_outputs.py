@@ -53,3 +53,20 @@ def test_sdtm_study(tmp_path):
     ids = res.study.patients["patient_id"].tolist()
     tp, br, ad = _check_derived(tmp_path / "out", ids)
     assert len(tp) > 20 and set(tp["overall"]) <= {"CR", "PR", "SD", "NON-CR/NON-PD", "PD", "NE"}
+
+
+def test_investigator_concordance(tmp_path):
+    """With lesions and assessments both given, derived responses are used and compared."""
+    folder = tmp_path / "s"
+    shutil.copytree(example_study_path("mini"), folder)
+    derived = analyze(folder).derived["timepoints"]
+    inv = derived[["patient_id", "date"]].assign(response=derived["overall"].to_numpy())
+    inv.loc[inv.index[0], "response"] = "SD" if inv["response"].iloc[0] != "SD" else "PR"
+    inv.to_csv(folder / "assessments.csv", index=False, date_format="%Y-%m-%d")
+    res = analyze(folder)
+    c = res.sections["response"]["concordance"]
+    assert c["scans_matched"] == len(derived) and c["scans_agree"] == len(derived) - 1
+    assert c["agreement"] == (len(derived) - 1) / len(derived)
+    assert sum(map(sum, c["scan_table"]["counts"])) == len(derived)
+    # the headline responses are the derived ones, not the investigator's
+    assert res.derived["timepoints"]["overall"].tolist() == derived["overall"].tolist()

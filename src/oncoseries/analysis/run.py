@@ -74,15 +74,17 @@ def _response_section(recist, plan: Plan, n_evaluable: int) -> dict:
            "concordance": None}
     if recist.concordance is not None:
         c = recist.concordance
-        out["concordance"] = {k: _jsonable(getattr(c, k)) for k in ("agreement", "kappa", "n")
-                              if hasattr(c, k)}
+
+        def crosstab(tab: pd.DataFrame) -> dict:
+            return {"rows": [str(i) for i in tab.index], "columns": [str(j) for j in tab.columns],
+                    "counts": tab.to_numpy().astype(int).tolist(), "row_label": "derived (RECIST 1.1)",
+                    "column_label": "investigator"}
+
+        out["concordance"] = {"scans_matched": int(c.n_matched), "scans_agree": int(c.n_agree),
+                              "agreement": float(c.agreement), "kappa": float(c.kappa),
+                              "scan_table": crosstab(c.table), "bor_table": crosstab(c.bor_table),
+                              "bor_agreement": float(c.bor_agreement)}
     return out
-
-
-def _jsonable(v):
-    if isinstance(v, pd.DataFrame):
-        return v.to_dict("records")
-    return v.item() if hasattr(v, "item") else v
 
 
 def run_analysis(study: Study):
