@@ -44,7 +44,40 @@ class TestResult:
 
 
 class CoxResult:
-    """The fitted Cox model; attributes are documented in :func:`cox`."""
+    """The fitted Cox model; attributes are documented in :func:`cox`.
+
+    ``concordance`` and ``concordance_se`` are computed on first access (an O(n log n) pass that a
+    caller who only needs the coefficients does not pay for), then cached.
+    """
+
+    _conc: tuple | None = None
+    _conc_args: dict | None = None
+
+    _lp: np.ndarray | None = None
+
+    @property
+    def linear_predictors(self) -> np.ndarray:
+        """X beta - sum(beta * means), as R's ``fit$linear.predictors`` (rows used, original order)."""
+        if self._lp is None:
+            b = np.where(np.isnan(self.coef), 0.0, self.coef)
+            self._lp = self.X @ b - np.sum(b * self.means)
+        return self._lp
+
+    def _concordance_pair(self) -> tuple:
+        if self._conc is None:
+            self._conc = _concordance(lp=self.linear_predictors, **self._conc_args)
+            self._conc_args = None
+        return self._conc
+
+    @property
+    def concordance(self) -> float:
+        """Harrell's C as R's coxph ``concordance`` component (larger lp = earlier event)."""
+        return self._concordance_pair()[0]
+
+    @property
+    def concordance_se(self) -> float:
+        """Standard error of the concordance (R's infinitesimal jackknife; by cluster when clustered)."""
+        return self._concordance_pair()[1]
 
     def __repr__(self) -> str:
         with pd.option_context("display.width", 120):
@@ -70,6 +103,9 @@ def _codes(data: pd.DataFrame, cols: list, mask: np.ndarray) -> np.ndarray | Non
 def _timefix(*cols: np.ndarray) -> list:
     """R aeqSurv: times closer than sqrt(machine eps) (absolute or relative) are made equal."""
     tol = np.sqrt(np.finfo(float).eps)
+    big = max(float(np.max(np.abs(c))) for c in cols)
+    if big < 1e7 and all(np.array_equal(c, np.round(c)) for c in cols):
+        return list(cols)  # whole numbers (e.g. days) are at least 1 apart: nothing to merge
     y = np.unique(np.concatenate(cols))
     y = y[np.isfinite(y)]
     if y.size < 2:
@@ -84,7 +120,7 @@ def _timefix(*cols: np.ndarray) -> list:
 
 def _event_values(s: pd.Series, name: str, keep: np.ndarray) -> np.ndarray:
     v = numeric_values(s, name, "event")[keep]
-    bad = ~np.isin(v, (0.0, 1.0))
+    bad = (v != 0.0) & (v != 1.0)
     if bad.any():
         vals = sorted(set(np.unique(v[bad]).tolist()))[:5]
         raise ValueError(f"event {name!r} must be 0/1 or boolean (1 = event); found {vals}. "
@@ -190,8 +226,8 @@ def cox(data: pd.DataFrame, time: str, event: str, covariates: Sequence[str], st
 def _fit(design: Design, time, event, strata, entry, ties, robust, cluster, conf_level) -> CoxResult:
     X = design.X
     n, p = X.shape
-    cd = core.prepare(X, time, event, strata, entry, ties)
     use_numba = n >= core.NUMBA_MIN_N and entry is None
+    cd = core.prepare(X, time, event, strata, entry, ties, fast=use_numba)
     engine = _make_engine(cd, use_numba)
     out = core.newton(engine, p)
     state = engine.last
@@ -226,8 +262,6 @@ def _fit(design: Design, time, event, strata, entry, ties, robust, cluster, conf
     res.lr_test = TestResult.chisq(2 * (res.loglik[1] - res.loglik[0]), k)
     res.score_test = TestResult.chisq(out["sctest"], k)
     se_naive = np.sqrt(np.diag(var))
-    lp = X @ np.where(ok, coef, 0.0) - np.sum(np.where(ok, coef, 0.0) * cd.means)
-    res.linear_predictors = lp
     if robust:
         rvar, rscore = _robust(cd, engine, state, out["imat"], scale, cluster, p)
         res.robust_var = rvar
@@ -251,8 +285,8 @@ def _fit(design: Design, time, event, strata, entry, ties, robust, cluster, conf
         summ["se_naive"] = np.where(ok, se_naive, np.nan)
     res.summary = summ
     res.conf_level = conf_level
-    res.concordance, res.concordance_se = _concordance(
-        time, event, lp, strata=strata, entry=entry, cluster=cluster, use_numba=n >= core.NUMBA_MIN_N)
+    res._conc_args = dict(time=time, status=event, strata=strata, entry=entry, cluster=cluster,
+                          use_numba=n >= core.NUMBA_MIN_N)
 
     flagged = [c for c, f in zip(design.columns, infs) if f and not np.isnan(coef[design.columns.index(c)])]
     res.separation = flagged
@@ -285,8 +319,8 @@ class _Engine:
         self.cd, self.sums, self.last = cd, sums, None
 
     def __call__(self, beta):
-        gsum, H1 = self.sums(self.cd, beta)
-        ll, u, H, sc, A = core.score_info(self.cd, gsum, H1)
+        gsum, H1, sc = self.sums(self.cd, beta)
+        ll, u, H, sc, A = core.score_info(self.cd, gsum, H1, sc)
         self.last = (beta.copy(), gsum, sc, A)
         return ll, u, H
 
@@ -296,7 +330,7 @@ def _make_engine(cd, use_numba: bool) -> _Engine:
         from ._cox_numba import numba_group_sums
 
         return _Engine(cd, numba_group_sums)
-    return _Engine(cd, lambda cd_, beta: (core.numpy_group_sums(cd_, beta), None))
+    return _Engine(cd, lambda cd_, beta: (core.numpy_group_sums(cd_, beta), None, None))
 
 
 def _robust(cd, engine, state, imat_scaled, scale, cluster, p):
@@ -310,8 +344,8 @@ def _robust(cd, engine, state, imat_scaled, scale, cluster, p):
         dfb = _collapse(dfb, cl)
     rvar = (dfb.T @ dfb) * np.outer(scale, scale)
     # robust score test at beta = 0
-    g0 = core.numpy_group_sums(cd, np.zeros(p)) if cd.n < core.NUMBA_MIN_N else engine.sums(cd, np.zeros(p))[0]
-    ll0, u0, H0, sc0, A0 = core.score_info(cd, g0, np.zeros((p, p)))
+    g0, _, sc0 = engine.sums(cd, np.zeros(p))
+    ll0, u0, H0, sc0, A0 = core.score_info(cd, g0, np.zeros((p, p)), sc0)
     r0 = core.score_residuals(cd, g0, sc0, A0) / scale   # back to original units
     if cl is not None:
         r0 = _collapse(r0, cl)
