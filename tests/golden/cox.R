@@ -124,6 +124,9 @@ add("lung_strata_inst", coxph(Surv(time, status == 2) ~ age + sex + ph.ecog + st
 add("lung_na_meal", coxph(Surv(time, status == 2) ~ age + sex + ph.ecog + meal.cal, data = lung))
 lungf <- lung
 lungf$sexf <- factor(ifelse(lung$sex == 1, "male", "female"))
+lung2 <- lung
+lung2$age2 <- 2 * lung2$age + 1  # collinear with age: R reports NA for it
+add("lung_collinear", coxph(Surv(time, status == 2) ~ age + age2 + sex, data = lung2))
 add("lung_sexf", coxph(Surv(time, status == 2) ~ age + sexf, data = lungf))
 lungf$sexf <- relevel(lungf$sexf, "male")
 add("lung_sexf_ref_male", coxph(Surv(time, status == 2) ~ age + sexf, data = lungf))

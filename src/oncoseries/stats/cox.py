@@ -20,13 +20,17 @@ from ._cholesky import wald_test
 from .concordance import concordance as _concordance
 from .design import Design, column_values, model_matrix, numeric_values
 
-__all__ = ["cox", "CoxResult", "TestResult", "CoxSeparationWarning"]
+__all__ = ["cox", "CoxResult", "TestResult", "CoxSeparationWarning", "CoxSingularWarning"]
 
 TOLER_INF = np.sqrt(core.EPS)
 
 
 class CoxSeparationWarning(UserWarning):
     """A coefficient may be infinite (monotone likelihood); see ``CoxResult.separation``."""
+
+
+class CoxSingularWarning(UserWarning):
+    """Collinear covariates: some coefficients are not estimable (NaN); see ``CoxResult.singular``."""
 
 
 @dataclass(frozen=True)
@@ -288,6 +292,9 @@ def _fit(design: Design, time, event, strata, entry, ties, robust, cluster, conf
     res._conc_args = dict(time=time, status=event, strata=strata, entry=entry, cluster=cluster,
                           use_numba=n >= core.NUMBA_MIN_N)
 
+    if res.singular:
+        warnings.warn(f"X matrix deemed to be singular (collinear covariates): no coefficient for "
+                      f"{', '.join(res.singular)} (NaN, as R's NA)", CoxSingularWarning, stacklevel=3)
     flagged = [c for c, f in zip(design.columns, infs) if f and not np.isnan(coef[design.columns.index(c)])]
     res.separation = flagged
     res.message = None
