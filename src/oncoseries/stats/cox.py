@@ -223,7 +223,7 @@ def cox(data: pd.DataFrame, time: str, event: str, covariates: Sequence[str], st
     else:
         tfix, entfix = _timefix(tt, ent)
     res = _fit(design, tfix, ev, st, entfix, ties, robust, cl, conf_level)
-    res.time, res.event, res.entry = tt, ev, ent
+    res.time, res.event, res.entry = tfix, ev, entfix  # the times the fit used (after timefix)
     return res
 
 
