@@ -185,6 +185,8 @@ def cox(data: pd.DataFrame, time: str, event: str, covariates: Sequence[str], st
         raise ValueError(f"ties must be 'efron' or 'breslow', got {ties!r}")
     if not (0 < conf_level < 1):
         raise ValueError(f"conf_level must be between 0 and 1, got {conf_level!r}")
+    if not isinstance(data, pd.DataFrame):
+        raise TypeError(f"data must be a pandas DataFrame, got {type(data).__name__}")
     covariates = _as_list(covariates)
     if not covariates:
         raise ValueError("covariates must name at least one column")
@@ -194,8 +196,6 @@ def cox(data: pd.DataFrame, time: str, event: str, covariates: Sequence[str], st
             column_values(data, c, what)
             if c in covariates:
                 raise ValueError(f"{c!r} is both a covariate and a {what} column")
-    if not isinstance(data, pd.DataFrame):
-        raise TypeError(f"data must be a pandas DataFrame, got {type(data).__name__}")
     t_s = column_values(data, time, "time")
     e_s = column_values(data, event, "event")
     en_s = column_values(data, entry, "entry") if entry is not None else None
@@ -240,7 +240,8 @@ def _fit(design: Design, time, event, strata, entry, ties, robust, cluster, conf
     coef = beta_s * scale
     var = out["imat"] * np.outer(scale, scale)
     u = out["u"] / scale
-    singular = (np.diag(var) == 0) if (0 <= out["flag"] < p) else np.zeros(p, bool)
+    # R coxph.fit: when the rank (flag) is below p, columns with a zero variance are aliased (NA)
+    singular = (np.diag(var) == 0) if out["flag"] < p else np.zeros(p, bool)
     converged = out["flag"] != 1000
     infs = np.abs(u @ var)
     if converged:
@@ -363,6 +364,4 @@ def _robust(cd, engine, state, imat_scaled, scale, cluster, p):
 def _collapse(m: np.ndarray, codes: np.ndarray) -> np.ndarray:
     """Sum rows within clusters (R rowsum)."""
     k = int(codes.max()) + 1
-    out = np.zeros((k, m.shape[1]))
-    np.add.at(out, codes, m)
-    return out
+    return np.column_stack([np.bincount(codes, weights=m[:, j], minlength=k) for j in range(m.shape[1])])
