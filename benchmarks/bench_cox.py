@@ -129,8 +129,8 @@ def small_study(repeat: int) -> None:
     k = 20 * repeat
     ours, _ = best(lambda: cox(lung, "time", "dead", ["age", "sex", "ph.ecog"]), k)
     ll, _ = best(lambda: CoxPHFitter().fit(lung, "time", "dead"), k)
-    print(f"lung (227 rows, 3 covariates), fit: oncoseries {ours * 1e3:.1f} ms   lifelines {ll * 1e3:.1f} ms   "
-          f"ratio {ll / ours:.1f}x")
+    print(f"lung (227 rows, 3 covariates), fit: oncoseries {ours * 1e3:.1f} ms   "
+          f"lifelines {ll * 1e3:.1f} ms   ratio {ll / ours:.1f}x")
 
 
 if __name__ == "__main__":

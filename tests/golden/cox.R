@@ -160,6 +160,9 @@ add("ties_grp_ref_c", coxph(Surv(time, status) ~ x1 + grp, data = tiesr))
 add("small", coxph(Surv(time, status) ~ x, data = small))
 add("small_breslow", coxph(Surv(time, status) ~ x, data = small, ties = "breslow"))
 add("onevent_strata", coxph(Surv(time, status) ~ z + strata(st), data = one))
+one0 <- one
+one0$status[one0$st == "C"] <- 0  # a stratum without events contributes nothing
+add("zero_event_stratum", coxph(Surv(time, status) ~ z + strata(st), data = one0))
 add("separation", coxph(Surv(time, status) ~ arm + age, data = sep))
 add("entry_efron", coxph(Surv(entry, time, status) ~ x + g, data = trunc))
 add("entry_breslow", coxph(Surv(entry, time, status) ~ x + g, data = trunc, ties = "breslow"))

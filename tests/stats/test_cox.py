@@ -85,6 +85,9 @@ CASES = {
                                                    ties="breslow")),
     "onevent_strata": (lambda: _read("onevent"), dict(time="time", event="status", covariates=["z"],
                                                       strata="st")),
+    "zero_event_stratum": (lambda: _read("onevent").assign(
+        status=lambda d: d["status"].where(d["st"] != "C", 0)),
+                           dict(time="time", event="status", covariates=["z"], strata="st")),
     "separation": (lambda: _read("separation"), dict(time="time", event="status", covariates=["arm", "age"])),
     "entry_efron": (lambda: _read("entry"), dict(time="time", event="status", covariates=["x", "g"],
                                                  entry="entry")),
@@ -243,7 +246,8 @@ def test_factor_levels_and_reference():
     assert res.design.levels["celltype"] == ["squamous", "smallcell", "adeno", "large"]
     res2 = cox(_veteran(), "time", "status", ["celltype_sorted", "karno"],
                reference={"celltype_sorted": "squamous"})
-    assert res2.columns == ["celltype_sortedadeno", "celltype_sortedlarge", "celltype_sortedsmallcell", "karno"]
+    assert res2.columns == ["celltype_sortedadeno", "celltype_sortedlarge", "celltype_sortedsmallcell",
+                            "karno"]
     close(res2.summary.loc["celltype_sortedadeno", "coef"], FITS["veteran_celltype"]["coef"][1])
     close(res2.concordance, FITS["veteran_celltype"]["concordance"])
 
