@@ -29,15 +29,18 @@ def _below(tree, r):
 
 
 @nb.njit(cache=True)
-def _kernel(time, status, entry, has_entry, rank, sort2, sort1, sbound, ntree, imat):
+def _kernel(time, status, rank, sbound, ntree, has_entry, entry1, pos1, sbound1, imat):
+    """All arrays in the sweep order (by stratum, time descending, censored first); ``imat`` rows
+    too. With delayed entry, ``entry1``/``pos1`` list the rows by entry descending (same strata order)
+    as entry time and position in the sweep order."""
     nstrat = sbound.size - 1
     mmax = 0
     for q in range(nstrat):
         mmax = max(mmax, ntree[q])
-    tr = np.zeros(mmax + 1, np.int64)
-    nd = np.zeros(mmax, np.int64)
-    dtr = np.zeros(mmax + 1, np.int64)
-    dnd = np.zeros(mmax, np.int64)
+    tr = np.zeros(mmax + 1, np.int32)
+    nd = np.zeros(mmax, np.int32)
+    dtr = np.zeros(mmax + 1, np.int32)
+    dnd = np.zeros(mmax, np.int32)
     for q in range(nstrat):
         lo, hi, m = sbound[q], sbound[q + 1], ntree[q]
         tr[:m + 1] = 0
@@ -47,24 +50,24 @@ def _kernel(time, status, entry, has_entry, rank, sort2, sort1, sbound, ntree, i
         tot = 0
         dtot = 0
         i = lo
-        i2 = lo
+        i2 = sbound1[q] if has_entry else 0
+        hi2 = sbound1[q + 1] if has_entry else 0
         while i < hi:
-            ii = sort2[i]
-            if status[ii] == 0:
-                rk = rank[ii]
+            if status[i] == 0:
+                rk = rank[i]
                 less = _below(dtr, rk)
                 eq = dnd[rk]
-                imat[ii, 0] -= less
-                imat[ii, 1] -= dtot - less - eq
-                imat[ii, 2] -= eq
+                imat[i, 0] -= less
+                imat[i, 1] -= dtot - less - eq
+                imat[i, 2] -= eq
                 _add(tr, nd, m, rk, 1)
                 tot += 1
                 i += 1
                 continue
-            t = time[ii]
+            t = time[i]
             if has_entry:
-                while i2 < hi and entry[sort1[i2]] >= t:
-                    jj = sort1[i2]
+                while i2 < hi2 and entry1[i2] >= t:
+                    jj = pos1[i2]
                     rk = rank[jj]
                     less = _below(dtr, rk)
                     eq = dnd[rk]
@@ -75,67 +78,103 @@ def _kernel(time, status, entry, has_entry, rank, sort2, sort1, sbound, ntree, i
                     tot -= 1
                     i2 += 1
             j = i
-            while j < hi and time[sort2[j]] == t:
-                jj = sort2[j]
-                rk = rank[jj]
+            while j < hi and time[j] == t:
+                rk = rank[j]
                 less = _below(tr, rk)
                 eq = nd[rk]
-                imat[jj, 0] += tot - less - eq
-                imat[jj, 1] += less
-                imat[jj, 2] += eq
+                imat[j, 0] += tot - less - eq
+                imat[j, 1] += less
+                imat[j, 2] += eq
                 _add(dtr, dnd, m, rk, 1)
                 dtot += 1
                 j += 1
             for k in range(i, j):
-                jj = sort2[k]
-                rk = rank[jj]
+                rk = rank[k]
                 less = _below(dtr, rk)
                 eq = dnd[rk]
-                imat[jj, 0] -= less
-                imat[jj, 1] -= dtot - less - eq
-                imat[jj, 2] -= eq
+                imat[k, 0] -= less
+                imat[k, 1] -= dtot - less - eq
+                imat[k, 2] -= eq
                 _add(tr, nd, m, rk, 1)
                 tot += 1
             i = j
-        start = i2 if has_entry else lo
-        for k in range(start, hi):
-            jj = sort1[k] if has_entry else sort2[k]
-            rk = rank[jj]
-            less = _below(dtr, rk)
-            eq = dnd[rk]
-            imat[jj, 0] += less
-            imat[jj, 1] += dtot - less - eq
-            imat[jj, 2] += eq
+        # the events after each subject's insertion (and before its removal, with entry)
+        if has_entry:
+            for k in range(i2, hi2):
+                jj = pos1[k]
+                rk = rank[jj]
+                less = _below(dtr, rk)
+                eq = dnd[rk]
+                imat[jj, 0] += less
+                imat[jj, 1] += dtot - less - eq
+                imat[jj, 2] += eq
+        else:
+            for k in range(lo, hi):
+                rk = rank[k]
+                less = _below(dtr, rk)
+                eq = dnd[rk]
+                imat[k, 0] += less
+                imat[k, 1] += dtot - less - eq
+                imat[k, 2] += eq
 
 
-def counts_numba(time, status, lp, strata=None, entry=None) -> np.ndarray:
-    """Per-subject pair counts (n x 3), as ``concordance._counts_numpy``."""
-    n = time.size
-    s = np.zeros(n, np.int64) if strata is None else np.asarray(strata, np.int64)
-    # dense ranks of lp within stratum
-    o = np.lexsort((lp, s))
-    ls, ss = lp[o], s[o]
+def _dense_rank(lp, s):
+    """Dense rank (0-based) of lp within stratum."""
+    n = lp.size
+    o = np.argsort(lp) if s is None else np.lexsort((lp, s))
+    ls = lp[o]
     new = np.empty(n, bool)
     new[0] = True
-    new[1:] = (ls[1:] != ls[:-1]) | (ss[1:] != ss[:-1])
-    dense = np.cumsum(new) - 1
-    sfirst = np.empty(n, bool)
+    new[1:] = ls[1:] != ls[:-1]
+    sfirst = np.zeros(n, bool)
     sfirst[0] = True
-    sfirst[1:] = ss[1:] != ss[:-1]
+    if s is not None:
+        ss = s[o]
+        sfirst[1:] = ss[1:] != ss[:-1]
+        new |= sfirst
+    dense = np.cumsum(new) - 1
     starts = np.flatnonzero(sfirst)
     seg = np.cumsum(sfirst) - 1
     rank = np.empty(n, np.int64)
     rank[o] = dense - dense[starts][seg]
-    ends = np.append(starts[1:], n)
-    ntree = (dense[ends - 1] - dense[starts] + 1).astype(np.int64)
-    sbound = np.append(starts, n).astype(np.int64)
-    sort2 = np.lexsort((status, -time, s)).astype(np.int64)
-    if entry is not None:
-        sort1 = np.lexsort((-entry, s)).astype(np.int64)
-        ent = np.asarray(entry, np.float64)
+    return rank
+
+
+def counts_numba(time, status, lp, strata=None, entry=None, order=None) -> np.ndarray:
+    """Per-subject pair counts (n x 3), as ``concordance._counts_numpy``.
+
+    ``order`` may give the rows sorted by (stratum, time ascending, events first), e.g. the Cox fit's
+    sort, to spare a sort.
+    """
+    n = time.size
+    s = None if strata is None else np.asarray(strata, np.int64)
+    rank = _dense_rank(lp, s)
+    if entry is None and order is not None:
+        sort2 = np.ascontiguousarray(order[::-1])
     else:
-        sort1 = np.zeros(1, np.int64)
-        ent = np.zeros(1)
-    imat = np.zeros((n, 3), np.int64)
-    _kernel(time, status, ent, entry is not None, rank, sort2, sort1, sbound, ntree, imat)
-    return imat.astype(np.float64)
+        keys = (status, -time) if s is None else (status, -time, s)
+        sort2 = np.lexsort(keys)
+    s2 = np.zeros(n, np.int64) if s is None else s[sort2]
+    sb = np.flatnonzero(np.concatenate([[True], s2[1:] != s2[:-1]]))
+    sbound = np.append(sb, n).astype(np.int64)
+    rk2 = rank[sort2]
+    ntree = (np.maximum.reduceat(rk2, sb) + 1).astype(np.int64)
+    if entry is not None:
+        ent = np.asarray(entry, np.float64)
+        sort1 = np.lexsort((-ent,) if s is None else (-ent, s))  # same (ascending) strata order
+        inv2 = np.empty(n, np.int64)
+        inv2[sort2] = np.arange(n)
+        pos1 = inv2[sort1]
+        s1 = np.zeros(n, np.int64) if s is None else s[sort1]
+        sb1 = np.flatnonzero(np.concatenate([[True], s1[1:] != s1[:-1]]))
+        sbound1 = np.append(sb1, n).astype(np.int64)
+        entry1 = ent[sort1]
+    else:
+        pos1 = np.zeros(1, np.int64)
+        sbound1 = np.zeros(1, np.int64)
+        entry1 = np.zeros(1)
+    imat2 = np.zeros((n, 3), np.int64)
+    _kernel(time[sort2], status[sort2], rk2, sbound, ntree, entry is not None, entry1, pos1, sbound1, imat2)
+    imat = np.empty((n, 3))
+    imat[sort2] = imat2
+    return imat

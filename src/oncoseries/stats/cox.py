@@ -291,7 +291,7 @@ def _fit(design: Design, time, event, strata, entry, ties, robust, cluster, conf
     res.summary = summ
     res.conf_level = conf_level
     res._conc_args = dict(time=time, status=event, strata=strata, entry=entry, cluster=cluster,
-                          use_numba=n >= core.NUMBA_MIN_N)
+                          use_numba=n >= core.NUMBA_MIN_N, order=cd.order)
 
     if res.singular:
         warnings.warn(f"X matrix deemed to be singular (collinear covariates): no coefficient for "
