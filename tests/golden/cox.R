@@ -124,6 +124,9 @@ add("lung_strata_inst", coxph(Surv(time, status == 2) ~ age + sex + ph.ecog + st
 add("lung_na_meal", coxph(Surv(time, status == 2) ~ age + sex + ph.ecog + meal.cal, data = lung))
 lungf <- lung
 lungf$sexf <- factor(ifelse(lung$sex == 1, "male", "female"))
+lung2 <- lung
+lung2$age2 <- 2 * lung2$age + 1  # collinear with age: R reports NA for it
+add("lung_collinear", coxph(Surv(time, status == 2) ~ age + age2 + sex, data = lung2))
 add("lung_sexf", coxph(Surv(time, status == 2) ~ age + sexf, data = lungf))
 lungf$sexf <- relevel(lungf$sexf, "male")
 add("lung_sexf_ref_male", coxph(Surv(time, status == 2) ~ age + sexf, data = lungf))
@@ -157,6 +160,9 @@ add("ties_grp_ref_c", coxph(Surv(time, status) ~ x1 + grp, data = tiesr))
 add("small", coxph(Surv(time, status) ~ x, data = small))
 add("small_breslow", coxph(Surv(time, status) ~ x, data = small, ties = "breslow"))
 add("onevent_strata", coxph(Surv(time, status) ~ z + strata(st), data = one))
+one0 <- one
+one0$status[one0$st == "C"] <- 0  # a stratum without events contributes nothing
+add("zero_event_stratum", coxph(Surv(time, status) ~ z + strata(st), data = one0))
 add("separation", coxph(Surv(time, status) ~ arm + age, data = sep))
 add("entry_efron", coxph(Surv(entry, time, status) ~ x + g, data = trunc))
 add("entry_breslow", coxph(Surv(entry, time, status) ~ x + g, data = trunc, ties = "breslow"))

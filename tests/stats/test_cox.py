@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from oncoseries.stats.cox import CoxSeparationWarning, cox
+from oncoseries.stats.cox import CoxSeparationWarning, CoxSingularWarning, cox
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLD = json.loads((ROOT / "golden" / "cox.json").read_text())
@@ -50,6 +50,8 @@ CASES = {
     "lung_cluster": (_lung, dict(time="time", event="dead", covariates=L3, cluster="inst")),
     "lung_strata_inst": (_lung, dict(time="time", event="dead", covariates=L3, strata="inst")),
     "lung_na_meal": (_lung, dict(time="time", event="dead", covariates=L3 + ["meal.cal"])),
+    "lung_collinear": (lambda: _lung().assign(age2=lambda d: 2 * d["age"] + 1),
+                       dict(time="time", event="dead", covariates=["age", "age2", "sex"])),
     "lung_sexf": (_lung, dict(time="time", event="dead", covariates=["age", "sexf"])),
     "lung_sexf_ref_male": (_lung, dict(time="time", event="dead", covariates=["age", "sexf"],
                                        reference={"sexf": "male"})),
@@ -83,6 +85,9 @@ CASES = {
                                                    ties="breslow")),
     "onevent_strata": (lambda: _read("onevent"), dict(time="time", event="status", covariates=["z"],
                                                       strata="st")),
+    "zero_event_stratum": (lambda: _read("onevent").assign(
+        status=lambda d: d["status"].where(d["st"] != "C", 0)),
+                           dict(time="time", event="status", covariates=["z"], strata="st")),
     "separation": (lambda: _read("separation"), dict(time="time", event="status", covariates=["arm", "age"])),
     "entry_efron": (lambda: _read("entry"), dict(time="time", event="status", covariates=["x", "g"],
                                                  entry="entry")),
@@ -97,11 +102,14 @@ def fit(name):
     loader, kw = CASES[name]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", CoxSeparationWarning)
+        warnings.simplefilter("ignore", CoxSingularWarning)
         return cox(loader(), **kw)
 
 
 def close(a, b, rtol=RTOL):
-    np.testing.assert_allclose(np.asarray(a, float), np.asarray(b, float), rtol=rtol, atol=0)
+    """Relative agreement; R's NA (null in the JSON) must be NaN here."""
+    b = np.array(b, dtype=float) if not np.isscalar(b) else float(b)
+    np.testing.assert_allclose(np.asarray(a, float), b, rtol=rtol, atol=0)
 
 
 def test_every_golden_has_a_case():
@@ -114,12 +122,14 @@ def test_matches_r(name):
     s = res.summary
     assert list(s.index) == g["names"]
     close(res.coef, g["coef"])
-    close(s["se"], g["se"])
+    ok = ~np.isnan(np.array(g["coef"], dtype=float))
+    close(s["se"][ok], np.array(g["se"])[ok])
+    assert s["se"][~ok].isna().all()  # R prints se 0 for an NA (aliased) coefficient; we give NaN
     close(s["z"], g["z"])
     close(s["p"], g["p"])
     close(s["lower"], g["lower"])
     close(s["upper"], g["upper"])
-    close(s["hr"], np.exp(g["coef"]))
+    close(s["hr"], np.exp(np.array(g["coef"], dtype=float)))
     close(res.loglik, g["loglik"])
     for attr, key in (("lr_test", "lr"), ("wald_test", "wald"), ("score_test", "score")):
         t = getattr(res, attr)
@@ -183,6 +193,14 @@ def test_peer_discrepancy_7_robust_se_under_ties():
     assert abs(se - 0.12418212) > 1e-5
 
 
+def test_collinear_covariate_is_nan_with_warning():
+    data = _lung().assign(age2=lambda d: 2 * d["age"] + 1)
+    with pytest.warns(CoxSingularWarning, match="age2"):
+        res = cox(data, "time", "dead", ["age", "age2", "sex"])
+    assert res.singular == ["age2"] and np.isnan(res.coef[1])
+    assert res.lr_test.df == 2 and res.wald_test.df == 2
+
+
 def test_na_omit_reporting():
     data = _lung()
     res = fit("lung_na_meal")
@@ -228,7 +246,8 @@ def test_factor_levels_and_reference():
     assert res.design.levels["celltype"] == ["squamous", "smallcell", "adeno", "large"]
     res2 = cox(_veteran(), "time", "status", ["celltype_sorted", "karno"],
                reference={"celltype_sorted": "squamous"})
-    assert res2.columns == ["celltype_sortedadeno", "celltype_sortedlarge", "celltype_sortedsmallcell", "karno"]
+    assert res2.columns == ["celltype_sortedadeno", "celltype_sortedlarge", "celltype_sortedsmallcell",
+                            "karno"]
     close(res2.summary.loc["celltype_sortedadeno", "coef"], FITS["veteran_celltype"]["coef"][1])
     close(res2.concordance, FITS["veteran_celltype"]["concordance"])
 

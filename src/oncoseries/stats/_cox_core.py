@@ -45,21 +45,22 @@ def _cum_within(values: np.ndarray, seg_start: np.ndarray) -> np.ndarray:
 
 @dataclass
 class CoxData:
-    """Sorted, centred and scaled data plus the tied-time group structure (built once per fit)."""
+    """Sorted, centred and scaled data plus the tied-time group structure (built once per fit).
 
-    Xs: np.ndarray          # n x p, sorted by (stratum, time), centred/scaled, C-contiguous
+    Rows are sorted by (stratum, time) with the event rows first in each tied-time group; group g
+    holds rows gstart[g]..gstart[g+1]-1, its events gstart[g]..dend[g]-1.
+    """
+
+    Xs: np.ndarray          # n x p, sorted, centred/scaled, C-contiguous
     order: np.ndarray       # sorted position -> original row
     time: np.ndarray        # sorted times
     status: np.ndarray      # sorted 0/1 float
     gstart: np.ndarray      # G+1 group boundaries (rows)
-    gid: np.ndarray         # row -> group
+    dend: np.ndarray        # G: end of the event rows of each group
     g_seg_start: np.ndarray  # group -> first group of its stratum
     g_seg_end: np.ndarray    # group -> one past last group of its stratum
-    ev: np.ndarray          # sorted positions of event rows
-    ev_e: np.ndarray        # event row -> event-group index
-    ev_c: np.ndarray        # event row -> Efron fraction k/d (0 for Breslow)
     egroups: np.ndarray     # event group -> group index
-    e_start: np.ndarray     # E+1 boundaries of event rows per event group
+    e_start: np.ndarray     # E+1 boundaries of event rows (numbered 0..nev-1) per event group
     e_d: np.ndarray         # deaths per event group
     xdeath: np.ndarray      # sum of Xs over event rows (constant)
     means: np.ndarray
@@ -71,6 +72,7 @@ class CoxData:
     ent_pos_e: np.ndarray | None = None   # event group -> first entry-sorted position with entry >= t
     ent_end_e: np.ndarray | None = None   # event group -> one past its stratum in entry order
     ent_ecount: np.ndarray | None = None  # row -> number of event groups (stratum) with t_e <= entry
+    _rows: tuple | None = None
 
     @property
     def n(self):
@@ -80,30 +82,78 @@ class CoxData:
     def p(self):
         return self.Xs.shape[1]
 
+    def _row_index(self):
+        """Per-row index arrays (built on first use; the grouped numba path never needs them)."""
+        if self._rows is None:
+            G = self.gstart.size - 1
+            gid = np.repeat(np.arange(G), np.diff(self.gstart))
+            ev = np.flatnonzero(self.status > 0)
+            ev_e = np.repeat(np.arange(self.egroups.size), self.e_d)
+            k = np.arange(ev.size) - self.e_start[:-1][ev_e]
+            ev_c = k / self.e_d[ev_e] if self.efron else np.zeros(ev.size)
+            self._rows = (gid, ev, ev_e, ev_c)
+        return self._rows
 
-def prepare(X, time, status, strata=None, entry=None, ties="efron") -> CoxData:
-    """Sort by (stratum, time), centre/scale as R coxfit6 and build the tied-time groups."""
+    @property
+    def gid(self):
+        """Row -> group."""
+        return self._row_index()[0]
+
+    @property
+    def ev(self):
+        """Sorted positions of the event rows."""
+        return self._row_index()[1]
+
+    @property
+    def ev_e(self):
+        """Event row -> event group."""
+        return self._row_index()[2]
+
+    @property
+    def ev_c(self):
+        """Event row -> Efron fraction k/d (0 for Breslow)."""
+        return self._row_index()[3]
+
+
+def _center_scale_numpy(X, order):
+    """Sorted copy of X, centred and scaled as R coxfit6 (doscale unless all values in {-1, 0, 1})."""
     n, p = X.shape
-    if strata is None:
-        order = np.argsort(time, kind="stable")
-        st = None
-    else:
-        order = np.lexsort((time, strata))
-        st = strata[order]
-    t = time[order]
-    d = status[order]
-    # centre and scale (R coxfit6: doscale unless every value is in {-1, 0, 1})
-    zero_one = np.array([np.isin(X[:, j], (-1.0, 0.0, 1.0)).all() for j in range(p)], dtype=bool) \
-        if p else np.zeros(0, bool)
+    zero_one = np.array([np.isin(X[:, j], (-1.0, 0.0, 1.0)).all() for j in range(p)], dtype=bool)
     means = np.where(zero_one, 0.0, X.mean(axis=0)) if n else np.zeros(p)
     Xs = np.empty((n, p), dtype=np.float64)
     np.take(X, order, axis=0, out=Xs)
     Xs -= means
     absmean = np.abs(Xs).mean(axis=0)
-    scale = np.where(zero_one, 1.0, np.where(absmean > 0, 1.0 / np.where(absmean > 0, absmean, 1), 1.0))
+    scale = np.where(zero_one | (absmean == 0), 1.0, 1.0 / np.where(absmean > 0, absmean, 1.0))
     if not np.all(scale == 1.0):
         Xs *= scale
-    # groups: runs of equal (stratum, time)
+    return Xs, means, scale
+
+
+def default_order(time, status, strata):
+    """Stable order by (stratum, time), events before censored rows at the same time."""
+    cens = status == 0
+    return np.lexsort((cens, time)) if strata is None else np.lexsort((cens, time, strata))
+
+
+def prepare(X, time, status, strata=None, entry=None, ties="efron", fast=False) -> CoxData:
+    """Sort by (stratum, time), centre/scale as R coxfit6 and build the tied-time groups.
+
+    ``fast`` uses the numba helpers (counting sort for integer times, parallel gather).
+    """
+    n, p = X.shape
+    if fast:
+        from ._cox_numba import center_scale, sort_order
+
+        order = sort_order(time, status, strata)
+        Xs, means, scale = center_scale(X, order)
+    else:
+        order = default_order(time, status, strata)
+        Xs, means, scale = _center_scale_numpy(X, order)
+    st = None if strata is None else strata[order]
+    t = time[order]
+    d = status[order]
+    # groups: runs of equal (stratum, time); event rows come first in each group
     brk = np.empty(n, dtype=bool)
     brk[0] = True
     brk[1:] = t[1:] != t[:-1]
@@ -111,7 +161,6 @@ def prepare(X, time, status, strata=None, entry=None, ties="efron") -> CoxData:
         brk[1:] |= st[1:] != st[:-1]
     gstart = np.append(np.flatnonzero(brk), n)
     G = gstart.size - 1
-    gid = np.cumsum(brk) - 1
     if st is not None:
         sbrk = np.empty(G, dtype=bool)
         sst = st[gstart[:-1]]
@@ -124,25 +173,14 @@ def prepare(X, time, status, strata=None, entry=None, ties="efron") -> CoxData:
     else:
         g_seg_start = np.zeros(G, dtype=np.int64)
         g_seg_end = np.full(G, G, dtype=np.int64)
-    ev = np.flatnonzero(d > 0)
-    eg = gid[ev]
-    ebrk = np.empty(ev.size, dtype=bool)
-    if ev.size:
-        ebrk[0] = True
-        ebrk[1:] = eg[1:] != eg[:-1]
-    e_first = np.flatnonzero(ebrk)
-    e_start = np.append(e_first, ev.size)
-    ev_e = np.cumsum(ebrk) - 1
-    e_d = np.diff(e_start)
-    egroups = eg[e_first]
-    if ties == "efron":
-        k = np.arange(ev.size) - e_first[ev_e]
-        ev_c = k / e_d[ev_e]
-    else:
-        ev_c = np.zeros(ev.size)
-    cd = CoxData(Xs=Xs, order=order, time=t, status=d, gstart=gstart, gid=gid,
-                 g_seg_start=g_seg_start, g_seg_end=g_seg_end, ev=ev, ev_e=ev_e, ev_c=ev_c,
-                 egroups=egroups, e_start=e_start, e_d=e_d, xdeath=Xs[ev].sum(axis=0),
+    ndead = np.add.reduceat(d, gstart[:-1]).astype(np.int64)
+    dend = gstart[:-1] + ndead
+    egroups = np.flatnonzero(ndead)
+    e_d = ndead[egroups]
+    e_start = np.concatenate([[0], np.cumsum(e_d)])
+    cd = CoxData(Xs=Xs, order=order, time=t, status=d, gstart=gstart, dend=dend,
+                 g_seg_start=g_seg_start, g_seg_end=g_seg_end,
+                 egroups=egroups, e_start=e_start, e_d=e_d, xdeath=d @ Xs,
                  means=means, scale=scale, efron=ties == "efron")
     if entry is not None:
         _prepare_entry(cd, entry[order], st)
@@ -189,21 +227,32 @@ class GroupSums:
 
 
 class Scalars:
-    """Risk-set denominators and the Efron weights per event group for one beta."""
+    """Risk-set denominators and the Efron weights per event group for one beta.
 
-    def __init__(self, cd: CoxData, gsum: GroupSums):
+    With d deaths in a group, k = 0..d-1, c = k/d (0 for Breslow), den_k = S0(t) - c D0:
+    b0 = sum 1/den, b1 = sum c/den, a0 = sum 1/den^2, a1 = sum c/den^2, a2 = sum c^2/den^2.
+    """
+
+    def __init__(self, cd: CoxData, gsum: GroupSums, fast: bool = False):
         S0cum = _revcum_within(gsum.S0g, cd.g_seg_end)
         S0e = S0cum[cd.egroups]
         if cd.entry is not None:
             S0e = S0e - _entry_tail(cd, gsum.r)
         self.S0e = S0e
+        if fast:
+            from ._cox_numba import efron_scalars
+
+            sumlog, self.b0, self.b1, self.a0, self.a1, self.a2 = efron_scalars(
+                S0e, gsum.D0e, cd.e_d, cd.efron)
+            self.loglik = gsum.etadeath - sumlog
+            return
         c = cd.ev_c
         den = S0e[cd.ev_e] - c * gsum.D0e[cd.ev_e]
-        self.den = den
         E = cd.egroups.size
         inv = 1.0 / den
         inv2 = inv * inv
-        bc = lambda w: np.bincount(cd.ev_e, weights=w, minlength=E)  # noqa: E731
+        es = cd.e_start[:-1]
+        bc = (lambda w: np.add.reduceat(w, es)) if E else (lambda w: np.zeros(0))  # event rows by group
         self.loglik = gsum.etadeath - float(np.sum(np.log(den)))
         self.b0, self.a0 = bc(inv), bc(inv2)
         if cd.efron:
@@ -261,12 +310,13 @@ def _stratum_first_event(cd: CoxData) -> np.ndarray:
     return np.searchsorted(cd.egroups, seg0, side="left")
 
 
-def score_info(cd: CoxData, gsum: GroupSums, H1: np.ndarray | None = None):
+def score_info(cd: CoxData, gsum: GroupSums, H1: np.ndarray | None = None, sc: Scalars | None = None):
     """Log likelihood, score u and information H at the beta behind ``gsum``.
 
-    ``H1`` (sum_j v_j x_j x_j') may be supplied by a fast kernel; otherwise computed here.
+    ``H1`` (sum_j v_j x_j x_j') and ``sc`` may be supplied by the fast kernels; otherwise computed here.
     """
-    sc = Scalars(cd, gsum)
+    if sc is None:
+        sc = Scalars(cd, gsum)
     S1cum = _revcum_within(gsum.S1g, cd.g_seg_end)
     A = S1cum[cd.egroups]
     if cd.entry is not None:

@@ -41,7 +41,7 @@ def _counts_numpy(time, status, lp, strata, entry):
     return imat
 
 
-def concordance(time, status, lp, strata=None, entry=None, cluster=None, use_numba=False):
+def concordance(time, status, lp, strata=None, entry=None, cluster=None, use_numba=False, order=None):
     """Concordance (R coxph's ``concordance``) and its standard error.
 
     Parameters
@@ -52,6 +52,8 @@ def concordance(time, status, lp, strata=None, entry=None, cluster=None, use_num
         Integer stratum codes, entry times (delayed entry), cluster codes.
     use_numba : bool
         Use the O(n log n) numba kernel (large data) instead of the pairwise numpy path.
+    order : ndarray, optional
+        Rows sorted by (stratum, time, events first), e.g. from the Cox fit (numba path only).
 
     Returns
     -------
@@ -63,7 +65,7 @@ def concordance(time, status, lp, strata=None, entry=None, cluster=None, use_num
     if use_numba:
         from ._concordance_numba import counts_numba
 
-        imat = counts_numba(time, status, lp, strata, entry)
+        imat = counts_numba(time, status, lp, strata, entry, order)
     else:
         imat = _counts_numpy(time, status, lp, strata, entry)
     # each pair is counted once from the event side and once from the other side

@@ -20,13 +20,17 @@ from ._cholesky import wald_test
 from .concordance import concordance as _concordance
 from .design import Design, column_values, model_matrix, numeric_values
 
-__all__ = ["cox", "CoxResult", "TestResult", "CoxSeparationWarning"]
+__all__ = ["cox", "CoxResult", "TestResult", "CoxSeparationWarning", "CoxSingularWarning"]
 
 TOLER_INF = np.sqrt(core.EPS)
 
 
 class CoxSeparationWarning(UserWarning):
     """A coefficient may be infinite (monotone likelihood); see ``CoxResult.separation``."""
+
+
+class CoxSingularWarning(UserWarning):
+    """Collinear covariates: some coefficients are not estimable (NaN); see ``CoxResult.singular``."""
 
 
 @dataclass(frozen=True)
@@ -44,7 +48,40 @@ class TestResult:
 
 
 class CoxResult:
-    """The fitted Cox model; attributes are documented in :func:`cox`."""
+    """The fitted Cox model; attributes are documented in :func:`cox`.
+
+    ``concordance`` and ``concordance_se`` are computed on first access (an O(n log n) pass that a
+    caller who only needs the coefficients does not pay for), then cached.
+    """
+
+    _conc: tuple | None = None
+    _conc_args: dict | None = None
+
+    _lp: np.ndarray | None = None
+
+    @property
+    def linear_predictors(self) -> np.ndarray:
+        """X beta - sum(beta * means), as R's ``fit$linear.predictors`` (rows used, original order)."""
+        if self._lp is None:
+            b = np.where(np.isnan(self.coef), 0.0, self.coef)
+            self._lp = self.X @ b - np.sum(b * self.means)
+        return self._lp
+
+    def _concordance_pair(self) -> tuple:
+        if self._conc is None:
+            self._conc = _concordance(lp=self.linear_predictors, **self._conc_args)
+            self._conc_args = None
+        return self._conc
+
+    @property
+    def concordance(self) -> float:
+        """Harrell's C as R's coxph ``concordance`` component (larger lp = earlier event)."""
+        return self._concordance_pair()[0]
+
+    @property
+    def concordance_se(self) -> float:
+        """Standard error of the concordance (R's infinitesimal jackknife; by cluster when clustered)."""
+        return self._concordance_pair()[1]
 
     def __repr__(self) -> str:
         with pd.option_context("display.width", 120):
@@ -70,6 +107,9 @@ def _codes(data: pd.DataFrame, cols: list, mask: np.ndarray) -> np.ndarray | Non
 def _timefix(*cols: np.ndarray) -> list:
     """R aeqSurv: times closer than sqrt(machine eps) (absolute or relative) are made equal."""
     tol = np.sqrt(np.finfo(float).eps)
+    big = max(float(np.max(np.abs(c))) for c in cols)
+    if big < 1e7 and all(np.array_equal(c, np.round(c)) for c in cols):
+        return list(cols)  # whole numbers (e.g. days) are at least 1 apart: nothing to merge
     y = np.unique(np.concatenate(cols))
     y = y[np.isfinite(y)]
     if y.size < 2:
@@ -84,7 +124,7 @@ def _timefix(*cols: np.ndarray) -> list:
 
 def _event_values(s: pd.Series, name: str, keep: np.ndarray) -> np.ndarray:
     v = numeric_values(s, name, "event")[keep]
-    bad = ~np.isin(v, (0.0, 1.0))
+    bad = (v != 0.0) & (v != 1.0)
     if bad.any():
         vals = sorted(set(np.unique(v[bad]).tolist()))[:5]
         raise ValueError(f"event {name!r} must be 0/1 or boolean (1 = event); found {vals}. "
@@ -145,6 +185,8 @@ def cox(data: pd.DataFrame, time: str, event: str, covariates: Sequence[str], st
         raise ValueError(f"ties must be 'efron' or 'breslow', got {ties!r}")
     if not (0 < conf_level < 1):
         raise ValueError(f"conf_level must be between 0 and 1, got {conf_level!r}")
+    if not isinstance(data, pd.DataFrame):
+        raise TypeError(f"data must be a pandas DataFrame, got {type(data).__name__}")
     covariates = _as_list(covariates)
     if not covariates:
         raise ValueError("covariates must name at least one column")
@@ -154,8 +196,6 @@ def cox(data: pd.DataFrame, time: str, event: str, covariates: Sequence[str], st
             column_values(data, c, what)
             if c in covariates:
                 raise ValueError(f"{c!r} is both a covariate and a {what} column")
-    if not isinstance(data, pd.DataFrame):
-        raise TypeError(f"data must be a pandas DataFrame, got {type(data).__name__}")
     t_s = column_values(data, time, "time")
     e_s = column_values(data, event, "event")
     en_s = column_values(data, entry, "entry") if entry is not None else None
@@ -183,15 +223,15 @@ def cox(data: pd.DataFrame, time: str, event: str, covariates: Sequence[str], st
     else:
         tfix, entfix = _timefix(tt, ent)
     res = _fit(design, tfix, ev, st, entfix, ties, robust, cl, conf_level)
-    res.time, res.event, res.entry = tt, ev, ent
+    res.time, res.event, res.entry = tfix, ev, entfix  # the times the fit used (after timefix)
     return res
 
 
 def _fit(design: Design, time, event, strata, entry, ties, robust, cluster, conf_level) -> CoxResult:
     X = design.X
     n, p = X.shape
-    cd = core.prepare(X, time, event, strata, entry, ties)
     use_numba = n >= core.NUMBA_MIN_N and entry is None
+    cd = core.prepare(X, time, event, strata, entry, ties, fast=use_numba)
     engine = _make_engine(cd, use_numba)
     out = core.newton(engine, p)
     state = engine.last
@@ -200,7 +240,8 @@ def _fit(design: Design, time, event, strata, entry, ties, robust, cluster, conf
     coef = beta_s * scale
     var = out["imat"] * np.outer(scale, scale)
     u = out["u"] / scale
-    singular = (np.diag(var) == 0) if (0 <= out["flag"] < p) else np.zeros(p, bool)
+    # R coxph.fit: when the rank (flag) is below p, columns with a zero variance are aliased (NA)
+    singular = (np.diag(var) == 0) if out["flag"] < p else np.zeros(p, bool)
     converged = out["flag"] != 1000
     infs = np.abs(u @ var)
     if converged:
@@ -226,8 +267,6 @@ def _fit(design: Design, time, event, strata, entry, ties, robust, cluster, conf
     res.lr_test = TestResult.chisq(2 * (res.loglik[1] - res.loglik[0]), k)
     res.score_test = TestResult.chisq(out["sctest"], k)
     se_naive = np.sqrt(np.diag(var))
-    lp = X @ np.where(ok, coef, 0.0) - np.sum(np.where(ok, coef, 0.0) * cd.means)
-    res.linear_predictors = lp
     if robust:
         rvar, rscore = _robust(cd, engine, state, out["imat"], scale, cluster, p)
         res.robust_var = rvar
@@ -251,9 +290,12 @@ def _fit(design: Design, time, event, strata, entry, ties, robust, cluster, conf
         summ["se_naive"] = np.where(ok, se_naive, np.nan)
     res.summary = summ
     res.conf_level = conf_level
-    res.concordance, res.concordance_se = _concordance(
-        time, event, lp, strata=strata, entry=entry, cluster=cluster, use_numba=n >= core.NUMBA_MIN_N)
+    res._conc_args = dict(time=time, status=event, strata=strata, entry=entry, cluster=cluster,
+                          use_numba=n >= core.NUMBA_MIN_N, order=cd.order)
 
+    if res.singular:
+        warnings.warn(f"X matrix deemed to be singular (collinear covariates): no coefficient for "
+                      f"{', '.join(res.singular)} (NaN, as R's NA)", CoxSingularWarning, stacklevel=3)
     flagged = [c for c, f in zip(design.columns, infs) if f and not np.isnan(coef[design.columns.index(c)])]
     res.separation = flagged
     res.message = None
@@ -285,8 +327,8 @@ class _Engine:
         self.cd, self.sums, self.last = cd, sums, None
 
     def __call__(self, beta):
-        gsum, H1 = self.sums(self.cd, beta)
-        ll, u, H, sc, A = core.score_info(self.cd, gsum, H1)
+        gsum, H1, sc = self.sums(self.cd, beta)
+        ll, u, H, sc, A = core.score_info(self.cd, gsum, H1, sc)
         self.last = (beta.copy(), gsum, sc, A)
         return ll, u, H
 
@@ -296,7 +338,7 @@ def _make_engine(cd, use_numba: bool) -> _Engine:
         from ._cox_numba import numba_group_sums
 
         return _Engine(cd, numba_group_sums)
-    return _Engine(cd, lambda cd_, beta: (core.numpy_group_sums(cd_, beta), None))
+    return _Engine(cd, lambda cd_, beta: (core.numpy_group_sums(cd_, beta), None, None))
 
 
 def _robust(cd, engine, state, imat_scaled, scale, cluster, p):
@@ -310,8 +352,8 @@ def _robust(cd, engine, state, imat_scaled, scale, cluster, p):
         dfb = _collapse(dfb, cl)
     rvar = (dfb.T @ dfb) * np.outer(scale, scale)
     # robust score test at beta = 0
-    g0 = core.numpy_group_sums(cd, np.zeros(p)) if cd.n < core.NUMBA_MIN_N else engine.sums(cd, np.zeros(p))[0]
-    ll0, u0, H0, sc0, A0 = core.score_info(cd, g0, np.zeros((p, p)))
+    g0, _, sc0 = engine.sums(cd, np.zeros(p))
+    ll0, u0, H0, sc0, A0 = core.score_info(cd, g0, np.zeros((p, p)), sc0)
     r0 = core.score_residuals(cd, g0, sc0, A0) / scale   # back to original units
     if cl is not None:
         r0 = _collapse(r0, cl)
@@ -322,6 +364,4 @@ def _robust(cd, engine, state, imat_scaled, scale, cluster, p):
 def _collapse(m: np.ndarray, codes: np.ndarray) -> np.ndarray:
     """Sum rows within clusters (R rowsum)."""
     k = int(codes.max()) + 1
-    out = np.zeros((k, m.shape[1]))
-    np.add.at(out, codes, m)
-    return out
+    return np.column_stack([np.bincount(codes, weights=m[:, j], minlength=k) for j in range(m.shape[1])])

@@ -21,6 +21,8 @@ import pandas as pd
 
 __all__ = ["Design", "model_matrix", "column_values", "missing_mask"]
 
+_FAST_N = 5000  # from this many rows, numeric columns are stacked by a parallel numba kernel
+
 
 @dataclass
 class Design:
@@ -212,10 +214,15 @@ def model_matrix(data, covariates: Sequence[str], reference: Mapping[str, object
         terms[c] = list(range(start, len(columns)))
 
     p = len(columns)
-    X = np.empty((n_used, p), dtype=np.float64)
-    j = 0
-    for b in blocks:
-        X[:, j:j + b.shape[1]] = b
-        j += b.shape[1]
+    if n_used >= _FAST_N and all(b.shape[1] == 1 for b in blocks):
+        from ._cox_numba import stack_columns  # numba only for large data
+
+        X = stack_columns([b[:, 0] for b in blocks])
+    else:
+        X = np.empty((n_used, p), dtype=np.float64)
+        j = 0
+        for b in blocks:
+            X[:, j:j + b.shape[1]] = b
+            j += b.shape[1]
     dropped = list(data.index[~keep])
     return Design(X=X, columns=columns, terms=terms, row_mask=keep, dropped_index=dropped, levels=levels)

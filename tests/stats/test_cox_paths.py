@@ -1,0 +1,118 @@
+"""The numba path (large data) equals the pure-numpy path (small data) to 1e-10, and small fits
+never import numba."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from oncoseries.stats import _cox_core as core
+from oncoseries.stats import _cox_numba as cn
+from oncoseries.stats import concordance as conc_mod
+from oncoseries.stats import cox as cox_mod
+from oncoseries.stats import design as design_mod
+from oncoseries.stats._concordance_numba import counts_numba
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def sim(n, seed, integer_times=True, strata=3):
+    rng = np.random.default_rng(seed)
+    x1 = rng.normal(size=n)
+    x2 = rng.integers(0, 2, n)
+    x3 = np.round(rng.normal(50, 10, n))
+    lin = 0.4 * x1 - 0.5 * x2 + 0.02 * x3
+    t = rng.exponential(1 / np.exp(lin)) * 50
+    t = np.ceil(t) if integer_times else t
+    return pd.DataFrame({
+        "time": t, "status": (rng.random(n) < 0.7).astype(int), "x1": x1, "x2": x2, "x3": x3,
+        "grp": rng.choice(["a", "b", "c"], n), "site": rng.integers(0, strata, n),
+        "cl": rng.integers(0, n // 10, n),
+    })
+
+
+def fit_both(monkeypatch, data, **kw):
+    """Fit with the numpy path and with the numba path on the same data."""
+    out = []
+    for threshold in (10**12, 1):
+        monkeypatch.setattr(core, "NUMBA_MIN_N", threshold)
+        monkeypatch.setattr(design_mod, "_FAST_N", threshold)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            res = cox_mod.cox(data, "time", "status", **kw)
+        res.concordance  # evaluated while the threshold is set
+        out.append(res)
+    return out
+
+
+def agree(a, b, tol=1e-10):
+    np.testing.assert_allclose(a.coef, b.coef, rtol=tol, atol=0)
+    np.testing.assert_allclose(a.var, b.var, rtol=tol, atol=0)
+    np.testing.assert_allclose(a.loglik, b.loglik, rtol=tol, atol=0)
+    for t in ("lr_test", "wald_test", "score_test"):
+        np.testing.assert_allclose(getattr(a, t).statistic, getattr(b, t).statistic, rtol=tol)
+    np.testing.assert_allclose(a.concordance, b.concordance, rtol=tol)
+    np.testing.assert_allclose(a.concordance_se, b.concordance_se, rtol=tol)
+    assert a.iterations == b.iterations
+    if a.robust_var is not None:
+        np.testing.assert_allclose(a.robust_var, b.robust_var, rtol=tol, atol=0)
+        np.testing.assert_allclose(a.robust_score_test.statistic, b.robust_score_test.statistic, rtol=tol)
+
+
+@pytest.mark.parametrize("ties", ["efron", "breslow"])
+def test_grouped_layout_day_ties(monkeypatch, ties):
+    data = sim(6000, 1)
+    a, b = fit_both(monkeypatch, data, covariates=["x1", "x2", "x3", "grp"], ties=ties)
+    assert cn.use_grouped(core.prepare(a.X, a.time, a.event, None, None, ties))
+    agree(a, b)
+
+
+def test_two_pass_layout_continuous_times_strata_robust(monkeypatch):
+    data = sim(7000, 2, integer_times=False)
+    a, b = fit_both(monkeypatch, data, covariates=["x1", "x2", "x3"], strata="site", robust=True)
+    assert not cn.use_grouped(core.prepare(a.X, a.time, a.event, a.strata, None, "efron"))
+    agree(a, b)
+
+
+def test_strata_cluster_day_ties(monkeypatch):
+    data = sim(6000, 3)
+    a, b = fit_both(monkeypatch, data, covariates=["x1", "x2", "grp"], strata="site", cluster="cl")
+    agree(a, b)
+
+
+def test_counting_sort_equals_numpy_order():
+    rng = np.random.default_rng(4)
+    t = rng.integers(0, 50, 3000).astype(float)
+    d = (rng.random(3000) < 0.5).astype(float)
+    s = rng.integers(0, 4, 3000)
+    np.testing.assert_array_equal(cn.sort_order(t, d, s), core.default_order(t, d, s))
+    np.testing.assert_array_equal(cn.sort_order(t, d, None), core.default_order(t, d, None))
+    tc = t + rng.random(3000)  # non-integer: falls back to numpy
+    np.testing.assert_array_equal(cn.sort_order(tc, d, s), core.default_order(tc, d, s))
+
+
+@pytest.mark.parametrize("strata,entry", [(None, False), (4, False), (None, True), (3, True)])
+def test_concordance_kernel_equals_pairwise(strata, entry):
+    rng = np.random.default_rng(5)
+    n = 700
+    t = rng.integers(1, 40, n).astype(float)
+    d = (rng.random(n) < 0.6).astype(float)
+    lp = np.round(rng.normal(size=n), 1)  # ties in the predictor
+    s = None if strata is None else rng.integers(0, strata, n)
+    e = np.floor(rng.random(n) * t * 0.8) if entry else None
+    np.testing.assert_array_equal(conc_mod._counts_numpy(t, d, lp, s, e), counts_numba(t, d, lp, s, e))
+
+
+def test_small_fit_does_not_import_numba():
+    code = ("import sys, pandas as pd, oncoseries as osr\n"
+            "d = pd.read_csv(sys.argv[1]); d['dead'] = (d.status == 2).astype(int)\n"
+            "r = osr.cox(d, 'time', 'dead', ['age', 'sex'], robust=True); r.concordance\n"
+            "assert 'numba' not in sys.modules, 'numba imported'\n")
+    subprocess.run([sys.executable, "-c", code, str(ROOT / "tests/data/r-survival/lung.csv")], check=True,
+                   env={"PYTHONPATH": str(ROOT / "src"), "PATH": "/usr/bin:/bin"})
