@@ -94,7 +94,7 @@ class Cycles:
     day: np.ndarray
     bsa: np.ndarray
     dose: np.ndarray
-    ae_term: np.ndarray
+    ae_term: np.ndarray        # index into AE_TERMS
     ae_grade: np.ndarray
     ae_day: np.ndarray
     ae_patient: np.ndarray
@@ -128,12 +128,12 @@ def cycles_and_toxicity(rng: np.random.Generator, o: Outcomes, age, sex) -> Cycl
     dose = np.where(before[pid, cyc], REDUCED_MG_M2, PLANNED_MG_M2)
     # adverse events of the given cycles, dated after day 1 of the cycle, not after the last contact
     terms, tg, td, tp, tc = [], [], [], [], []
-    for term, _, (a, b) in AE_TERMS:
+    for t, (term, _, (a, b)) in enumerate(AE_TERMS):
         g = grades[term][pid, cyc]
         on = g > 0
         d = day[pid, cyc] + rng.integers(a, b + 1, len(pid))
         on &= d <= o.last_day[pid]
-        terms.append(np.full(int(on.sum()), term, dtype=object))
+        terms.append(np.full(int(on.sum()), t, dtype=np.int64))
         tg.append(g[on]); td.append(d[on]); tp.append(pid[on]); tc.append(cyc[on] + 1)
     ae_p, ae_c, ae_d = np.concatenate(tp), np.concatenate(tc), np.concatenate(td)
     order = np.lexsort((ae_d, ae_c, ae_p))

@@ -35,8 +35,8 @@ NON_TARGET_SLOTS = {
     "bone": [("bone", False), ("lymph node", True)],
     "both": [("lung", False), ("bone", False), ("lymph node", True)],
 }
-N_TARGET_P = {"lung": [.3, .5, .2], "bone": [.35, .35, .2, .1], "both": [.3, .35, .2, .15]}
-N_NON_TARGET_P = {"lung": [.35, .45, .2], "bone": [.4, .45, .15], "both": [.3, .4, .2, .1]}
+N_TARGET_P = {"lung": [.4, .45, .15], "bone": [.4, .35, .17, .08], "both": [.35, .35, .18, .12]}
+N_NON_TARGET_P = {"lung": [.5, .4, .1], "bone": [.5, .4, .1], "both": [.4, .4, .15, .05]}
 # baseline size by organ: (median mm, log-sd, min, max); nodes: short axis
 SIZE = {"lung": (18, .45, 10, 60), "pleura": (22, .4, 10, 70), "bone": (42, .4, 15, 120),
         "soft tissue": (30, .4, 12, 90), "lymph node": (19, .2, 15, 35)}
@@ -154,23 +154,23 @@ def target_sums(rng: np.random.Generator, o: Outcomes, base_sum: np.ndarray, has
 
 
 NEW_ORGAN = {"lung": ("lung", "pleura"), "bone": ("bone", "bone"), "both": ("lung", "bone")}
-T_IDS = np.array([f"T{i}" for i in range(1, 6)])
-NT_IDS = np.array([f"NT{i}" for i in range(1, 4)])
-NEW_IDS = np.array(["NEW1", "NEW2"])
+LESION_IDS = ("T1", "T2", "T3", "T4", "T5", "NT1", "NT2", "NT3", "NEW1", "NEW2")
+ROLES = ("target", "non_target", "new")
+STATES = ("present", "absent", "too_small", "unequivocal_progression")
 
 
 @dataclass
 class LesionRows:
-    """lesions.csv as arrays: patient index, day from start, and the columns."""
+    """lesions.csv as arrays: patient index, day from start, and codes into the tuples above."""
 
     patient: np.ndarray
     day: np.ndarray
-    lesion_id: np.ndarray
-    role: np.ndarray
-    organ: np.ndarray
+    lesion_id: np.ndarray      # index into LESION_IDS
+    role: np.ndarray           # index into ROLES
+    organ: np.ndarray          # index into ORGANS
     nodal: np.ndarray
     diameter: np.ndarray       # integer mm, -1 = blank
-    state: np.ndarray
+    state: np.ndarray          # index into STATES
 
 
 def lesion_rows(rng: np.random.Generator, o: Outcomes, plan: LesionPlan, site: np.ndarray,
@@ -184,49 +184,42 @@ def lesion_rows(rng: np.random.Generator, o: Outcomes, plan: LesionPlan, site: n
     zero = (sj > 0) & (((o.surgery_scan[sp] > 0) & (sj > o.surgery_scan[sp]))
                        | ((o.cr_scan[sp] > 0) & (sj >= o.cr_scan[sp])))
     n_new = np.where(pd_scan & np.isin(mode[sp], (1, 2)), 1 + (rng.random(len(sp)) < 0.3), 0)
-    n_old = (plan.n_target + plan.n_non_target)[sp]
+    per_patient = plan.n_target + plan.n_non_target
+    n_old = per_patient[sp]
     row_scan, local = expand(n_old + n_new)
     p = sp[row_scan]
     j = sj[row_scan]
     old = local < n_old[row_scan]
-    first = np.cumsum(plan.n_target + plan.n_non_target) - (plan.n_target + plan.n_non_target)
+    first = np.cumsum(per_patient) - per_patient
     li = np.where(old, first[p] + local, 0)                      # index into the plan's lesions
     tgt = old & plan.target[li]
     nodal = old & plan.nodal[li]
     base = np.where(old, plan.base[li], 0)
+    slot = plan.slot[li]
 
     # targets: split the scan's sum in proportion to (noisy) baseline size; remainder to T1
     w = np.where(tgt, base * np.exp(0.08 * rng.standard_normal(len(p))), 0.0)
-    wsum = np.bincount(row_scan, weights=w, minlength=len(sp))
+    wsum = np.bincount(row_scan, weights=w, minlength=len(sp))[row_scan]
     s = sums[p, j]
-    d = np.where(tgt, np.floor(s * w / np.where(wsum[row_scan] > 0, wsum[row_scan], 1)), 0).astype(np.int64)
+    d = np.where(tgt, np.floor(s * w / np.where(wsum > 0, wsum, 1.0)), 0).astype(np.int64)
+    del w, wsum
     rem = s - np.bincount(row_scan, weights=d, minlength=len(sp)).astype(np.int64)[row_scan]
-    d = np.where(tgt & (plan.slot[li] == 0), d + rem, d)
+    d = np.where(tgt & (slot == 0), d + rem, d)
     d = np.where(tgt & (j == 0), base, d)
 
-    state = np.full(len(p), "present", dtype=object)
-    diameter = np.where(tgt, d, -1)
     gone = tgt & ~nodal & (d == 0)
     small = tgt & ~nodal & (d == 5)
-    state[gone | small] = np.where(gone, "absent", "too_small")[gone | small]
-    diameter = np.where(gone | small, -1, diameter)
-    nt = old & ~plan.target[li]
-    diameter = np.where(nt & nodal, base, diameter)
-    state[nt & zero[row_scan]] = "absent"
-    unequivocal = nt & pd_scan[row_scan] & (mode[p] == 3) & (plan.slot[li] == 0)
-    state[unequivocal] = "unequivocal_progression"
+    nt = old & ~tgt
+    state = np.where(gone | (nt & zero[row_scan]), 1, np.where(small, 2, 0))
+    state = np.where(nt & pd_scan[row_scan] & (mode[p] == 3) & (slot == 0), 3, state)
+    diameter = np.where(tgt & ~gone & ~small, d, np.where(nt & nodal, base, -1))
 
     new = ~old
-    k = local - n_old[row_scan]
-    site_name = np.array(SITES)[site[p]]
-    organ = np.where(old, np.array(ORGANS)[plan.organ[li]], "")
-    new_organ = np.where(k == 0, np.array([NEW_ORGAN[s][0] for s in SITES])[site[p]],
-                         np.array([NEW_ORGAN[s][1] for s in SITES])[site[p]])
-    organ = np.where(new, new_organ, organ)
+    k = np.clip(local - n_old[row_scan], 0, 1)
+    new_organ = np.array([[ORGANS.index(NEW_ORGAN[s][i]) for i in (0, 1)] for s in SITES])
+    organ = np.where(new, new_organ[site[p], k], plan.organ[li])
     diameter = np.where(new, rng.integers(6, 21, len(p)), diameter)
-    lesion_id = np.where(new, NEW_IDS[np.clip(k, 0, 1)],
-                         np.where(tgt, T_IDS[np.clip(plan.slot[li], 0, 4)], NT_IDS[np.clip(plan.slot[li], 0, 2)]))
-    role = np.where(new, "new", np.where(tgt, "target", "non_target"))
-    del site_name
+    lesion_id = np.where(new, 8 + k, np.where(tgt, np.clip(slot, 0, 4), 5 + np.clip(slot, 0, 2)))
+    role = np.where(new, 2, np.where(tgt, 0, 1))
     return LesionRows(patient=p, day=sday[row_scan], lesion_id=lesion_id, role=role, organ=organ,
                       nodal=nodal, diameter=diameter, state=state)

@@ -22,9 +22,10 @@ import pandas as pd
 
 from . import _outcomes as O
 from ._calibrate import calibrated_markers, calibrated_outcomes
-from ._clinical import covariates, cycles_and_toxicity, markers
-from ._lesions import SITES, lesion_rows, plan_lesions
+from ._clinical import AE_TERMS, covariates, cycles_and_toxicity, markers
+from ._lesions import LESION_IDS, ORGANS, ROLES, SITES, STATES, lesion_rows, plan_lesions
 
+AE_TERM_NAMES = [t for t, _, _ in AE_TERMS]
 TITLE = ("High-dose ifosfamide in relapsed and unresectable high-grade osteosarcoma "
          "(SYNTHETIC data, not patients)")
 
@@ -81,6 +82,21 @@ def _ids(n: int) -> np.ndarray:
 
 def _write(df: pd.DataFrame, path: Path) -> None:
     df.to_csv(path, index=False, lineterminator="\n")
+
+
+def _codes(codes: np.ndarray, labels) -> pd.Categorical:
+    """A column written from integer codes (memory: no string per row until the CSV is written)."""
+    return pd.Categorical.from_codes(codes, categories=list(labels))
+
+
+def _date_column(start: np.ndarray, day: np.ndarray) -> pd.Categorical:
+    """Dates start + day as a categorical of their distinct ISO strings."""
+    uniq, inv = np.unique(start + day.astype("timedelta64[D]"), return_inverse=True)
+    return pd.Categorical.from_codes(inv, categories=uniq.astype(str))
+
+
+def _int_or_blank(values: np.ndarray) -> pd.Series:
+    return pd.Series(values).astype("Int64").mask(values < 0)
 
 
 def _check_args(n_patients, seed, centres) -> None:
@@ -145,11 +161,12 @@ def generate_study(out_dir, n_patients: int = 51, seed: int = 2020, centres: int
     })
     _write(patients, out / "patients.csv")
     _write(pd.DataFrame({
-        "patient_id": ids[les.patient], "date": _dates(o.start[les.patient], les.day),
-        "lesion_id": les.lesion_id, "role": les.role, "organ": les.organ,
-        "nodal": np.where(les.nodal, "true", "false"),
-        "diameter_mm": np.where(les.diameter >= 0, les.diameter.astype(str), ""), "state": les.state,
+        "patient_id": _codes(les.patient, ids), "date": _date_column(o.start[les.patient], les.day),
+        "lesion_id": _codes(les.lesion_id, LESION_IDS), "role": _codes(les.role, ROLES),
+        "organ": _codes(les.organ, ORGANS), "nodal": _codes(les.nodal.astype(np.int8), ("false", "true")),
+        "diameter_mm": _int_or_blank(les.diameter), "state": _codes(les.state, STATES),
     }), out / "lesions.csv")
+    del les
     tissue = mk.parp1_ihc >= 0
     _write(pd.DataFrame({
         "patient_id": ids, "parp1_ihc": np.where(tissue, mk.parp1_ihc.astype(str), ""),
@@ -158,13 +175,14 @@ def generate_study(out_dir, n_patients: int = 51, seed: int = 2020, centres: int
     _write(pd.DataFrame({"patient_id": ids[mk.mut_patient], "gene": mk.mut_gene, "variant": mk.mut_variant,
                          "classification": mk.mut_class}), out / "mutations.csv")
     _write(pd.DataFrame({
-        "patient_id": ids[cyc.patient], "cycle": cyc.cycle, "date": _dates(o.start[cyc.patient], cyc.day),
+        "patient_id": _codes(cyc.patient, ids), "cycle": cyc.cycle,
+        "date": _date_column(o.start[cyc.patient], cyc.day),
         "drug": "ifosfamide", "bsa_m2": np.char.mod("%.2f", cyc.bsa), "dose_mg_m2": cyc.dose.astype(np.int64),
         "planned_dose_mg_m2": 15000,
     }), out / "treatments.csv")
     _write(pd.DataFrame({
-        "patient_id": ids[cyc.ae_patient], "term": cyc.ae_term, "grade": cyc.ae_grade,
-        "date": _dates(o.start[cyc.ae_patient], cyc.ae_day), "cycle": cyc.ae_cycle,
+        "patient_id": _codes(cyc.ae_patient, ids), "term": _codes(cyc.ae_term, AE_TERM_NAMES),
+        "grade": cyc.ae_grade, "date": _date_column(o.start[cyc.ae_patient], cyc.ae_day), "cycle": cyc.ae_cycle,
     }), out / "adverse_events.csv")
     call = (f"python -m oncoseries.examples.generator --out {out_dir} --patients {n} --seed {seed} "
             f"--centres {centres}")
