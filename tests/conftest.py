@@ -46,3 +46,13 @@ def write_study(folder: Path, **tables) -> Path:
 @pytest.fixture
 def base_tables():
     return {"patients": [dict(r) for r in BASE_PATIENTS], "lesions": [dict(r) for r in BASE_LESIONS]}
+
+
+# Property tests are derandomised so CI is reproducible; HYPOTHESIS_PROFILE=explore searches afresh.
+import os as _os  # noqa: E402
+
+from hypothesis import settings as _settings  # noqa: E402
+
+_settings.register_profile("repro", derandomize=True)
+_settings.register_profile("explore", derandomize=False, max_examples=1000)
+_settings.load_profile(_os.environ.get("HYPOTHESIS_PROFILE", "repro"))

@@ -150,6 +150,9 @@ def _read_raw(path: Path, config: StudyConfig, log: ProblemLog) -> tuple[dict[st
             log.error(path.name, None, None, f"{len(books)} workbooks found ({', '.join(b.name for b in books)}); "
                       "the study must be one workbook", "one .xlsx file or CSV files", rule="missing-file")
             return {}, "unknown"
+        from .io import cdisc_intake
+        if cdisc_intake.looks_like_cdisc(path):
+            return cdisc_intake.read_cdisc_study(path, log), "CDISC"
     tables = {}
     for name in TABLE_NAMES:
         if name in csvs:
@@ -211,7 +214,11 @@ CELL_RULES = {"unparseable-date", "not-a-number", "negative-value", "out-of-rang
 def _without_cascades(problems: list[Problem]) -> list[Problem]:
     """Drop cross-table problems on a cell already reported as unreadable (one cause, one message)."""
     bad_cells = {(p.file, p.row, p.column) for p in problems if p.rule in CELL_RULES and p.row is not None}
-    return [p for p in problems if p.rule in CELL_RULES or (p.file, p.row, p.column) not in bad_cells]
+    bad_rows = {(p.file, p.row) for p in problems if p.severity == "error" and p.rule != "empty-required"
+                and p.row is not None}
+    return [p for p in problems
+            if (p.rule in CELL_RULES or (p.file, p.row, p.column) not in bad_cells)
+            and not (p.rule == "empty-required" and (p.file, p.row) in bad_rows)]
 
 
 def _apply_defaults(tables: dict[str, pd.DataFrame]) -> None:

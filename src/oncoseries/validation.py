@@ -22,9 +22,11 @@ def _rows(log: ProblemLog, severity: str, file: str, df: pd.DataFrame, mask, col
     if not mask.any():
         return
     sub = df.loc[mask]
-    msgs = message(sub) if callable(message) else [message] * len(sub)
-    log.add_rows(severity, file, sub["_row"].to_numpy(), column, list(msgs), expected, rule,
-                 list(sub["patient_id"]) if "patient_id" in sub.columns else None)
+    msgs = pd.Series(list(message(sub)) if callable(message) else [message] * len(sub), index=sub.index)
+    # tables converted from CDISC hold rows of several source files (`_file`)
+    for src, part in (sub.groupby("_file", sort=False) if "_file" in sub.columns else [(file, sub)]):
+        log.add_rows(severity, src, part["_row"].to_numpy(), column, list(msgs.loc[part.index]), expected,
+                     rule, list(part["patient_id"]) if "patient_id" in part.columns else None)
 
 
 def _fmt(d: pd.Series) -> pd.Series:

@@ -38,8 +38,15 @@ def _clean(value):
 
 @dataclass
 class Results:
+    """Everything the report shows. ``sections`` is what results.json holds beside the study facts;
+    ``derived`` the derived tables; ``curves`` the Kaplan-Meier fits behind the figures."""
+
     study: Study
+    plan: object = None
     sections: dict = field(default_factory=dict)
+    derived: dict = field(default_factory=dict)
+    curves: dict = field(default_factory=dict)
+    problems: list = field(default_factory=list)
 
     def to_dict(self) -> dict:
         s = self.study
@@ -51,7 +58,7 @@ class Results:
                       "n_patients": len(s.patients), "tables": {k: len(v) for k, v in s.tables.items()},
                       "covariates": s.covariates},
             "patient_flow": flow,
-            "data_problems": [p.to_dict() for p in s.problems],
+            "data_problems": [p.to_dict() for p in self.problems],
             **self.sections,
         })
 
@@ -61,16 +68,40 @@ class Results:
         if s.flow is not None:
             for row in s.flow.summary().itertuples():
                 lines.append(f"  {row.label}: {row.included} of {row.n}")
-        if s.warnings:
-            lines.append(f"  {len(s.warnings)} data warning(s) listed in results.json")
+        resp = self.sections.get("response")
+        if resp and resp.get("unconfirmed"):
+            orr = next(r for r in resp["unconfirmed"] if r["category"] == "ORR")
+            lines.append(f"  ORR {orr['n']}/{orr['N']} ({100 * orr['proportion']:.0f}%)")
+        for ep, s_ in self.sections.get("survival", {}).items():
+            m = s_["median"]
+            med = "not reached" if m["value"] is None else f"{m['value']:.1f} {self.study.config.time_unit}"
+            lines.append(f"  {ep}: {s_['events']} events in {s_['n']} patients; median {med}")
+        n_warn = sum(p.severity == "warning" for p in self.problems)
+        if n_warn:
+            lines.append(f"  {n_warn} data warning(s) listed in results.json")
         return "\n".join(lines)
 
 
 def analyze(study) -> Results:
     """Analyse a study (a path or a Study). Raises StudyError when the study has errors."""
+    from .run import run_analysis
+
     if not isinstance(study, Study):
         study = read_study(study)
-    return Results(study=study)
+    return run_analysis(study)
+
+
+DERIVED_COLUMNS = {
+    "timepoints": ["patient_id", "date", "target", "non_target", "new_lesions", "overall"],
+    "best_response": ["patient_id", "bor", "bor_date", "confirmed_bor", "confirmed_bor_date"],
+    "adtte": ["patient_id", "paramcd", "startdt", "adt", "aval", "cnsr", "evntdesc"],
+}
+
+
+def _derived_csv(df: pd.DataFrame, name: str) -> pd.DataFrame:
+    """INTERFACE §3 columns first, then the extras, rows in a stable order."""
+    first = [c for c in DERIVED_COLUMNS.get(name, []) if c in df.columns]
+    return df[first + [c for c in df.columns if c not in first and not c.startswith("_")]]
 
 
 def write_outputs(results: Results, out: Path) -> list[Path]:
@@ -86,8 +117,19 @@ def write_outputs(results: Results, out: Path) -> list[Path]:
         p = out / "tables" / "patient_flow.csv"
         s.flow.table.to_csv(p, index=False)
         written.append(p)
+    (out / "derived").mkdir(exist_ok=True)
+    for name, df in results.derived.items():
+        p = out / "derived" / f"{name}.csv"
+        _derived_csv(df, name).to_csv(p, index=False, date_format="%Y-%m-%d")
+        written.append(p)
+    if "adtte" in results.derived:
+        from ..io.cdisc_export import export_cdisc
+
+        files = export_cdisc(out / "cdisc", timepoints=results.derived["timepoints"],
+                             best_response=results.derived["best_response"], adtte=results.derived["adtte"])
+        written += [f for fs in files.values() for f in fs]
     p = out / "tables" / "data_problems.csv"
-    pd.DataFrame([x.to_dict() for x in s.problems],
+    pd.DataFrame([x.to_dict() for x in results.problems],
                  columns=["severity", "file", "row", "column", "message", "expected", "rule", "patient_id"]
                  ).to_csv(p, index=False)
     written.append(p)

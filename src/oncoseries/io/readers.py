@@ -73,7 +73,12 @@ def clean_cells(df: pd.DataFrame) -> pd.DataFrame:
 
 def _decode(data: bytes, file: str, log: ProblemLog) -> str:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            log.error(file, None, None, "the file starts like UTF-16 text but cannot be decoded",
+                      "a CSV text file saved as UTF-8", rule="unreadable")
+            raise UnreadableFile(file) from None
     if b"\x00" in data:
         log.error(file, None, None, "the file holds binary data (NUL bytes), not CSV text",
                   "a CSV text file saved as UTF-8", rule="unreadable")

@@ -64,7 +64,7 @@ def parse_dates(raw: RawTable, column: str, log: ProblemLog) -> pd.Series:
     out = pd.to_datetime(by_unique(s, _iso_dates), errors="coerce")
     if raw.excel:
         serial = pd.to_numeric(s.where(out.isna()), errors="coerce")
-        ok = serial.between(1, 2958465) & (serial == np.floor(serial))
+        ok = serial.between(1, 100000) & (serial == np.floor(serial))  # 1900..2173: timedelta64[ns] spans 106751 d
         if ok.any():
             out = out.where(~ok, _EXCEL_EPOCH + pd.to_timedelta(serial.where(ok), unit="D"))
     bad = present & out.isna().to_numpy()

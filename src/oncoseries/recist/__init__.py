@@ -1,1 +1,121 @@
-"""oncoseries.recist"""
+"""RECIST 1.1 derivation: baseline, time-point responses, best overall response, summaries.
+
+Entry point: :func:`derive_responses`. Rules and their sources: docs/recist.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ._encode import RecistWarning, Warnings, encode, patient_index
+from .baseline import find_baseline
+from .best_response import _best_response, best_response, response_summary
+from .from_assessments import Concordance, concordance, timepoints_from_assessments
+from .settings import RecistSettings
+from .tables import overall_response
+from .timepoint import TIMEPOINT_COLUMNS, derive_timepoints
+
+__all__ = ["derive_responses", "RecistResult", "RecistSettings", "RecistWarning", "Concordance",
+           "overall_response", "best_response", "response_summary", "timepoints_from_assessments",
+           "concordance"]
+
+_LESION_TABLE_COLUMNS = ["patient_id", "date", "lesion_id", "role", "organ", "nodal", "state", "diameter_mm",
+                         "diameter_used", "baseline", "baseline_sum", "target_sum", "nadir",
+                         "pct_from_baseline", "pct_from_nadir"]
+
+
+@dataclass
+class RecistResult:
+    """Everything the RECIST derivation produces.
+
+    Attributes
+    ----------
+    timepoints : DataFrame
+        ``patient_id, date, target, non_target, new_lesions, overall`` (+ sums and % changes when
+        derived from lesions), post-baseline scans of every patient (PFS uses all of them).
+    lesion_table : DataFrame
+        One row per lesion per baseline/post-baseline scan (derived/lesions.csv); empty without lesions.
+    best_response : DataFrame
+        One row per patient of the response population (see :func:`best_response`).
+    population : DataFrame
+        ``patient_id, evaluable, reason`` for every patient.
+    warnings : list of RecistWarning
+    concordance : Concordance or None
+        Derived vs investigator responses when both lesions and assessments are given.
+    settings : RecistSettings
+    """
+
+    timepoints: pd.DataFrame
+    lesion_table: pd.DataFrame
+    best_response: pd.DataFrame
+    population: pd.DataFrame
+    warnings: list[RecistWarning] = field(default_factory=list)
+    concordance: Concordance | None = None
+    settings: RecistSettings = field(default_factory=RecistSettings)
+
+    def summary(self, conf_level: float = 0.95) -> pd.DataFrame:
+        """Response summary of the headline best response (confirmed when ``settings.confirmation``)."""
+        column = "confirmed_bor" if self.settings.confirmation else "bor"
+        return response_summary(self.best_response, conf_level=conf_level, column=column)
+
+
+def _empty_timepoints() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype="datetime64[ns]" if c == "date" else object)
+                         for c in TIMEPOINT_COLUMNS})
+
+
+def derive_responses(patients: pd.DataFrame, lesions: pd.DataFrame | None = None,
+                     assessments: pd.DataFrame | None = None,
+                     settings: RecistSettings | None = None) -> RecistResult:
+    """Derive RECIST 1.1 responses from lesion measurements and/or investigator assessments.
+
+    Parameters
+    ----------
+    patients : pandas.DataFrame
+        Typed ``patients`` (``patient_id``, ``start_date``; ``new_therapy_date`` optional).
+    lesions : pandas.DataFrame, optional
+        Typed ``lesions``; when given, the time-point responses are derived from it.
+    assessments : pandas.DataFrame, optional
+        Investigator responses: used as the time points when ``lesions`` is absent, otherwise
+        compared with the derived ones (:class:`Concordance`).
+    settings : RecistSettings, optional
+
+    Returns
+    -------
+    RecistResult
+    """
+    settings = settings or RecistSettings()
+    if not isinstance(settings, RecistSettings):
+        raise TypeError(f"settings must be a RecistSettings, got {type(settings).__name__}")
+    ids = patient_index(patients)
+    warn = Warnings()
+    has_lesions = lesions is not None and len(lesions) > 0
+    has_assess = assessments is not None and len(assessments) > 0
+    conc = None
+    if has_lesions:
+        enc = encode(patients, lesions, warn)
+        base = find_baseline(enc, settings, warn)
+        tp, table = derive_timepoints(enc, base, settings, warn)
+        population = base.population
+        if has_assess:
+            inv = timepoints_from_assessments(assessments, patients, warn)
+            conc = concordance(tp, inv, patients, population.loc[population["evaluable"], "patient_id"],
+                               settings)
+    else:
+        table = pd.DataFrame({c: pd.Series(dtype=object) for c in _LESION_TABLE_COLUMNS})
+        if has_assess:
+            tp = timepoints_from_assessments(assessments, patients, warn)
+            population = pd.DataFrame({"patient_id": ids.to_numpy(dtype=object),
+                                       "evaluable": np.ones(len(ids), dtype=bool), "reason": ""})
+        else:
+            tp = _empty_timepoints()
+            population = pd.DataFrame({"patient_id": ids.to_numpy(dtype=object),
+                                       "evaluable": np.zeros(len(ids), dtype=bool),
+                                       "reason": "no lesions recorded"})
+    evaluable = population.loc[population["evaluable"], "patient_id"]
+    best = _best_response(tp, patients, evaluable, settings, warn)
+    return RecistResult(timepoints=tp, lesion_table=table, best_response=best, population=population,
+                        warnings=warn.records(), concordance=conc, settings=settings)

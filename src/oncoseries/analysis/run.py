@@ -1,0 +1,168 @@
+"""Study -> Results: RECIST responses, endpoints, survival, Cox models, descriptive tables.
+
+Every number the report shows is computed here, once, and stored in Results.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..endpoints import derive_endpoints
+from ..problems import Problem
+from ..recist import derive_responses
+from ..study import Study
+from .descriptive import adverse_events, exposure, table1
+from .plan import ENDPOINT_NAMES, ENDPOINTS, Plan, make_plan, usable_covariate
+from .regression import fit_model, univariable_p
+from .survival import by_covariate, endpoint_frame, followup, summarise_endpoint
+
+MIN_MUTATION_CARRIERS = 3
+
+
+def analysis_covariates(study: Study) -> pd.DataFrame:
+    """Patients with their covariates, biomarkers and per-gene mutation flags (genes with at least
+    MIN_MUTATION_CARRIERS carriers), as one frame; covariate names are returned with it."""
+    p = study.patients.copy()
+    extra: list[str] = []
+    if study.biomarkers is not None:
+        b = study.biomarkers.drop(columns=[c for c in study.biomarkers.columns if c.startswith("_")])
+        b = b.drop_duplicates("patient_id")
+        clash = [c for c in b.columns if c in p.columns and c != "patient_id"]
+        b = b.rename(columns={c: f"biomarker_{c}" for c in clash})
+        p = p.merge(b, on="patient_id", how="left")
+        extra += [c for c in b.columns if c != "patient_id"]
+    if study.mutations is not None:
+        genes = study.mutations.groupby("gene")["patient_id"].nunique()
+        for gene in sorted(genes[genes >= MIN_MUTATION_CARRIERS].index):
+            carriers = set(study.mutations.loc[study.mutations["gene"] == gene, "patient_id"])
+            col = f"{gene}_mutated"
+            p[col] = np.where(p["patient_id"].isin(carriers), "yes", "no")
+            extra.append(col)
+    return p, study.covariates + extra
+
+
+def _warnings_as_problems(study: Study, recist, endpoints) -> list[Problem]:
+    out = []
+    prow = dict(zip(study.patients["patient_id"], study.patients["_row"]))
+    for w in recist.warnings:
+        out.append(Problem("warning", study.files.get("lesions", "lesions"), getattr(w, "row", None),
+                           "lesion_id", f"patient {w.patient_id}, lesion {w.lesion_id}: {w.message}",
+                           None, "recist", str(w.patient_id)))
+    for w in endpoints.warnings:
+        out.append(Problem("warning", study.files.get("patients", "patients"), prow.get(w.patient_id),
+                           w.column, f"patient {w.patient_id} ({w.paramcd}): {w.message}", None, "endpoint",
+                           str(w.patient_id)))
+    return out
+
+
+def _response_section(recist, plan: Plan, n_evaluable: int) -> dict:
+    def rows(column):
+        s = recist.best_response
+        from ..recist import response_summary
+        table = response_summary(s, n_population=n_evaluable, column=column) if len(s) else None
+        return [] if table is None else [{k: (v.item() if hasattr(v, "item") else v) for k, v in r.items()}
+                                          for r in table.to_dict("records")]
+    headline = "confirmed_bor" if plan.recist.confirmation else "bor"
+    best = recist.best_response
+    ttr = best.loc[best["first_response_date"].notna(), "time_to_response_days"] if len(best) else pd.Series([])
+    out = {"population_n": n_evaluable, "headline": headline, "method": "Clopper-Pearson exact 95% CI",
+           "unconfirmed": rows("bor"), "confirmed": rows("confirmed_bor"),
+           "time_to_response": None if ttr.empty else {
+               "median": float(ttr.median()) / plan.days_per_unit, "min": float(ttr.min()) / plan.days_per_unit,
+               "max": float(ttr.max()) / plan.days_per_unit, "n": int(ttr.size)},
+           "concordance": None}
+    if recist.concordance is not None:
+        c = recist.concordance
+
+        def crosstab(tab: pd.DataFrame) -> dict:
+            return {"rows": [str(i) for i in tab.index], "columns": [str(j) for j in tab.columns],
+                    "counts": tab.to_numpy().astype(int).tolist(), "row_label": "derived (RECIST 1.1)",
+                    "column_label": "investigator"}
+
+        out["concordance"] = {"scans_matched": int(c.n_matched), "scans_agree": int(c.n_agree),
+                              "agreement": float(c.agreement), "kappa": float(c.kappa),
+                              "scan_table": crosstab(c.table), "bor_table": crosstab(c.bor_table),
+                              "bor_agreement": float(c.bor_agreement)}
+    return out
+
+
+def run_analysis(study: Study):
+    from .results import Results
+
+    frame, covariates = analysis_covariates(study)
+    plan = make_plan(study.config, covariates)
+    recist = derive_responses(study.patients, study.lesions, study.assessments, plan.recist)
+    flow = study.flow
+    treated = set(flow.included("all_treated"))
+    pop = recist.population.set_index("patient_id").reindex(study.patients["patient_id"])
+    ids = study.patients["patient_id"].to_numpy(dtype=object)
+    evaluable = pop["evaluable"].fillna(False).to_numpy(bool) & np.isin(ids, list(treated))
+    reasons = np.where(np.isin(ids, list(treated)), pop["reason"].fillna("not evaluable").to_numpy(object),
+                       "not treated")
+    flow.set("response_evaluable", ids, evaluable, reasons)
+    best = recist.best_response
+    best = best[best["patient_id"].isin(flow.included("response_evaluable"))]
+    known = None
+    if study.treatments is not None:
+        known = study.treatments[["patient_id", "date"]].assign(source="treatment")
+    endpoints = derive_endpoints(study.patients[study.patients["patient_id"].isin(treated)],
+                                 recist.timepoints, best, plan.endpoints, known_alive=known)
+    adtte = endpoints.adtte
+    responders = set(adtte.loc[adtte["paramcd"] == "DOR", "patient_id"])
+    flow.set("DOR", ids, np.isin(ids, list(responders)),
+             np.where(np.isin(ids, list(treated)), "not a responder (no CR or PR)", "not treated"))
+
+    scale = plan.days_per_unit
+    survival, curves, logranks, models = {}, {}, [], []
+    for ep in ENDPOINTS:
+        if not (adtte["paramcd"] == ep).any():
+            continue
+        df = endpoint_frame(adtte, ep, frame)
+        summary, km = summarise_endpoint(df, plan.landmarks.get(ep, []), scale)
+        summary["name"] = ENDPOINT_NAMES[ep]
+        if ep == "OS":
+            summary["followup"] = followup(df, scale)
+        survival[ep] = summary
+        curves[(ep, None)] = km
+        if ep not in ("PFS", "OS"):
+            continue
+        for cov in plan.cox.get(ep, []):
+            why = usable_covariate(df[cov]) if cov in df.columns else "not a column of patients"
+            if why:
+                models.append({"endpoint": ep, "model": "univariable", "covariates": [cov], "skipped": why})
+                continue
+            if not pd.api.types.is_numeric_dtype(df[cov]) or df[cov].nunique() <= 5:
+                res = by_covariate(df, cov, scale)
+                if res is not None:
+                    logranks.append({"endpoint": ep, **res[0]})
+                    curves[(ep, cov)] = res[1]
+            if int(df["event"].sum()) >= 2:
+                models.append(fit_model(df, ep, [cov], "univariable"))
+        multi = _multivariable_covariates(plan, ep, models)
+        if len(multi) >= 2:
+            models.append(fit_model(df, ep, multi, "multivariable"))
+    sections = {
+        "plan": plan.config.model_dump(mode="json", exclude={"redcap"}),
+        "response": _response_section(recist, plan, len(flow.included("response_evaluable"))),
+        "survival": survival,
+        "logrank": logranks,
+        "cox": models,
+        "table1": table1(frame[frame["patient_id"].isin(treated)], covariates),
+        "exposure": exposure(study.treatments, study.patients),
+        "adverse_events": adverse_events(study.adverse_events, len(treated)),
+    }
+    derived = {"timepoints": recist.timepoints, "best_response": best, "adtte": adtte,
+               "lesions": recist.lesion_table}
+    problems = list(study.problems) + _warnings_as_problems(study, recist, endpoints)
+    return Results(study=study, plan=plan, sections=sections, derived=derived, curves=curves, problems=problems)
+
+
+def _multivariable_covariates(plan: Plan, ep: str, models: list[dict]) -> list[str]:
+    """Planned covariates together (study.yaml), or on request those with univariable p < 0.10."""
+    if not plan.multivariable:
+        return []
+    fitted = [m for m in models if m["endpoint"] == ep and m["model"] == "univariable" and "skipped" not in m]
+    if not plan.cox_is_default:
+        return [m["covariates"][0] for m in fitted]
+    return [m["covariates"][0] for m in fitted if univariable_p(m) < 0.10 and not m["separation"]]

@@ -1,0 +1,247 @@
+"""Encoding of the typed intake tables into sorted integer/float arrays (internal).
+
+Every derivation works on whole-table numpy arrays sorted by (patient, date, lesion): patient codes
+follow the order of the ``patients`` table, dates are whole days (float, NaN for NaT), lesion keys
+identify (patient, lesion_id) pairs. Several rows of one lesion on one scan (a split lesion) are
+combined into one observation whose diameter is the sum of the fragments (RECIST 1.1, special notes on target lesions).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+
+# role codes
+TARGET, NON_TARGET, NEW, IGNORED = 0, 1, 2, 3
+ROLE_NAMES = np.array(["target", "non_target", "new", "ignored"], dtype=object)
+_ROLES = {"target": TARGET, "non_target": NON_TARGET, "nontarget": NON_TARGET, "new": NEW}
+
+# state codes, ordered by severity (the worst fragment state wins for a split lesion)
+ABSENT, TOO_SMALL, EQUIVOCAL, PRESENT, NOT_EVALUATED, UNEQUIVOCAL = range(6)
+STATE_NAMES = np.array(["absent", "too_small", "equivocal", "present", "not_evaluated",
+                        "unequivocal_progression"], dtype=object)
+_STATES = {"absent": ABSENT, "too_small": TOO_SMALL, "equivocal": EQUIVOCAL, "present": PRESENT,
+           "not_evaluated": NOT_EVALUATED, "unequivocal_progression": UNEQUIVOCAL}
+
+TOO_SMALL_MM = 5.0   # RECIST 1.1: "too small to measure" = 5 mm
+LESION_COLUMNS = ("patient_id", "date", "lesion_id", "role")
+
+
+class RecistWarning(NamedTuple):
+    """A data issue found during the derivation (not an error): who, which lesion, what."""
+
+    patient_id: str
+    lesion_id: str | None
+    message: str
+    row: int | None = None
+
+
+@dataclass
+class Warnings:
+    """Vectorised warning collector: lists of equal-length arrays, materialised once at the end."""
+
+    parts: list[pd.DataFrame] = field(default_factory=list)
+
+    def add(self, patient_id, lesion_id, message, row=None) -> None:
+        patient_id = np.asarray(patient_id, dtype=object)
+        n = len(patient_id)
+        if n == 0:
+            return
+        def col(v):
+            return np.asarray(v, dtype=object) if np.ndim(v) else np.full(n, v, dtype=object)
+        self.parts.append(pd.DataFrame({"patient_id": patient_id, "lesion_id": col(lesion_id),
+                                        "message": col(message), "row": col(row)}))
+
+    def records(self) -> list[RecistWarning]:
+        if not self.parts:
+            return []
+        df = pd.concat(self.parts, ignore_index=True)
+        rows = [None if (r is None or (isinstance(r, float) and np.isnan(r))) else int(r) for r in df["row"]]
+        lids = [None if (x is None or x is pd.NA or (isinstance(x, float) and np.isnan(x))) else str(x)
+                for x in df["lesion_id"]]
+        return [RecistWarning(str(p), lid, str(m), r)
+                for p, lid, m, r in zip(df["patient_id"], lids, df["message"], rows)]
+
+
+def to_days(values) -> np.ndarray:
+    """datetime64 values -> whole days since 1970-01-01 as float64 (NaN for NaT)."""
+    arr = pd.to_datetime(pd.Series(values)).to_numpy(dtype="datetime64[ns]")
+    out = arr.astype("datetime64[D]").astype("int64").astype("float64")
+    out[np.isnat(arr)] = np.nan
+    return out
+
+
+def from_days(days: np.ndarray) -> np.ndarray:
+    """Inverse of :func:`to_days` (NaN -> NaT), as datetime64[ns]."""
+    days = np.asarray(days, dtype="float64")
+    out = np.full(len(days), np.datetime64("NaT"), dtype="datetime64[ns]")
+    ok = ~np.isnan(days)
+    out[ok] = days[ok].astype("int64").astype("datetime64[D]").astype("datetime64[ns]")
+    return out
+
+
+def require_columns(df: pd.DataFrame, columns, table: str) -> None:
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise ValueError(f"{table}: required column(s) {missing} missing; got {list(df.columns)}")
+
+
+def _codes(series: pd.Series, mapping: dict[str, int], table: str, column: str, rows) -> np.ndarray:
+    codes, uniq = pd.factorize(series.astype(object), use_na_sentinel=True)
+    keys = [str(u).strip().lower().replace(" ", "_").replace("-", "_") for u in uniq]
+    table_codes = np.array([mapping.get(k, -1) for k in keys] + [-1], dtype=np.int8)
+    out = table_codes[np.where(codes < 0, len(uniq), codes)]
+    if (out < 0).any():
+        bad = np.flatnonzero(out < 0)[:5]
+        shown = [f"row {rows[i]}: {series.iloc[i]!r}" for i in bad]
+        raise ValueError(f"{table}.{column}: unexpected value(s) ({'; '.join(shown)}); "
+                         f"expected one of {sorted(set(mapping))}")
+    return out
+
+
+def patient_index(patients: pd.DataFrame) -> pd.Index:
+    require_columns(patients, ("patient_id", "start_date"), "patients")
+    ids = pd.Index(patients["patient_id"].astype(str))
+    if ids.has_duplicates:
+        dup = ids[ids.duplicated()].unique()[:5].tolist()
+        raise ValueError(f"patients.patient_id: duplicated id(s) {dup}; expected one row per patient")
+    return ids
+
+
+@dataclass
+class RowTable:
+    """The lesion rows as given (sorted like the observations), for the per-lesion output table."""
+
+    pc: np.ndarray
+    day: np.ndarray
+    obs: np.ndarray          # index of the observation (lesion on a scan) the row belongs to
+    value: np.ndarray        # diameter used for the sum
+    lesion_id: np.ndarray
+    organ: np.ndarray
+    nodal: np.ndarray
+    state: np.ndarray        # state text as given
+    diameter_mm: np.ndarray
+
+
+@dataclass
+class Encoded:
+    """Lesion observations (one per lesion per scan) sorted by patient, date, lesion."""
+
+    ids: pd.Index            # patient ids in patients-table order
+    start: np.ndarray        # start_date per patient (days)
+    rows: RowTable           # the lesion rows used, sorted
+    pc: np.ndarray           # per observation: patient code
+    day: np.ndarray          # scan day
+    lk: np.ndarray           # lesion key (patient, lesion_id)
+    lesion_id: np.ndarray    # object
+    role: np.ndarray         # recorded role code
+    state: np.ndarray        # combined state code
+    nodal: np.ndarray        # bool
+    value: np.ndarray        # diameter used for sums (mm; NaN = not measured)
+    organ: np.ndarray        # object
+    row: np.ndarray          # spreadsheet row of the first fragment
+    n_lesions: int
+
+
+def row_value(state: np.ndarray, nodal: np.ndarray, diam: np.ndarray) -> np.ndarray:
+    """Diameter used in the target sum (RECIST 1.1 special notes on target lesions; CDISC 5 mm).
+
+    present -> recorded; absent -> 0 for non-nodal lesions, a node keeps its recorded short axis
+    (0 when none); too_small -> 5 mm unless a smaller value is recorded; not_evaluated -> NaN.
+    """
+    value = diam.copy()
+    value[state == NOT_EVALUATED] = np.nan
+    absent = state == ABSENT
+    value[absent & ~nodal] = 0.0
+    value[absent & nodal & np.isnan(diam)] = 0.0
+    small = state == TOO_SMALL
+    value[small] = np.fmin(diam[small], TOO_SMALL_MM)
+    return value
+
+
+def _patient_codes(ids: pd.Index, values: pd.Series) -> np.ndarray:
+    """Positions of the patient ids in the patients table (-1: unknown); str() only when needed."""
+    pc = ids.get_indexer(values)
+    miss = pc < 0
+    if miss.any():
+        pc[miss] = ids.get_indexer(values[miss].astype(str))
+    return pc
+
+
+def encode(patients: pd.DataFrame, lesions: pd.DataFrame, warn: Warnings) -> Encoded:
+    """Validate the columns, map codes, sort, and combine split-lesion fragments."""
+    ids = patient_index(patients)
+    start = to_days(patients["start_date"])
+    if np.isnan(start).any():
+        bad = ids[np.isnan(start)][:5].tolist()
+        raise ValueError(f"patients.start_date: missing for patient(s) {bad}; expected a date")
+    require_columns(lesions, LESION_COLUMNS, "lesions")
+    keep_cols = [c for c in ("patient_id", "date", "lesion_id", "role", "organ", "nodal", "diameter_mm",
+                             "state", "_row") if c in lesions.columns]
+    les = lesions[keep_cols].reset_index(drop=True)
+    rows = les["_row"].to_numpy() if "_row" in les.columns else np.arange(len(les)) + 2
+    pc = _patient_codes(ids, les["patient_id"])
+    if (pc < 0).any():
+        unknown = pc < 0
+        warn.add(les.loc[unknown, "patient_id"].astype(str).to_numpy(),
+                 les.loc[unknown, "lesion_id"].to_numpy(),
+                 "lesion row of a patient not in patients; ignored", rows[unknown])
+        les, rows, pc = les.loc[~unknown].reset_index(drop=True), rows[~unknown], pc[~unknown]
+    day = to_days(les["date"])
+    if np.isnan(day).any():
+        bad = rows[np.isnan(day)][:5].tolist()
+        raise ValueError(f"lesions.date: missing on row(s) {bad}; expected a date")
+    lesion_ids = les["lesion_id"].to_numpy(dtype=object)
+    if pd.isna(lesion_ids).any():
+        bad = rows[pd.isna(lesion_ids)][:5].tolist()
+        raise ValueError(f"lesions.lesion_id: missing on row(s) {bad}; expected a lesion id")
+    role = _codes(les["role"], _ROLES, "lesions", "role", rows)
+    nodal = (les["nodal"].fillna(False).to_numpy(dtype=bool) if "nodal" in les.columns
+             else np.zeros(len(les), dtype=bool))
+    diam = (pd.to_numeric(les["diameter_mm"], errors="coerce").to_numpy(dtype="float64")
+            if "diameter_mm" in les.columns else np.full(len(les), np.nan))
+    # INTERFACE §1 default (normally applied by intake): present, or not_evaluated for a target
+    # row with neither diameter nor state
+    given = les["state"].notna().to_numpy() if "state" in les.columns else np.zeros(len(les), bool)
+    state = np.where((role == TARGET) & np.isnan(diam), NOT_EVALUATED, PRESENT).astype(np.int8)
+    if given.all():
+        state = _codes(les["state"], _STATES, "lesions", "state", rows)
+    elif given.any():
+        state[given] = _codes(les.loc[given, "state"], _STATES, "lesions", "state", rows[given])
+    if (diam < 0).any():
+        bad = rows[diam < 0][:5].tolist()
+        raise ValueError(f"lesions.diameter_mm: negative value on row(s) {bad}; expected mm >= 0")
+    lid_codes, _ = pd.factorize(lesion_ids)
+    lk, _ = pd.factorize(pc.astype(np.int64) * (int(lid_codes.max(initial=0)) + 1) + lid_codes)
+    order = np.lexsort((rows, lk, day, pc))
+    pc, day, lk, role, state, nodal, diam, rows, lesion_ids = (
+        a[order] for a in (pc, day, lk, role, state, nodal, diam, rows, lesion_ids))
+    organ = les["organ"].to_numpy(dtype=object)[order] if "organ" in les.columns else np.full(len(pc), None)
+    state_text = (les["state"].to_numpy(dtype=object)[order] if "state" in les.columns
+                  else STATE_NAMES[state])
+    value = row_value(state, nodal, diam)
+    n = len(pc)
+    new_obs = np.ones(n, dtype=bool)
+    if n:
+        new_obs[1:] = (pc[1:] != pc[:-1]) | (day[1:] != day[:-1]) | (lk[1:] != lk[:-1])
+    obs = np.cumsum(new_obs) - 1
+    table = RowTable(pc=pc, day=day, obs=obs, value=value, lesion_id=lesion_ids, organ=organ,
+                     nodal=nodal, state=state_text, diameter_mm=diam)
+    if new_obs.all():
+        o_state, o_nodal, o_value, o_organ, o_rows = state, nodal, value, organ, rows
+    else:
+        starts = np.flatnonzero(new_obs)
+        frag = ~new_obs
+        warn.add(ids.to_numpy(dtype=object)[pc[frag]], lesion_ids[frag],
+                 "several rows for one lesion on one scan: treated as fragments of a split lesion "
+                 "(diameters summed)", rows[frag])
+        o_state = np.maximum.reduceat(state, starts)
+        o_nodal = np.logical_or.reduceat(nodal, starts)
+        o_value = np.add.reduceat(value, starts)
+        pc, day, lk, role, o_organ, o_rows = (a[starts] for a in (pc, day, lk, role, organ, rows))
+    return Encoded(ids=ids, start=start, rows=table, pc=pc, day=day, lk=lk,
+                   lesion_id=lesion_ids[np.flatnonzero(new_obs)], role=role, state=o_state, nodal=o_nodal,
+                   value=o_value, organ=o_organ, row=o_rows, n_lesions=int(lk.max(initial=-1)) + 1)

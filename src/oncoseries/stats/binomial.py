@@ -1,0 +1,64 @@
+"""Confidence intervals for a proportion (e.g. objective response rate), equal to R.
+
+Clopper-Pearson ("exact") as R ``binom.test``; Wilson score (no continuity correction) as R
+``prop.test(correct=FALSE)``. Computed with ``scipy.stats.binomtest(...).proportion_ci``.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+from scipy.stats import binomtest
+
+__all__ = ["binomial_ci"]
+
+_METHODS = {"clopper-pearson": "exact", "exact": "exact", "wilson": "wilson"}
+
+
+def _count(value, name: str) -> int:
+    if isinstance(value, bool):
+        raise TypeError(f"{name} must be a whole number, got {value!r}")
+    if not isinstance(value, numbers.Integral):
+        if isinstance(value, numbers.Real) and float(value).is_integer():
+            return int(value)
+        raise TypeError(f"{name} must be a whole number, got {value!r}")
+    return int(value)
+
+
+def binomial_ci(successes: int, n: int, conf_level: float = 0.95,
+                method: str = "clopper-pearson") -> tuple[float, float, float]:
+    """Proportion ``successes / n`` with a two-sided confidence interval.
+
+    Parameters
+    ----------
+    successes, n : int
+        Number of successes (e.g. responders) and of trials (patients), 0 <= successes <= n, n >= 1.
+    conf_level : float
+        Confidence level, default 0.95.
+    method : {"clopper-pearson", "wilson"}
+        "clopper-pearson" (default; also "exact") = R ``binom.test``, the usual choice for response
+        rates in oncology; "wilson" = score interval without continuity correction = R
+        ``prop.test(correct=FALSE)``.
+
+    Returns
+    -------
+    tuple of float
+        (estimate, lower, upper).
+    """
+    k = _count(successes, "successes")
+    m = _count(n, "n")
+    if m < 1:
+        raise ValueError(f"n must be >= 1, got {m}")
+    if not 0 <= k <= m:
+        raise ValueError(f"successes must be between 0 and n ({m}), got {k}")
+    try:
+        cl = float(conf_level)
+    except (TypeError, ValueError):
+        raise TypeError(f"conf_level must be a number in (0, 1), got {conf_level!r}") from None
+    if not 0 < cl < 1:
+        raise ValueError(f"conf_level must be in (0, 1), got {conf_level!r}")
+    key = method.lower() if isinstance(method, str) else None
+    if key not in _METHODS:
+        raise ValueError(f"method must be 'clopper-pearson' or 'wilson', got {method!r}")
+    ci = binomtest(k, m).proportion_ci(confidence_level=cl, method=_METHODS[key])
+    return k / m, float(ci.low), float(ci.high)

@@ -1,0 +1,327 @@
+"""Cox proportional-hazards regression, equal to R survival 3.5-3 ``coxph`` (see docs/statistics-cox.md).
+
+Defaults as R: Efron ties, Newton-Raphson from 0 with R's convergence rule, Wald CIs for the hazard
+ratio, likelihood-ratio / Wald / score tests as ``summary(coxph)``, Harrell's concordance with R's
+standard error, robust (sandwich) variance from Efron-form dfbeta residuals, ``na.omit``.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from typing import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from . import _cox_core as core
+from ._cholesky import wald_test
+from .concordance import concordance as _concordance
+from .design import Design, column_values, model_matrix, numeric_values
+
+__all__ = ["cox", "CoxResult", "TestResult", "CoxSeparationWarning"]
+
+TOLER_INF = np.sqrt(core.EPS)
+
+
+class CoxSeparationWarning(UserWarning):
+    """A coefficient may be infinite (monotone likelihood); see ``CoxResult.separation``."""
+
+
+@dataclass(frozen=True)
+class TestResult:
+    """A chi-square test: statistic, degrees of freedom and p-value (unrounded)."""
+
+    statistic: float
+    df: int
+    p_value: float
+
+    @classmethod
+    def chisq(cls, statistic: float, df: int) -> "TestResult":
+        p = float(stats.chi2.sf(statistic, df)) if df > 0 else float("nan")
+        return cls(float(statistic), int(df), p)
+
+
+class CoxResult:
+    """The fitted Cox model; attributes are documented in :func:`cox`."""
+
+    def __repr__(self) -> str:
+        with pd.option_context("display.width", 120):
+            return (f"CoxResult(n={self.n}, events={self.n_events}, ties={self.ties!r})\n"
+                    f"{self.summary}\nLR {self.lr_test.statistic:.4g} on {self.lr_test.df} df, "
+                    f"p={self.lr_test.p_value:.3g}; concordance {self.concordance:.4f}")
+
+
+def _as_list(x) -> list:
+    if x is None:
+        return []
+    return [x] if isinstance(x, str) else list(x)
+
+
+def _codes(data: pd.DataFrame, cols: list, mask: np.ndarray) -> np.ndarray | None:
+    """Integer codes of the combination of ``cols`` (R strata()/cluster() interaction) over kept rows."""
+    if not cols:
+        return None
+    sub = data.loc[mask, cols]
+    return sub.groupby(cols, sort=True, observed=True).ngroup().to_numpy(dtype=np.int64)
+
+
+def _timefix(*cols: np.ndarray) -> list:
+    """R aeqSurv: times closer than sqrt(machine eps) (absolute or relative) are made equal."""
+    tol = np.sqrt(np.finfo(float).eps)
+    y = np.unique(np.concatenate(cols))
+    y = y[np.isfinite(y)]
+    if y.size < 2:
+        return list(cols)
+    dy = np.diff(y)
+    tied = (dy <= tol) | (dy / np.mean(np.abs(y)) <= tol)
+    if not tied.any():
+        return list(cols)
+    cuts = y[np.concatenate([[True], ~tied])]
+    return [cuts[np.searchsorted(cuts, c, side="right") - 1] for c in cols]
+
+
+def _event_values(s: pd.Series, name: str, keep: np.ndarray) -> np.ndarray:
+    v = numeric_values(s, name, "event")[keep]
+    bad = ~np.isin(v, (0.0, 1.0))
+    if bad.any():
+        vals = sorted(set(np.unique(v[bad]).tolist()))[:5]
+        raise ValueError(f"event {name!r} must be 0/1 or boolean (1 = event); found {vals}. "
+                         f"For data coded 1/2 (as R's lung), pass e.g. data[{name!r}] == 2")
+    return np.ascontiguousarray(v, dtype=np.float64)
+
+
+def _time_values(s: pd.Series, name: str, keep: np.ndarray, what: str = "time") -> np.ndarray:
+    v = numeric_values(s, name, what)[keep]
+    if not np.all(np.isfinite(v)):
+        raise ValueError(f"{what} {name!r} has infinite values")
+    if (v < 0).any():
+        raise ValueError(f"{what} {name!r} has negative values (first: {v[v < 0][0]:g}); "
+                         "survival times must be >= 0")
+    return np.ascontiguousarray(v, dtype=np.float64)
+
+
+def cox(data: pd.DataFrame, time: str, event: str, covariates: Sequence[str], strata=None,
+        ties: str = "efron", robust: bool = False, cluster=None, conf_level: float = 0.95,
+        reference: Mapping[str, object] | None = None, entry: str | None = None) -> CoxResult:
+    """Fit a Cox proportional-hazards model, as R ``coxph`` (survival 3.5-3).
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per subject (or per (entry, time] interval with ``entry``).
+    time, event : str
+        Columns: follow-up time (>= 0) and event indicator (0/1 or boolean).
+    covariates : sequence of str
+        Covariate columns; string, category and bool columns are factors (treatment contrasts).
+    strata : str or list of str, optional
+        Stratification columns (separate baseline hazards; R ``strata()``).
+    ties : {"efron", "breslow"}
+        Handling of tied event times; Efron is R's default (SAS PHREG defaults to Breslow).
+    robust : bool
+        Robust (sandwich) variance from dfbeta residuals; implied by ``cluster`` (as R).
+    cluster : str or list of str, optional
+        Cluster column(s): dfbeta residuals summed within clusters before the sandwich.
+    conf_level : float
+        Level of the Wald confidence intervals of the hazard ratios.
+    reference : dict, optional
+        ``{"column": "level"}`` reference levels of categorical covariates.
+    entry : str, optional
+        Entry (left-truncation) time column: a row is at risk on (entry, time], as ``Surv(entry, time,
+        event)``.
+
+    Returns
+    -------
+    CoxResult
+        ``summary`` (coef, se, hr, lower, upper, z, p; plus se_naive when robust), ``lr_test``,
+        ``wald_test``, ``score_test``, ``robust_score_test`` (robust only), ``concordance``,
+        ``concordance_se``, ``loglik`` (initial, final), ``n``, ``n_events``, ``n_dropped``,
+        ``dropped_index``, ``iterations``, ``converged``, ``separation`` (names of coefficients that
+        may be infinite), ``message``; and the arrays ``coef``, ``var``, ``robust_var``, ``X``,
+        ``time``, ``event``, ``strata``, ``entry``, ``columns``, ``terms``, ``design``.
+    """
+    if ties not in ("efron", "breslow"):
+        raise ValueError(f"ties must be 'efron' or 'breslow', got {ties!r}")
+    if not (0 < conf_level < 1):
+        raise ValueError(f"conf_level must be between 0 and 1, got {conf_level!r}")
+    covariates = _as_list(covariates)
+    if not covariates:
+        raise ValueError("covariates must name at least one column")
+    strata_cols, cluster_cols = _as_list(strata), _as_list(cluster)
+    for what, cols in (("strata", strata_cols), ("cluster", cluster_cols)):
+        for c in cols:
+            column_values(data, c, what)
+            if c in covariates:
+                raise ValueError(f"{c!r} is both a covariate and a {what} column")
+    if not isinstance(data, pd.DataFrame):
+        raise TypeError(f"data must be a pandas DataFrame, got {type(data).__name__}")
+    t_s = column_values(data, time, "time")
+    e_s = column_values(data, event, "event")
+    en_s = column_values(data, entry, "entry") if entry is not None else None
+    required = [time, event] + strata_cols + cluster_cols + ([entry] if entry is not None else [])
+    design = model_matrix(data, covariates, reference, also_required=required)
+    keep = design.row_mask
+    tt = _time_values(t_s, time, keep)
+    ev = _event_values(e_s, event, keep)
+    ent = None
+    if en_s is not None:
+        ent = _time_values(en_s, entry, keep, "entry")
+        if np.any(ent >= tt):
+            i = int(np.argmax(ent >= tt))
+            raise ValueError(f"entry {entry!r} must be before time {time!r}: row {data.index[keep][i]!r} "
+                             f"has entry {ent[i]:g} and time {tt[i]:g}")
+    if ev.sum() == 0:
+        raise ValueError(f"no events in {event!r} among the rows used; a Cox model needs events")
+    st = _codes(data, strata_cols, keep)
+    cl = _codes(data, cluster_cols, keep)
+    if cluster_cols:
+        robust = True
+    if ent is None:
+        (tfix,) = _timefix(tt)
+        entfix = None
+    else:
+        tfix, entfix = _timefix(tt, ent)
+    res = _fit(design, tfix, ev, st, entfix, ties, robust, cl, conf_level)
+    res.time, res.event, res.entry = tt, ev, ent
+    return res
+
+
+def _fit(design: Design, time, event, strata, entry, ties, robust, cluster, conf_level) -> CoxResult:
+    X = design.X
+    n, p = X.shape
+    cd = core.prepare(X, time, event, strata, entry, ties)
+    use_numba = n >= core.NUMBA_MIN_N and entry is None
+    engine = _make_engine(cd, use_numba)
+    out = core.newton(engine, p)
+    state = engine.last
+    scale = cd.scale
+    beta_s = out["beta"]
+    coef = beta_s * scale
+    var = out["imat"] * np.outer(scale, scale)
+    u = out["u"] / scale
+    singular = (np.diag(var) == 0) if (0 <= out["flag"] < p) else np.zeros(p, bool)
+    converged = out["flag"] != 1000
+    infs = np.abs(u @ var)
+    if converged:
+        infs = ~np.isfinite(u) | ((infs > core.EPS) & (infs > TOLER_INF * np.abs(coef)))
+    else:
+        infs = ~np.isfinite(infs) | ((infs > core.EPS) & (infs > TOLER_INF * np.abs(coef)))
+    coef = np.where(singular, np.nan, coef)
+
+    res = CoxResult()
+    res.design, res.X, res.columns, res.terms = design, X, list(design.columns), design.terms
+    res.coef, res.var, res.ties = coef, var, ties
+    res.strata = strata
+    res.n, res.n_events = n, int(event.sum())
+    res.dropped_index, res.n_dropped = design.dropped_index, design.n_dropped
+    res.loglik = (float(out["loglik"][0]), float(out["loglik"][1]))
+    res.iterations, res.converged = int(out["iter"]), bool(converged)
+    res.means = cd.means.copy()
+    res.singular = [c for c, s in zip(design.columns, singular) if s]
+    res.robust_var, res.robust_score_test = None, None
+
+    ok = ~singular
+    k = int(ok.sum())
+    res.lr_test = TestResult.chisq(2 * (res.loglik[1] - res.loglik[0]), k)
+    res.score_test = TestResult.chisq(out["sctest"], k)
+    se_naive = np.sqrt(np.diag(var))
+    lp = X @ np.where(ok, coef, 0.0) - np.sum(np.where(ok, coef, 0.0) * cd.means)
+    res.linear_predictors = lp
+    if robust:
+        rvar, rscore = _robust(cd, engine, state, out["imat"], scale, cluster, p)
+        res.robust_var = rvar
+        stat, df = wald_test(rscore[0], rscore[1], core.TOLER_CHOL)
+        res.robust_score_test = TestResult.chisq(stat, df)
+        used_var = rvar
+    else:
+        used_var = var
+    stat, df = wald_test(used_var[np.ix_(ok, ok)], coef[ok], core.TOLER_CHOL)
+    res.wald_test = TestResult.chisq(stat, df)
+    se = np.sqrt(np.diag(used_var))
+    se = np.where(ok, se, np.nan)
+    zq = stats.norm.ppf(1 - (1 - conf_level) / 2)
+    z = coef / se
+    with np.errstate(over="ignore"):  # an infinite-coefficient fit may give HR limits of inf, as R
+        summ = pd.DataFrame({"coef": coef, "se": se, "hr": np.exp(coef),
+                             "lower": np.exp(coef - zq * se), "upper": np.exp(coef + zq * se),
+                             "z": z, "p": 2 * stats.norm.sf(np.abs(z))},
+                            index=pd.Index(design.columns, name="term"))
+    if robust:
+        summ["se_naive"] = np.where(ok, se_naive, np.nan)
+    res.summary = summ
+    res.conf_level = conf_level
+    res.concordance, res.concordance_se = _concordance(
+        time, event, lp, strata=strata, entry=entry, cluster=cluster, use_numba=n >= core.NUMBA_MIN_N)
+
+    flagged = [c for c, f in zip(design.columns, infs) if f and not np.isnan(coef[design.columns.index(c)])]
+    res.separation = flagged
+    res.message = None
+    if flagged or not converged:
+        res.message = _separation_message(flagged, converged)
+        warnings.warn(res.message, CoxSeparationWarning, stacklevel=3)
+    return res
+
+
+def _separation_message(flagged, converged) -> str:
+    if flagged:
+        names = ", ".join(flagged)
+        msg = (f"The coefficient(s) {names} may be infinite: the partial likelihood keeps increasing as "
+               "they grow (monotone likelihood, e.g. every event in one group of a binary covariate). "
+               "Their hazard ratios, standard errors, confidence intervals and Wald p-values are not "
+               "meaningful; use the likelihood-ratio test, or Firth's penalised Cox regression "
+               "(oncoseries.firth_cox), which gives finite estimates.")
+        if not converged:
+            msg = "The fit did not converge in 20 iterations. " + msg
+        return msg
+    return ("The fit did not converge in 20 iterations; estimates may be unreliable. If a coefficient "
+            "grows without bound, consider Firth's penalised Cox regression (oncoseries.firth_cox).")
+
+
+class _Engine:
+    """Callable beta -> (loglik, u, H) remembering the state at the last beta."""
+
+    def __init__(self, cd, sums):
+        self.cd, self.sums, self.last = cd, sums, None
+
+    def __call__(self, beta):
+        gsum, H1 = self.sums(self.cd, beta)
+        ll, u, H, sc, A = core.score_info(self.cd, gsum, H1)
+        self.last = (beta.copy(), gsum, sc, A)
+        return ll, u, H
+
+
+def _make_engine(cd, use_numba: bool) -> _Engine:
+    if use_numba:
+        from ._cox_numba import numba_group_sums
+
+        return _Engine(cd, numba_group_sums)
+    return _Engine(cd, lambda cd_, beta: (core.numpy_group_sums(cd_, beta), None))
+
+
+def _robust(cd, engine, state, imat_scaled, scale, cluster, p):
+    """Robust variance D'D with D = score residuals x var (R residuals.coxph 'dfbeta'), and the robust
+    score test from the score residuals at beta = 0 (R coxph)."""
+    beta, gsum, sc, A = state
+    resid = core.score_residuals(cd, gsum, sc, A)        # sorted rows, scaled units
+    dfb = resid @ imat_scaled                            # scaled units
+    cl = None if cluster is None else cluster[cd.order]
+    if cl is not None:
+        dfb = _collapse(dfb, cl)
+    rvar = (dfb.T @ dfb) * np.outer(scale, scale)
+    # robust score test at beta = 0
+    g0 = core.numpy_group_sums(cd, np.zeros(p)) if cd.n < core.NUMBA_MIN_N else engine.sums(cd, np.zeros(p))[0]
+    ll0, u0, H0, sc0, A0 = core.score_info(cd, g0, np.zeros((p, p)))
+    r0 = core.score_residuals(cd, g0, sc0, A0) / scale   # back to original units
+    if cl is not None:
+        r0 = _collapse(r0, cl)
+    u = r0.sum(axis=0)
+    return rvar, (r0.T @ r0, u)
+
+
+def _collapse(m: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """Sum rows within clusters (R rowsum)."""
+    k = int(codes.max()) + 1
+    out = np.zeros((k, m.shape[1]))
+    np.add.at(out, codes, m)
+    return out

@@ -1,0 +1,221 @@
+"""Design (model) matrices for regression models, following R's ``model.matrix`` with ``na.omit``.
+
+Rules (R): string/object, category and bool columns are factors coded with treatment contrasts,
+coefficient names ``<column><level>`` (a logical ``x`` gives ``xTRUE``); the reference level is the
+first level in sorted order (a pandas Categorical keeps its own category order) unless
+``reference={"column": "level"}``; numeric columns enter as they are. Rows with a missing value in
+any used column are dropped, as R's ``na.omit``, and reported.
+
+Deliberate difference from R: levels that do not occur in the rows kept are dropped (R keeps unused
+factor levels and reports an NA coefficient for them); a covariate with a single level or a single
+distinct value is an error rather than an NA coefficient.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["Design", "model_matrix", "column_values", "missing_mask"]
+
+
+@dataclass
+class Design:
+    """A design matrix and its bookkeeping.
+
+    Attributes
+    ----------
+    X : ndarray, float64, shape (n_used, p)
+        The design matrix (no intercept), rows in the original order of the data.
+    columns : list of str
+        Coefficient names, R's spelling (``sexmale``, ``flagTRUE``).
+    terms : dict
+        Term (data column) -> list of column indices into ``X``.
+    row_mask : ndarray of bool
+        Over the rows of the data: True for rows kept.
+    dropped_index : list
+        Index labels of the rows dropped for missing values.
+    levels : dict
+        Term -> list of levels (reference first) for categorical terms.
+    """
+
+    X: np.ndarray
+    columns: list
+    terms: dict
+    row_mask: np.ndarray
+    dropped_index: list
+    levels: dict = field(default_factory=dict)
+
+    @property
+    def n_dropped(self) -> int:
+        return len(self.dropped_index)
+
+
+def _is_categorical(s: pd.Series) -> bool:
+    dt = s.dtype
+    if isinstance(dt, pd.CategoricalDtype) or pd.api.types.is_bool_dtype(dt):
+        return True
+    if pd.api.types.is_string_dtype(dt) or dt == object:
+        return True
+    if isinstance(dt, pd.ArrowDtype):
+        import pyarrow as pa  # only reachable with Arrow-backed data
+
+        t = dt.pyarrow_dtype
+        return pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_boolean(t) \
+            or pa.types.is_dictionary(t)
+    return False
+
+
+def missing_mask(s: pd.Series) -> np.ndarray:
+    """Boolean array, True where the value is missing (None, NaN, NA, NaT)."""
+    return np.asarray(s.isna(), dtype=bool)
+
+
+def column_values(data: pd.DataFrame, name: str, what: str = "column") -> pd.Series:
+    """The column ``name`` of ``data``; a clear error when it does not exist."""
+    if not isinstance(name, str) and not np.isscalar(name):
+        raise TypeError(f"{what} must be a column name, got {type(name).__name__}")
+    if name not in data.columns:
+        raise ValueError(f"{what} {name!r} is not a column of the data; columns are {list(data.columns)}")
+    return data[name]
+
+
+def numeric_values(s: pd.Series, name: str, what: str) -> np.ndarray:
+    """A numeric column as float64 (no copy when it already is); a clear error otherwise."""
+    dt = s.dtype
+    if pd.api.types.is_bool_dtype(dt):
+        return s.to_numpy(dtype=np.float64, na_value=np.nan)
+    if pd.api.types.is_numeric_dtype(dt):
+        if dt == np.float64:
+            return s.to_numpy()
+        return s.to_numpy(dtype=np.float64, na_value=np.nan)
+    try:
+        return pd.to_numeric(s).to_numpy(dtype=np.float64, na_value=np.nan)
+    except (TypeError, ValueError):
+        raise ValueError(f"{what} {name!r} must be numeric; got values of dtype {dt}") from None
+
+
+def _fmt_level(v) -> str:
+    """R's as.character for a level: 1 not 1.0, TRUE/FALSE for logicals."""
+    if isinstance(v, (bool, np.bool_)):
+        return "TRUE" if v else "FALSE"
+    if isinstance(v, (float, np.floating)):
+        return "%.15g" % v
+    return str(v)
+
+
+def _factor_codes(s: pd.Series, keep: np.ndarray, name: str, ref):
+    """Levels (reference first) and integer codes of a categorical column over the kept rows."""
+    sk = s[keep]
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        cats = [c for c in s.dtype.categories if (sk == c).any()]
+        values = sk.to_numpy(dtype=object)
+    else:
+        values = sk.to_numpy(dtype=object)
+        uniq = pd.unique(values)
+        if all(isinstance(u, (bool, np.bool_)) for u in uniq):
+            cats = sorted(uniq)  # FALSE before TRUE, as R's logical
+        else:
+            try:
+                cats = sorted(uniq)
+            except TypeError:
+                cats = sorted(uniq, key=str)
+    labels = [_fmt_level(c) for c in cats]
+    if len(labels) != len(set(labels)):
+        raise ValueError(f"covariate {name!r}: levels {labels} are not distinct as text")
+    if ref is not None:
+        ref_s = _fmt_level(ref)
+        if ref_s not in labels:
+            raise ValueError(f"reference level {ref!r} for covariate {name!r} not found; levels are {labels}")
+        i = labels.index(ref_s)
+        cats = [cats[i]] + cats[:i] + cats[i + 1:]
+        labels = [labels[i]] + labels[:i] + labels[i + 1:]
+    if len(cats) < 2:
+        raise ValueError(
+            f"covariate {name!r} has a single level ({labels[0] if labels else 'none'}) in the rows used; "
+            "a factor needs at least two levels")
+    codes = pd.Categorical(values, categories=cats).codes.astype(np.int64)
+    if (codes < 0).any():  # pragma: no cover - every kept value is one of cats
+        raise ValueError(f"covariate {name!r}: could not code its levels")
+    return cats, labels, codes
+
+
+def model_matrix(data, covariates: Sequence[str], reference: Mapping[str, object] | None = None,
+                 also_required: Sequence[str] = ()) -> Design:
+    """Build the design matrix of ``covariates`` as R's ``model.matrix`` (treatment contrasts).
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        The data; numpy-, pandas- or Arrow-backed columns.
+    covariates : sequence of str
+        Column names. String/object, category and bool columns are categorical.
+    reference : dict, optional
+        ``{"column": "level"}``: the reference level of a categorical covariate (default: the first
+        level in sorted order, or a Categorical's own first category).
+    also_required : sequence of str
+        Further columns (time, event, strata, ...) whose missing values also drop the row (na.omit).
+
+    Returns
+    -------
+    Design
+    """
+    if not isinstance(data, pd.DataFrame):
+        raise TypeError(f"data must be a pandas DataFrame, got {type(data).__name__}")
+    if isinstance(covariates, str):
+        covariates = [covariates]
+    covariates = list(covariates)
+    if len(set(covariates)) != len(covariates):
+        raise ValueError(f"covariates contain duplicates: {covariates}")
+    reference = dict(reference or {})
+    for k in reference:
+        if k not in covariates:
+            raise ValueError(f"reference given for {k!r}, which is not one of the covariates {covariates}")
+    series = {c: column_values(data, c, "covariate") for c in covariates}
+    n = len(data)
+    keep = np.ones(n, dtype=bool)
+    for c in list(covariates) + [c for c in also_required if c is not None]:
+        s = series[c] if c in series else column_values(data, c)
+        keep &= ~missing_mask(s)
+    n_used = int(keep.sum())
+    if n_used == 0:
+        raise ValueError("no rows left after removing rows with missing values")
+
+    blocks, columns, terms, levels = [], [], {}, {}
+    for c in covariates:
+        s = series[c]
+        start = len(columns)
+        if _is_categorical(s):
+            cats, labels, codes = _factor_codes(s, keep, c, reference.get(c))
+            levels[c] = labels
+            k = len(cats) - 1
+            block = np.zeros((n_used, k))
+            rows = np.flatnonzero(codes > 0)
+            block[rows, codes[rows] - 1] = 1.0
+            blocks.append(block)
+            columns.extend(f"{c}{lab}" for lab in labels[1:])
+        else:
+            if c in reference:
+                raise ValueError(f"reference given for numeric covariate {c!r}; only categorical "
+                                 "(string, category or bool) covariates have levels")
+            v = numeric_values(s, c, "covariate")
+            v = v[keep] if n_used < n else v
+            if not np.all(np.isfinite(v)):
+                raise ValueError(f"covariate {c!r} has infinite values")
+            if v.size and np.all(v == v[0]):
+                raise ValueError(f"covariate {c!r} has a single value ({v[0]:g}) in the rows used")
+            blocks.append(v[:, None])
+            columns.append(str(c))
+        terms[c] = list(range(start, len(columns)))
+
+    p = len(columns)
+    X = np.empty((n_used, p), dtype=np.float64)
+    j = 0
+    for b in blocks:
+        X[:, j:j + b.shape[1]] = b
+        j += b.shape[1]
+    dropped = list(data.index[~keep])
+    return Design(X=X, columns=columns, terms=terms, row_mask=keep, dropped_index=dropped, levels=levels)
