@@ -23,16 +23,17 @@ MAX_CYCLES = 6
 # CTCAE grade probabilities per cycle (grade 0..4) and onset (days after day 1 of the cycle)
 AE_TERMS = (
     ("Neutropenia", (.08, .04, .08, .30, .50), (7, 12)),
-    ("Febrile neutropenia", (.85, 0, 0, .14, .01), (8, 14)),
-    ("Thrombocytopenia", (.40, .15, .12, .17, .16), (8, 14)),
+    ("Febrile neutropenia", (.91, 0, 0, .085, .005), (8, 14)),
+    ("Thrombocytopenia", (.45, .15, .12, .20, .08), (8, 14)),
     ("Anaemia", (.20, .28, .32, .19, .01), (10, 18)),
     ("Encephalopathy", (.95, .02, .015, .012, .003), (1, 4)),
     ("Nephrotoxicity", (.88, .08, .03, .01, 0), (5, 20)),
     ("Haemorrhagic cystitis", (.965, .02, .01, .005, 0), (2, 6)),
-    ("Nausea", (.45, .35, .17, .03, 0), (1, 4)),
+    ("Nausea", (.45, .36, .17, .02, 0), (1, 4)),
 )
-SEVERE = {"Neutropenia": 4, "Febrile neutropenia": 3, "Encephalopathy": 3, "Nephrotoxicity": 3,
-          "Thrombocytopenia": 4}
+# toxicities that lead to the 20% dose reduction (uncomplicated G4 neutropenia does not: G-CSF)
+SEVERE = {"Febrile neutropenia": 3, "Thrombocytopenia": 4, "Encephalopathy": 3, "Nephrotoxicity": 3,
+          "Haemorrhagic cystitis": 3}
 # NGS panel: gene, prevalence among tested tumours, variants, classification weights (P, LP, VUS)
 GENES = (
     ("TP53", .55, ("p.R273H", "p.R248Q", "p.R175H", "p.Y220C", "c.376-1G>A", "intron 1 rearrangement")),

@@ -17,6 +17,7 @@ INTERFACE §5 give back exactly these outcomes:
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -94,14 +95,20 @@ def stratified_uniform(rng: np.random.Generator, groups: np.ndarray) -> np.ndarr
     return u
 
 
-def baseline_hazard(surv: np.ndarray, p_exposed: float, hr: float) -> np.ndarray:
-    """H0 at the knots such that (1 - p) exp(-H0) + p exp(-hr H0) equals the mixture survival."""
+@functools.lru_cache(maxsize=64)
+def _baseline_hazard(surv: tuple, p_exposed: float, hr: float) -> np.ndarray:
+    surv = np.asarray(surv)
     lo, hi = np.zeros(len(surv)), np.full(len(surv), 60.0)
     for _ in range(80):                                  # bisection, vectorised over the knots
         mid = 0.5 * (lo + hi)
         s = (1 - p_exposed) * np.exp(-mid) + p_exposed * np.exp(-hr * mid)
         lo, hi = np.where(s > surv, mid, lo), np.where(s > surv, hi, mid)
     return 0.5 * (lo + hi)
+
+
+def baseline_hazard(surv: np.ndarray, p_exposed: float, hr: float) -> np.ndarray:
+    """H0 at the knots such that (1 - p) exp(-H0) + p exp(-hr H0) equals the mixture survival."""
+    return _baseline_hazard(tuple(float(x) for x in surv), float(p_exposed), float(hr))
 
 
 def curve_days(u: np.ndarray, knots: np.ndarray, h0: np.ndarray, hr: np.ndarray) -> np.ndarray:
@@ -115,16 +122,15 @@ def curve_days(u: np.ndarray, knots: np.ndarray, h0: np.ndarray, hr: np.ndarray)
 
 
 def scan_schedule(rng: np.random.Generator, n: int, m: int) -> np.ndarray:
-    """(n, m) scan days: first at 42-63 days, then every 42-63 days in year one, 63-91 days after."""
-    days = np.empty((n, m), dtype=np.int64)
-    day = rng.integers(42, 64, n)
-    days[:, 0] = day
-    for j in range(1, m):                       # loop over scan number, vectorised over patients
-        early = day < 365
-        gap = np.where(early, rng.integers(42, 64, n), rng.integers(63, 92, n))
-        day = day + gap
-        days[:, j] = day
-    return days
+    """(n, m) scan days: first at 42-63 days, then every 42-63 days in year one, 63-91 days after.
+
+    A gap is a first-year one while the previous scan is before day 365; as the first-year days are
+    increasing, that is every column up to the first whose first-year cumulative day reaches 365."""
+    early = rng.integers(42, 64, (n, m))
+    late = rng.integers(63, 92, (n, m))
+    k = (np.cumsum(early, axis=1) < 365).sum(axis=1)
+    gaps = np.where(np.arange(m) <= k[:, None], early, late)
+    return np.cumsum(gaps, axis=1)
 
 
 def _top(score: np.ndarray, eligible: np.ndarray, k: int) -> np.ndarray:
