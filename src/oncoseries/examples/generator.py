@@ -30,8 +30,8 @@ TITLE = ("High-dose ifosfamide in relapsed and unresectable high-grade osteosarc
          "(SYNTHETIC data, not patients)")
 
 STUDY_YAML = """\
-# SYNTHETIC example study (not patient data), made by oncoseries.examples.generator:
-#   {call}
+# SYNTHETIC example study (not patient data), made by oncoseries.examples.generator with
+#   --patients {n} --seed {seed} --centres {centres}
 # Calibrated to the published aggregates of Palmerini et al. 2020, Cells 9(11):2389.
 title: {title}
 time_unit: months
@@ -46,7 +46,7 @@ cox:
 """
 
 README = """\
-# hdifo: a SYNTHETIC study (not patient data)
+# A SYNTHETIC high-dose ifosfamide study (not patient data)
 
 {n} invented patients with relapsed high-grade osteosarcoma treated with high-dose ifosfamide
 (3 g/m2/day continuous infusion, days 1-5 every 21 days), in the oncoseries native layout
@@ -186,7 +186,7 @@ def generate_study(out_dir, n_patients: int = 51, seed: int = 2020, centres: int
     }), out / "adverse_events.csv")
     call = (f"python -m oncoseries.examples.generator --out {out_dir} --patients {n} --seed {seed} "
             f"--centres {centres}")
-    (out / "study.yaml").write_text(STUDY_YAML.format(call=call, title=TITLE), encoding="utf-8")
+    (out / "study.yaml").write_text(STUDY_YAML.format(n=n, seed=seed, centres=centres, title=TITLE), encoding="utf-8")
     counts = {b: int((o.bor == b).sum()) for b in ("CR", "PR", "SD", "PD")}
     bor = ", ".join(f"{v} {k}" for k, v in counts.items())
     table = "\n".join(f"| {k} | {v:.3g} |" for k, v in stats.items())
