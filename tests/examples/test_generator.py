@@ -183,7 +183,8 @@ def test_biomarkers_and_mutations(study):
 def test_module_entry_point(tmp_path):
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(p) for p in sys.path if p])}
     r = subprocess.run([sys.executable, "-m", "oncoseries.examples.generator", "--out", str(tmp_path / "s"),
-                        "--patients", "30", "--seed", "4"], capture_output=True, text=True, env=env, timeout=120)
+                        "--patients", "30", "--seed", "4"],
+                       capture_output=True, text=True, env=env, timeout=120)
     assert r.returncode == 0, r.stderr
     assert "SYNTHETIC" in r.stdout
     assert len(pd.read_csv(tmp_path / "s" / "patients.csv")) == 30
@@ -212,5 +213,5 @@ def test_example_study_path():
 def test_many_centres(tmp_path):
     p = pd.read_csv(generate_study(tmp_path / "c", 200, 1, centres=12) / "patients.csv")
     assert p["centre"].nunique() <= 12 and "Bologna" in set(p["centre"])
-    assert set(p["centre"]) <= {"Bologna", "Milano", "Firenze", "Torino", "Roma", "Napoli", "Padova", "Genova",
-                                "Bari", "Palermo", "Centro 11", "Centro 12"}
+    assert set(p["centre"]) <= {"Bologna", "Milano", "Firenze", "Torino", "Roma", "Napoli", "Padova",
+                                "Genova", "Bari", "Palermo", "Centro 11", "Centro 12"}

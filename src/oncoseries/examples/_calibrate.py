@@ -42,7 +42,8 @@ def metrics(o: O.Outcomes) -> dict[str, float]:
     return {"pfs_median": pfs_med, "pfs_lower": pfs_lo, "pfs_upper": pfs_up, "pfs_6m": km_at(*e["PFS"], 6.0),
             "os_median": os_med, "os_lower": os_lo, "os_upper": os_up, "os_24m": km_at(*e["OS"], 24.0),
             "dor_median": km_median(*e["DOR"])[0],
-            "hr_pfs_prior_ifosfamide": hr_p, "hr_os_cr2": hr_o, "p_pfs_prior_ifosfamide": p_p, "p_os_cr2": p_o}
+            "hr_pfs_prior_ifosfamide": hr_p, "hr_os_cr2": hr_o,
+            "p_pfs_prior_ifosfamide": p_p, "p_os_cr2": p_o}
 
 
 def deviation(m: dict[str, float], n: int) -> float:

@@ -74,7 +74,8 @@ def covariates(rng: np.random.Generator, o: Outcomes, n_centres: int) -> dict[st
         "centre": centre, "age": age, "sex": sex,
         "primary_site": _pick(rng, PRIMARY_SITES, n),
         "relapse_site": rng.choice(3, size=n, p=RELAPSE_P),
-        "relapse_free_interval_months": np.clip(np.round(16 * np.exp(0.8 * rng.standard_normal(n)), 1), 2, 120),
+        "relapse_free_interval_months": np.clip(np.round(16 * np.exp(0.8 * rng.standard_normal(n)), 1),
+                                                2, 120),
         "prior_ifosfamide": np.where(o.prior_ifo, "yes", "no"),
         "line_of_therapy": line,
         "ecog": rng.choice(3, size=n, p=[.55, .38, .07]),
@@ -139,7 +140,8 @@ def cycles_and_toxicity(rng: np.random.Generator, o: Outcomes, age, sex) -> Cycl
     ae_p, ae_c, ae_d = np.concatenate(tp), np.concatenate(tc), np.concatenate(td)
     order = np.lexsort((ae_d, ae_c, ae_p))
     return Cycles(patient=pid, cycle=cyc + 1, day=day[pid, cyc], bsa=area[pid], dose=dose,
-                  ae_term=np.concatenate(terms)[order], ae_grade=np.concatenate(tg)[order], ae_day=ae_d[order],
+                  ae_term=np.concatenate(terms)[order], ae_grade=np.concatenate(tg)[order],
+                  ae_day=ae_d[order],
                   ae_patient=ae_p[order], ae_cycle=ae_c[order])
 
 

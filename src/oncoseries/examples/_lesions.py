@@ -77,6 +77,10 @@ def _slot_arrays(slots: dict) -> tuple[np.ndarray, np.ndarray]:
     return organ, nodal
 
 
+def _first_nodal(slots: list) -> int:
+    return next((j for j, (_, nodal) in enumerate(slots) if nodal), 99)
+
+
 def _choice_by_site(rng, site: np.ndarray, probs: dict, start: int) -> np.ndarray:
     out = np.zeros(len(site), dtype=np.int64)
     for i, s in enumerate(SITES):   # loop over the three sites, vectorised over patients
@@ -92,9 +96,8 @@ def plan_lesions(rng: np.random.Generator, site: np.ndarray, no_nodes: np.ndarra
     n_t = _choice_by_site(rng, site, N_TARGET_P, 1)
     n_nt = _choice_by_site(rng, site, N_NON_TARGET_P, 0)
     # drop nodal slots (always last) where nodes are not allowed
-    first_nodal_t = np.array([next((j for j, (_, nd) in enumerate(TARGET_SLOTS[s]) if nd), 99) for s in SITES])
-    first_nodal_nt = np.array([next((j for j, (_, nd) in enumerate(NON_TARGET_SLOTS[s]) if nd), 99)
-                               for s in SITES])
+    first_nodal_t = np.array([_first_nodal(TARGET_SLOTS[s]) for s in SITES])
+    first_nodal_nt = np.array([_first_nodal(NON_TARGET_SLOTS[s]) for s in SITES])
     n_t = np.where(no_nodes, np.minimum(n_t, first_nodal_t[site]), n_t)
     n_nt = np.where(no_nodes, np.minimum(n_nt, first_nodal_nt[site]), n_nt)
     ot, st = expand(n_t)
@@ -110,7 +113,8 @@ def plan_lesions(rng: np.random.Generator, site: np.ndarray, no_nodes: np.ndarra
     sd = np.array([SIZE[o][1] for o in ORGANS])
     lo = np.array([SIZE[o][2] for o in ORGANS])
     hi = np.array([SIZE[o][3] for o in ORGANS])
-    size = np.clip(np.round(med[organ] * np.exp(sd[organ] * rng.standard_normal(len(owner)))), lo[organ], hi[organ])
+    size = med[organ] * np.exp(sd[organ] * rng.standard_normal(len(owner)))
+    size = np.clip(np.round(size), lo[organ], hi[organ])
     nt_node = ~target & nodal
     size = np.where(nt_node, rng.integers(10, 15, len(owner)), np.where(target, size, 0)).astype(np.int64)
     return LesionPlan(n_t, n_nt, owner, slot, target, organ, nodal, size)

@@ -171,7 +171,8 @@ def draw_outcomes(rng: np.random.Generator, n: int) -> Outcomes:
     n_cr2 = int(round(n * P_CR2))
     cr2 = _top(log_t + CR2_NOISE * rng.standard_normal(n), later & ~clinical, n_cr2)
     n_cr, n_pr = int(round(n * P_CR)), int(round(n * P_PR))
-    resp = _top(RESP_BIAS * log_t + RESP_NOISE * rng.standard_normal(n) + 0.3 * cr2, later & ~clinical, n_cr + n_pr)
+    score = RESP_BIAS * log_t + RESP_NOISE * rng.standard_normal(n) + 0.3 * cr2
+    resp = _top(score, later & ~clinical, n_cr + n_pr)
     third = (k >= 3) | (~has_prog)
     cr = _top(np.where(resp & cr2, log_t + 0.3 * rng.standard_normal(n), -np.inf), resp & cr2 & third, n_cr)
     if cr.sum() < n_cr:   # not enough long-PFS CR2 responders: any responder
@@ -190,7 +191,7 @@ def draw_outcomes(rng: np.random.Generator, n: int) -> Outcomes:
     gap = scans[rows, np.minimum(j0 + 1, m - 1)] - scans[rows, j0]
     surgery_day = np.where(surg, scans[rows, j0] + 14 + (rng.random(n) * (gap - 27)).astype(np.int64), -1)
 
-    # OS: Weibull by CR2, paired with PFS by rank inside each CR2 group
+    # OS: the curve by CR2, paired with PFS by rank inside each CR2 group
     u_os = stratified_uniform(rng, cr2)
     h0 = baseline_hazard(OS_SURV, cr2.mean(), OS_HR)
     os_t = curve_days(u_os, OS_KNOTS, h0, np.where(cr2, OS_HR, 1.0))

@@ -182,11 +182,13 @@ def generate_study(out_dir, n_patients: int = 51, seed: int = 2020, centres: int
     }), out / "treatments.csv")
     _write(pd.DataFrame({
         "patient_id": _codes(cyc.ae_patient, ids), "term": _codes(cyc.ae_term, AE_TERM_NAMES),
-        "grade": cyc.ae_grade, "date": _date_column(o.start[cyc.ae_patient], cyc.ae_day), "cycle": cyc.ae_cycle,
+        "grade": cyc.ae_grade, "date": _date_column(o.start[cyc.ae_patient], cyc.ae_day),
+        "cycle": cyc.ae_cycle,
     }), out / "adverse_events.csv")
     call = (f"python -m oncoseries.examples.generator --out {out_dir} --patients {n} --seed {seed} "
             f"--centres {centres}")
-    (out / "study.yaml").write_text(STUDY_YAML.format(n=n, seed=seed, centres=centres, title=TITLE), encoding="utf-8")
+    yaml_text = STUDY_YAML.format(n=n, seed=seed, centres=centres, title=TITLE)
+    (out / "study.yaml").write_text(yaml_text, encoding="utf-8")
     counts = {b: int((o.bor == b).sum()) for b in ("CR", "PR", "SD", "PD")}
     bor = ", ".join(f"{v} {k}" for k, v in counts.items())
     table = "\n".join(f"| {k} | {v:.3g} |" for k, v in stats.items())
@@ -198,7 +200,8 @@ def generate_study(out_dir, n_patients: int = 51, seed: int = 2020, centres: int
 def main(argv: list[str] | None = None) -> int:
     """``python -m oncoseries.examples.generator --out DIR [--patients N] [--seed S] [--centres C]``."""
     ap = argparse.ArgumentParser(prog="python -m oncoseries.examples.generator",
-                                 description="Write a SYNTHETIC high-dose ifosfamide study (not patient data).")
+                                 description="Write a SYNTHETIC high-dose ifosfamide study "
+                                             "(not patient data).")
     ap.add_argument("--out", required=True, type=Path, help="output folder")
     ap.add_argument("--patients", type=int, default=51, help="number of patients (default 51)")
     ap.add_argument("--seed", type=int, default=2020, help="random seed (default 2020)")
