@@ -26,17 +26,17 @@ from ._outcomes import Outcomes
 SITES = ("lung", "bone", "both")
 # target and non-target slots per relapse site: (organ, nodal); nodal slots come last
 TARGET_SLOTS = {
-    "lung": [("lung", False), ("lung", False), ("pleura", False)],
+    "lung": [("lung", False), ("lung", False), ("pleura", False), ("lymph node", True)],
     "bone": [("bone", False), ("bone", False), ("soft tissue", False), ("lymph node", True)],
     "both": [("lung", False), ("lung", False), ("bone", False), ("bone", False), ("pleura", False)],
 }
 NON_TARGET_SLOTS = {
-    "lung": [("lung", False), ("pleura", False)],
+    "lung": [("lung", False), ("pleura", False), ("lymph node", True)],
     "bone": [("bone", False), ("lymph node", True)],
     "both": [("lung", False), ("bone", False), ("lymph node", True)],
 }
-N_TARGET_P = {"lung": [.4, .45, .15], "bone": [.4, .35, .17, .08], "both": [.35, .35, .18, .12]}
-N_NON_TARGET_P = {"lung": [.5, .4, .1], "bone": [.5, .4, .1], "both": [.4, .4, .15, .05]}
+N_TARGET_P = {"lung": [.4, .42, .12, .06], "bone": [.38, .34, .16, .12], "both": [.35, .35, .18, .12]}
+N_NON_TARGET_P = {"lung": [.45, .35, .12, .08], "bone": [.42, .38, .2], "both": [.35, .35, .2, .1]}
 # baseline size by organ: (median mm, log-sd, min, max); nodes: short axis
 SIZE = {"lung": (18, .45, 10, 60), "pleura": (22, .4, 10, 70), "bone": (42, .4, 15, 120),
         "soft tissue": (30, .4, 12, 90), "lymph node": (19, .2, 15, 35)}
@@ -120,6 +120,25 @@ def plan_lesions(rng: np.random.Generator, site: np.ndarray, no_nodes: np.ndarra
     return LesionPlan(n_t, n_nt, owner, slot, target, organ, nodal, size)
 
 
+def pd_modes(rng: np.random.Generator, o: Outcomes, has_nt: np.ndarray) -> np.ndarray:
+    """How each PD scan shows progression (index into PD_MODES), in exact proportions PD_MODE_P among
+    the PD scans that can show any mode (largest remainder): after a CR or surgery only new lesions,
+    and non-target progression only for patients with a non-target."""
+    blank = (o.surgery_scan > 0) | (o.cr_scan > 0)            # everything absent at PD: new lesions
+    mode = np.where(blank, 1, 0)
+    free = np.flatnonzero((o.pd_scan > 0) & ~blank)
+    quota = np.array(PD_MODE_P) * len(free)
+    count = np.floor(quota).astype(np.int64)
+    count[np.argsort(count - quota, kind="stable")[: len(free) - count.sum()]] += 1
+    with_nt = free[has_nt[free]]
+    nt_pick = rng.permutation(with_nt)[: count[3]]
+    rest = rng.permutation(np.setdiff1d(free, nt_pick))
+    count[0] += count[3] - len(nt_pick)                       # not enough non-targets: growth instead
+    mode[rest] = np.repeat([0, 1, 2], count[:3])[: len(rest)]
+    mode[nt_pick] = 3
+    return mode
+
+
 def target_sums(rng: np.random.Generator, o: Outcomes, base_sum: np.ndarray, has_nt: np.ndarray):
     """(sums, pd_mode): the target sum at baseline (column 0) and at each done scan, and how PD shows.
 
@@ -128,9 +147,7 @@ def target_sums(rng: np.random.Generator, o: Outcomes, base_sum: np.ndarray, has
     width = int(o.n_scans.max()) + 1
     sums = np.zeros((n, width), dtype=np.int64)
     sums[:, 0] = base_sum
-    mode = rng.choice(len(PD_MODES), size=n, p=PD_MODE_P)
-    blank = (o.surgery_scan > 0) | (o.cr_scan > 0)            # everything absent at PD: new lesions
-    mode = np.where(blank, 1, np.where((mode == 3) & ~has_nt, 0, mode))
+    mode = pd_modes(rng, o, has_nt)
     nadir = base_sum.copy()
     walk = np.ones(n)
     pr_f = np.zeros(n)
