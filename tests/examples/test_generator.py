@@ -201,6 +201,12 @@ def test_bad_arguments(tmp_path, kwargs, error):
         generate_study(tmp_path, **kwargs)
 
 
+def test_out_dir_that_is_a_file(tmp_path):
+    (tmp_path / "f").write_text("x")
+    with pytest.raises(ValueError, match="is a file"):
+        generate_study(tmp_path / "f", 5)
+
+
 def test_example_study_path():
     assert example_study_path().name == "hdifo"
     assert example_study_path("mini").name == "mini"

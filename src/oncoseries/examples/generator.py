@@ -128,6 +128,8 @@ def generate_study(out_dir, n_patients: int = 51, seed: int = 2020, centres: int
     """
     _check_args(n_patients, seed, centres)
     out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"out_dir {out} is a file; expected a folder to write the study into")
     out.mkdir(parents=True, exist_ok=True)
     n = int(n_patients)
     o, stats, attempt = calibrated_outcomes(int(seed), n)
