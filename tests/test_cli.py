@@ -22,7 +22,7 @@ def run(*args, cwd=None):
 
 
 def test_validate_usable_study_exit_0():
-    r = run("validate", example_study_path())
+    r = run("validate", example_study_path("mini"))
     assert r.returncode == 0, r.stdout + r.stderr
     assert "8 patients" in r.stdout and "usable" in r.stdout
 
@@ -72,7 +72,7 @@ def test_ten_planted_problems_all_reported(tmp_path, base_tables):
 
 
 def test_analyze_writes_results(tmp_path):
-    r = run("analyze", example_study_path(), "--out", tmp_path / "out")
+    r = run("analyze", example_study_path("mini"), "--out", tmp_path / "out")
     assert r.returncode == 0, r.stdout + r.stderr
     data = json.loads((tmp_path / "out" / "results.json").read_text())
     flow = {row["population"]: row for row in data["patient_flow"]}

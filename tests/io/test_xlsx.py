@@ -40,7 +40,7 @@ def _tables(report):
 
 
 def test_csv_and_xlsx_read_identically(tmp_path):
-    src = example_study_path()
+    src = example_study_path("mini")
     book = csv_study_to_xlsx(src, tmp_path / "study.xlsx")
     a = validate_study(src, today=TODAY)
     b = validate_study(book, today=TODAY)

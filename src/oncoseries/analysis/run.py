@@ -97,9 +97,9 @@ def run_analysis(study: Study):
     treated = set(flow.included("all_treated"))
     pop = recist.population.set_index("patient_id").reindex(study.patients["patient_id"])
     ids = study.patients["patient_id"].to_numpy(dtype=object)
-    evaluable = pop["evaluable"].fillna(False).to_numpy(bool) & np.isin(ids, list(treated))
-    reasons = np.where(np.isin(ids, list(treated)), pop["reason"].fillna("not evaluable").to_numpy(object),
-                       "not treated")
+    is_treated = study.patients["patient_id"].isin(treated).to_numpy()  # hashed; np.isin on objects is O(n*m)
+    evaluable = pop["evaluable"].fillna(False).to_numpy(bool) & is_treated
+    reasons = np.where(is_treated, pop["reason"].fillna("not evaluable").to_numpy(object), "not treated")
     flow.set("response_evaluable", ids, evaluable, reasons)
     best = recist.best_response
     best = best[best["patient_id"].isin(flow.included("response_evaluable"))]
@@ -110,8 +110,8 @@ def run_analysis(study: Study):
                                  recist.timepoints, best, plan.endpoints, known_alive=known)
     adtte = endpoints.adtte
     responders = set(adtte.loc[adtte["paramcd"] == "DOR", "patient_id"])
-    flow.set("DOR", ids, np.isin(ids, list(responders)),
-             np.where(np.isin(ids, list(treated)), "not a responder (no CR or PR)", "not treated"))
+    flow.set("DOR", ids, study.patients["patient_id"].isin(responders).to_numpy(),
+             np.where(is_treated, "not a responder (no CR or PR)", "not treated"))
 
     scale = plan.days_per_unit
     survival, curves, logranks, models = {}, {}, [], []
