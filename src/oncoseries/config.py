@@ -25,6 +25,8 @@ class ResponseConfig(_Strict):
     confirmation_days: int = Field(28, ge=0)
     sd_min_days: int = Field(42, ge=0)
     max_ne_between: int = Field(1, ge=0)
+    allow_sd_between: bool = False        # one SD allowed between a response and its confirmation
+    clinical_benefit_days: int = Field(168, ge=0)  # CBR: CR/PR, or non-PD lasting at least this long
 
 
 class MissedAssessments(_Strict):

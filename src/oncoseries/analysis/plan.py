@@ -41,6 +41,8 @@ def make_plan(config: StudyConfig, covariates: list[str]) -> Plan:
         sd_min_days=config.response.sd_min_days,
         max_ne_between=config.response.max_ne_between,
         confirmation=config.response.confirmation,
+        allow_sd_between=config.response.allow_sd_between,
+        clinical_benefit_days=config.response.clinical_benefit_days,
     )
     missed = config.pfs.missed_assessments
     endpoints = EndpointSettings(
