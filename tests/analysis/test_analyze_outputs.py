@@ -70,3 +70,17 @@ def test_investigator_concordance(tmp_path):
     assert sum(map(sum, c["scan_table"]["counts"])) == len(derived)
     # the headline responses are the derived ones, not the investigator's
     assert res.derived["timepoints"]["overall"].tolist() == derived["overall"].tolist()
+
+
+def test_plan_settings_reach_the_derivation(tmp_path):
+    folder = tmp_path / "s"
+    shutil.copytree(example_study_path("mini"), folder)
+    base = analyze(folder).derived["best_response"].set_index("patient_id")["bor"]
+    (folder / "study.yaml").write_text("response: {sd_min_days: 400}\npfs: {censor_at_new_therapy: false}\n")
+    res = analyze(folder)
+    bor = res.derived["best_response"].set_index("patient_id")["bor"]
+    assert (base == "SD").sum() == 4
+    assert "SD" not in set(bor) and set(bor[base == "SD"]) == {"NE", "PD"}  # SD needs day 400 now
+    assert bor["P02"] == "PD" and bor["P01"] == "PR"  # P02: SD then a new lesion; responses stay
+    pfs = res.derived["adtte"].query("paramcd == 'PFS'").set_index("patient_id")
+    assert "new anticancer therapy" not in " ".join(pfs["evntdesc"])
