@@ -104,6 +104,14 @@ def _codes(data: pd.DataFrame, cols: list, mask: np.ndarray) -> np.ndarray | Non
     return sub.groupby(cols, sort=True, observed=True).ngroup().to_numpy(dtype=np.int64)
 
 
+def _levels(data: pd.DataFrame, cols: list, mask: np.ndarray) -> list:
+    """The key tuples behind the codes of :func:`_codes` (code k is ``levels[k]``)."""
+    if not cols:
+        return []
+    keys = data.loc[mask, cols].groupby(cols, sort=True, observed=True).size().index
+    return [k if isinstance(k, tuple) else (k,) for k in keys]
+
+
 def _timefix(*cols: np.ndarray) -> list:
     """R aeqSurv: times closer than sqrt(machine eps) (absolute or relative) are made equal."""
     tol = np.sqrt(np.finfo(float).eps)
@@ -179,7 +187,8 @@ def cox(data: pd.DataFrame, time: str, event: str, covariates: Sequence[str], st
         ``concordance_se``, ``loglik`` (initial, final), ``n``, ``n_events``, ``n_dropped``,
         ``dropped_index``, ``iterations``, ``converged``, ``separation`` (names of coefficients that
         may be infinite), ``message``; and the arrays ``coef``, ``var``, ``robust_var``, ``X``,
-        ``time``, ``event``, ``strata``, ``entry``, ``columns``, ``terms``, ``design``.
+        ``time``, ``event``, ``strata``, ``entry``, ``columns``, ``terms``, ``design``; and
+        ``strata_columns`` with ``strata_levels`` (stratum code k is the key tuple ``strata_levels[k]``).
     """
     if ties not in ("efron", "breslow"):
         raise ValueError(f"ties must be 'efron' or 'breslow', got {ties!r}")
@@ -224,6 +233,7 @@ def cox(data: pd.DataFrame, time: str, event: str, covariates: Sequence[str], st
         tfix, entfix = _timefix(tt, ent)
     res = _fit(design, tfix, ev, st, entfix, ties, robust, cl, conf_level)
     res.time, res.event, res.entry = tfix, ev, entfix  # the times the fit used (after timefix)
+    res.strata_columns, res.strata_levels = strata_cols, _levels(data, strata_cols, keep)
     return res
 
 
