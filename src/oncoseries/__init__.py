@@ -22,6 +22,8 @@ _API = {
     "cox": ("oncoseries.stats.cox", "cox"),
     "cox_zph": ("oncoseries.stats.cox_zph", "cox_zph"),
     "firth_cox": ("oncoseries.stats.firth", "firth_cox"),
+    "baseline_hazard": ("oncoseries.stats.cox_baseline", "baseline_hazard"),
+    "predict_survival": ("oncoseries.stats.cox_baseline", "predict_survival"),
     "read_study": ("oncoseries.study", "read_study"),
     "validate_study": ("oncoseries.study", "validate_study"),
     "analyze": ("oncoseries.analysis", "analyze"),
