@@ -84,3 +84,33 @@ def test_plan_settings_reach_the_derivation(tmp_path):
     assert bor["P02"] == "PD" and bor["P01"] == "PR"  # P02: SD then a new lesion; responses stay
     pfs = res.derived["adtte"].query("paramcd == 'PFS'").set_index("patient_id")
     assert "new anticancer therapy" not in " ".join(pfs["evntdesc"])
+
+
+def test_untreated_patients_are_excluded_not_fatal(tmp_path, base_tables):
+    """A patient with scans but no treatment cycle is listed as excluded, and the rest is analysed."""
+    from tests.conftest import write_study
+
+    base_tables["treatments"] = [{"patient_id": p, "cycle": 1, "date": d}
+                                 for p, d in (("P1", "2020-01-10"), ("P2", "2020-02-01"))]
+    res = analyze(write_study(tmp_path / "s", **base_tables))
+    flow = res.study.flow
+    assert flow.excluded("all_treated").to_dict("records") == [
+        {"patient_id": "P3", "reason": "no treatment cycle recorded in treatments"}]
+    assert sorted(res.derived["adtte"].query("paramcd == 'OS'")["patient_id"]) == ["P1", "P2"]
+    assert res.sections["response"]["population_n"] == 2
+    orr = next(r for r in res.sections["response"]["unconfirmed"] if r["category"] == "ORR")
+    assert orr["N"] == 2
+
+
+def test_untreated_patient_in_assessments_only_study(tmp_path):
+    from tests.conftest import write_study
+
+    patients = [{"patient_id": f"P{i}", "start_date": "2020-01-10", "last_contact_date": "2021-01-10"}
+                for i in range(1, 4)]
+    assessments = [{"patient_id": "P1", "date": "2020-03-01", "response": "PR"},
+                   {"patient_id": "P2", "date": "2020-03-01", "response": "PD"}]
+    treatments = [{"patient_id": "P1", "cycle": 1, "date": "2020-01-10"},
+                  {"patient_id": "P2", "cycle": 1, "date": "2020-01-10"}]
+    res = analyze(write_study(tmp_path / "s", patients=patients, assessments=assessments, treatments=treatments))
+    assert res.sections["response"]["population_n"] == 2
+    assert set(res.derived["best_response"]["patient_id"]) == {"P1", "P2"}

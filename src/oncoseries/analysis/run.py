@@ -56,15 +56,14 @@ def _warnings_as_problems(study: Study, recist, endpoints) -> list[Problem]:
     return out
 
 
-def _response_section(recist, plan: Plan, n_evaluable: int) -> dict:
+def _response_section(recist, best: pd.DataFrame, plan: Plan, n_evaluable: int) -> dict:
     def rows(column):
-        s = recist.best_response
+        s = best
         from ..recist import response_summary
         table = response_summary(s, n_population=n_evaluable, column=column) if len(s) else None
         return [] if table is None else [{k: (v.item() if hasattr(v, "item") else v) for k, v in r.items()}
                                           for r in table.to_dict("records")]
     headline = "confirmed_bor" if plan.recist.confirmation else "bor"
-    best = recist.best_response
     ttr = best.loc[best["first_response_date"].notna(), "time_to_response_days"] if len(best) else pd.Series([])
     out = {"population_n": n_evaluable, "headline": headline, "method": "Clopper-Pearson exact 95% CI",
            "unconfirmed": rows("bor"), "confirmed": rows("confirmed_bor"),
@@ -106,8 +105,9 @@ def run_analysis(study: Study):
     known = None
     if study.treatments is not None:
         known = study.treatments[["patient_id", "date"]].assign(source="treatment")
+    tps = recist.timepoints[recist.timepoints["patient_id"].isin(treated)]
     endpoints = derive_endpoints(study.patients[study.patients["patient_id"].isin(treated)],
-                                 recist.timepoints, best, plan.endpoints, known_alive=known)
+                                 tps, best, plan.endpoints, known_alive=known)
     adtte = endpoints.adtte
     responders = set(adtte.loc[adtte["paramcd"] == "DOR", "patient_id"])
     flow.set("DOR", ids, study.patients["patient_id"].isin(responders).to_numpy(),
@@ -144,7 +144,7 @@ def run_analysis(study: Study):
             models.append(fit_model(df, ep, multi, "multivariable"))
     sections = {
         "plan": plan.config.model_dump(mode="json", exclude={"redcap"}),
-        "response": _response_section(recist, plan, len(flow.included("response_evaluable"))),
+        "response": _response_section(recist, best, plan, len(flow.included("response_evaluable"))),
         "survival": survival,
         "logrank": logranks,
         "cox": models,
