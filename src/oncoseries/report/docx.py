@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import struct
 import zipfile
 from pathlib import Path
@@ -27,10 +28,17 @@ from .narrative import plain
 PAGE_W, PAGE_H, MARGIN = 21.0, 29.7, 2.0           # A4, cm
 TEXT_W = PAGE_W - 2 * MARGIN
 FIG_MAX_W, FIG_MAX_H = 15.0, 19.0                  # cm
-CHAR_CM = 0.17                                     # about one character at 9 pt
+CHAR_CM = 0.22                                     # about one character at 9 pt
+PAD_CM = 0.45                                      # cell margins
+MIN_CM = 1.5
+NUMERIC = re.compile(r"^[<>]?[0-9.]")             # numbers, n (%), HR (CI): kept on one line
+NO_WRAP = 18                                       # cells this short are never wrapped (10 (20%))
+KEEP_ROWS = 24                                     # tables up to this many rows are kept on one page
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 GREY = RGBColor(0x5F, 0x63, 0x68)
 ORANGE = RGBColor(0x9A, 0x5B, 0x00)
+DARK = RGBColor(0x1D, 0x1D, 0x1F)
+BLUE = RGBColor(0x1F, 0x4E, 0x79)
 
 
 def _border(cell, edge: str, size: int) -> None:
@@ -55,28 +63,57 @@ def _shade(cell, fill: str) -> None:
     cell._tc.get_or_add_tcPr().append(shd)
 
 
-def _repeat_header(row) -> None:
-    tr_pr = row._tr.get_or_add_trPr()
-    el = OxmlElement("w:tblHeader")
+def _row_flag(row, flag: str) -> None:
+    """``w:tblHeader`` (repeat on each page) or ``w:cantSplit`` (never break a row across pages)."""
+    el = OxmlElement(f"w:{flag}")
     el.set(qn("w:val"), "true")
-    tr_pr.append(el)
+    row._tr.get_or_add_trPr().append(el)
+
+
+def _fixed_layout(table, width_cm: float) -> None:
+    """Fixed layout at the computed total width, so Word and LibreOffice keep the column widths."""
+    tbl_pr = table._tbl.tblPr
+    if tbl_pr.find(qn("w:tblLayout")) is None:
+        layout = OxmlElement("w:tblLayout")
+        layout.set(qn("w:type"), "fixed")
+        tbl_pr.append(layout)
+    tbl_w = tbl_pr.find(qn("w:tblW"))
+    if tbl_w is None:
+        tbl_w = OxmlElement("w:tblW")
+        tbl_pr.append(tbl_w)
+    tbl_w.set(qn("w:type"), "dxa")
+    tbl_w.set(qn("w:w"), str(int(round(width_cm / 2.54 * 1440))))
 
 
 def _widths(t) -> list[float]:
-    """Column widths (cm) from the longest word and the typical cell length, scaled to the text width."""
-    want = []
+    """Column widths (cm): each column wants its typical cell length (capped) and needs its longest word;
+    when the wants exceed the text width, only the wrappable part of each column gives way."""
+    need, want = [], []
     for j, col in enumerate(t.columns):
         cells = [r[j] for r in t.rows] + [col]
-        longest_word = max((len(w) for c in cells for w in c.split()), default=4)
+        longest_word = max([len(w) for c in cells for w in c.split()] + [len(w) * 1.15 for w in col.split()]
+                           + [len(c) for c in cells[:-1] if len(c) <= NO_WRAP and NUMERIC.match(c)], default=4)
         typical = max(len(c) for c in cells)
-        want.append(max(longest_word, min(typical, 48 if j == 0 else 30)) + 2)
-    total = sum(want) * CHAR_CM
-    scale = min(1.0, TEXT_W / total)
-    return [w * CHAR_CM * scale for w in want]
+        need.append(max(MIN_CM, longest_word * CHAR_CM + PAD_CM))
+        want.append(max(longest_word, min(typical, 46 if j == 0 else 28)) * CHAR_CM + PAD_CM)
+    if sum(want) <= TEXT_W:
+        return want
+    if sum(need) >= TEXT_W:
+        return [w * TEXT_W / sum(need) for w in need]
+    spare = (TEXT_W - sum(need)) / (sum(want) - sum(need))
+    return [n + (w - n) * spare for n, w in zip(need, want)]
 
 
-def _cell_text(cell, text: str, bold: bool = False, size: float = 9, indent: bool = False) -> None:
+def _heading(document, text: str, level: int):
+    h = document.add_heading(text, level=level)
+    h.paragraph_format.keep_with_next = True
+    return h
+
+
+def _cell_text(cell, text: str, bold: bool = False, size: float = 9, indent: bool = False,
+               keep: bool = False) -> None:
     p = cell.paragraphs[0]
+    p.paragraph_format.keep_with_next = keep
     p.paragraph_format.space_before = Pt(1)
     p.paragraph_format.space_after = Pt(1)
     if indent:
@@ -87,8 +124,8 @@ def _cell_text(cell, text: str, bold: bool = False, size: float = 9, indent: boo
 
 
 def _table(document, t) -> None:
-    cap = document.add_heading(f"Table {t.number}. {t.title}", level=2)
-    cap.paragraph_format.keep_with_next = True
+    _heading(document, f"Table {t.number}. {t.title}", 2)
+    keep = len(t.rows) <= KEEP_ROWS
     size = 8.5 if len(t.columns) >= 6 else 9
     table = document.add_table(rows=1 + len(t.rows), cols=len(t.columns))
     table.alignment = WD_TABLE_ALIGNMENT.LEFT
@@ -96,21 +133,27 @@ def _table(document, t) -> None:
     widths = _widths(t)
     for j, col in enumerate(t.columns):
         cell = table.rows[0].cells[j]
-        _cell_text(cell, col, bold=True, size=size)
+        _cell_text(cell, col, bold=True, size=size, keep=True)
         _border(cell, "top", 12)
         _border(cell, "bottom", 6)
-    _repeat_header(table.rows[0])
+    _row_flag(table.rows[0], "cantSplit")
+    _row_flag(table.rows[0], "tblHeader")
     for i, (row, style) in enumerate(zip(t.rows, t.styles), 1):
+        _row_flag(table.rows[i], "cantSplit")
         for j, text in enumerate(row):
             cell = table.rows[i].cells[j]
-            _cell_text(cell, text, bold=style in ("group", "total"), size=size, indent=style == "indent" and j == 0)
+            _cell_text(cell, text, bold=style in ("group", "total"), size=size, indent=style == "indent" and j == 0,
+                       keep=keep and i < len(t.rows))
             if style == "total":
                 _shade(cell, "EEF3F8")
             if i == len(t.rows):
                 _border(cell, "bottom", 12)
+    for j, col in enumerate(table.columns):   # the grid (LibreOffice) and every cell (Word)
+        col.width = Cm(widths[j])
     for row in table.rows:
         for j, cell in enumerate(row.cells):
             cell.width = Cm(widths[j])
+    _fixed_layout(table, sum(widths))
     for note in t.notes:
         p = document.add_paragraph()
         p.paragraph_format.space_after = Pt(1)
@@ -161,13 +204,20 @@ def _setup(document, doc: ReportDocument, stamp: dt.datetime) -> None:
     sec.page_width, sec.page_height = Cm(PAGE_W), Cm(PAGE_H)
     for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
         setattr(sec, side, Cm(MARGIN))
-    normal = document.styles["Normal"]
-    normal.font.name = "Calibri"
-    normal.font.size = Pt(10.5)
+    styles = document.styles
+    styles["Normal"].font.name = "Calibri"
+    styles["Normal"].font.size = Pt(10.5)
+    for name, size, colour in (("Title", 20, DARK), ("Heading 1", 14, BLUE), ("Heading 2", 11, DARK)):
+        st = styles[name]
+        st.font.size = Pt(size)
+        st.font.color.rgb = colour
+        st.paragraph_format.keep_with_next = True
+    cap = styles["Caption"]
+    cap.font.size, cap.font.bold, cap.font.italic = Pt(8.5), False, False
+    cap.font.color.rgb = DARK
     foot = sec.footer.paragraphs[0]
     foot.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    text = (("SYNTHETIC data \u2014 not patients \u00b7 " if doc.synthetic else "") + doc.title[:90]
-            + " \u00b7 page ")
+    text = ("SYNTHETIC data \u2014 not patients \u00b7 " if doc.synthetic else "") + "oncoseries report \u00b7 page "
     run = foot.add_run(text)
     run.font.size = Pt(8)
     run.bold = doc.synthetic
@@ -217,14 +267,15 @@ def write_docx(doc: ReportDocument, path: Path, results=None) -> Path:
     meta = document.add_paragraph()
     meta.add_run(doc.meta).font.color.rgb = GREY
     for sec in doc.sections:
-        document.add_heading(sec.title, level=1)
+        h = _heading(document, sec.title, 1)
+        h.paragraph_format.page_break_before = sec.id in ("figures", "methods")
         if sec.id == "summary":
             document.add_paragraph(plain(doc.results_text))
         elif sec.id == "figures":
             _figures(document, doc)
         elif sec.id == "methods":
             for heading, pieces in doc.methods:
-                document.add_heading(heading, level=2)
+                _heading(document, heading, 2)
                 document.add_paragraph(plain(pieces))
         for t in sec.tables:
             _table(document, t)
@@ -243,7 +294,7 @@ def _figures(document, doc: ReportDocument) -> None:
     if not groups:
         document.add_paragraph(doc.figures_note or "No figures.").runs[0].italic = True
     for title, figs in groups:
-        document.add_heading(title, level=2)
+        _heading(document, title, 2)
         for f in figs:
             number += 1
             _figure(document, f, number)
