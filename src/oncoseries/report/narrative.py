@@ -188,7 +188,7 @@ class _Writer:
                     p = self._term_p(m, term)
                     if not nb.is_number(p):
                         continue
-                    if p >= ALPHA and not planned:
+                    if p >= ALPHA and (kind == "multivariable" or not planned):
                         quiet += 1
                         continue
                     if p < ALPHA:
@@ -205,7 +205,7 @@ class _Writer:
                 for k, h in enumerate(hits):
                     body += (["; "] if k else []) + h
                 out += [" ", lead, *body, "."]
-            elif quiet:
+            elif quiet and kind == "univariable":
                 what = "the covariate tested was" if quiet == 1 else f"none of the {quiet} covariates tested was"
                 out += [f" {lead}{what} {'not ' if quiet == 1 else ''}associated with {ep} (P \u2265 0.05)."]
         return out

@@ -80,10 +80,10 @@ def table1(ctx: ReportContext) -> ReportTable:
     for r in rows:
         name = label(r["variable"])
         if r["type"] == "continuous":
-            vals = [r["median"], r["min"], r["max"]]
-            d = 0 if all(float(v).is_integer() for v in vals if nb.is_number(v)) else 1
-            t.add([f"{name}, median (range)",
-                   f"{_d(r['median'], d)} ({_range(r['min'], r['max'], d)})"])
+            whole = [nb.is_number(v) and float(v).is_integer() for v in (r["min"], r["max"])]
+            d = 0 if all(whole) else 1
+            dm = 0 if nb.is_number(r["median"]) and float(r["median"]).is_integer() else 1
+            t.add([f"{name}, median (range)", f"{_d(r['median'], dm)} ({_range(r['min'], r['max'], d)})"])
         else:
             t.add([f"{name}, n (%)", ""], "group")
             for lev in r["levels"]:
@@ -152,7 +152,7 @@ def response_table(ctx: ReportContext) -> ReportTable | None:
     heads = ["Best overall response"]
     for c in cols:
         prefix = "" if len(cols) == 1 else f"{c.capitalize()}, "
-        heads += [f"{prefix}n (%)", "95% CI"]
+        heads += [f"{prefix}n (%)", f"{prefix}95% CI"]     # unique names: the CSV header
     t = ReportTable("response", f"Best overall response (RECIST 1.1), N = {n} evaluable patients", "response", heads)
     by = {c: {r["category"]: r for r in resp[c]} for c in cols}
     for cat in CATEGORY_ROWS + RATE_ROWS:
