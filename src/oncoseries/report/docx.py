@@ -85,17 +85,22 @@ def _fixed_layout(table, width_cm: float) -> None:
     tbl_w.set(qn("w:w"), str(int(round(width_cm / 2.54 * 1440))))
 
 
-def _widths(t) -> list[float]:
+def _words(text: str) -> list[str]:
+    return [w for w in re.split(r"[\s\-/]+", text) if w]
+
+
+def _widths(t, size: float = 9) -> list[float]:
     """Column widths (cm): each column wants its typical cell length (capped) and needs its longest word;
     when the wants exceed the text width, only the wrappable part of each column gives way."""
     need, want = [], []
+    char = CHAR_CM * size / 9
     for j, col in enumerate(t.columns):
         cells = [r[j] for r in t.rows] + [col]
-        longest_word = max([len(w) for c in cells for w in c.split()] + [len(w) * 1.15 for w in col.split()]
+        longest_word = max([len(w) for c in cells for w in _words(c)] + [len(w) * 1.1 for w in _words(col)]
                            + [len(c) for c in cells[:-1] if len(c) <= NO_WRAP and NUMERIC.match(c)], default=4)
         typical = max(len(c) for c in cells)
-        need.append(max(MIN_CM, longest_word * CHAR_CM + PAD_CM))
-        want.append(max(longest_word, min(typical, 46 if j == 0 else 28)) * CHAR_CM + PAD_CM)
+        need.append(max(MIN_CM, longest_word * char + PAD_CM))
+        want.append(max(longest_word, min(typical, 46 if j == 0 else 28)) * char + PAD_CM)
     if sum(want) <= TEXT_W:
         return want
     if sum(need) >= TEXT_W:
@@ -126,11 +131,11 @@ def _cell_text(cell, text: str, bold: bool = False, size: float = 9, indent: boo
 def _table(document, t) -> None:
     _heading(document, f"Table {t.number}. {t.title}", 2)
     keep = len(t.rows) <= KEEP_ROWS
-    size = 8.5 if len(t.columns) >= 6 else 9
+    size = 8 if len(t.columns) >= 7 else 8.5 if len(t.columns) >= 5 else 9
     table = document.add_table(rows=1 + len(t.rows), cols=len(t.columns))
     table.alignment = WD_TABLE_ALIGNMENT.LEFT
     table.autofit = False
-    widths = _widths(t)
+    widths = _widths(t, size)
     for j, col in enumerate(t.columns):
         cell = table.rows[0].cells[j]
         _cell_text(cell, col, bold=True, size=size, keep=True)
@@ -143,7 +148,7 @@ def _table(document, t) -> None:
         for j, text in enumerate(row):
             cell = table.rows[i].cells[j]
             _cell_text(cell, text, bold=style in ("group", "total"), size=size, indent=style == "indent" and j == 0,
-                       keep=keep and i < len(t.rows))
+                       keep=keep and (i < len(t.rows) or bool(t.notes)))
             if style == "total":
                 _shade(cell, "EEF3F8")
             if i == len(t.rows):
@@ -154,9 +159,10 @@ def _table(document, t) -> None:
         for j, cell in enumerate(row.cells):
             cell.width = Cm(widths[j])
     _fixed_layout(table, sum(widths))
-    for note in t.notes:
+    for k, note in enumerate(t.notes):
         p = document.add_paragraph()
         p.paragraph_format.space_after = Pt(1)
+        p.paragraph_format.keep_with_next = keep and k < len(t.notes) - 1
         run = p.add_run(note)
         run.font.size = Pt(8)
         run.font.color.rgb = GREY

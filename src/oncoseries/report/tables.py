@@ -17,6 +17,7 @@ from .context import BOR_LABELS, ReportContext, label
 RATE_ROWS = ("ORR", "DCR", "CBR")
 CATEGORY_ROWS = ("CR", "PR", "SD", "NON-CR/NON-PD", "PD", "NE", "MISSING")
 PH_ALPHA = 0.05
+FIRTH_MARK = "\u2020"     # dagger: a Firth estimate in a Cox table
 
 
 @dataclass
@@ -296,8 +297,7 @@ def cox_table(ctx: ReportContext, kind: str) -> ReportTable | None:
         ph = (m.get("ph_test") or {}).get("terms", {})
         model_notes = []
         if m.get("n_dropped"):
-            model_notes.append(f"{m['n_dropped']} patient(s) left out for missing values: "
-                               + ", ".join(m["dropped_patients"]))
+            model_notes.append(f"{m['n_dropped']} left out (missing values): " + ", ".join(m["dropped_patients"]))
         for i, term in enumerate(m["terms"]):
             notes = list(model_notes) if i == 0 else []
             hr, lo, hi, p = term["hr"], term["lower"], term["upper"], term["p"]
@@ -305,8 +305,7 @@ def cox_table(ctx: ReportContext, kind: str) -> ReportTable | None:
             if term["coefficient"] in m.get("separation", []):
                 if firth:
                     hr, lo, hi, p = firth["hr"], firth["lower"], firth["upper"], firth["p"]
-                    notes.append("separation (monotone likelihood): the Cox HR is infinite; Firth's penalised HR "
-                                 "with profile-likelihood CI shown")
+                    notes.append(f"separation: Firth estimate shown{FIRTH_MARK}")
                     firth_used = True
                 else:
                     hr = lo = hi = p = None
@@ -317,6 +316,8 @@ def cox_table(ctx: ReportContext, kind: str) -> ReportTable | None:
                 ph_flag = True
             comparison = f"{term['level']} vs {term['reference']}" if term.get("level") is not None else "per 1 unit"
             hr_text = ctx.hr_ci(hr, lo, hi) if nb.is_number(hr) else "not estimable"
+            if firth and nb.is_number(hr):
+                hr_text += FIRTH_MARK
             t.add([m["endpoint"] if i == 0 else "", label(term["term"]), comparison,
                    f"{m['n']} ({m['events']})" if i == 0 else "", hr_text, ctx.p(p, prefix=False),
                    ctx.p(ph_p, prefix=False) if nb.is_number(ph_p) else "", "; ".join(notes)])
@@ -325,7 +326,7 @@ def cox_table(ctx: ReportContext, kind: str) -> ReportTable | None:
     t.notes.append("Cox proportional hazards regression, Efron ties; HR with Wald 95% CI and Wald P. "
                    "PH test: scaled Schoenfeld residuals (cox.zph, Kaplan-Meier time transform).")
     if firth_used:
-        t.notes.append("Where a covariate separates the events (e.g. every event in one group), the ordinary "
+        t.notes.append(f"{FIRTH_MARK} Where a covariate separates the events (e.g. every event in one group), the ordinary "
                        "estimate is infinite; the row shows Firth's penalised-likelihood HR, profile-likelihood "
                        "95% CI and penalised likelihood-ratio P instead.")
     if ph_flag:
