@@ -261,3 +261,65 @@ def test_figure_failure_still_writes_the_report(monkeypatch, tmp_path):
     assert "The figures could not be drawn (RuntimeError: no renderer)." in \
         (tmp_path / "report.html").read_text(encoding="utf-8")
     assert (tmp_path / "report.docx").exists()
+
+
+def test_investigator_concordance_and_data_warnings(mini, tmp_path):
+    """Lesions and the investigators' responses together: concordance is reported; warnings are listed."""
+    import shutil
+
+    res, out, data = mini
+    study = tmp_path / "study"
+    shutil.copytree(example_study_path("mini"), study)
+    tp = res.derived["timepoints"][["patient_id", "date", "overall"]].rename(columns={"overall": "response"})
+    tp.loc[tp.index[:2], "response"] = "SD"                       # the investigators disagree twice
+    tp.to_csv(study / "assessments.csv", index=False, date_format="%Y-%m-%d")
+    pts = pd.read_csv(study / "patients.csv", dtype=str)
+    pts.loc[0, "last_contact_date"] = "2019-03-01"                  # before P01's scans: a warning
+    pts.to_csv(study / "patients.csv", index=False)
+    res2 = analyze(study)
+    write_outputs(res2, tmp_path / "out")
+    doc = build_report_document(res2)
+    names = {t.name: t for t in doc.tables}
+    conc = names["response_concordance"]
+    assert any("Cohen's kappa" in n for n in conc.notes)
+    agreement = res2.to_dict()["response"]["concordance"]["agreement"]
+    assert f"Scan-level agreement {r(100 * agreement, 0)}%" in " ".join(conc.notes)
+    warn = names["data_warnings"]
+    assert warn.columns == ["Severity", "File", "Row", "Column", "Patient", "Message"]
+    assert warn.rows[0][:5] == ["warning", "patients.csv", "2", "last_contact_date", "P01"]
+    text = "".join(parse(tmp_path / "out" / "report.html").text)
+    assert "Data problems (warnings)" in text and "compared with the derived ones" in text
+    csv = pd.read_csv(tmp_path / "out" / "tables" / "data_warnings.csv", dtype=str, keep_default_na=False)
+    assert csv.to_numpy().tolist() == warn.rows
+
+
+def test_concordance_crosstab_layout():
+    """The richer concordance layout (scan and BOR crosstabs) renders as a derived x investigator table."""
+    from oncoseries.report.tables import concordance_table
+
+    tab = {"rows": ["PR", "SD"], "columns": ["PR", "SD"], "counts": [[3, 1], [0, 5]],
+           "row_label": "derived (RECIST 1.1)", "column_label": "investigator"}
+    ctx = ReportContext(data={"response": {"concordance": {
+        "scans_matched": 40, "scans_agree": 37, "agreement": 0.925, "kappa": 0.8512, "scan_table": tab,
+        "bor_table": tab, "bor_agreement": 8 / 9}}}, unit="months", p_style="default", pct_setting=None,
+        title="t", synthetic=False)
+    t = concordance_table(ctx)
+    assert t.columns == ["Derived \\ investigator", "PR", "SD"]
+    assert t.rows == [["PR", "3", "1"], ["SD", "0", "5"]]
+    assert t.notes == ["Scan-level agreement 93% (37 of 40 scans); Cohen's kappa 0.85.",
+                       "Best-response agreement 89%."]
+
+
+def test_study_without_covariates(plain_study, tmp_path):
+    study = tmp_path / "study"
+    study.mkdir()
+    pts = pd.read_csv(plain_study / "patients.csv", dtype=str, keep_default_na=False)
+    pts.drop(columns=["arm", "age", "stage"]).to_csv(study / "patients.csv", index=False)
+    (study / "assessments.csv").write_bytes((plain_study / "assessments.csv").read_bytes())
+    write_report(analyze(study), tmp_path / "out")
+    page = parse(tmp_path / "out" / "report.html")
+    assert page.sections == SECTION_IDS
+    text = "".join(page.text)
+    assert "The study has no patient covariates." in text
+    assert "No Cox model was fitted (no covariates planned or usable)." in text
+    assert not (tmp_path / "out" / "tables" / "table1_characteristics.csv").exists()

@@ -56,7 +56,9 @@ def _reasons(reasons: dict) -> str:
     return "; ".join(f"{k} ({v})" for k, v in reasons.items())
 
 
-def flow_table(ctx: ReportContext) -> ReportTable:
+def flow_table(ctx: ReportContext) -> ReportTable | None:
+    if not ctx.data.get("patient_flow"):
+        return None
     t = ReportTable("flow_summary", "Patient flow", "flow",
                     ["Population", "Included", "Excluded", "Reasons for exclusion (n)"])
     for r in ctx.data.get("patient_flow", []):
@@ -72,10 +74,11 @@ def _range(lo, hi, decimals: int) -> str:
     return f"{_d(lo, decimals)}{nb.DASH}{_d(hi, decimals)}"
 
 
-def table1(ctx: ReportContext) -> ReportTable:
+def table1(ctx: ReportContext) -> ReportTable | None:
     rows = ctx.data.get("table1") or []
-    n = rows[0]["N"] if rows else next((r["included"] for r in ctx.data.get("patient_flow", [])
-                                        if r["population"] == "all_treated"), 0)
+    if not rows:
+        return None
+    n = rows[0]["N"]
     t = ReportTable("table1_characteristics", "Patient characteristics", "table1",
                     ["Characteristic", f"Patients (N = {n})"])
     for r in rows:
