@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from tests.conftest import write_study
@@ -37,10 +36,10 @@ def assessments_study(folder, n: int = 24, seed: int = 7, treatments: bool = Tru
             seq[-1] = "PD"
         for day, resp in zip(days, seq):
             scans.append({"patient_id": pid, "date": _d(start, day), "response": resp})
-        pd_day = next((day for day, r in zip(days, seq) if r == "PD"), None)
         last = days[-1] + 30 + int(rng.randint(0, 300))
         dead = i % 4 != 0
-        patients.append({"patient_id": pid, "start_date": start.isoformat(), "last_contact_date": _d(start, last),
+        patients.append({"patient_id": pid, "start_date": start.isoformat(),
+                         "last_contact_date": _d(start, last),
                          "death_date": _d(start, last) if dead else "",
                          "arm": arm, "age": str(40 + (i * 7) % 31),
                          "stage": "" if i in (3, 10) else ("IV" if i % 3 else "III")})
@@ -52,7 +51,6 @@ def assessments_study(folder, n: int = 24, seed: int = 7, treatments: bool = Tru
             aes.append({"patient_id": pid, "term": "Nausea", "grade": 1 + i % 3})
             if i % 5 == 0:
                 aes.append({"patient_id": pid, "term": "Fatigue", "grade": 2})
-        del pd_day
     tables = {"patients": patients, "assessments": scans}
     if treatments:
         tables.update(treatments=cycles, adverse_events=aes)

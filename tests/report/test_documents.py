@@ -1,4 +1,4 @@
-"""report.html, report.docx and tables/*.csv: complete, self-contained, matching results.json, deterministic."""
+"""report.html, report.docx, tables/*.csv: complete, self-contained, matching results.json, deterministic."""
 
 from __future__ import annotations
 
@@ -177,8 +177,8 @@ def test_docx_cox_cells_and_styles(rich):
     d = docx.Document(str(out / "report.docx"))
     h1 = [p.text for p in d.paragraphs if p.style.name == "Heading 1"]
     assert h1 == ["Results", "Patient flow", "Patient characteristics", "Treatment exposure",
-                  "Response (RECIST 1.1)", "Survival", "Prognostic factors (Cox regression)", "Adverse events",
-                  "Figures", "Data problems", "Methods"]
+                  "Response (RECIST 1.1)", "Survival", "Prognostic factors (Cox regression)",
+                  "Adverse events", "Figures", "Data problems", "Methods"]
     assert any(p.style.name == "Heading 2" and p.text.startswith("Table ") for p in d.paragraphs)
     assert len(d.inline_shapes) == len(list((out / "figures").glob("*.png")))
     resp = next(v for k, v in tables.items() if "Best overall response" in k)

@@ -33,7 +33,8 @@ def test_bad_report_keys_name_their_line(tmp_path, base_tables):
 
 
 def test_styles_change_only_the_documents(rich_study, tmp_path):
-    text = (rich_study / "study.yaml").read_text().replace("p_style: jama", "p_style: nejm\n  percent_decimals: 1")
+    text = (rich_study / "study.yaml").read_text()
+    text = text.replace("p_style: jama", "p_style: nejm\n  percent_decimals: 1")
     other = tmp_path / "nejm"
     other.mkdir()
     for f in rich_study.iterdir():

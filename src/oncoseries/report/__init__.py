@@ -1,4 +1,4 @@
-"""oncoseries.report: the publication-ready report (HTML, DOCX, tables as CSV, figures), read from Results only.
+"""oncoseries.report: the publication-ready report (HTML, DOCX, CSV tables, figures), read from Results.
 
 ``write_report(results, out_dir)`` writes ``report.html``, ``report.docx``, ``tables/<name>.csv`` (every table
 of the report, as shown) and ``figures/*.png|svg``. See docs/report.md.

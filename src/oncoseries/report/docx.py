@@ -1,4 +1,4 @@
-"""report.docx: the same report as Word tables, embedded figures and Heading 1/2 styles (Word's navigation pane).
+"""report.docx: the report as Word tables, embedded figures and Heading 1/2 styles (Word's navigation pane).
 
 Tables are three-line (journal) tables with a repeating header row. The file is made byte-identical on rerun:
 the core properties carry a fixed date (the latest analysis date in the data, ``adt`` in derived/adtte.csv)
@@ -97,7 +97,8 @@ def _widths(t, size: float = 9) -> list[float]:
     for j, col in enumerate(t.columns):
         cells = [r[j] for r in t.rows] + [col]
         longest_word = max([len(w) for c in cells for w in _words(c)] + [len(w) * 1.1 for w in _words(col)]
-                           + [len(c) for c in cells[:-1] if len(c) <= NO_WRAP and NUMERIC.match(c)], default=4)
+                           + [len(c) for c in cells[:-1] if len(c) <= NO_WRAP and NUMERIC.match(c)],
+                           default=4)
         typical = max(len(c) for c in cells)
         need.append(max(MIN_CM, longest_word * char + PAD_CM))
         want.append(max(longest_word, min(typical, 46 if j == 0 else 28)) * char + PAD_CM)
@@ -147,8 +148,8 @@ def _table(document, t) -> None:
         _row_flag(table.rows[i], "cantSplit")
         for j, text in enumerate(row):
             cell = table.rows[i].cells[j]
-            _cell_text(cell, text, bold=style in ("group", "total"), size=size, indent=style == "indent" and j == 0,
-                       keep=keep and (i < len(t.rows) or bool(t.notes)))
+            _cell_text(cell, text, bold=style in ("group", "total"), size=size,
+                       indent=style == "indent" and j == 0, keep=keep and (i < len(t.rows) or bool(t.notes)))
             if style == "total":
                 _shade(cell, "EEF3F8")
             if i == len(t.rows):
@@ -223,7 +224,9 @@ def _setup(document, doc: ReportDocument, stamp: dt.datetime) -> None:
     cap.font.color.rgb = DARK
     foot = sec.footer.paragraphs[0]
     foot.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    text = ("SYNTHETIC data \u2014 not patients \u00b7 " if doc.synthetic else "") + "oncoseries report \u00b7 page "
+    text = "oncoseries report \u00b7 page "
+    if doc.synthetic:
+        text = "SYNTHETIC data \u2014 not patients \u00b7 " + text
     run = foot.add_run(text)
     run.font.size = Pt(8)
     run.bold = doc.synthetic

@@ -20,7 +20,8 @@ from .narrative import Num
 def _env() -> jinja2.Environment:
     return jinja2.Environment(loader=jinja2.PackageLoader("oncoseries.report", "templates"),
                               autoescape=jinja2.select_autoescape(["html"]), trim_blocks=False,
-                              lstrip_blocks=False, keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
+                              lstrip_blocks=False, keep_trailing_newline=True,
+                              undefined=jinja2.StrictUndefined)
 
 
 def _piece(p):
@@ -40,7 +41,8 @@ def _figure(f, number: int) -> dict:
         src = _data_uri(svg, "image/svg+xml")
     else:
         src = _data_uri(png, "image/png")
-    return {"name": f.name, "title": f.title, "caption": f.caption, "src": src, "number": number, "width": None}
+    return {"name": f.name, "title": f.title, "caption": f.caption, "src": src, "number": number,
+            "width": None}
 
 
 def render_html(doc: ReportDocument) -> str:
@@ -60,7 +62,8 @@ def render_html(doc: ReportDocument) -> str:
         flow = {"chain": doc.flow_chain, "branches": doc.flow_branches}
     return _env().get_template("report.html").render(
         title=doc.title, meta=doc.meta, synthetic=doc.synthetic, versions=doc.ctx.versions, css=css,
-        sections=sections, tables_by=tables_by, flow=flow, figure_groups=groups, figures_note=doc.figures_note,
+        sections=sections, tables_by=tables_by, flow=flow, figure_groups=groups,
+        figures_note=doc.figures_note,
         results_text=[_piece(p) for p in doc.results_text],
         methods=[(h, [_piece(p) for p in pieces]) for h, pieces in doc.methods])
 

@@ -1,8 +1,8 @@
 """The written Results paragraph (abstract style) and the Methods paragraphs.
 
 Each paragraph is a list of pieces: plain text, or a :class:`Num` that carries the results.json path it was
-read from (``survival.PFS.median.value``) and how it was formatted. The HTML shows the path on hover; the tests
-check that every path resolves to the value shown.
+read from (``survival.PFS.median.value``) and how it was formatted. The HTML shows the path on hover;
+the tests check that every path resolves to the value shown.
 """
 
 from __future__ import annotations
@@ -50,6 +50,12 @@ def plain(pieces) -> str:
     return "".join(p.text if isinstance(p, Num) else p for p in pieces)
 
 
+def _firth_index(model: dict, term: dict) -> int | None:
+    """Index of the Firth estimate of a separated coefficient in ``model["firth"]["terms"]``."""
+    terms = (model.get("firth") or {}).get("terms", [])
+    return next((i for i, x in enumerate(terms) if x["coefficient"] == term["coefficient"]), None)
+
+
 class _Writer:
     def __init__(self, ctx: ReportContext):
         self.ctx = ctx
@@ -67,8 +73,8 @@ class _Writer:
         return ["95% CI ", self.num(f"{path}.lower", kind), nb.DASH, self.num(f"{path}.upper", kind), suffix]
 
     def flow_index(self, population: str) -> int | None:
-        return next((i for i, r in enumerate(self.data.get("patient_flow", [])) if r["population"] == population),
-                    None)
+        flow = self.data.get("patient_flow", [])
+        return next((i for i, r in enumerate(flow) if r["population"] == population), None)
 
     # --- Results -------------------------------------------------------------------------------------------
     def patients(self) -> list:
@@ -101,15 +107,16 @@ class _Writer:
         treated = self.flow_index("all_treated")
         out = [" "]
         if treated is None or self.data["patient_flow"][treated]["included"] != n:
-            out += ["Of the ", self.num("response.population_n", "int"), " patients evaluable for response, the "]
+            out += ["Of the ", self.num("response.population_n", "int"),
+                    " patients evaluable for response, the "]
         else:
             out += ["The "]
+        orr, dcr = f"{base}[{idx['ORR']}]", f"{base}[{idx['DCR']}]"
         out += ["confirmed " if col == "confirmed" else "", "objective response rate (ORR) was ",
-                self.num(f"{base}[{idx['ORR']}].proportion", pk), " (",
-                self.num(f"{base}[{idx['CR']}].n", "int"), " CR + ", self.num(f"{base}[{idx['PR']}].n", "int"),
-                " PR; ", *self.ci(f"{base}[{idx['ORR']}]", bk, "%"), ") and the disease control rate ",
-                self.num(f"{base}[{idx['DCR']}].proportion", pk), " (", *self.ci(f"{base}[{idx['DCR']}]", bk, "%"),
-                ")."]
+                self.num(f"{orr}.proportion", pk), " (", self.num(f"{base}[{idx['CR']}].n", "int"), " CR + ",
+                self.num(f"{base}[{idx['PR']}].n", "int"), " PR; ", *self.ci(orr, bk, "%"),
+                ") and the disease control rate ", self.num(f"{dcr}.proportion", pk), " (",
+                *self.ci(dcr, bk, "%"), ")."]
         return out
 
     def endpoint(self, ep: str) -> list:
@@ -145,8 +152,7 @@ class _Writer:
         base = f"cox[{mi}]"
         firth = None
         if term["coefficient"] in m.get("separation", []):
-            fterms = (m.get("firth") or {}).get("terms", [])
-            fi = next((i for i, x in enumerate(fterms) if x["coefficient"] == term["coefficient"]), None)
+            fi = _firth_index(m, term)
             if fi is None:
                 return []
             firth = f"{base}.firth.terms[{fi}]"
@@ -156,9 +162,8 @@ class _Writer:
 
     def _term_p(self, m: dict, term: dict):
         if term["coefficient"] in m.get("separation", []):
-            f = next((x for x in (m.get("firth") or {}).get("terms", []) if x["coefficient"] == term["coefficient"]),
-                     None)
-            return None if f is None else f["p"]
+            fi = _firth_index(m, term)
+            return None if fi is None else m["firth"]["terms"][fi]["p"]
         return term["p"]
 
     def _subject(self, term: dict) -> str:
@@ -169,7 +174,7 @@ class _Writer:
 
     def _shown_hr(self, m: dict, term: dict):
         if term["coefficient"] in m.get("separation", []):
-            return next(x["hr"] for x in m["firth"]["terms"] if x["coefficient"] == term["coefficient"])
+            return m["firth"]["terms"][_firth_index(m, term)]["hr"]
         return term["hr"]
 
     def cox(self, kind: str) -> list:
@@ -197,7 +202,8 @@ class _Writer:
                     else:
                         verb = f"was not significantly associated with {ep}"
                     ph_p = (ph.get(term["term"]) or {}).get("p")
-                    flag = " (proportional hazards questionable)" if nb.is_number(ph_p) and ph_p < PH_ALPHA else ""
+                    flag = " (proportional hazards questionable)" if nb.is_number(ph_p) and ph_p < PH_ALPHA \
+                        else ""
                     hits.append([self._subject(term), f" {verb} ", *self._term_text(mi, m, ti, term), flag])
             lead = "In univariable analysis, " if kind == "univariable" else "In multivariable analysis, "
             if hits:
@@ -206,7 +212,8 @@ class _Writer:
                     body += (["; "] if k else []) + h
                 out += [" ", lead, *body, "."]
             elif quiet and kind == "univariable":
-                what = "the covariate tested was" if quiet == 1 else f"none of the {quiet} covariates tested was"
+                what = "the covariate tested was" if quiet == 1 else \
+                    f"none of the {quiet} covariates tested was"
                 out += [f" {lead}{what} {'not ' if quiet == 1 else ''}associated with {ep} (P \u2265 0.05)."]
         return out
 
@@ -268,54 +275,81 @@ def _methods_design(w: _Writer) -> list:
     return out
 
 
+RECIST_TEXT = (
+    "Responses were derived from the lesion measurements by RECIST 1.1: the sum of target-lesion diameters "
+    "(short axis for lymph nodes, normal below 10 mm), partial response at a decrease of at least 30% from "
+    "baseline, progression at an increase of at least 20% and 5 mm over the nadir or at a new lesion "
+    "(boundaries inclusive; an equivocal new lesion is not progression until confirmed). The baseline scan "
+    "was the last one on or before the start date and at most ")
+OS_PFS_TEXT = (
+    "Overall survival (OS) ran from the start date to death from any cause; patients alive were censored at "
+    "the latest date known alive. Progression-free survival (PFS) ran to the earliest of the first scan "
+    "showing progression, clinical progression (progression_date) and death; patients without an event were "
+    "censored at their last adequate scan (overall response other than NE), or at the start date when they "
+    "had none.")
+KM_TEXT = (
+    "Survival was estimated by the Kaplan-Meier method with Greenwood variances and log-transformed "
+    "pointwise 95% confidence intervals; medians and their CIs follow R's print.survfit, and an unreached "
+    "median or limit is reported as not reached (NR). Event-free rates are given at the planned landmark "
+    "times with the number of patients still at risk. Median follow-up was estimated by the reverse "
+    "Kaplan-Meier method (Schemper & Smith 1996).")
+COX_TEXT = (
+    " Hazard ratios (HR) were estimated by Cox proportional hazards regression with Efron's method for ties "
+    "and Wald 95% CIs; patients with a missing covariate value were left out of that model (complete-case "
+    "analysis, listed in the table). Proportional hazards were checked with scaled Schoenfeld residuals "
+    "(R cox.zph, Kaplan-Meier time transform; P < 0.05 flagged).")
+FIRTH_TEXT = (
+    " Where a covariate separated the events (monotone likelihood, an infinite HR), Firth's penalised "
+    "partial likelihood (Heinze & Schemper 2001; Breslow ties) gave a finite HR with profile-likelihood CI "
+    "and penalised likelihood-ratio P.")
+DEFAULT_COX_TEXT = (
+    " With no covariates planned, every patient covariate with at least two values, at least three patients "
+    "per category and at most half missing was tested in a univariable model")
+DESCRIPTIVE_TEXT = (
+    " Patient characteristics are median (range) or n (%), with missing values counted in their own row; "
+    "adverse events are counted once per patient and term at the worst CTCAE grade. P values are two-sided, "
+    "with no adjustment for multiple comparisons, and descriptive in a series of this size.")
+
+
 def _methods_response(w: _Writer) -> list:
     tables = w.data["study"].get("tables", {})
     resp = w.data.get("plan", {}).get("response", {})
     if "lesions" in tables:
-        out = ["Responses were derived from the lesion measurements by RECIST 1.1: the sum of target-lesion "
-               "diameters (short axis for lymph nodes, normal below 10 mm), partial response at a decrease of at "
-               "least 30% from baseline, progression at an increase of at least 20% and 5 mm over the nadir or "
-               "at a new lesion (boundaries inclusive; an equivocal new lesion is not progression until confirmed). "
-               "The baseline scan was the last one on or before the start date and at most ",
-               w.num("plan.baseline_window_days", "int"), " days before it."]
+        out = [RECIST_TEXT, w.num("plan.baseline_window_days", "int"), " days before it."]
         if "assessments" in tables:
-            out.append(" The investigators' recorded responses (assessments) were compared with the derived ones "
-                       "(agreement and Cohen's kappa), not used.")
+            out.append(" The investigators' recorded responses (assessments) were compared with the derived "
+                       "ones (agreement and Cohen's kappa), not used.")
     elif "assessments" in tables:
-        out = ["Time-point responses were taken as recorded by the investigators (no lesion measurements were "
-               "available); best overall response was derived from them by the RECIST 1.1 rules."]
+        out = ["Time-point responses were taken as recorded by the investigators (no lesion measurements "
+               "were available); best overall response was derived from them by the RECIST 1.1 rules."]
     else:
         return ["Tumour response could not be assessed: the study has no lesion or response data."]
-    out += [" Best overall response used the scans up to the first progression and before any new anticancer "
-            "therapy; stable disease counted only from day ", w.num("plan.response.sd_min_days", "int"),
-            " after the start."]
+    out += [" Best overall response used the scans up to the first progression and before any new "
+            "anticancer therapy; stable disease counted only from day ",
+            w.num("plan.response.sd_min_days", "int"), " after the start."]
     if resp.get("confirmation"):
         out += [" Complete and partial responses required confirmation by a later scan at least ",
                 w.num("plan.response.confirmation_days", "int"), " days after the first, with at most ",
                 w.num("plan.response.max_ne_between", "int"), " non-evaluable scan(s) between; the headline "
                 "response rate and the duration of response use the confirmed best response."]
     else:
-        out += [" The headline response rate uses the unconfirmed best response (as planned); the confirmed best "
-                "response (confirmation at least ", w.num("plan.response.confirmation_days", "int"),
+        out += [" The headline response rate uses the unconfirmed best response (as planned); the confirmed "
+                "best response (confirmation at least ", w.num("plan.response.confirmation_days", "int"),
                 " days later) is given in derived/best_response.csv."]
     days = w.ctx.clinical_benefit_days
     cbr = f"; clinical benefit, CR or PR or no progression for at least {days} days" if days else ""
     out += [" A patient without any post-baseline scan is 'not assessed' (MISSING); one whose scans never "
-            "qualify is NE. The objective response rate (ORR) is CR + PR, the disease control rate CR + PR + SD + "
-            f"non-CR/non-PD{cbr}; their 95% CIs are exact (Clopper-Pearson)."]
+            "qualify is NE. The objective response rate (ORR) is CR + PR, the disease control rate CR + PR + "
+            f"SD + non-CR/non-PD{cbr}; their 95% CIs are exact (Clopper-Pearson)."]
     return out
 
 
 def _methods_endpoints(w: _Writer) -> list:
     pfs = w.data.get("plan", {}).get("pfs", {})
-    out = ["Overall survival (OS) ran from the start date to death from any cause; patients alive were censored "
-           "at the latest date known alive. Progression-free survival (PFS) ran to the earliest of the first "
-           "scan showing progression, clinical progression (progression_date) and death; patients without an "
-           "event were censored at their last adequate scan (overall response other than NE), or at the start "
-           "date when they had none."]
+    out = [OS_PFS_TEXT]
     if pfs.get("censor_at_new_therapy"):
-        out.append(" Patients who started a new anticancer therapy before any event were censored at the last "
-                   "adequate scan before it.")
+        out.append(" Patients who started a new anticancer therapy before any event were censored at the "
+                   "last adequate scan before it.")
     else:
         out.append(" A new anticancer therapy did not censor PFS (as planned).")
     if pfs.get("missed_assessments"):
@@ -333,45 +367,33 @@ def _methods_endpoints(w: _Writer) -> list:
 
 def _methods_statistics(w: _Writer) -> list:
     d = w.data
-    cox = d.get("cox") or []
-    fitted = [m for m in cox if not m.get("skipped")]
-    out = ["Survival was estimated by the Kaplan-Meier method with Greenwood variances and log-transformed "
-           "pointwise 95% confidence intervals; medians and their CIs follow R's print.survfit, and an unreached "
-           "median or limit is reported as not reached (NR). Event-free rates are given at the planned landmark "
-           "times with the number of patients still at risk. Median follow-up was estimated by the reverse "
-           "Kaplan-Meier method (Schemper & Smith 1996)."]
+    fitted = [m for m in (d.get("cox") or []) if not m.get("skipped")]
+    out = [KM_TEXT]
     if d.get("logrank"):
         out.append(" Kaplan-Meier curves of categorical covariates were compared by the log-rank test.")
     if fitted:
-        out.append(" Hazard ratios (HR) were estimated by Cox proportional hazards regression with Efron's "
-                   "method for ties and Wald 95% CIs; patients with a missing covariate value were left out of that "
-                   "model (complete-case analysis, listed in the table). Proportional hazards were checked with "
-                   "scaled Schoenfeld residuals (R cox.zph, Kaplan-Meier time transform; P < 0.05 flagged).")
+        out.append(COX_TEXT)
         if any(m.get("firth") for m in fitted):
-            out.append(" Where a covariate separated the events (monotone likelihood, an infinite HR), Firth's "
-                       "penalised partial likelihood (Heinze & Schemper 2001; Breslow ties) gave a finite HR with "
-                       "profile-likelihood CI and penalised likelihood-ratio P.")
+            out.append(FIRTH_TEXT)
         if d.get("plan", {}).get("cox"):
+            multi = any(m["model"] == "multivariable" for m in fitted)
             out.append(" Covariates were those planned in study.yaml, each in a univariable model"
                        + ("; the planned covariates were also fitted together in a multivariable model."
-                          if any(m["model"] == "multivariable" for m in fitted) else "."))
+                          if multi else "."))
         else:
-            out.append(" With no covariates planned, every patient covariate with at least two values, at least "
-                       "three patients per category and at most half missing was tested in a univariable model"
-                       + ("; those with a likelihood-ratio P < 0.10 entered a multivariable model."
-                          if d.get("plan", {}).get("multivariable") else "."))
-    out.append(" Patient characteristics are median (range) or n (%), with missing values counted in their own "
-               "row; adverse events are counted once per patient and term at the worst CTCAE grade. P values are "
-               "two-sided, with no adjustment for multiple comparisons, and descriptive in a series of this size.")
+            out.append(DEFAULT_COX_TEXT + ("; those with a likelihood-ratio P < 0.10 entered a multivariable "
+                                           "model." if d.get("plan", {}).get("multivariable") else "."))
+    out.append(DESCRIPTIVE_TEXT)
     return out
 
 
 def _methods_software(w: _Writer) -> list:
-    v = w.ctx.versions
-    return [f"Analyses were run with oncoseries {v.get('oncoseries', '')} (Python {v.get('Python', '')}; numpy "
-            f"{v.get('numpy', '')}, scipy {v.get('scipy', '')}, pandas {v.get('pandas', '')}, matplotlib "
-            f"{v.get('matplotlib', '')}), whose survival statistics are tested against R's survival package "
-            "(version 3.5-3) to a relative difference of 1e-6."]
+    v = {k: w.ctx.versions.get(k, "") for k in ("oncoseries", "Python", "numpy", "scipy", "pandas",
+                                                  "matplotlib")}
+    return [f"Analyses were run with oncoseries {v['oncoseries']} (Python {v['Python']}; numpy {v['numpy']}, "
+            f"scipy {v['scipy']}, pandas {v['pandas']}, matplotlib {v['matplotlib']}), whose survival "
+            "statistics are tested against R's survival package (version 3.5-3) to a relative difference of "
+            "1e-6."]
 
 
 def methods_paragraphs(ctx: ReportContext) -> list[tuple[str, list]]:

@@ -108,7 +108,8 @@ def exposure_table(ctx: ReportContext) -> ReportTable | None:
     c = e["cycles_per_patient"]
     t.add(["Patients treated", n])
     t.add(["Cycles delivered, total", e["cycles_total"]])
-    t.add(["Cycles per patient, median (range)", f"{nb.format_num(c['median'])} ({_range(c['min'], c['max'], 0)})"])
+    t.add(["Cycles per patient, median (range)",
+           f"{nb.format_num(c['median'])} ({_range(c['min'], c['max'], 0)})"])
     gap = e.get("cycle_interval_days") or {}
     if nb.is_number(gap.get("median")):
         t.add(["Interval between cycles, days, median", nb.format_num(gap["median"])])
@@ -122,8 +123,8 @@ def exposure_table(ctx: ReportContext) -> ReportTable | None:
         t.add(["Relative dose intensity, median (range)",
                f"{nb.format_pct(rdi['median'])} ({nb.format_pct(rdi['min'], sign=False)}{nb.DASH}"
                f"{nb.format_pct(rdi['max'])})"])
-    t.notes.append("Relative dose intensity: delivered dose per week (first cycle to one cycle length after the "
-                   "last) divided by the planned dose per week.")
+    t.notes.append("Relative dose intensity: delivered dose per week (first cycle to one cycle length after "
+                   "the last) divided by the planned dose per week.")
     return t
 
 
@@ -157,7 +158,8 @@ def response_table(ctx: ReportContext) -> ReportTable | None:
     for c in cols:
         prefix = "" if len(cols) == 1 else f"{c.capitalize()}, "
         heads += [f"{prefix}n (%)", f"{prefix}95% CI"]     # unique names: the CSV header
-    t = ReportTable("response", f"Best overall response (RECIST 1.1), N = {n} evaluable patients", "response", heads)
+    t = ReportTable("response", f"Best overall response (RECIST 1.1), N = {n} evaluable patients", "response",
+                    heads)
     by = {c: {r["category"]: r for r in resp[c]} for c in cols}
     for cat in CATEGORY_ROWS + RATE_ROWS:
         rows = [by[c].get(cat) for c in cols]
@@ -172,14 +174,16 @@ def response_table(ctx: ReportContext) -> ReportTable | None:
             cells += [ctx.n_pct(r["n"], r["proportion"], n),
                       ctx.pct_ci(r["lower"], r["upper"], n) if cat in RATE_ROWS else ""]
         t.add(cells, "total" if cat in RATE_ROWS else "")
-    t.notes.append(f"Percentages of the {n} patients evaluable for response; exact (Clopper-Pearson) 95% CIs.")
+    t.notes.append(f"Percentages of the {n} patients evaluable for response; exact (Clopper-Pearson) "
+                   "95% CIs.")
     if len(cols) == 2:
         t.notes.append("Confirmed: CR/PR confirmed by a later scan at least "
-                       f"{ctx.data['plan']['response']['confirmation_days']} days after the first (the headline).")
+                       f"{ctx.data['plan']['response']['confirmation_days']} days after the first "
+                       "(the headline).")
     ttr = resp.get("time_to_response")
     if ttr:
-        t.notes.append(f"Time to response in {ttr['n']} responders: median {ctx.time(ttr['median'])} {ctx.unit} "
-                       f"(range {ctx.time(ttr['min'])}{nb.DASH}{ctx.time(ttr['max'])}).")
+        t.notes.append(f"Time to response in {ttr['n']} responders: median {ctx.time(ttr['median'])} "
+                       f"{ctx.unit} (range {ctx.time(ttr['min'])}{nb.DASH}{ctx.time(ttr['max'])}).")
     return t
 
 
@@ -215,9 +219,11 @@ def survival_table(ctx: ReportContext) -> ReportTable | None:
                     ["Endpoint", "Patients", "Events", "Censored", f"Median, {ctx.unit} (95% CI)"])
     for ep, s in surv.items():
         m = s["median"]
-        t.add([ctx.endpoint_name(ep), s["n"], s["events"], s["censored"], ctx.median(m["value"], m["lower"], m["upper"])])
-    t.notes.append("Kaplan-Meier estimates; 95% CI of the median by the log-transformed Greenwood band (R survfit). "
-                   "NR: the curve (or its confidence band) does not fall to 50% within follow-up.")
+        t.add([ctx.endpoint_name(ep), s["n"], s["events"], s["censored"],
+               ctx.median(m["value"], m["lower"], m["upper"])])
+    t.notes.append("Kaplan-Meier estimates; 95% CI of the median by the log-transformed Greenwood band "
+                   "(R survfit). NR: the curve (or its confidence band) does not fall to 50% within "
+                   "follow-up.")
     return t
 
 
@@ -235,8 +241,8 @@ def landmark_table(ctx: ReportContext) -> ReportTable | None:
             else:
                 rate, beyond = "not estimable", True
             t.add([ep, nb.format_num(lm["time"], 2), rate, lm["n_risk"]])
-    t.notes.append("Kaplan-Meier estimate with its log-transformed 95% CI; number at risk: patients still followed "
-                   "and event-free at that time.")
+    t.notes.append("Kaplan-Meier estimate with its log-transformed 95% CI; number at risk: patients still "
+                   "followed and event-free at that time.")
     if beyond:
         t.notes.append("Not estimable: no patient was followed that long.")
     return t
@@ -247,12 +253,13 @@ def followup_table(ctx: ReportContext) -> ReportTable | None:
     if not rows:
         return None
     t = ReportTable("followup", "Median follow-up", "survival",
-                    ["Endpoint", "Method", f"Median, {ctx.unit} (95% CI)", f"Range of follow-up times, {ctx.unit}"])
+                    ["Endpoint", "Method", f"Median, {ctx.unit} (95% CI)",
+                     f"Range of follow-up times, {ctx.unit}"])
     for ep, f in rows:
         t.add([ep, f["method"], ctx.median(f["median"], f["lower"], f["upper"]),
                f"{ctx.time(f['min'])}{nb.DASH}{ctx.time(f['max'])}"])
-    t.notes.append("Reverse Kaplan-Meier (Schemper & Smith 1996): death is treated as censoring and censoring as "
-                   "the event. The range covers every patient's observed time.")
+    t.notes.append("Reverse Kaplan-Meier (Schemper & Smith 1996): death is treated as censoring and "
+                   "censoring as the event. The range covers every patient's observed time.")
     return t
 
 
@@ -260,9 +267,9 @@ def logrank_table(ctx: ReportContext) -> ReportTable | None:
     lr = ctx.data.get("logrank") or []
     if not lr:
         return None
-    t = ReportTable("logrank", "Kaplan-Meier estimates by categorical covariate, with the log-rank test", "survival",
-                    ["Endpoint", "Covariate", "Group", "Patients", "Events", f"Median, {ctx.unit} (95% CI)",
-                     "Log-rank P"])
+    t = ReportTable("logrank", "Kaplan-Meier estimates by categorical covariate, with the log-rank test",
+                    "survival", ["Endpoint", "Covariate", "Group", "Patients", "Events",
+                                 f"Median, {ctx.unit} (95% CI)", "Log-rank P"])
     missing = []
     for r in lr:
         for i, g in enumerate(r["groups"]):
@@ -300,12 +307,14 @@ def cox_table(ctx: ReportContext, kind: str) -> ReportTable | None:
         ph = (m.get("ph_test") or {}).get("terms", {})
         model_notes = []
         if m.get("n_dropped"):
-            model_notes.append(f"{m['n_dropped']} left out (missing values): " + ", ".join(m["dropped_patients"]))
+            model_notes.append(f"{m['n_dropped']} left out (missing values): "
+                               + ", ".join(m["dropped_patients"]))
         for i, term in enumerate(m["terms"]):
             notes = list(model_notes) if i == 0 else []
             hr, lo, hi, p = term["hr"], term["lower"], term["upper"], term["p"]
-            firth = _firth_term(m, term["coefficient"]) if term["coefficient"] in m.get("separation", []) else None
-            if term["coefficient"] in m.get("separation", []):
+            separated = term["coefficient"] in m.get("separation", [])
+            firth = _firth_term(m, term["coefficient"]) if separated else None
+            if separated:
                 if firth:
                     hr, lo, hi, p = firth["hr"], firth["lower"], firth["upper"], firth["p"]
                     notes.append(f"separation: Firth estimate shown{FIRTH_MARK}")
@@ -317,7 +326,8 @@ def cox_table(ctx: ReportContext, kind: str) -> ReportTable | None:
             if nb.is_number(ph_p) and ph_p < PH_ALPHA:
                 notes.append("proportional hazards questionable (cox.zph P < 0.05)")
                 ph_flag = True
-            comparison = f"{term['level']} vs {term['reference']}" if term.get("level") is not None else "per 1 unit"
+            level = term.get("level")
+            comparison = "per 1 unit" if level is None else f"{level} vs {term['reference']}"
             hr_text = ctx.hr_ci(hr, lo, hi) if nb.is_number(hr) else "not estimable"
             if firth and nb.is_number(hr):
                 hr_text += FIRTH_MARK
@@ -329,15 +339,17 @@ def cox_table(ctx: ReportContext, kind: str) -> ReportTable | None:
     t.notes.append("Cox proportional hazards regression, Efron ties; HR with Wald 95% CI and Wald P. "
                    "PH test: scaled Schoenfeld residuals (cox.zph, Kaplan-Meier time transform).")
     if firth_used:
-        t.notes.append(f"{FIRTH_MARK} Where a covariate separates the events (e.g. every event in one group), the ordinary "
-                       "estimate is infinite; the row shows Firth's penalised-likelihood HR, profile-likelihood "
-                       "95% CI and penalised likelihood-ratio P instead.")
+        t.notes.append(f"{FIRTH_MARK} Where a covariate separates the events (e.g. every event in one "
+                       "group), the ordinary estimate is infinite; the row shows Firth's penalised-likelihood "
+                       "HR, profile-likelihood 95% CI and penalised likelihood-ratio P instead.")
     if ph_flag:
-        t.notes.append("A PH test P < 0.05 means the hazard ratio may change over time; read the HR as an average.")
+        t.notes.append("A PH test P < 0.05 means the hazard ratio may change over time; read the HR as an "
+                       "average.")
     if kind == "multivariable":
         for m in models:
             if not m.get("skipped"):
-                t.notes.append(f"{m['endpoint']} model ({', '.join(label(c, False) for c in m['covariates'])}): "
+                names = ", ".join(label(c, False) for c in m["covariates"])
+                t.notes.append(f"{m['endpoint']} model ({names}): "
                                f"likelihood-ratio test {ctx.p(m['lr_test']['p'])}; concordance "
                                f"{nb.fixed(m['concordance'], 2)}.")
     return t
@@ -369,8 +381,8 @@ def problems_table(ctx: ReportContext) -> ReportTable | None:
     for p in probs:
         t.add([p.get("severity"), p.get("file"), p.get("row"), p.get("column"), p.get("patient_id"),
                p.get("message") + (f" (expected {p['expected']})" if p.get("expected") else "")])
-    t.notes.append("Row: the row in the source file (spreadsheet numbering, header = 1). None of these stopped the "
-                   "analysis; each is described in docs/validation.md.")
+    t.notes.append("Row: the row in the source file (spreadsheet numbering, header = 1). None of these "
+                   "stopped the analysis; each is described in docs/validation.md.")
     return t
 
 
