@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+import zipfile
 from decimal import ROUND_HALF_UP, Decimal
 from html.parser import HTMLParser
 from pathlib import Path
@@ -323,3 +325,14 @@ def test_study_without_covariates(plain_study, tmp_path):
     assert "The study has no patient covariates." in text
     assert "No Cox model was fitted (no covariates planned or usable)." in text
     assert not (tmp_path / "out" / "tables" / "table1_characteristics.csv").exists()
+
+
+def test_docx_cell_properties_in_schema_order(mini, rich):
+    """Word rejects out-of-order properties ("unreadable content"): tcW, tcBorders, shd in that order."""
+    order = ["tcW", "tcBorders", "shd"]
+    for res, out, data in (mini, rich):
+        with zipfile.ZipFile(out / "report.docx") as z:
+            xml = z.read("word/document.xml").decode("utf-8")
+        for tc_pr in re.findall(r"<w:tcPr>(.*?)</w:tcPr>", xml):
+            tags = [t for t in re.findall(r"<w:(\w+)", tc_pr) if t in order]
+            assert tags == sorted(tags, key=order.index), tags

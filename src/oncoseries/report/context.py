@@ -24,7 +24,6 @@ BOR_LABELS = {
     "NE": "Not evaluable (NE)",
     "MISSING": "Not assessed (no post-baseline scan)",
 }
-ENDPOINT_SHORT = {"OS": "OS", "PFS": "PFS", "DOR": "DOR", "TTP": "TTP"}
 
 
 def resolve(data, path: str):
@@ -110,10 +109,6 @@ class ReportContext:
 
     def hr_ci(self, hr, lower, upper) -> str:
         return f"{nb.format_hr(hr)} ({nb.format_ci(lower, upper, nb.format_hr, missing=nb.MISSING)})"
-
-    @property
-    def unit_label(self) -> str:
-        return self.unit
 
     def endpoint_name(self, ep: str) -> str:
         name = self.data.get("survival", {}).get(ep, {}).get("name") or ep

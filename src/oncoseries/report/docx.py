@@ -44,9 +44,13 @@ BLUE = RGBColor(0x1F, 0x4E, 0x79)
 def _border(cell, edge: str, size: int) -> None:
     tc_pr = cell._tc.get_or_add_tcPr()
     borders = tc_pr.find(qn("w:tcBorders"))
-    if borders is None:
+    if borders is None:   # schema order: tcW ... tcBorders, shd, ...
         borders = OxmlElement("w:tcBorders")
-        tc_pr.append(borders)
+        shd = tc_pr.find(qn("w:shd"))
+        if shd is not None:
+            shd.addprevious(borders)
+        else:
+            tc_pr.append(borders)
     el = OxmlElement(f"w:{edge}")
     el.set(qn("w:val"), "single")
     el.set(qn("w:sz"), str(size))
