@@ -336,3 +336,27 @@ def test_docx_cell_properties_in_schema_order(mini, rich):
         for tc_pr in re.findall(r"<w:tcPr>(.*?)</w:tcPr>", xml):
             tags = [t for t in re.findall(r"<w:(\w+)", tc_pr) if t in order]
             assert tags == sorted(tags, key=order.index), tags
+
+
+def test_flow_diagram_shows_exclusions(tmp_path):
+    """One patient never treated, one without a baseline scan: both appear, with reasons, in the diagram."""
+    import shutil
+
+    study = tmp_path / "study"
+    shutil.copytree(example_study_path("mini"), study)
+    pts = pd.read_csv(study / "patients.csv", dtype=str)
+    les = pd.read_csv(study / "lesions.csv", dtype=str)
+    les = les[les["patient_id"] != "P08"]
+    first = les.loc[les["patient_id"] == "P07", "date"].min()
+    les[~((les["patient_id"] == "P07") & (les["date"] == first))].to_csv(study / "lesions.csv", index=False)
+    pd.DataFrame({"patient_id": pts["patient_id"], "cycle": 1, "date": pts["start_date"]}).query(
+        "patient_id != 'P08'").to_csv(study / "treatments.csv", index=False)
+    res = analyze(study)
+    write_report(res, tmp_path / "out")
+    html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    flow = html[html.index('<div class="flow"'):html.index("Table 1. Patient flow")]
+    assert "Excluded <b>n = 1</b>" in flow and "no treatment cycle recorded in treatments (1)" in flow
+    assert "no baseline scan within 28 days before start_date (1)" in flow
+    assert "not treated" not in flow                                    # shown once, above the branches
+    rows = {r[0]: r for r in build_report_document(res).tables[0].rows}
+    assert rows["All treated patients"][1:3] == ["7", "1"]
