@@ -60,6 +60,24 @@ class RedcapConfig(_Strict):
     values: dict[str, dict[str, str]] = Field(default_factory=dict)  # layout column -> {label/code: value}
 
 
+class ReportConfig(_Strict):
+    """How the report prints numbers (docs/report.md). Only the presentation changes, never results.json."""
+
+    p_style: Literal["default", "nejm", "jama"] = "default"
+    percent_decimals: int | None = Field(None, ge=0, le=3, description="None: 0 when N < 100, else 1")
+    risk_times: dict[str, list[float]] = Field(default_factory=dict, description="numbers at risk, per endpoint")
+
+    @field_validator("risk_times")
+    @classmethod
+    def _known_endpoints(cls, value: dict) -> dict:
+        bad = [k for k in value if k not in ("OS", "PFS", "DOR", "TTP")]
+        if bad:
+            raise ValueError(f"unknown endpoint {bad[0]!r}; expected one of OS, PFS, DOR, TTP")
+        if any(t < 0 for v in value.values() for t in v):
+            raise ValueError("risk times must be >= 0 (in time_unit)")
+        return value
+
+
 class StudyConfig(_Strict):
     title: str = "Oncology case series"
     time_unit: Literal["days", "weeks", "months", "years"] = "months"
@@ -69,6 +87,7 @@ class StudyConfig(_Strict):
     landmarks: dict[str, list[float]] = Field(default_factory=lambda: {"PFS": [6, 12, 24], "OS": [6, 12, 24]})
     cox: dict[str, list[str]] = Field(default_factory=dict)
     multivariable: bool = False
+    report: ReportConfig = ReportConfig()
     redcap: RedcapConfig | None = None
 
     @field_validator("landmarks", "cox")

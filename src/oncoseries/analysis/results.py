@@ -105,7 +105,8 @@ def _derived_csv(df: pd.DataFrame, name: str) -> pd.DataFrame:
 
 
 def write_outputs(results: Results, out: Path) -> list[Path]:
-    """Write results.json and tables/*.csv; returns the files written."""
+    """Write results.json, the derived tables and the report (report.html, report.docx, tables/*.csv,
+    figures/); returns the files written."""
     out = Path(out)
     (out / "tables").mkdir(parents=True, exist_ok=True)
     written = []
@@ -133,4 +134,7 @@ def write_outputs(results: Results, out: Path) -> list[Path]:
                  columns=["severity", "file", "row", "column", "message", "expected", "rule", "patient_id"]
                  ).to_csv(p, index=False)
     written.append(p)
+    from ..report import write_report
+
+    written += write_report(results, out)
     return written

@@ -1,1 +1,60 @@
-"""oncoseries.report"""
+"""oncoseries.report: the publication-ready report (HTML, DOCX, CSV tables, figures), read from Results.
+
+``write_report(results, out_dir)`` writes ``report.html``, ``report.docx``, ``tables/<name>.csv`` (every table
+of the report, as shown) and ``figures/*.png|svg``. See docs/report.md.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+__all__ = ["write_report", "build_report_document"]
+
+
+def build_report_document(results, figures=None, figures_note=None):
+    """The report model (sections, tables, text) without writing anything."""
+    from .document import build_document
+
+    return build_document(results, figures, figures_note)
+
+
+def write_report(results, out_dir) -> list[Path]:
+    """Write the report files for ``results`` into ``out_dir``; returns the paths written.
+
+    Parameters
+    ----------
+    results : oncoseries.analysis.Results
+        What ``oncoseries.analyze`` returned.
+    out_dir : path
+        Output folder (created if needed).
+
+    Returns
+    -------
+    list of Path
+        report.html, report.docx, the table CSVs and the figure files.
+    """
+    from .docx import write_docx
+    from .document import build_document
+    from .figures import make_figures
+    from .html import write_html
+
+    out = Path(out_dir)
+    (out / "tables").mkdir(parents=True, exist_ok=True)
+    note = None
+    try:
+        figures = make_figures(results, out / "figures")
+    except Exception as exc:  # a figure must never cost the user the whole report
+        warnings.warn(f"figures could not be drawn: {exc}", RuntimeWarning, stacklevel=2)
+        figures, note = [], f"The figures could not be drawn ({type(exc).__name__}: {exc})."
+    doc = build_document(results, figures, note)
+    written = []
+    for t in doc.tables:
+        path = out / "tables" / f"{t.name}.csv"
+        t.frame().to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
+        written.append(path)
+    written.append(write_html(doc, out / "report.html"))
+    written.append(write_docx(doc, out / "report.docx", results))
+    for f in figures:
+        written += [Path(p) for p in (f.png, f.svg) if p is not None]
+    return written

@@ -1,0 +1,124 @@
+"""The report as one model (sections, numbered tables, figures, text) that the HTML and DOCX writers render.
+
+Section order (issue 6): Results paragraph, patient flow, Table 1, exposure, response, survival, Cox models,
+adverse events, figures, data problems, Methods. A section with nothing to show says why.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .context import ReportContext
+from .narrative import methods_paragraphs, results_paragraph
+from .tables import ReportTable, build_tables
+
+#: (id, heading, what to say when the section has no table)
+SECTIONS = [
+    ("summary", "Results", None),
+    ("flow", "Patient flow", "No patient flow was recorded."),
+    ("table1", "Patient characteristics", "The study has no patient covariates."),
+    ("exposure", "Treatment exposure", "No treatment data (treatments.csv was not given)."),
+    ("response", "Response (RECIST 1.1)", "No patient was evaluable for response."),
+    ("survival", "Survival", "No time-to-event endpoint could be derived."),
+    ("cox", "Prognostic factors (Cox regression)",
+     "No Cox model was fitted (no covariates planned or usable)."),
+    ("adverse_events", "Adverse events", "No adverse-event data (adverse_events.csv was not given)."),
+    ("figures", "Figures", None),
+    ("problems", "Data problems", "No data problems were found."),
+    ("methods", "Methods", None),
+]
+FIGURE_GROUPS = {"survival": "Survival", "response": "Response", "regression": "Prognostic factors",
+                 "cox": "Prognostic factors", "exposure": "Treatment", "adverse_events": "Adverse events"}
+UPSTREAM_REASONS = {"not treated"}
+
+
+@dataclass
+class Section:
+    id: str
+    title: str
+    tables: list[ReportTable] = field(default_factory=list)
+    empty: list[str] = field(default_factory=list)
+
+
+@dataclass
+class FlowBox:
+    label: str
+    n: int
+    reasons: list[tuple[str, int]] = field(default_factory=list)
+    children: list["FlowBox"] = field(default_factory=list)
+    came_excluded: int = 0
+    came_reasons: list[tuple[str, int]] = field(default_factory=list)
+
+
+@dataclass
+class ReportDocument:
+    ctx: ReportContext
+    title: str
+    meta: str
+    synthetic: bool
+    results_text: list
+    methods: list
+    sections: list[Section]
+    tables: list[ReportTable]
+    figures: list = field(default_factory=list)
+    figures_note: str | None = None
+    flow_chain: list[FlowBox] = field(default_factory=list)
+    flow_branches: list[FlowBox] = field(default_factory=list)
+
+    def figure_groups(self) -> list[tuple[str, list]]:
+        """Figures grouped by their ``section``, groups in first-seen order."""
+        groups: dict[str, list] = {}
+        for f in self.figures:
+            groups.setdefault(FIGURE_GROUPS.get(f.section, str(f.section).replace("_", " ").capitalize()),
+                              []).append(f)
+        return list(groups.items())
+
+
+def _flow(ctx: ReportContext) -> tuple[list[FlowBox], list[FlowBox]]:
+    """Main chain (entered -> treated) with exclusions beside it, then one branch per analysis population."""
+    rows = {r["population"]: r for r in ctx.data.get("patient_flow", [])}
+    chain = []
+    for pop in ("entered", "all_treated"):
+        if pop in rows:
+            r = rows[pop]
+            chain.append(FlowBox(r["label"], r["included"], came_excluded=r["excluded"] if chain else 0,
+                                 came_reasons=list(r["reasons"].items()) if chain else []))
+    branches, children = [], {}
+    for pop, r in rows.items():
+        if pop in ("entered", "all_treated"):
+            continue
+        reasons = [(k, v) for k, v in r["reasons"].items() if k not in UPSTREAM_REASONS]
+        box = FlowBox(r["label"], r["included"], reasons)
+        if pop == "DOR" and "response_evaluable" in children:
+            children["response_evaluable"].children.append(box)
+            continue
+        children[pop] = box
+        branches.append(box)
+    return chain, branches
+
+
+def _meta(ctx: ReportContext) -> str:
+    s = ctx.data["study"]
+    parts = [f"{s['n_patients']} patients", s.get("source") or "", f"times in {s['time_unit']}",
+             f"oncoseries {ctx.data['software']['version']}"]
+    return " \u00b7 ".join(p for p in parts if p)
+
+
+def build_document(results, figures=None, figures_note: str | None = None) -> ReportDocument:
+    """Everything the report shows, from ``results`` and the figures ``make_figures`` returned."""
+    ctx = ReportContext.from_results(results)
+    tables = build_tables(ctx)
+    for i, t in enumerate(tables, 1):
+        t.number = i
+    sections = []
+    for sid, title, empty in SECTIONS:
+        mine = [t for t in tables if t.section == sid]
+        sec = Section(sid, title, mine)
+        if not mine and empty:
+            sec.empty.append(empty)
+        sections.append(sec)
+    chain, branches = _flow(ctx)
+    return ReportDocument(ctx=ctx, title=ctx.title, meta=_meta(ctx), synthetic=ctx.synthetic,
+                          results_text=results_paragraph(ctx), methods=methods_paragraphs(ctx),
+                          sections=sections, tables=tables, figures=list(figures or []),
+                          figures_note=figures_note, flow_chain=chain, flow_branches=branches)

@@ -1,0 +1,313 @@
+"""report.docx: the report as Word tables, embedded figures and Heading 1/2 styles (Word's navigation pane).
+
+Tables are three-line (journal) tables with a repeating header row. The file is made byte-identical on rerun:
+the core properties carry a fixed date (the latest analysis date in the data, ``adt`` in derived/adtte.csv)
+and the zip members are rewritten with a fixed timestamp (python-docx stamps them with the current time).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import struct
+import zipfile
+from pathlib import Path
+
+from docx import Document
+from docx.enum.section import WD_ORIENT
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt, RGBColor
+
+from .document import ReportDocument
+from .narrative import plain
+
+PAGE_W, PAGE_H, MARGIN = 21.0, 29.7, 2.0           # A4, cm
+TEXT_W = PAGE_W - 2 * MARGIN
+FIG_MAX_W, FIG_MAX_H = 15.0, 19.0                  # cm
+CHAR_CM = 0.22                                     # about one character at 9 pt
+PAD_CM = 0.45                                      # cell margins
+MIN_CM = 1.5
+NUMERIC = re.compile(r"^[<>]?[0-9.]")             # numbers, n (%), HR (CI): kept on one line
+NO_WRAP = 18                                       # cells this short are never wrapped (10 (20%))
+KEEP_ROWS = 24                                     # tables up to this many rows are kept on one page
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+GREY = RGBColor(0x5F, 0x63, 0x68)
+ORANGE = RGBColor(0x9A, 0x5B, 0x00)
+DARK = RGBColor(0x1D, 0x1D, 0x1F)
+BLUE = RGBColor(0x1F, 0x4E, 0x79)
+
+
+def _border(cell, edge: str, size: int) -> None:
+    tc_pr = cell._tc.get_or_add_tcPr()
+    borders = tc_pr.find(qn("w:tcBorders"))
+    if borders is None:   # schema order: tcW ... tcBorders, shd, ...
+        borders = OxmlElement("w:tcBorders")
+        shd = tc_pr.find(qn("w:shd"))
+        if shd is not None:
+            shd.addprevious(borders)
+        else:
+            tc_pr.append(borders)
+    el = OxmlElement(f"w:{edge}")
+    el.set(qn("w:val"), "single")
+    el.set(qn("w:sz"), str(size))
+    el.set(qn("w:space"), "0")
+    el.set(qn("w:color"), "000000")
+    borders.append(el)
+
+
+def _shade(cell, fill: str) -> None:
+    shd = OxmlElement("w:shd")
+    shd.set(qn("w:val"), "clear")
+    shd.set(qn("w:color"), "auto")
+    shd.set(qn("w:fill"), fill)
+    cell._tc.get_or_add_tcPr().append(shd)
+
+
+def _row_flag(row, flag: str) -> None:
+    """``w:tblHeader`` (repeat on each page) or ``w:cantSplit`` (never break a row across pages)."""
+    el = OxmlElement(f"w:{flag}")
+    el.set(qn("w:val"), "true")
+    row._tr.get_or_add_trPr().append(el)
+
+
+def _fixed_layout(table, width_cm: float) -> None:
+    """Fixed layout at the computed total width, so Word and LibreOffice keep the column widths."""
+    tbl_pr = table._tbl.tblPr
+    if tbl_pr.find(qn("w:tblLayout")) is None:
+        layout = OxmlElement("w:tblLayout")
+        layout.set(qn("w:type"), "fixed")
+        tbl_pr.append(layout)
+    tbl_w = tbl_pr.find(qn("w:tblW"))
+    if tbl_w is None:
+        tbl_w = OxmlElement("w:tblW")
+        tbl_pr.append(tbl_w)
+    tbl_w.set(qn("w:type"), "dxa")
+    tbl_w.set(qn("w:w"), str(int(round(width_cm / 2.54 * 1440))))
+
+
+def _words(text: str) -> list[str]:
+    return [w for w in re.split(r"[\s\-/]+", text) if w]
+
+
+def _widths(t, size: float = 9) -> list[float]:
+    """Column widths (cm): each column wants its typical cell length (capped) and needs its longest word;
+    when the wants exceed the text width, only the wrappable part of each column gives way."""
+    need, want = [], []
+    char = CHAR_CM * size / 9
+    for j, col in enumerate(t.columns):
+        cells = [r[j] for r in t.rows] + [col]
+        longest_word = max([len(w) for c in cells for w in _words(c)] + [len(w) * 1.1 for w in _words(col)]
+                           + [len(c) for c in cells[:-1] if len(c) <= NO_WRAP and NUMERIC.match(c)],
+                           default=4)
+        typical = max(len(c) for c in cells)
+        need.append(max(MIN_CM, longest_word * char + PAD_CM))
+        want.append(max(longest_word, min(typical, 46 if j == 0 else 28)) * char + PAD_CM)
+    if sum(want) <= TEXT_W:
+        return want
+    if sum(need) >= TEXT_W:
+        return [w * TEXT_W / sum(need) for w in need]
+    spare = (TEXT_W - sum(need)) / (sum(want) - sum(need))
+    return [n + (w - n) * spare for n, w in zip(need, want)]
+
+
+def _heading(document, text: str, level: int):
+    h = document.add_heading(text, level=level)
+    h.paragraph_format.keep_with_next = True
+    return h
+
+
+def _cell_text(cell, text: str, bold: bool = False, size: float = 9, indent: bool = False,
+               keep: bool = False) -> None:
+    p = cell.paragraphs[0]
+    p.paragraph_format.keep_with_next = keep
+    p.paragraph_format.space_before = Pt(1)
+    p.paragraph_format.space_after = Pt(1)
+    if indent:
+        p.paragraph_format.left_indent = Cm(0.4)
+    run = p.add_run(text)
+    run.font.size = Pt(size)
+    run.bold = bold
+
+
+def _table(document, t) -> None:
+    _heading(document, f"Table {t.number}. {t.title}", 2)
+    keep = len(t.rows) <= KEEP_ROWS
+    size = 8 if len(t.columns) >= 7 else 8.5 if len(t.columns) >= 5 else 9
+    table = document.add_table(rows=1 + len(t.rows), cols=len(t.columns))
+    table.alignment = WD_TABLE_ALIGNMENT.LEFT
+    table.autofit = False
+    widths = _widths(t, size)
+    for j, col in enumerate(t.columns):
+        cell = table.rows[0].cells[j]
+        _cell_text(cell, col, bold=True, size=size, keep=True)
+        _border(cell, "top", 12)
+        _border(cell, "bottom", 6)
+    _row_flag(table.rows[0], "cantSplit")
+    _row_flag(table.rows[0], "tblHeader")
+    for i, (row, style) in enumerate(zip(t.rows, t.styles), 1):
+        _row_flag(table.rows[i], "cantSplit")
+        for j, text in enumerate(row):
+            cell = table.rows[i].cells[j]
+            _cell_text(cell, text, bold=style in ("group", "total"), size=size,
+                       indent=style == "indent" and j == 0, keep=keep and (i < len(t.rows) or bool(t.notes)))
+            if style == "total":
+                _shade(cell, "EEF3F8")
+            if i == len(t.rows):
+                _border(cell, "bottom", 12)
+    for j, col in enumerate(table.columns):   # the grid (LibreOffice) and every cell (Word)
+        col.width = Cm(widths[j])
+    for row in table.rows:
+        for j, cell in enumerate(row.cells):
+            cell.width = Cm(widths[j])
+    _fixed_layout(table, sum(widths))
+    for k, note in enumerate(t.notes):
+        p = document.add_paragraph()
+        p.paragraph_format.space_after = Pt(1)
+        p.paragraph_format.keep_with_next = keep and k < len(t.notes) - 1
+        run = p.add_run(note)
+        run.font.size = Pt(8)
+        run.font.color.rgb = GREY
+    document.add_paragraph().paragraph_format.space_after = Pt(4)
+
+
+def _png_size(path: Path) -> tuple[int, int]:
+    """Width and height in pixels from the PNG header."""
+    with open(path, "rb") as fh:
+        head = fh.read(24)
+    if head[:8] != b"\x89PNG\r\n\x1a\n":
+        raise ValueError(f"{path}: not a PNG file")
+    return struct.unpack(">II", head[16:24])
+
+
+def _figure(document, f, number: int) -> None:
+    w_px, h_px = _png_size(f.png)
+    w = min(FIG_MAX_W, w_px / 300 * 2.54)
+    h = w * h_px / w_px
+    if h > FIG_MAX_H:
+        w, h = w * FIG_MAX_H / h, FIG_MAX_H
+    document.add_picture(str(f.png), width=Cm(w))
+    document.paragraphs[-1].paragraph_format.keep_with_next = True
+    p = document.add_paragraph(style="Caption")
+    p.add_run(f"Figure {number}. {f.title}. ").bold = True
+    p.add_run(f.caption)
+
+
+def _page_field(paragraph) -> None:
+    run = paragraph.add_run()
+    for kind, text in (("begin", None), (None, "PAGE"), ("end", None)):
+        if kind:
+            el = OxmlElement("w:fldChar")
+            el.set(qn("w:fldCharType"), kind)
+        else:
+            el = OxmlElement("w:instrText")
+            el.set(qn("xml:space"), "preserve")
+            el.text = text
+        run._r.append(el)
+
+
+def _setup(document, doc: ReportDocument, stamp: dt.datetime) -> None:
+    sec = document.sections[0]
+    sec.orientation = WD_ORIENT.PORTRAIT
+    sec.page_width, sec.page_height = Cm(PAGE_W), Cm(PAGE_H)
+    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
+        setattr(sec, side, Cm(MARGIN))
+    styles = document.styles
+    styles["Normal"].font.name = "Calibri"
+    styles["Normal"].font.size = Pt(10.5)
+    for name, size, colour in (("Title", 20, DARK), ("Heading 1", 14, BLUE), ("Heading 2", 11, DARK)):
+        st = styles[name]
+        st.font.size = Pt(size)
+        st.font.color.rgb = colour
+        st.paragraph_format.keep_with_next = True
+    cap = styles["Caption"]
+    cap.font.size, cap.font.bold, cap.font.italic = Pt(8.5), False, False
+    cap.font.color.rgb = DARK
+    foot = sec.footer.paragraphs[0]
+    foot.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    text = "oncoseries report \u00b7 page "
+    if doc.synthetic:
+        text = "SYNTHETIC data \u2014 not patients \u00b7 " + text
+    run = foot.add_run(text)
+    run.font.size = Pt(8)
+    run.bold = doc.synthetic
+    _page_field(foot)
+    cp = document.core_properties
+    cp.title = doc.title[:250]
+    cp.author = cp.last_modified_by = "oncoseries"
+    cp.comments = "Written by oncoseries; every number is in results.json."
+    cp.created = cp.modified = stamp
+    cp.last_printed = stamp
+    cp.revision = 1
+
+
+def _stamp(results) -> dt.datetime:
+    """A fixed document date from the data: the latest analysis date (derived ADTTE ``adt``)."""
+    adtte = getattr(results, "derived", {}).get("adtte")
+    try:
+        latest = adtte["adt"].max()
+        return dt.datetime(latest.year, latest.month, latest.day)
+    except (TypeError, KeyError, AttributeError, ValueError):
+        return dt.datetime(2000, 1, 1)
+
+
+def _normalise_zip(data: bytes) -> bytes:
+    """Rewrite the package with fixed member timestamps, same order, deflated."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            zi = zipfile.ZipInfo(info.filename, date_time=ZIP_TIME)
+            zi.compress_type = zipfile.ZIP_DEFLATED
+            zi.external_attr = 0o644 << 16
+            dst.writestr(zi, src.read(info.filename))
+    return out.getvalue()
+
+
+def write_docx(doc: ReportDocument, path: Path, results=None) -> Path:
+    """Write report.docx; ``results`` gives the fixed document date."""
+    document = Document()
+    _setup(document, doc, _stamp(results))
+    if doc.synthetic:
+        p = document.add_paragraph()
+        run = p.add_run("SYNTHETIC data \u2014 not patients")
+        run.bold = True
+        run.font.size = Pt(13)
+        run.font.color.rgb = ORANGE
+    document.add_heading(doc.title, level=0)
+    meta = document.add_paragraph()
+    meta.add_run(doc.meta).font.color.rgb = GREY
+    for sec in doc.sections:
+        h = _heading(document, sec.title, 1)
+        h.paragraph_format.page_break_before = sec.id in ("figures", "methods")
+        if sec.id == "summary":
+            document.add_paragraph(plain(doc.results_text))
+        elif sec.id == "figures":
+            _figures(document, doc)
+        elif sec.id == "methods":
+            for heading, pieces in doc.methods:
+                _heading(document, heading, 2)
+                document.add_paragraph(plain(pieces))
+        for t in sec.tables:
+            _table(document, t)
+        for line in sec.empty:
+            document.add_paragraph(line).runs[0].italic = True
+    buf = io.BytesIO()
+    document.save(buf)
+    path = Path(path)
+    path.write_bytes(_normalise_zip(buf.getvalue()))
+    return path
+
+
+def _figures(document, doc: ReportDocument) -> None:
+    number = 0
+    groups = doc.figure_groups()
+    if not groups:
+        document.add_paragraph(doc.figures_note or "No figures.").runs[0].italic = True
+    for title, figs in groups:
+        _heading(document, title, 2)
+        for f in figs:
+            number += 1
+            _figure(document, f, number)

@@ -1,0 +1,394 @@
+"""The report's tables, built once from results.json content and shared by the HTML, the DOCX and the CSVs.
+
+Every cell is a display string (the CSV is what the reader sees in the report); the unrounded numbers are in
+results.json. Row styles: ``group`` (a heading row, e.g. a Table 1 variable), ``indent`` (a level under it),
+``total`` (a summary row such as ORR), ``""`` otherwise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from . import numbers as nb
+from .context import BOR_LABELS, ReportContext, label
+
+RATE_ROWS = ("ORR", "DCR", "CBR")
+CATEGORY_ROWS = ("CR", "PR", "SD", "NON-CR/NON-PD", "PD", "NE", "MISSING")
+PH_ALPHA = 0.05
+FIRTH_MARK = "\u2020"     # dagger: a Firth estimate in a Cox table
+
+
+@dataclass
+class ReportTable:
+    """One table of the report: ``name`` is the CSV stem (tables/<name>.csv)."""
+
+    name: str
+    title: str
+    section: str
+    columns: list[str]
+    rows: list[list[str]] = field(default_factory=list)
+    styles: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    number: int = 0
+
+    def add(self, cells, style: str = "") -> None:
+        cells = ["" if c is None else str(c) for c in cells]
+        if len(cells) != len(self.columns):
+            raise ValueError(f"table {self.name}: row has {len(cells)} cells, expected {len(self.columns)}")
+        self.rows.append(cells)
+        self.styles.append(style)
+
+    def drop_if_empty(self, column: str) -> None:
+        """Remove a column that has no content in any row (e.g. Notes when nothing needs a note)."""
+        j = self.columns.index(column)
+        if all(not r[j] for r in self.rows):
+            del self.columns[j]
+            for r in self.rows:
+                del r[j]
+
+    def frame(self) -> pd.DataFrame:
+        return pd.DataFrame(self.rows, columns=self.columns, dtype=object)
+
+
+def _reasons(reasons: dict) -> str:
+    return "; ".join(f"{k} ({v})" for k, v in reasons.items())
+
+
+def flow_table(ctx: ReportContext) -> ReportTable | None:
+    if not ctx.data.get("patient_flow"):
+        return None
+    t = ReportTable("flow_summary", "Patient flow", "flow",
+                    ["Population", "Included", "Excluded", "Reasons for exclusion (n)"])
+    for r in ctx.data.get("patient_flow", []):
+        t.add([r["label"], r["included"], r["excluded"], _reasons(r["reasons"])])
+    return t
+
+
+def _d(x, decimals: int) -> str:
+    return nb.fixed(x, decimals) if nb.is_number(x) else nb.MISSING
+
+
+def _range(lo, hi, decimals: int) -> str:
+    return f"{_d(lo, decimals)}{nb.DASH}{_d(hi, decimals)}"
+
+
+def table1(ctx: ReportContext) -> ReportTable | None:
+    rows = ctx.data.get("table1") or []
+    if not rows:
+        return None
+    n = rows[0]["N"]
+    t = ReportTable("table1_characteristics", "Patient characteristics", "table1",
+                    ["Characteristic", f"Patients (N = {n})"])
+    for r in rows:
+        name = label(r["variable"])
+        if r["type"] == "continuous":
+            whole = [nb.is_number(v) and float(v).is_integer() for v in (r["min"], r["max"])]
+            d = 0 if all(whole) else 1
+            dm = 0 if nb.is_number(r["median"]) and float(r["median"]).is_integer() else 1
+            t.add([f"{name}, median (range)", f"{_d(r['median'], dm)} ({_range(r['min'], r['max'], d)})"])
+        else:
+            t.add([f"{name}, n (%)", ""], "group")
+            for lev in r["levels"]:
+                t.add([lev["level"], ctx.n_pct(lev["n"], lev["percent"] / 100.0, r["N"])], "indent")
+        if r["missing"]:
+            t.add(["Missing", ctx.n_pct(r["missing"], r["missing"] / r["N"], r["N"])], "indent")
+    t.notes.append("Treated patients. Continuous characteristics: median (range); categorical: n (%); "
+                   "missing values are counted in their own row and included in the denominator.")
+    return t
+
+
+def exposure_table(ctx: ReportContext) -> ReportTable | None:
+    e = ctx.data.get("exposure")
+    if not e:
+        return None
+    t = ReportTable("exposure", "Treatment exposure", "exposure", ["Item", "Value"])
+    n = e["patients_treated"]
+    c = e["cycles_per_patient"]
+    t.add(["Patients treated", n])
+    t.add(["Cycles delivered, total", e["cycles_total"]])
+    t.add(["Cycles per patient, median (range)",
+           f"{nb.format_num(c['median'])} ({_range(c['min'], c['max'], 0)})"])
+    gap = e.get("cycle_interval_days") or {}
+    if nb.is_number(gap.get("median")):
+        t.add(["Interval between cycles, days, median", nb.format_num(gap["median"])])
+        t.add(["Cycles given more than 3 days later than the median interval", gap.get("delayed_cycles", 0)])
+    if "reduced_cycles" in e:
+        t.add(["Cycles with a dose reduction (< 95% of planned dose)", e["reduced_cycles"]])
+        t.add(["Patients with at least one dose reduction, n (%)",
+               ctx.n_pct(e["patients_with_reduction"], e["patients_with_reduction"] / n if n else None, n)])
+    rdi = e.get("relative_dose_intensity")
+    if rdi:
+        t.add(["Relative dose intensity, median (range)",
+               f"{nb.format_pct(rdi['median'])} ({nb.format_pct(rdi['min'], sign=False)}{nb.DASH}"
+               f"{nb.format_pct(rdi['max'])})"])
+    t.notes.append("Relative dose intensity: delivered dose per week (first cycle to one cycle length after "
+                   "the last) divided by the planned dose per week.")
+    return t
+
+
+def _response_label(cat: str, ctx: ReportContext) -> str:
+    if cat == "ORR":
+        return "Objective response rate (CR + PR)"
+    if cat == "DCR":
+        return "Disease control rate (CR + PR + SD + non-CR/non-PD)"
+    if cat == "CBR":
+        days = ctx.clinical_benefit_days
+        span = f"{days // 7} weeks" if days and days % 7 == 0 else f"{days} days" if days else "the set time"
+        return f"Clinical benefit rate (CR + PR, or no progression for at least {span})"
+    return BOR_LABELS.get(cat, cat)
+
+
+def response_columns(ctx: ReportContext) -> list[str]:
+    """Which BOR columns the report shows: the confirmed one first when the plan asks for confirmation."""
+    resp = ctx.data.get("response") or {}
+    if (ctx.data.get("plan", {}).get("response", {}) or {}).get("confirmation") and resp.get("confirmed"):
+        return ["confirmed", "unconfirmed"]
+    return ["unconfirmed"]
+
+
+def response_table(ctx: ReportContext) -> ReportTable | None:
+    resp = ctx.data.get("response")
+    if not resp or not resp.get("population_n"):
+        return None
+    cols = response_columns(ctx)
+    n = resp["population_n"]
+    heads = ["Best overall response"]
+    for c in cols:
+        prefix = "" if len(cols) == 1 else f"{c.capitalize()}, "
+        heads += [f"{prefix}n (%)", f"{prefix}95% CI"]     # unique names: the CSV header
+    t = ReportTable("response", f"Best overall response (RECIST 1.1), N = {n} evaluable patients", "response",
+                    heads)
+    by = {c: {r["category"]: r for r in resp[c]} for c in cols}
+    for cat in CATEGORY_ROWS + RATE_ROWS:
+        rows = [by[c].get(cat) for c in cols]
+        if any(r is None for r in rows):
+            continue
+        if cat == "NON-CR/NON-PD" and all(r["n"] == 0 for r in rows):
+            continue
+        if cat == "CBR" and all(r["n"] == by[c]["DCR"]["n"] for r, c in zip(rows, cols)):
+            continue
+        cells = [_response_label(cat, ctx)]
+        for r in rows:
+            cells += [ctx.n_pct(r["n"], r["proportion"], n),
+                      ctx.pct_ci(r["lower"], r["upper"], n) if cat in RATE_ROWS else ""]
+        t.add(cells, "total" if cat in RATE_ROWS else "")
+    t.notes.append(f"Percentages of the {n} patients evaluable for response; exact (Clopper-Pearson) "
+                   "95% CIs.")
+    if len(cols) == 2:
+        t.notes.append("Confirmed: CR/PR confirmed by a later scan at least "
+                       f"{ctx.data['plan']['response']['confirmation_days']} days after the first "
+                       "(the headline).")
+    ttr = resp.get("time_to_response")
+    if ttr:
+        t.notes.append(f"Time to response in {ttr['n']} responders: median {ctx.time(ttr['median'])} "
+                       f"{ctx.unit} (range {ctx.time(ttr['min'])}{nb.DASH}{ctx.time(ttr['max'])}).")
+    return t
+
+
+def concordance_table(ctx: ReportContext) -> ReportTable | None:
+    c = (ctx.data.get("response") or {}).get("concordance")
+    if not c:
+        return None
+    tab = c.get("bor_table")
+    if tab:
+        t = ReportTable("response_concordance", "Best overall response: derived (RECIST 1.1, rows) versus "
+                        "investigator (columns)", "response", ["Derived \\ investigator"] + tab["columns"])
+        for name, counts in zip(tab["rows"], tab["counts"]):
+            t.add([name] + counts)
+    else:
+        t = ReportTable("response_concordance", "Response concordance", "response", ["Measure", "Value"])
+    if nb.is_number(c.get("agreement")):
+        scans = f" ({c['scans_agree']} of {c['scans_matched']} scans)" if "scans_matched" in c else ""
+        t.notes.append(f"Scan-level agreement {nb.format_pct(c['agreement'])}{scans}; Cohen's kappa "
+                       f"{nb.format_num(c.get('kappa'), 2) if nb.is_number(c.get('kappa')) else nb.MISSING}.")
+        if not tab:
+            t.add(["Scan-level agreement", nb.format_pct(c["agreement"])])
+            t.add(["Cohen's kappa", nb.fixed(c["kappa"], 2) if nb.is_number(c.get("kappa")) else nb.MISSING])
+    if nb.is_number(c.get("bor_agreement")):
+        t.notes.append(f"Best-response agreement {nb.format_pct(c['bor_agreement'])}.")
+    return t if t.rows else None
+
+
+def survival_table(ctx: ReportContext) -> ReportTable | None:
+    surv = ctx.data.get("survival") or {}
+    if not surv:
+        return None
+    t = ReportTable("survival", "Time-to-event endpoints", "survival",
+                    ["Endpoint", "Patients", "Events", "Censored", f"Median, {ctx.unit} (95% CI)"])
+    for ep, s in surv.items():
+        m = s["median"]
+        t.add([ctx.endpoint_name(ep), s["n"], s["events"], s["censored"],
+               ctx.median(m["value"], m["lower"], m["upper"])])
+    t.notes.append("Kaplan-Meier estimates; 95% CI of the median by the log-transformed Greenwood band "
+                   "(R survfit). NR: the curve (or its confidence band) does not fall to 50% within "
+                   "follow-up.")
+    return t
+
+
+def landmark_table(ctx: ReportContext) -> ReportTable | None:
+    surv = ctx.data.get("survival") or {}
+    if not any(s.get("landmarks") for s in surv.values()):
+        return None
+    t = ReportTable("survival_landmarks", "Event-free rates at landmark times", "survival",
+                    ["Endpoint", f"Time ({ctx.unit})", "Rate (95% CI)", "Number at risk"])
+    beyond = False
+    for ep, s in surv.items():
+        for lm in s.get("landmarks", []):
+            if nb.is_number(lm["survival"]):
+                rate = f"{ctx.pct(lm['survival'], s['n'])} ({ctx.pct_ci(lm['lower'], lm['upper'], s['n'])})"
+            else:
+                rate, beyond = "not estimable", True
+            t.add([ep, nb.format_num(lm["time"], 2), rate, lm["n_risk"]])
+    t.notes.append("Kaplan-Meier estimate with its log-transformed 95% CI; number at risk: patients still "
+                   "followed and event-free at that time.")
+    if beyond:
+        t.notes.append("Not estimable: no patient was followed that long.")
+    return t
+
+
+def followup_table(ctx: ReportContext) -> ReportTable | None:
+    rows = [(ep, s["followup"]) for ep, s in (ctx.data.get("survival") or {}).items() if s.get("followup")]
+    if not rows:
+        return None
+    t = ReportTable("followup", "Median follow-up", "survival",
+                    ["Endpoint", "Method", f"Median, {ctx.unit} (95% CI)",
+                     f"Range of follow-up times, {ctx.unit}"])
+    for ep, f in rows:
+        t.add([ep, f["method"], ctx.median(f["median"], f["lower"], f["upper"]),
+               f"{ctx.time(f['min'])}{nb.DASH}{ctx.time(f['max'])}"])
+    t.notes.append("Reverse Kaplan-Meier (Schemper & Smith 1996): death is treated as censoring and "
+                   "censoring as the event. The range covers every patient's observed time.")
+    return t
+
+
+def logrank_table(ctx: ReportContext) -> ReportTable | None:
+    lr = ctx.data.get("logrank") or []
+    if not lr:
+        return None
+    t = ReportTable("logrank", "Kaplan-Meier estimates by categorical covariate, with the log-rank test",
+                    "survival", ["Endpoint", "Covariate", "Group", "Patients", "Events",
+                                 f"Median, {ctx.unit} (95% CI)", "Log-rank P"])
+    missing = []
+    for r in lr:
+        for i, g in enumerate(r["groups"]):
+            first = i == 0
+            t.add([r["endpoint"] if first else "", label(r["covariate"]) if first else "", g["group"], g["n"],
+                   g["events"], ctx.median(g["median"], g["lower"], g["upper"]),
+                   f"{ctx.p(r['p'], prefix=False)} (\u03c7\u00b2 {nb.fixed(r['statistic'], 2)}, {r['df']} df)"
+                   if first else ""])
+        if r.get("n_missing"):
+            missing.append(f"{r['endpoint']}, {label(r['covariate'], False)}: {r['n_missing']}")
+    if missing:
+        t.notes.append("Patients left out for a missing covariate value: " + "; ".join(missing) + ".")
+    return t
+
+
+def _firth_term(model: dict, coefficient: str) -> dict | None:
+    firth = model.get("firth") or {}
+    return next((x for x in firth.get("terms", []) if x["coefficient"] == coefficient), None)
+
+
+def cox_table(ctx: ReportContext, kind: str) -> ReportTable | None:
+    models = [m for m in (ctx.data.get("cox") or []) if m["model"] == kind]
+    if not models:
+        return None
+    title = "Univariable Cox models" if kind == "univariable" else "Multivariable Cox models"
+    t = ReportTable(f"cox_{kind}", title, "cox",
+                    ["Endpoint", "Covariate", "Comparison", "Patients (events)", "HR (95% CI)", "P",
+                     "PH test P", "Notes"])
+    firth_used = ph_flag = False
+    for m in models:
+        if m.get("skipped"):
+            t.add([m["endpoint"], ", ".join(label(c) for c in m["covariates"]), "", "", "not fitted", "", "",
+                   m["skipped"]])
+            continue
+        ph = (m.get("ph_test") or {}).get("terms", {})
+        model_notes = []
+        if m.get("n_dropped"):
+            model_notes.append(f"{m['n_dropped']} left out (missing values): "
+                               + ", ".join(m["dropped_patients"]))
+        for i, term in enumerate(m["terms"]):
+            notes = list(model_notes) if i == 0 else []
+            hr, lo, hi, p = term["hr"], term["lower"], term["upper"], term["p"]
+            separated = term["coefficient"] in m.get("separation", [])
+            firth = _firth_term(m, term["coefficient"]) if separated else None
+            if separated:
+                if firth:
+                    hr, lo, hi, p = firth["hr"], firth["lower"], firth["upper"], firth["p"]
+                    notes.append(f"separation: Firth estimate shown{FIRTH_MARK}")
+                    firth_used = True
+                else:
+                    hr = lo = hi = p = None
+                    notes.append("separation (monotone likelihood): the HR is infinite and was not estimated")
+            ph_p = (ph.get(term["term"]) or {}).get("p")
+            if nb.is_number(ph_p) and ph_p < PH_ALPHA:
+                notes.append("proportional hazards questionable (cox.zph P < 0.05)")
+                ph_flag = True
+            level = term.get("level")
+            comparison = "per 1 unit" if level is None else f"{level} vs {term['reference']}"
+            hr_text = ctx.hr_ci(hr, lo, hi) if nb.is_number(hr) else "not estimable"
+            if firth and nb.is_number(hr):
+                hr_text += FIRTH_MARK
+            t.add([m["endpoint"] if i == 0 else "", label(term["term"]), comparison,
+                   f"{m['n']} ({m['events']})" if i == 0 else "", hr_text, ctx.p(p, prefix=False),
+                   ctx.p(ph_p, prefix=False) if nb.is_number(ph_p) else "", "; ".join(notes)])
+    t.drop_if_empty("Notes")
+    t.drop_if_empty("PH test P")
+    t.notes.append("Cox proportional hazards regression, Efron ties; HR with Wald 95% CI and Wald P. "
+                   "PH test: scaled Schoenfeld residuals (cox.zph, Kaplan-Meier time transform).")
+    if firth_used:
+        t.notes.append(f"{FIRTH_MARK} Where a covariate separates the events (e.g. every event in one "
+                       "group), the ordinary estimate is infinite; the row shows Firth's penalised-likelihood "
+                       "HR, profile-likelihood 95% CI and penalised likelihood-ratio P instead.")
+    if ph_flag:
+        t.notes.append("A PH test P < 0.05 means the hazard ratio may change over time; read the HR as an "
+                       "average.")
+    if kind == "multivariable":
+        for m in models:
+            if not m.get("skipped"):
+                names = ", ".join(label(c, False) for c in m["covariates"])
+                t.notes.append(f"{m['endpoint']} model ({names}): "
+                               f"likelihood-ratio test {ctx.p(m['lr_test']['p'])}; concordance "
+                               f"{nb.fixed(m['concordance'], 2)}.")
+    return t
+
+
+def ae_table(ctx: ReportContext) -> ReportTable | None:
+    aes = ctx.data.get("adverse_events")
+    if not aes:
+        return None
+    n = aes[0]["N"]
+    grade5 = any(r["grade_5"] for r in aes)
+    cols = ["Adverse event", "Any grade", "Grade 1\u20132", "Grade 3", "Grade 4", "Grade 3\u20134"]
+    t = ReportTable("adverse_events", f"Adverse events, worst grade per patient (N = {n} treated patients)",
+                    "adverse_events", cols + (["Grade 5"] if grade5 else []))
+    keys = ["any", "grade_1_2", "grade_3", "grade_4", "grade_3_4"] + (["grade_5"] if grade5 else [])
+    for r in aes:
+        t.add([r["term"]] + [ctx.n_pct(r[k], r[k] / n if n else None, n) for k in keys])
+    t.notes.append("Each patient is counted once per event term, at the worst grade recorded (CTCAE). "
+                   "Sorted by grade 3\u20134 frequency.")
+    return t
+
+
+def problems_table(ctx: ReportContext) -> ReportTable | None:
+    probs = ctx.data.get("data_problems") or []
+    if not probs:
+        return None
+    t = ReportTable("data_warnings", "Data problems (warnings)", "problems",
+                    ["Severity", "File", "Row", "Column", "Patient", "Message"])
+    for p in probs:
+        t.add([p.get("severity"), p.get("file"), p.get("row"), p.get("column"), p.get("patient_id"),
+               p.get("message") + (f" (expected {p['expected']})" if p.get("expected") else "")])
+    t.notes.append("Row: the row in the source file (spreadsheet numbering, header = 1). None of these "
+                   "stopped the analysis; each is described in docs/validation.md.")
+    return t
+
+
+def build_tables(ctx: ReportContext) -> list[ReportTable]:
+    """Every table of the report, in report order (the order of tables/*.csv too)."""
+    makers = [flow_table, table1, exposure_table, response_table, concordance_table, survival_table,
+              landmark_table, followup_table, logrank_table, lambda c: cox_table(c, "univariable"),
+              lambda c: cox_table(c, "multivariable"), ae_table, problems_table]
+    return [t for t in (make(ctx) for make in makers) if t is not None]
