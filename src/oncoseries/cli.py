@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -66,7 +65,11 @@ def _run_analysis(study: Path, out: Path) -> None:
         raise typer.Exit(1)
     written = write_outputs(results, out)
     typer.echo(results.summary_text())
-    typer.echo(f"Outputs written to {out} ({len(written)} files); start with {out / 'results.json'}")
+    report = out / "report.html"
+    typer.echo(f"Outputs written to {out} ({len(written)} files).")
+    if report.exists():
+        typer.echo(f"Open the report: {report.resolve()} (Word: {(out / 'report.docx').resolve()})")
+    typer.echo(f"Every number: {out / 'results.json'}")
 
 
 @app.command()
