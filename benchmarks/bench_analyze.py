@@ -1,0 +1,62 @@
+"""End to end: `oncoseries analyze` with the full report (HTML, DOCX, figures, tables, derived, CDISC).
+
+Targets (issue 6): the bundled 51-patient study in under 10 s; a 100,000-patient study in under 3 minutes.
+Each size runs in a fresh process (so imports and numba compilation count, as for a user):
+    .venv/bin/python benchmarks/bench_analyze.py [--patients 100000] [--skip-large]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+CHILD = """
+import json, resource, sys, time
+t0 = time.perf_counter()
+from oncoseries.analysis import analyze, write_outputs
+t1 = time.perf_counter()
+res = analyze(sys.argv[1])
+t2 = time.perf_counter()
+files = write_outputs(res, sys.argv[2])
+t3 = time.perf_counter()
+print(json.dumps({"import_s": t1 - t0, "read_and_analyse_s": t2 - t1, "report_s": t3 - t2, "total_s": t3 - t0,
+                  "files": len(files), "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def run(study: Path, out: Path) -> dict:
+    done = subprocess.run([sys.executable, "-c", CHILD, str(study), str(out)], capture_output=True, text=True,
+                          check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--patients", type=int, default=100_000)
+    ap.add_argument("--skip-large", action="store_true")
+    args = ap.parse_args()
+    from oncoseries.examples import example_study_path
+
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        small = [run(example_study_path(), tmp / f"small{i}") for i in range(3)]
+        best = min(small, key=lambda r: r["total_s"])
+        print(f"bundled 51-patient study: best of 3 total {best['total_s']:.1f} s (target < 10 s) {json.dumps(best)}")
+        if args.skip_large:
+            return
+        from oncoseries.examples.generator import generate_study
+
+        t = time.perf_counter()
+        big = generate_study(tmp / "big", n_patients=args.patients, seed=7)
+        print(f"generated {args.patients} patients in {time.perf_counter() - t:.1f} s (not timed below)")
+        r = run(big, tmp / "bigout")
+        print(f"{args.patients}-patient study: total {r['total_s']:.1f} s (target < 180 s) {json.dumps(r)}")
+
+
+if __name__ == "__main__":
+    main()
