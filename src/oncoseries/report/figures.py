@@ -224,6 +224,9 @@ def _response_infos(results, out_dir, opts) -> list[FigureInfo]:
                    f"patient, coloured by best overall response (RECIST 1.1, {which}); each line starts at 0% at "
                    "the start of treatment. Crosses: scans assessed as progression; triangles: new lesions. "
                    "Dashed lines: −30% and +20%.")
+            if sp.n_after_new_therapy:
+                cap += (" Scans on or after the start of a new anticancer therapy are not drawn (they do not count "
+                        "for response).")
             if sp.n_shown < sp.n_total:
                 cap += (f" A random sample of {sp.n_shown} of the {count(sp.n_total)} patients with a measurable change "
                         f"is drawn (fixed seed, so reruns draw the same patients).")

@@ -20,7 +20,7 @@ from .style import WIDTHS, font_sizes, rc
 
 #: Widest axis range drawn: CIs beyond are arrows.
 AXIS_LIMITS = (1e-3, 1e3)
-_TICKS = [0.001, 0.01, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 100, 1000]
+_TICKS = [0.001, 0.01, 0.1, 0.25, 0.5, 1, 2, 4, 10, 100, 1000]
 _COLUMNS = ["label", "indent", "kind", "hr", "lower", "upper", "hr_text", "p_text", "firth", "clipped"]
 
 
@@ -141,7 +141,7 @@ def forest_figure(rows: pd.DataFrame, *, size: str = "double", xlabel: str = "Ha
         p_w = max([text_width_pt(x, small) for x in rows["p_text"]] + [text_width_pt("P", small, "bold")])
         pad, gap = 0.05, 1.4 * small / 72
         left = pad + label_w / 72 + gap
-        right = pad + hr_w / 72 + gap + p_w / 72 + gap
+        right = 2 * pad + hr_w / 72 + gap + p_w / 72 + gap
         min_plot = 1.0 if size == "single" else 1.6
         if width - left - right < min_plot:  # long labels: the plot keeps a usable width
             width = left + right + min_plot

@@ -16,7 +16,7 @@ import matplotlib.pyplot as plt
 from matplotlib.collections import LineCollection
 from matplotlib.lines import Line2D
 
-from ._layout import count, legend_columns, text_width_pt
+from ._layout import count, legend_columns, nice_ticks, text_width_pt
 from .style import BOR_COLOURS, BOR_LABELS, BOR_ORDER, WIDTHS, font_sizes, rc
 
 MAX_SPIDER_PATIENTS = 100
@@ -30,6 +30,7 @@ class SpiderData:
     n_total: int            # patients with at least one measurable change
     n_shown: int
     cap: float = CAP
+    n_after_new_therapy: int = 0   # scans left out: on or after the start of a new therapy
 
 
 def spider_data(timepoints: pd.DataFrame, patients: pd.DataFrame, best: pd.DataFrame | None,
@@ -44,6 +45,12 @@ def spider_data(timepoints: pd.DataFrame, patients: pd.DataFrame, best: pd.DataF
     tp["pd"] = timepoints["overall"].eq("PD").to_numpy() if "overall" in timepoints else False
     tp["new"] = timepoints["new_lesions"].eq("yes").to_numpy() if "new_lesions" in timepoints else False
     tp = tp[np.isfinite(pd.to_numeric(tp["pct_from_baseline"], errors="coerce").to_numpy(float))]
+    n_after = 0
+    if "new_therapy_date" in patients.columns:  # scans on or after new therapy do not count (INTERFACE §5)
+        nt = patients.drop_duplicates("patient_id").set_index("patient_id")["new_therapy_date"]
+        after = (pd.to_datetime(tp["date"]) >= pd.to_datetime(tp["patient_id"].map(nt))).to_numpy()
+        n_after = int(after.sum())
+        tp = tp[~after]
     ids = np.sort(tp["patient_id"].astype(str).unique())
     n_total = len(ids)
     if n_total > max_patients:
@@ -60,7 +67,7 @@ def spider_data(timepoints: pd.DataFrame, patients: pd.DataFrame, best: pd.DataF
     bor = pd.Series(dtype=object) if best is None else \
         best.assign(patient_id=best["patient_id"].astype(str)).set_index("patient_id")[column]
     pts["bor"] = pts["patient_id"].map(bor).fillna("MISSING").astype(str)
-    return SpiderData(pts.reset_index(drop=True), n_total, len(ids))
+    return SpiderData(pts.reset_index(drop=True), n_total, len(ids), n_after_new_therapy=n_after)
 
 
 def spider_figure(data: SpiderData, *, unit: str = "months", size: str = "double"):
@@ -110,6 +117,8 @@ def spider_figure(data: SpiderData, *, unit: str = "months", size: str = "double
                 gid="new-lesion-marks")
         tmax = float(pts["t"].max()) if len(pts) else 1.0
         ax.set_xlim(0, max(tmax, 1e-9) * 1.03)
+        ticks = nice_ticks(tmax, unit)
+        ax.set_xticks(ticks, [f"{t:g}" for t in ticks])
         lo = max(min(-40.0, float(shown.min())) - 5, -105.0)
         hi = max(40.0, float(shown.max())) + 8
         ax.set_ylim(lo, hi)

@@ -16,7 +16,7 @@ import matplotlib.pyplot as plt
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from ._layout import legend_columns, text_width_pt
+from ._layout import legend_columns, nice_ticks, text_width_pt
 from .style import BOR_COLOURS, BOR_LABELS, BOR_ORDER, WIDTHS, font_sizes, rc
 
 MAX_SWIMMER_PATIENTS = 60
@@ -96,7 +96,8 @@ def swimmer_figure(data: SwimmerData, *, unit: str = "months", size: str = "doub
         pad = 0.05
         id_w = max([text_width_pt(x, small * 0.9) for x in r["patient_id"]] + [10.0])
         left = pad + (base * 1.2 + 4 + id_w + 5) / 72
-        ncol, legend_rows = legend_columns([h.get_label() for h in handles], (width - left - pad) * 72, small)
+        # the legend spans the full width (the patient ids make the left margin wide)
+        ncol, legend_rows = legend_columns([h.get_label() for h in handles], (width - 2 * pad) * 72, small)
         row_h = min(small * 1.55 / 72, MAX_PLOT_HEIGHT / max(n, 1))
         right = pad + 0.12
         top = pad + (legend_rows * small * 1.7 + 0.5 * small) / 72
@@ -124,10 +125,13 @@ def swimmer_figure(data: SwimmerData, *, unit: str = "months", size: str = "doub
         ax.set_yticks(y, r["patient_id"].tolist(), fontsize=small * 0.9)
         ax.tick_params(axis="y", length=0, pad=3)
         ax.set_xlim(0, xmax * 1.04)
+        ticks = nice_ticks(xmax, unit)
+        ax.set_xticks(ticks, [f"{t:g}" for t in ticks])
         ax.set_xlabel(f"Time since start of treatment ({unit})")
         ax.set_ylabel("Patient")
         ax.spines["left"].set_visible(False)
         ax.grid(axis="x", color="#e8e8e8", linewidth=0.5, zorder=0)
-        ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0, 1.0), ncol=ncol, frameon=False,
-                  handlelength=1.2, columnspacing=1.2, borderaxespad=0.2)
+        ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(pad / width, (bottom + plot_h) / height),
+                  bbox_transform=fig.transFigure, ncol=ncol, frameon=False, borderpad=0.1,
+                  handlelength=1.2, columnspacing=1.2, borderaxespad=0.2, alignment="left")
     return fig

@@ -99,6 +99,9 @@ def waterfall_figure(data: WaterfallData, *, size: str = "double"):
                           zorder=2)
             for i, b in enumerate(bars):
                 b.set_gid(f"bar-{i}")
+            flat = np.flatnonzero(np.abs(shown) < 0.75)  # a bar of ~0% would be invisible: a coloured dash
+            ax.scatter(flat, np.zeros(flat.size), marker="_", s=(0.8 * (width - 1) * 72 / max(n, 1)) ** 2,
+                       c=list(colours[flat]), linewidths=2.2, zorder=4, gid="flat-bars")
         for i in [] if data.dense else np.flatnonzero(data.values > data.cap):  # the value over a cut bar
             ax.text(i, data.cap + 1.5, f"+{data.values[i]:.0f}%", ha="center", va="bottom", fontsize=small * 0.9,
                     rotation=90 if n > 12 else 0, clip_on=False)
