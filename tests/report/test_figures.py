@@ -314,3 +314,22 @@ def test_bad_options_raise(mini, tmp_path):
         km_figure(mini.curves[("OS", None)], risk_table="full")
     with pytest.raises(ValueError, match="best_response has no column 'best_pct_change'"):
         waterfall_data(pd.DataFrame({"patient_id": ["a"], "bor": ["PR"]}))
+
+
+def test_min_at_risk_cuts_the_axis(larger):
+    km = larger.curves[("OS", None)]
+    fig = km_figure(km, min_at_risk=10)
+    ax = fig.axes[0]
+    right = ax.get_xlim()[1] / 1.02
+    assert km.at([right * MONTH])["n_risk"].sum() >= 10 or right <= ax.get_xticks()[-1]
+    last = float(km.table["time"].max()) / MONTH
+    assert right < last
+    curve = next(ln for ln in ax.lines if ln.get_gid() == "curve-0")
+    assert curve.get_xdata().max() <= right + 1e-9
+    assert km.at([ax.get_xticks()[-1] * MONTH])["n_risk"].sum() >= 10
+    plt.close(fig)
+
+
+def test_numeric_levels_read_as_written():
+    assert covariate_labels("ecog", ["0.0", "1.0", "2.5"]) == {"0.0": "ecog: 0", "1.0": "ecog: 1", "2.5": "ecog: 2.5"}
+    assert covariate_labels("sex", ["female"]) == {"female": "sex: female"}

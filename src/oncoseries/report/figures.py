@@ -52,9 +52,18 @@ def _num(x, digits: int = 1) -> str:
     return "NR" if x is None or not np.isfinite(x) else f"{x:.{digits}f}"
 
 
+def _level(g: str) -> str:
+    """A numeric level as written ("1.0" -> "1"): covariates read as numbers come back as float text."""
+    try:
+        v = float(g)
+    except ValueError:
+        return g
+    return f"{v:g}" if np.isfinite(v) else g
+
+
 def covariate_labels(covariate: str, levels) -> dict[str, str]:
     """Group labels "covariate: level" (a bare "yes"/"no" says nothing about what it answers)."""
-    return {g: f"{covariate}: {g}" for g in levels}
+    return {g: f"{covariate}: {_level(g)}" for g in levels}
 
 
 def _univariable(results, endpoint: str, covariate: str) -> dict | None:
@@ -117,7 +126,7 @@ def _km_infos(results, out_dir, opts) -> list[FigureInfo]:
         fig = km_figure(km, unit_days=scale, unit_label=unit, ylabel=YLABELS.get(ep, label), show_ci=show_ci,
                         annotation=annotation, group_labels=labels, size=opts["size"],
                         risk_table=opts["risk_table"], risk_times=_risk_times(opts["risk_times"], ep),
-                        xlabel=xlabel)
+                        xlabel=xlabel, min_at_risk=opts["min_at_risk"])
         png, svg = save_figure(fig, out_dir / name, dpi=opts["dpi"])
         title = label if cov is None else f"{label} by {cov}"
         parts = [f"Kaplan-Meier estimate of {label.lower()} (event: {EVENTS.get(ep, 'event')})"
@@ -134,6 +143,8 @@ def _km_infos(results, out_dir, opts) -> list[FigureInfo]:
                  "events": "Number at risk (cumulative events in brackets)",
                  "kmunicate": "Numbers at risk, censored and with an event (cumulative) at each time"}
         parts.append(f"{table[opts['risk_table']]} below the axis.")
+        if opts["min_at_risk"] is not None:
+            parts.append(f"The time axis ends where fewer than {opts['min_at_risk']} patients remain at risk.")
         if cov is not None:
             lr = logranks.get((ep, cov))
             if lr is not None and lr.get("n_missing"):
@@ -253,7 +264,8 @@ def _response_infos(results, out_dir, opts) -> list[FigureInfo]:
 
 def make_figures(results, out_dir: Path, *, size: str = "double", risk_table: str = "simple",
                  risk_times=None, show_ci: bool | None = None, p_style: str = "default", dpi: int = 300,
-                 max_spider: int = MAX_SPIDER_PATIENTS, max_swimmer: int = MAX_SWIMMER_PATIENTS) -> list[FigureInfo]:
+                 max_spider: int = MAX_SPIDER_PATIENTS, max_swimmer: int = MAX_SWIMMER_PATIENTS,
+                 min_at_risk: int | None = None) -> list[FigureInfo]:
     """Draw every report figure from ``results`` into ``out_dir`` (PNG at ``dpi`` and SVG).
 
     Parameters
@@ -273,6 +285,9 @@ def make_figures(results, out_dir: Path, *, size: str = "double", risk_table: st
         P-value style (``format_p``).
     max_spider, max_swimmer : int
         Patients drawn at most in the spider (a seeded random sample) and swimmer (the longest) plots.
+    min_at_risk : int, optional
+        Cut Kaplan-Meier time axes where fewer patients remain at risk (Pocock et al. 2002); default
+        the whole follow-up.
 
     Returns
     -------
@@ -282,6 +297,7 @@ def make_figures(results, out_dir: Path, *, size: str = "double", risk_table: st
     check_size(size)
     out_dir = Path(out_dir)
     opts = {"size": size, "risk_table": risk_table, "risk_times": risk_times, "show_ci": show_ci,
-            "p_style": p_style, "dpi": int(dpi), "max_spider": int(max_spider), "max_swimmer": int(max_swimmer)}
+            "p_style": p_style, "dpi": int(dpi), "max_spider": int(max_spider), "max_swimmer": int(max_swimmer),
+            "min_at_risk": min_at_risk}
     return _km_infos(results, out_dir, opts) + _forest_infos(results, out_dir, opts) + \
         _response_infos(results, out_dir, opts)

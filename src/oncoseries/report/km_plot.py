@@ -42,6 +42,18 @@ def risk_table_data(km, times, unit_days: float = 30.4375) -> pd.DataFrame:
     return at[["group", "time", "n_risk", "n_event", "n_censor"]].reset_index(drop=True)
 
 
+def at_risk_cutoff(km, min_at_risk: int) -> float:
+    """The last step time (days) at which at least ``min_at_risk`` patients, all groups together, are
+    still at risk; the first time when even the start has fewer."""
+    times = np.unique(km.table["time"].to_numpy())
+    if times.size == 0:
+        return 0.0
+    at = km.at(times)
+    total = at.groupby("time", sort=True)["n_risk"].sum()
+    ok = total.index.to_numpy()[total.to_numpy() >= min_at_risk]
+    return float(ok.max()) if ok.size else float(times[0])
+
+
 def _cell(row, mode: str) -> list[str]:
     if mode == "simple":
         return [count(row.n_risk)]
@@ -64,7 +76,7 @@ def km_figure(km, *, unit_days: float = 30.4375, unit_label: str = "months",
               group_labels: dict[str, str] | None = None, max_time: float | None = None,
               title: str | None = None, size: str = "double", risk_table: str = "simple",
               max_censor_marks: int = MAX_CENSOR_MARKS, legend_title: str | None = None,
-              risk_title: str = "Number at risk", xlabel: str | None = None):
+              risk_title: str | None = None, xlabel: str | None = None, min_at_risk: int | None = None):
     """Draw a Kaplan-Meier figure from a ``kaplan_meier`` result (times in days, axis in ``unit_label``).
 
     Parameters
@@ -84,6 +96,9 @@ def km_figure(km, *, unit_days: float = 30.4375, unit_label: str = "months",
         Display label per group level (legend and risk-table rows).
     max_time : float, optional
         Cut the x axis here (display units); default the last follow-up.
+    min_at_risk : int, optional
+        Cut the x axis where fewer than this many patients (all groups together) remain at risk
+        (Pocock, Clayton & Altman 2002: the tail of a curve with few patients left is unreliable).
     size : {"double", "single"}
         Print width 7 or 3.5 inches; fonts are at their printed size.
     risk_table : {"simple", "events", "kmunicate"}
@@ -97,12 +112,16 @@ def km_figure(km, *, unit_days: float = 30.4375, unit_label: str = "months",
     """
     if risk_table not in RISK_TABLES:
         raise ValueError(f"risk_table must be one of {', '.join(RISK_TABLES)}; got {risk_table!r}")
+    if risk_title is None:
+        risk_title = "Number at risk (cumulative events)" if risk_table == "events" else "Number at risk"
     tab = km.table
     groups = list(km.groups)
     n_groups = len(groups)
     labels = {g: (group_labels or {}).get(g, g) for g in groups}
     last = float(tab["time"].max()) / unit_days if len(tab) else 1.0
     max_time = float(max_time) if max_time is not None else last
+    if min_at_risk is not None:
+        max_time = min(max_time, at_risk_cutoff(km, int(min_at_risk)) / unit_days)
     ticks = risk_ticks(max_time, unit_label, risk_times)
     xmax = max(max_time, float(ticks[-1]) if ticks.size else 0.0) or 1.0
     base, small = font_sizes(size)
@@ -114,8 +133,8 @@ def km_figure(km, *, unit_days: float = 30.4375, unit_label: str = "months",
         for max_ticks in (10, 8, 6, 5, 4, 3):  # fewer columns until the widest counts clear each other
             data = risk_table_data(km, ticks, unit_days)
             rows, cells, gap = _table_rows(data, groups, labels, risk_table, sub, ticks, small)
-            label_w = max(text_width_pt(r[0], small, "bold" if r[2] else "normal")
-                          for r in rows + [(risk_title, 0, True)])
+            # the title has a row of its own and may run on over the columns: only row labels count
+            label_w = max(text_width_pt(r[0], small, "bold" if r[2] else "normal") for r in rows)
             if risk_times is not None or len(ticks) < 3:
                 break
             left, right = _margins(base, small, label_w + gap, ticks, cells)
@@ -149,6 +168,8 @@ def km_figure(km, *, unit_days: float = 30.4375, unit_label: str = "months",
             if show_ci:
                 lo = np.concatenate(([1.0], np.nan_to_num(d["lower"].to_numpy()[keep], nan=0.0)))
                 hi = np.concatenate(([1.0], np.nan_to_num(d["upper"].to_numpy()[keep], nan=1.0)))
+                if not keep.all():
+                    lo, hi = np.append(lo, lo[-1]), np.append(hi, hi[-1])
                 ax.fill_between(t, lo, hi, step="post", color=colours[i], alpha=0.15, linewidth=0,
                                 zorder=1, gid=f"ci-{i}")
                 obstacles.append(lambda a, b, t=t, lo=lo: step_range(t, lo, a, b))
@@ -237,8 +258,12 @@ def _annotate(fig, ax, text, obstacles, small, n_groups):
             x0, y0, w, h = a.get_position().bounds
             a.set_position([x0, y0 * h_in / (h_in + grow), w, h * h_in / (h_in + grow)])
         fig.set_size_inches(w_in, h_in + grow)
-        y = 1.02 if leg is None else 1.02 + leg.get_window_extent(fig.canvas.get_renderer()).height / ax.get_window_extent().height
-        t = ax.text(0.0, y, text, transform=ax.transAxes, ha="left", va="bottom", fontsize=small,
+        bbox = ax.get_window_extent()
+        y = 1.02 if leg is None else 1.02 + leg.get_window_extent(fig.canvas.get_renderer()).height / bbox.height
+        # from the axes' left edge, moved left (not past the figure's margin) when it would run off the right
+        room = fig.bbox.width - 0.05 * fig.dpi - bbox.x0
+        x = 0.0 if w_pt * px <= room else max(0.05 * fig.dpi - bbox.x0, room - w_pt * px) / bbox.width
+        t = ax.text(x, y, text, transform=ax.transAxes, ha="left", va="bottom", fontsize=small,
                     gid="annotation")
         t.set_in_layout(False)
 
