@@ -249,13 +249,14 @@ def test_waterfall_sorted_coloured_and_counts(mini, mini_figures):
     wf = waterfall_data(best, "bor")
     assert wf.n_missing == int(best["best_pct_change"].isna().sum()) == 1
     assert list(wf.values) == sorted(wf.values, reverse=True)
-    fig = waterfall_figure(wf)
-    ax = fig.axes[0]
-    bars = [p for p in ax.patches if (p.get_gid() or "").startswith("bar-")]
-    assert [b.get_height() for b in bars] == pytest.approx(list(wf.values))
-    assert {ln.get_gid() for ln in ax.lines} >= {"line-30", "line+20"}
-    assert _inside_figure(fig) == []
-    plt.close(fig)
+    for size in ("double", "single"):
+        fig = waterfall_figure(wf, size=size)
+        ax = fig.axes[0]
+        bars = [p for p in ax.patches if (p.get_gid() or "").startswith("bar-")]
+        assert [b.get_height() for b in bars] == pytest.approx(list(wf.values))
+        assert {ln.get_gid() for ln in ax.lines} >= {"line-30", "line+20"}
+        assert _inside_figure(fig) == []
+        plt.close(fig)
     info = next(f for f in mini_figures[1] if f.name == "waterfall")
     assert "1 patient(s) without a measurable change" in info.caption
 
@@ -282,11 +283,12 @@ def test_spider_sample_is_capped_and_seeded(larger):
     assert a.n_shown == 20 and a.n_total == full.n_total
     assert a.points.equals(b.points)
     assert (a.points.groupby("patient_id")["t"].min() == 0).all()  # each line starts at (0, 0%)
-    fig = spider_figure(a)
-    gids = {c.get_gid() for c in fig.axes[0].collections}
-    assert any(g.startswith("lines-") for g in gids)
-    assert _inside_figure(fig) == []
-    plt.close(fig)
+    for size in ("double", "single"):
+        fig = spider_figure(a, size=size)
+        gids = {c.get_gid() for c in fig.axes[0].collections}
+        assert any(g.startswith("lines-") for g in gids)
+        assert _inside_figure(fig) == []
+        plt.close(fig)
 
 
 def test_swimmer_longest_patients_and_markers(mini):
@@ -299,12 +301,13 @@ def test_swimmer_longest_patients_and_markers(mini):
     assert sw.rows["death"].tolist() == (os_["cnsr"].head(5) == 0).tolist()
     p01 = sw.rows.set_index("patient_id").loc["P01"]  # PR from 2019-02-28, start 2019-01-10
     assert p01["response"] == pytest.approx(49 / MONTH)
-    fig = swimmer_figure(sw)
-    ax = fig.axes[0]
-    arrows = next(ln for ln in ax.lines if ln.get_gid() == "alive-arrows")
-    assert len(arrows.get_xdata()) == int((~sw.rows["death"]).sum())
-    assert _inside_figure(fig) == []
-    plt.close(fig)
+    for size in ("double", "single"):
+        fig = swimmer_figure(sw, size=size)
+        ax = fig.axes[0]
+        arrows = next(ln for ln in ax.lines if ln.get_gid() == "alive-arrows")
+        assert len(arrows.get_xdata()) == int((~sw.rows["death"]).sum())
+        assert _inside_figure(fig) == []
+        plt.close(fig)
 
 
 def test_bad_options_raise(mini, tmp_path):
@@ -333,3 +336,20 @@ def test_min_at_risk_cuts_the_axis(larger):
 def test_numeric_levels_read_as_written():
     assert covariate_labels("ecog", ["0.0", "1.0", "2.5"]) == {"0.0": "ecog: 0", "1.0": "ecog: 1", "2.5": "ecog: 2.5"}
     assert covariate_labels("sex", ["female"]) == {"female": "sex: female"}
+
+
+@pytest.mark.parametrize("study, size, table", [("larger", "double", "simple"), ("larger", "single", "events"),
+                                                ("larger", "single", "kmunicate"), ("mini", "single", "simple")])
+def test_nothing_drawn_outside_any_figure(request, tmp_path, monkeypatch, study, size, table):
+    import oncoseries.report.figures as figures
+
+    real, outside = figures.save_figure, {}
+
+    def checked(fig, stem, **kw):
+        outside[stem.name] = _inside_figure(fig)
+        return real(fig, stem, **kw)
+
+    monkeypatch.setattr(figures, "save_figure", checked)
+    infos = figures.make_figures(request.getfixturevalue(study), tmp_path, size=size, risk_table=table, dpi=100)
+    assert len(outside) == len(infos) >= 11
+    assert {k: v for k, v in outside.items() if v} == {}

@@ -126,7 +126,8 @@ def _km_infos(results, out_dir, opts) -> list[FigureInfo]:
         fig = km_figure(km, unit_days=scale, unit_label=unit, ylabel=YLABELS.get(ep, label), show_ci=show_ci,
                         annotation=annotation, group_labels=labels, size=opts["size"],
                         risk_table=opts["risk_table"], risk_times=_risk_times(opts["risk_times"], ep),
-                        xlabel=xlabel, min_at_risk=opts["min_at_risk"])
+                        xlabel=xlabel, min_at_risk=opts["min_at_risk"],
+                        single_label="Responders" if ep == "DOR" else "All patients")
         png, svg = save_figure(fig, out_dir / name, dpi=opts["dpi"])
         title = label if cov is None else f"{label} by {cov}"
         parts = [f"Kaplan-Meier estimate of {label.lower()} (event: {EVENTS.get(ep, 'event')})"

@@ -76,7 +76,8 @@ def km_figure(km, *, unit_days: float = 30.4375, unit_label: str = "months",
               group_labels: dict[str, str] | None = None, max_time: float | None = None,
               title: str | None = None, size: str = "double", risk_table: str = "simple",
               max_censor_marks: int = MAX_CENSOR_MARKS, legend_title: str | None = None,
-              risk_title: str | None = None, xlabel: str | None = None, min_at_risk: int | None = None):
+              risk_title: str | None = None, xlabel: str | None = None, min_at_risk: int | None = None,
+              single_label: str = "All patients"):
     """Draw a Kaplan-Meier figure from a ``kaplan_meier`` result (times in days, axis in ``unit_label``).
 
     Parameters
@@ -94,6 +95,8 @@ def km_figure(km, *, unit_days: float = 30.4375, unit_label: str = "months",
         Text (e.g. log-rank P, HR) placed in a corner the curves leave free, else above the plot.
     group_labels : dict, optional
         Display label per group level (legend and risk-table rows).
+    single_label : str
+        Risk-table row label of a single curve (e.g. "Responders" for DOR).
     max_time : float, optional
         Cut the x axis here (display units); default the last follow-up.
     min_at_risk : int, optional
@@ -118,6 +121,8 @@ def km_figure(km, *, unit_days: float = 30.4375, unit_label: str = "months",
     groups = list(km.groups)
     n_groups = len(groups)
     labels = {g: (group_labels or {}).get(g, g) for g in groups}
+    if n_groups == 1 and not group_labels:
+        labels = {groups[0]: single_label}
     last = float(tab["time"].max()) / unit_days if len(tab) else 1.0
     max_time = float(max_time) if max_time is not None else last
     if min_at_risk is not None:
@@ -279,7 +284,7 @@ def _table_rows(data, groups, labels, mode, sub, ticks, small):
                 rows.append((labels[g], i, True, None, None))
             rows += [(name, i if multi else None, False, i, j) for j, name in enumerate(sub)]
         else:
-            rows.append((labels[g] if multi else "All patients", i if multi else None, False, i, 0))
+            rows.append((labels[g], i if multi else None, False, i, 0))
     cells, widest_first = {}, 0.0
     for i, g in enumerate(groups):
         d = data[data["group"] == g]

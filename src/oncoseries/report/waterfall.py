@@ -116,7 +116,7 @@ def waterfall_figure(data: WaterfallData, *, size: str = "double"):
         ax.set_xticks([])
         ax.spines["bottom"].set_visible(False)
         ax.set_ylabel("Best change from baseline (%)")
-        ax.set_xlabel(f"Patients (n = {count(n)}), ordered by best change in the sum of target lesions")
+        ax.set_xlabel(f"Patients (n = {count(n)}), ordered by best change")
         ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0, 1.0 + (0.12 / plot_h if data.n_clipped else 0)),
                   ncol=ncol, frameon=False, handlelength=1.0, handleheight=0.8, columnspacing=1.2,
                   borderaxespad=0.2)
