@@ -353,3 +353,16 @@ def test_nothing_drawn_outside_any_figure(request, tmp_path, monkeypatch, study,
     infos = figures.make_figures(request.getfixturevalue(study), tmp_path, size=size, risk_table=table, dpi=100)
     assert len(outside) == len(infos) >= 11
     assert {k: v for k, v in outside.items() if v} == {}
+
+
+def test_title_and_legend_title_do_not_collide(larger):
+    km = larger.curves[("OS", "site")]
+    fig = km_figure(km, title="Overall survival by site", legend_title="Site", size="single",
+                    annotation="Log-rank P = 0.5\nHR lung vs bone: 1.00 (0.500–2.00)")
+    fig.canvas.draw()
+    r = fig.canvas.get_renderer()
+    title = next(t for t in fig.texts if t.get_gid() == "title").get_window_extent(r)
+    legend = fig.axes[0].get_legend().get_window_extent(r)
+    assert title.y0 >= legend.y1 - 1
+    assert _inside_figure(fig) == []
+    plt.close(fig)

@@ -135,12 +135,12 @@ def km_figure(km, *, unit_days: float = 30.4375, unit_label: str = "months",
     header_rows = n_groups if (risk_table == "kmunicate" and n_groups > 1) else 0
     n_rows = n_groups * len(sub) + header_rows + 1  # + the title row
     with plt.rc_context(rc(size)):
-        for max_ticks in (10, 8, 6, 5, 4, 3):  # fewer columns until the widest counts clear each other
+        for max_ticks in (8, 6, 5, 4, 3, None):  # fewer columns until the widest counts clear each other
             data = risk_table_data(km, ticks, unit_days)
             rows, cells, gap = _table_rows(data, groups, labels, risk_table, sub, ticks, small)
             # the title has a row of its own and may run on over the columns: only row labels count
             label_w = max(text_width_pt(r[0], small, "bold" if r[2] else "normal") for r in rows)
-            if risk_times is not None or len(ticks) < 3:
+            if max_ticks is None or risk_times is not None or len(ticks) < 3:
                 break
             left, right = _margins(base, small, label_w + gap, ticks, cells)
             col_pt = (width - left - right) * 72 * (ticks[1] - ticks[0]) / (xmax * 1.02)
@@ -197,14 +197,15 @@ def km_figure(km, *, unit_days: float = 30.4375, unit_label: str = "months",
         ax.set_xlabel(xlabel or f"Time since start ({unit_label})")
         ax.set_ylabel(ylabel)
         ax.grid(axis="y", color="#e8e8e8", linewidth=0.5, zorder=0)
-        if title:
-            ax.set_title(title, loc="left", fontweight="bold")
+        if title:  # top left of the figure, above the legend (the top margin has a row for it)
+            fig.text(ax.get_position().x0, 1 - 0.05 / fig.get_size_inches()[1], title, ha="left", va="top",
+                     fontsize=base + 1, fontweight="bold", gid="title")
         if n_groups > 1:
             ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.0, 1.02), ncol=ncol, frameon=False,
                       handlelength=1.8, borderaxespad=0.2, columnspacing=1.4, title=legend_title,
                       alignment="left", title_fontproperties={"size": small, "weight": "bold"})
         if annotation:
-            _annotate(fig, ax, annotation, obstacles, small, n_groups)
+            _annotate(fig, ax, annotation, obstacles, small)
         _risk_table(fig, axr, rows, cells, colours, ticks, sub, small, gap, label_w, risk_title)
     return fig
 
@@ -241,7 +242,7 @@ def _axes(width, size, base, small, n_rows, label_pt, legend_labels, extra_rows,
     return fig, ax, axr, ncol
 
 
-def _annotate(fig, ax, text, obstacles, small, n_groups):
+def _annotate(fig, ax, text, obstacles, small):
     """In the first corner the curves, bands and median lines leave free; else above the axes."""
     bbox = ax.get_window_extent()
     lines = text.split("\n")
