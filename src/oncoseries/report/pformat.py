@@ -6,10 +6,12 @@ P-value styles (reporting-ux.md §2.7, §4: journals differ in digits, case and 
 style        small               otherwise           rule
 ===========  ==================  ==================  ===========================================
 "default"    ``P < 0.001``       ``P = 0.00673``     3 significant digits (trailing zeros kept)
-"nejm"       ``P<0.001``         ``P=0.007``         3 decimals, 2 significant digits above 0.01
+"nejm"       ``P<0.001``         ``P=0.007``         2 decimals, 3 below 0.01
 "jama"       ``P < .001``        ``P = .007``        no leading zero; 2 decimals, 3 below .01
 "lancet"     ``p<0.0001``        ``p=0.0067``        2 significant digits, lower-case p
 ===========  ==================  ==================  ===========================================
+
+In every style a P just under 0.05 that would round to "0.05" keeps 3 significant digits ("0.0499").
 """
 
 from __future__ import annotations
