@@ -1,16 +1,32 @@
 """All report figures, drawn from Results only, written as PNG (300 dpi) and SVG.
 
 ``make_figures(results, out_dir)`` returns one FigureInfo per figure, in report order; the HTML and
-DOCX writers embed them by name.
+DOCX writers embed them by name. Figure names: ``km_<endpoint>`` and ``km_<endpoint>_by_<covariate>``
+(one per ``results.curves`` key), ``forest_<endpoint>`` (Cox models), ``waterfall``, ``spider``,
+``swimmer``. See docs/figures.md.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .km_plot import km_figure
-from .style import save_figure
+import numpy as np
+
+from .forest import forest_figure, forest_rows
+from ._layout import count
+from .km_plot import MAX_CENSOR_MARKS, km_figure
+from .pformat import format_hr, format_p
+from .spider import MAX_SPIDER_PATIENTS, spider_data, spider_figure
+from .swimmer import MAX_SWIMMER_PATIENTS, swimmer_data, swimmer_figure
+from .waterfall import waterfall_data, waterfall_figure
+from .style import check_size, save_figure
+
+YLABELS = {"PFS": "Progression-free survival", "OS": "Overall survival", "DOR": "Remaining in response",
+           "TTP": "Free from progression"}
+EVENTS = {"PFS": "progression or death", "OS": "death", "DOR": "progression or death after response",
+          "TTP": "progression"}
 
 
 @dataclass
@@ -21,31 +37,269 @@ class FigureInfo:
     png: Path
     svg: Path
     section: str       # "survival", "response", "regression"
+    kind: str = ""     # "km", "forest", "waterfall", "spider", "swimmer"
+    endpoint: str | None = None
+    covariate: str | None = None
+    n: int | None = None   # patients drawn
+    alt: str = ""      # one-sentence alternative text for HTML
 
 
-def _fmt_p(p: float) -> str:
-    return "P < 0.001" if p < 0.001 else f"P = {p:.3g}"
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "_", str(text)).strip("_").lower() or "x"
 
 
-def make_figures(results, out_dir: Path) -> list[FigureInfo]:
-    out_dir = Path(out_dir)
-    figs: list[FigureInfo] = []
+def _num(x, digits: int = 1) -> str:
+    return "NR" if x is None or not np.isfinite(x) else f"{x:.{digits}f}"
+
+
+def _level(g: str) -> str:
+    """A numeric level as written ("1.0" -> "1"): covariates read as numbers come back as float text."""
+    try:
+        v = float(g)
+    except ValueError:
+        return g
+    return f"{v:g}" if np.isfinite(v) else g
+
+
+def covariate_labels(covariate: str, levels) -> dict[str, str]:
+    """Group labels "covariate: level" (a bare "yes"/"no" says nothing about what it answers)."""
+    return {g: f"{covariate}: {_level(g)}" for g in levels}
+
+
+def _univariable(results, endpoint: str, covariate: str) -> dict | None:
+    for m in results.sections.get("cox", []):
+        if (m.get("endpoint") == endpoint and m.get("model") == "univariable" and m.get("covariates") == [covariate]
+                and "skipped" not in m):
+            return m
+    return None
+
+
+def hr_lines(model: dict | None) -> tuple[list[str], bool]:
+    """'HR yes vs no 19.1 (95% CI 1.87–2583)' per coefficient of a univariable Cox model; a separated
+    coefficient shows its Firth estimate, marked. Returns the lines and whether Firth was used."""
+    if model is None:
+        return [], False
+    firth = {t["coefficient"]: t for t in (model.get("firth") or {}).get("terms", [])}
+    sep = set(model.get("separation") or [])
+    lines, used = [], False
+    for t in model["terms"]:
+        src, mark = t, ""
+        if t["coefficient"] in sep and t["coefficient"] in firth:
+            src, mark, used = firth[t["coefficient"]], " (Firth)", True
+        what = f"{t['level']} vs {t['reference']}" if t.get("level") is not None else f"per unit of {t['term']}"
+        lines.append(f"HR {what}{mark}: {format_hr(src['hr'], src['lower'], src['upper'])}")
+    return lines, used
+
+
+def _risk_times(risk_times, endpoint):
+    if isinstance(risk_times, dict):
+        return risk_times.get(endpoint)
+    return risk_times
+
+
+def _km_infos(results, out_dir, opts) -> list[FigureInfo]:
     unit = results.study.config.time_unit
     scale = results.study.config.days_per_unit
-    landmarks = results.sections.get("survival", {})
+    survival = results.sections.get("survival", {})
     logranks = {(r["endpoint"], r["covariate"]): r for r in results.sections.get("logrank", [])}
+    infos = []
     for (ep, cov), km in results.curves.items():
-        name = f"km_{ep.lower()}" if cov is None else f"km_{ep.lower()}_by_{cov}"
-        label = landmarks.get(ep, {}).get("name", ep)
-        annotation = None
-        if cov is not None and (ep, cov) in logranks:
-            annotation = f"Log-rank {_fmt_p(logranks[(ep, cov)]['p'])}"
-        fig = km_figure(km, unit_days=scale, unit_label=unit, ylabel=f"{label}", annotation=annotation,
-                        show_ci=cov is None)
-        png, svg = save_figure(fig, out_dir / name)
+        name = f"km_{ep.lower()}" if cov is None else f"km_{ep.lower()}_by_{_slug(cov)}"
+        label = survival.get(ep, {}).get("name", ep)
+        show_ci = opts["show_ci"] if opts["show_ci"] is not None else cov is None
+        med = km.medians
+        n, events = int(med["n"].sum()), int(med["events"].sum())
+        firth = False
+        if cov is None:
+            m = survival.get(ep, {}).get("median") or {}
+            value = m.get("value")
+            annotation = ("Median not reached" if value is None else
+                          f"Median {_num(value)} {unit} (95% CI {_num(m.get('lower'))}–{_num(m.get('upper'))})")
+            labels = None
+        else:
+            lr = logranks.get((ep, cov))
+            lines = [] if lr is None else [f"Log-rank {format_p(lr['p'], opts['p_style'])}"]
+            hr, firth = hr_lines(_univariable(results, ep, cov))
+            annotation = "\n".join(lines + hr) or None
+            labels = covariate_labels(cov, km.groups)
+        xlabel = f"Time since first response ({unit})" if ep == "DOR" else f"Time since start of treatment ({unit})"
+        fig = km_figure(km, unit_days=scale, unit_label=unit, ylabel=YLABELS.get(ep, label), show_ci=show_ci,
+                        annotation=annotation, group_labels=labels, size=opts["size"],
+                        risk_table=opts["risk_table"], risk_times=_risk_times(opts["risk_times"], ep),
+                        xlabel=xlabel, min_at_risk=opts["min_at_risk"],
+                        single_label="Responders" if ep == "DOR" else "All patients")
+        png, svg = save_figure(fig, out_dir / name, dpi=opts["dpi"])
         title = label if cov is None else f"{label} by {cov}"
-        caption = (f"Kaplan-Meier estimate of {label.lower()}" + ("" if cov is None else f" by {cov}")
-                   + "; shaded band: pointwise 95% CI (log transform); ticks: censored patients; "
-                     "numbers at risk below the axis.")
-        figs.append(FigureInfo(name, title, caption, png, svg, "survival"))
-    return figs
+        parts = [f"Kaplan-Meier estimate of {label.lower()} (event: {EVENTS.get(ep, 'event')})"
+                 + ("" if cov is None else f" by {cov}") + f"; {count(n)} patients, {count(events)} events."]
+        if show_ci:
+            parts.append(f"Shaded band: pointwise {100 * km.conf_level:g}% CI ({km.conf_type} transformation, "
+                         "Greenwood variance).")
+        parts.append("Tick marks: censored patients"
+                     + (f" (marks closer than 1/{MAX_CENSOR_MARKS} of the axis drawn once)"
+                        if _many_censored(km) else "") + ".")
+        if (np.isfinite(med["median"])).any():
+            parts.append("Dashed lines: median, drawn only where the curve reaches 50%.")
+        table = {"simple": "Number at risk (patients still followed at each time)",
+                 "events": "Number at risk (cumulative events in brackets)",
+                 "kmunicate": "Numbers at risk, censored and with an event (cumulative) at each time"}
+        parts.append(f"{table[opts['risk_table']]} below the axis.")
+        if opts["min_at_risk"] is not None:
+            parts.append(f"The time axis ends where fewer than {opts['min_at_risk']} patients remain at risk.")
+        if cov is not None:
+            lr = logranks.get((ep, cov))
+            if lr is not None and lr.get("n_missing"):
+                parts.append(f"{lr['n_missing']} patient(s) with {cov} missing are not shown.")
+            parts.append("P: log-rank test; HR: univariable Cox regression (Efron ties, Wald 95% CI)"
+                         + ("; Firth: penalised-likelihood estimate with profile-likelihood 95% CI, used "
+                            "because the standard fit diverges (monotone likelihood)" if firth else "") + ".")
+        infos.append(FigureInfo(name, title, " ".join(parts), png, svg, "survival", "km", ep, cov, n,
+                                f"Kaplan-Meier curve of {label.lower()}" + ("" if cov is None else f" by {cov}")))
+    return infos
+
+
+def _many_censored(km) -> bool:
+    t = km.table
+    return bool(((t["n_censor"] > 0).groupby(t["group"]).sum() > MAX_CENSOR_MARKS).any())
+
+
+def _forest_infos(results, out_dir, opts) -> list[FigureInfo]:
+    infos = []
+    models = results.sections.get("cox", [])
+    survival = results.sections.get("survival", {})
+    for ep in dict.fromkeys(m["endpoint"] for m in models):
+        rows = forest_rows(models, ep, p_style=opts["p_style"], digits=3 if opts["size"] == "double" else 2)
+        if not (rows["kind"] == "estimate").any():
+            continue
+        fig = forest_figure(rows, size=opts["size"])
+        name = f"forest_{ep.lower()}"
+        png, svg = save_figure(fig, out_dir / name, dpi=opts["dpi"])
+        label = survival.get(ep, {}).get("name", ep)
+        fitted = [m for m in models if m["endpoint"] == ep and "skipped" not in m]
+        kinds = sorted({m["model"] for m in fitted}, reverse=True)
+        parts = [f"Hazard ratios for {label.lower()} from {' and '.join(kinds)} Cox regression "
+                 "(Efron ties; Wald 95% CI; log scale; vertical line: HR = 1)."
+                 " Categorical covariates: HR of each level against the reference level (first in sorted order);"
+                 " a P on a covariate's own row is the likelihood-ratio test of all its levels."
+                 " n: patients and events in each univariable model."]
+        if rows["firth"].any():
+            parts.append("†: Firth penalised-likelihood estimate with profile-likelihood 95% CI, shown because "
+                         "the standard fit diverges (monotone likelihood).")
+        if rows["clipped"].any():
+            parts.append("Arrows: CI extends beyond the axis.")
+        dropped = [m for m in fitted if m.get("n_dropped")]
+        for m in dropped:
+            parts.append(f"{m['model'].capitalize()} model of {', '.join(m['covariates'])}: {m['n_dropped']} "
+                         "patient(s) with missing values excluded.")
+        skipped = [m for m in models if m["endpoint"] == ep and "skipped" in m]
+        if skipped:
+            parts.append("Not modelled: " + "; ".join(f"{m['covariates'][0]} ({m['skipped']})" for m in skipped) + ".")
+        n = max((m["n"] for m in fitted), default=None)
+        infos.append(FigureInfo(name, f"Cox regression: {label}", " ".join(parts), png, svg, "regression",
+                                "forest", ep, None, n, f"Forest plot of hazard ratios for {label.lower()}"))
+    return infos
+
+
+def _response_infos(results, out_dir, opts) -> list[FigureInfo]:
+    infos = []
+    resp = results.sections.get("response") or {}
+    column = resp.get("headline", "bor")
+    which = "confirmed" if column == "confirmed_bor" else "unconfirmed"
+    best = results.derived.get("best_response")
+    if best is None or best.empty:
+        return infos
+    wf = waterfall_data(best, column) if "best_pct_change" in best.columns else None
+    if wf is not None and len(wf.values):
+        fig = waterfall_figure(wf, size=opts["size"])
+        png, svg = save_figure(fig, out_dir / "waterfall", dpi=opts["dpi"])
+        cap = (f"Best percentage change from baseline in the sum of target-lesion diameters, one bar per patient "
+               f"({count(len(wf.values))} patients, largest increase on the left), coloured by best overall response "
+               f"(RECIST 1.1, {which}). Dashed lines: −30% (partial response) and +20% (progression threshold). "
+               "A PD bar can lie below +20% when progression came from new or non-target lesions.")
+        if wf.n_missing:
+            cap += f" {wf.n_missing} patient(s) without a measurable change from baseline are not shown."
+        if wf.n_clipped:
+            cap += f" {wf.n_clipped} bar(s) above +{wf.cap:g}% are cut at the axis (value printed)."
+        if wf.dense:
+            cap += " Bars are drawn edge to edge as a raster (too many patients for separate bars)."
+        infos.append(FigureInfo("waterfall", "Waterfall plot of best tumour change", cap, png, svg, "response",
+                                "waterfall", None, None, len(wf.values),
+                                "Waterfall plot of the best change in target-lesion sum per patient"))
+    tp = results.derived.get("timepoints")
+    # the spider plot needs lesion measurements (a study of investigator assessments has no % change)
+    if tp is not None and not tp.empty and "pct_from_baseline" in tp.columns:
+        sp = spider_data(tp, results.study.patients, best, column, results.study.config.days_per_unit,
+                         max_patients=opts["max_spider"])
+        if sp.n_shown:
+            fig = spider_figure(sp, unit=results.study.config.time_unit, size=opts["size"])
+            png, svg = save_figure(fig, out_dir / "spider", dpi=opts["dpi"])
+            cap = (f"Percentage change from baseline in the sum of target-lesion diameters over time, one line per "
+                   f"patient, coloured by best overall response (RECIST 1.1, {which}); each line starts at 0% at "
+                   "the start of treatment. Crosses: scans assessed as progression; triangles: new lesions. "
+                   "Dashed lines: −30% and +20%.")
+            if sp.n_after_new_therapy:
+                cap += (" Scans on or after the start of a new anticancer therapy are not drawn (they do not count "
+                        "for response).")
+            if sp.n_shown < sp.n_total:
+                cap += (f" A random sample of {sp.n_shown} of the {count(sp.n_total)} patients with a measurable change "
+                        f"is drawn (fixed seed, so reruns draw the same patients).")
+            else:
+                cap += f" {sp.n_total} patients."
+            infos.append(FigureInfo("spider", "Spider plot of tumour change over time", cap, png, svg, "response",
+                                    "spider", None, None, sp.n_shown, "Spider plot of target-lesion change over time"))
+    sw = swimmer_data(results.derived.get("adtte"), tp, results.study.patients, best, column,
+                      results.study.config.days_per_unit, max_patients=opts["max_swimmer"])
+    if sw is not None and len(sw.rows):
+        fig = swimmer_figure(sw, unit=results.study.config.time_unit, size=opts["size"])
+        png, svg = save_figure(fig, out_dir / "swimmer", dpi=opts["dpi"])
+        cap = (f"Time on study per patient, from the start of treatment to death or last contact (overall survival "
+               f"time), longest at the top, coloured by best overall response (RECIST 1.1, {which}). Markers: first "
+               "response (CR or PR), first progression (scan or clinical), death; arrow: alive at last contact.")
+        if len(sw.rows) < sw.n_total:
+            cap += f" The {len(sw.rows)} patients with the longest follow-up of {count(sw.n_total)} are drawn."
+        else:
+            cap += f" {sw.n_total} patients."
+        infos.append(FigureInfo("swimmer", "Swimmer plot of time on study", cap, png, svg, "response", "swimmer",
+                                None, None, len(sw.rows), "Swimmer plot of follow-up, response and progression"))
+    return infos
+
+
+def make_figures(results, out_dir: Path, *, size: str = "double", risk_table: str = "simple",
+                 risk_times=None, show_ci: bool | None = None, p_style: str = "default", dpi: int = 300,
+                 max_spider: int = MAX_SPIDER_PATIENTS, max_swimmer: int = MAX_SWIMMER_PATIENTS,
+                 min_at_risk: int | None = None) -> list[FigureInfo]:
+    """Draw every report figure from ``results`` into ``out_dir`` (PNG at ``dpi`` and SVG).
+
+    Parameters
+    ----------
+    results : Results
+        What ``oncoseries.analyze`` returns.
+    out_dir : path
+    size : {"double", "single"}
+        Print width 7 or 3.5 inches (fonts at their printed size).
+    risk_table : {"simple", "events", "kmunicate"}
+        Kaplan-Meier table style (see ``km_figure``).
+    risk_times : sequence or dict, optional
+        Risk-table times in the study's time unit, for all endpoints or per endpoint (``{"OS": [...]}``).
+    show_ci : bool, optional
+        CI bands on Kaplan-Meier curves; default on for single curves, off for curves by covariate.
+    p_style : {"default", "nejm", "jama", "lancet"}
+        P-value style (``format_p``).
+    max_spider, max_swimmer : int
+        Patients drawn at most in the spider (a seeded random sample) and swimmer (the longest) plots.
+    min_at_risk : int, optional
+        Cut Kaplan-Meier time axes where fewer patients remain at risk (Pocock et al. 2002); default
+        the whole follow-up.
+
+    Returns
+    -------
+    list of FigureInfo
+        In report order: Kaplan-Meier, forest, waterfall, spider, swimmer.
+    """
+    check_size(size)
+    out_dir = Path(out_dir)
+    opts = {"size": size, "risk_table": risk_table, "risk_times": risk_times, "show_ci": show_ci,
+            "p_style": p_style, "dpi": int(dpi), "max_spider": int(max_spider), "max_swimmer": int(max_swimmer),
+            "min_at_risk": min_at_risk}
+    return _km_infos(results, out_dir, opts) + _forest_infos(results, out_dir, opts) + \
+        _response_infos(results, out_dir, opts)

@@ -1,4 +1,10 @@
-"""Figure style: colour-blind-safe palette (Okabe & Ito 2008), journal sizes, deterministic output."""
+"""Figure style: colour-blind-safe palette (Okabe & Ito 2008), journal sizes, deterministic output.
+
+Figures are drawn at their print width, so fonts are at their printed size: "double" is a 7-inch
+(178 mm) double column with 8-8.5 pt text, "single" a 3.5-inch (89 mm) single column with 6.5-7 pt
+text (journals ask for 6-10 pt at final size). Files are saved without ``bbox_inches="tight"``, so a
+PNG is exactly the width asked for (2100 px at 300 dpi for "double").
+"""
 
 from __future__ import annotations
 
@@ -13,43 +19,84 @@ import matplotlib.pyplot as plt  # noqa: E402
 #: Okabe-Ito: distinguishable with the common colour-vision deficiencies.
 PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442"]
 
-#: Best-overall-response colours (waterfall, swimmer): response blue/green, SD grey, PD vermillion.
-BOR_COLOURS = {"CR": "#009E73", "PR": "#0072B2", "SD": "#999999", "NON-CR/NON-PD": "#BBBBBB",
-               "PD": "#D55E00", "NE": "#E69F00", "MISSING": "#DDDDDD"}
+#: Best-overall-response colours (waterfall, spider, swimmer): response green/blue, SD grey, PD
+#: vermillion (Okabe-Ito hues; CR/PR/PD stay distinct in deuteranopia and protanopia).
+BOR_COLOURS = {"CR": "#009E73", "PR": "#0072B2", "SD": "#8C8C8C", "NON-CR/NON-PD": "#C4C4C4",
+               "PD": "#D55E00", "NE": "#E69F00", "MISSING": "#E0E0E0"}
+BOR_ORDER = ["CR", "PR", "SD", "NON-CR/NON-PD", "PD", "NE", "MISSING"]
+BOR_LABELS = {"CR": "CR", "PR": "PR", "SD": "SD", "NON-CR/NON-PD": "Non-CR/non-PD", "PD": "PD",
+              "NE": "NE", "MISSING": "No post-baseline scan"}
 
-RC = {
-    "font.family": "DejaVu Sans",
-    "font.size": 9,
-    "axes.titlesize": 10,
-    "axes.labelsize": 9,
-    "xtick.labelsize": 8.5,
-    "ytick.labelsize": 8.5,
-    "legend.fontsize": 8.5,
+#: Print widths in inches.
+WIDTHS = {"double": 7.0, "single": 3.5}
+#: Text sizes in points per width: (base, small) — base for labels and legends, small for ticks/tables.
+_FONT = {"double": (8.5, 8.0), "single": (7.0, 6.5)}
+
+_BASE_RC = {
+    # DejaVu Sans ships with matplotlib: the same glyphs on every machine, so files are reproducible
+    # anywhere (a system font such as Arial would depend on the machine's font cache)
+    "font.family": "sans-serif",
+    "font.sans-serif": ["DejaVu Sans"],
     "axes.spines.top": False,
     "axes.spines.right": False,
-    "axes.linewidth": 0.8,
-    "lines.linewidth": 1.4,
+    "axes.linewidth": 0.7,
+    "xtick.major.width": 0.7,
+    "ytick.major.width": 0.7,
+    "xtick.major.size": 3.0,
+    "ytick.major.size": 3.0,
+    "lines.linewidth": 1.3,
+    "legend.frameon": False,
     "svg.hashsalt": "oncoseries",
+    "svg.id": "oncoseries",
     "svg.fonttype": "path",
     "figure.dpi": 100,
-    "savefig.bbox": "tight",
-    "savefig.pad_inches": 0.08,
+    "savefig.bbox": None,
+    "savefig.facecolor": "white",
+    "path.simplify": True,
+    "mathtext.default": "regular",
 }
 
 
+def rc(size: str = "double") -> dict:
+    """Matplotlib rc settings for a print width ("double" or "single")."""
+    check_size(size)
+    base, small = _FONT[size]
+    return {**_BASE_RC, "font.size": base, "axes.titlesize": base + 1, "axes.labelsize": base,
+            "xtick.labelsize": small, "ytick.labelsize": small, "legend.fontsize": small,
+            "lines.linewidth": 1.3 if size == "double" else 1.0,
+            "axes.linewidth": 0.7 if size == "double" else 0.6}
+
+
+def check_size(size: str) -> None:
+    if size not in WIDTHS:
+        raise ValueError(f"size must be one of {', '.join(WIDTHS)}; got {size!r}")
+
+
+def font_sizes(size: str = "double") -> tuple[float, float]:
+    """(base, small) text sizes in points for a print width."""
+    check_size(size)
+    return _FONT[size]
+
+
+#: rc for the default double-column width (kept for callers of the first version).
+RC = rc("double")
+
+
 @contextmanager
-def style():
-    with plt.rc_context(RC):
+def style(size: str = "double"):
+    with plt.rc_context(rc(size)):
         yield
 
 
-def save_figure(fig, stem: Path, dpi: int = 300) -> list[Path]:
-    """Write ``stem.png`` (300 dpi) and ``stem.svg`` with fixed metadata, so reruns are byte-identical."""
+def save_figure(fig, stem: Path, dpi: int = 300, close: bool = True) -> list[Path]:
+    """Write ``stem.png`` (``dpi``, default 300) and ``stem.svg`` with fixed metadata, so reruns are
+    byte-identical (no dates, no software version, fixed SVG ids)."""
     stem = Path(stem)
     stem.parent.mkdir(parents=True, exist_ok=True)
-    png, svg = stem.with_suffix(".png"), stem.with_suffix(".svg")
-    with plt.rc_context(RC):
-        fig.savefig(png, dpi=dpi, metadata={"Software": None})
-        fig.savefig(svg, metadata={"Date": None, "Creator": None})
-    plt.close(fig)
+    png, svg = stem.with_name(stem.name + ".png"), stem.with_name(stem.name + ".svg")
+    with plt.rc_context({k: _BASE_RC[k] for k in ("svg.hashsalt", "svg.id", "svg.fonttype")}):
+        fig.savefig(png, dpi=dpi, metadata={"Software": None}, bbox_inches=None)
+        fig.savefig(svg, metadata={"Date": None, "Creator": None}, bbox_inches=None)
+    if close:
+        plt.close(fig)
     return [png, svg]

@@ -1,0 +1,134 @@
+"""Spider plot: % change of the target-lesion sum from baseline over time, one line per patient.
+
+Each line starts at 0% at the start of treatment and follows the post-baseline scans
+(``timepoints.pct_from_baseline``), coloured by best overall response. Scans assessed as PD are
+crosses; scans with new lesions triangles. Beyond ``MAX_SPIDER_PATIENTS`` patients a random sample
+with a fixed seed is drawn (reruns draw the same patients) and the caption says so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import matplotlib.pyplot as plt
+from matplotlib.collections import LineCollection
+from matplotlib.lines import Line2D
+
+from ._layout import count, legend_columns, nice_ticks, text_width_pt
+from .style import BOR_COLOURS, BOR_LABELS, BOR_ORDER, WIDTHS, font_sizes, rc
+
+MAX_SPIDER_PATIENTS = 100
+SAMPLE_SEED = 20020518
+CAP = 150.0
+
+
+@dataclass
+class SpiderData:
+    points: pd.DataFrame    # patient_id, t (display units), pct, pd, new, bor; baseline (0, 0) rows included
+    n_total: int            # patients with at least one measurable change
+    n_shown: int
+    cap: float = CAP
+    n_after_new_therapy: int = 0   # scans left out: on or after the start of a new therapy
+
+
+def spider_data(timepoints: pd.DataFrame, patients: pd.DataFrame, best: pd.DataFrame | None,
+                column: str = "bor", days_per_unit: float = 30.4375,
+                max_patients: int = MAX_SPIDER_PATIENTS) -> SpiderData:
+    """Points per patient from ``timepoints`` (date, pct_from_baseline, overall, new_lesions) and the
+    patients' start_date; a seeded sample of ``max_patients`` when there are more."""
+    for c in ("patient_id", "date", "pct_from_baseline"):
+        if c not in timepoints.columns:
+            raise ValueError(f"timepoints has no column {c!r}; the spider plot needs it")
+    tp = timepoints[["patient_id", "date", "pct_from_baseline"]].copy()
+    tp["pd"] = timepoints["overall"].eq("PD").to_numpy() if "overall" in timepoints else False
+    tp["new"] = timepoints["new_lesions"].eq("yes").to_numpy() if "new_lesions" in timepoints else False
+    tp = tp[np.isfinite(pd.to_numeric(tp["pct_from_baseline"], errors="coerce").to_numpy(float))]
+    n_after = 0
+    if "new_therapy_date" in patients.columns:  # scans on or after new therapy do not count (INTERFACE §5)
+        nt = patients.drop_duplicates("patient_id").set_index("patient_id")["new_therapy_date"]
+        after = (pd.to_datetime(tp["date"]) >= pd.to_datetime(tp["patient_id"].map(nt))).to_numpy()
+        n_after = int(after.sum())
+        tp = tp[~after]
+    ids = np.sort(tp["patient_id"].astype(str).unique())
+    n_total = len(ids)
+    if n_total > max_patients:
+        rng = np.random.default_rng(SAMPLE_SEED)
+        ids = np.sort(rng.choice(ids, size=max_patients, replace=False))
+    tp = tp[tp["patient_id"].astype(str).isin(ids)]
+    start = patients.drop_duplicates("patient_id").set_index("patient_id")["start_date"]
+    t = (pd.to_datetime(tp["date"]) - pd.to_datetime(tp["patient_id"].map(start))).dt.days / days_per_unit
+    pts = pd.DataFrame({"patient_id": tp["patient_id"].astype(str).to_numpy(), "t": t.to_numpy(float),
+                        "pct": tp["pct_from_baseline"].to_numpy(float), "pd": tp["pd"].to_numpy(bool),
+                        "new": tp["new"].to_numpy(bool)})
+    base = pd.DataFrame({"patient_id": ids, "t": 0.0, "pct": 0.0, "pd": False, "new": False})
+    pts = pd.concat([base, pts], ignore_index=True).sort_values(["patient_id", "t"], kind="stable")
+    bor = pd.Series(dtype=object) if best is None else \
+        best.assign(patient_id=best["patient_id"].astype(str)).set_index("patient_id")[column]
+    pts["bor"] = pts["patient_id"].map(bor).fillna("MISSING").astype(str)
+    return SpiderData(pts.reset_index(drop=True), n_total, len(ids), n_after_new_therapy=n_after)
+
+
+def spider_figure(data: SpiderData, *, unit: str = "months", size: str = "double"):
+    """Draw the spider plot; returns the Figure (axes label "spider"; one LineCollection per response
+    category with gid ``lines-<BOR>``, markers gids "pd-marks" and "new-lesion-marks")."""
+    base, small = font_sizes(size)
+    width = WIDTHS[size]
+    pts = data.points
+    shown = np.minimum(pts["pct"].to_numpy(), data.cap)
+    with plt.rc_context(rc(size)):
+        present = [b for b in BOR_ORDER if b in set(pts["bor"])] + sorted(set(pts["bor"]) - set(BOR_ORDER))
+        per = pts.drop_duplicates("patient_id")["bor"].value_counts()
+        handles = [Line2D([], [], color=BOR_COLOURS.get(b, "#999999"), label=f"{BOR_LABELS.get(b, b)} ({count(per[b])})")
+                   for b in present]
+        if pts["pd"].any():
+            handles.append(Line2D([], [], color="black", marker="x", linestyle="none", markersize=small * 0.8,
+                                  label="PD scan"))
+        if pts["new"].any():
+            handles.append(Line2D([], [], color="black", marker="^", markerfacecolor="white", linestyle="none",
+                                  markersize=small * 0.8, label="New lesion"))
+        pad = 0.05
+        left = pad + (base * 1.2 + 4 + text_width_pt("+100", small) + 6.5) / 72
+        ncol, rows = legend_columns([h.get_label() for h in handles], (width - left - pad) * 72, small)
+        right = pad + text_width_pt("+20%", small) / 72 + 0.06
+        top = pad + (rows * small * 1.7 + 0.5 * small) / 72
+        bottom = pad + (3 + 3.5 + small * 1.25 + 4 + base * 1.25) / 72
+        plot_h = width * (0.45 if size == "double" else 0.6)
+        height = top + plot_h + bottom
+        fig = plt.figure(figsize=(width, height))
+        ax = fig.add_axes([(left) / width, bottom / height, (width - left - right) / width, plot_h / height],
+                          label="spider")
+        ids = pts["patient_id"].to_numpy()
+        cut = np.flatnonzero(ids[1:] != ids[:-1]) + 1
+        xy = np.column_stack([pts["t"].to_numpy(), shown])
+        lines = np.split(xy, cut)
+        line_bor = pts["bor"].to_numpy()[np.concatenate(([0], cut))]
+        lw = plt.rcParams["lines.linewidth"] * (0.8 if data.n_shown > 40 else 1.0)
+        for b in present:
+            segs = [seg for seg, lb in zip(lines, line_bor) if lb == b]
+            ax.add_collection(LineCollection(segs, colors=BOR_COLOURS.get(b, "#999999"), linewidths=lw,
+                                             alpha=0.9, zorder=3, gid=f"lines-{b}"))
+        mpd, mnew = pts["pd"].to_numpy() & ~pts["new"].to_numpy(), pts["new"].to_numpy()
+        ax.plot(pts["t"].to_numpy()[mpd], shown[mpd], linestyle="none", marker="x", color="black",
+                markersize=small * 0.8, markeredgewidth=0.9, zorder=4, gid="pd-marks")
+        ax.plot(pts["t"].to_numpy()[mnew], shown[mnew], linestyle="none", marker="^", markerfacecolor="white",
+                markeredgecolor="black", markersize=small * 0.8, markeredgewidth=0.8, zorder=4,
+                gid="new-lesion-marks")
+        tmax = float(pts["t"].max()) if len(pts) else 1.0
+        ax.set_xlim(0, max(tmax, 1e-9) * 1.03)
+        ticks = nice_ticks(tmax, unit)
+        ax.set_xticks(ticks, [f"{t:g}" for t in ticks])
+        lo = max(min(-40.0, float(shown.min())) - 5, -105.0)
+        hi = max(40.0, float(shown.max())) + 8
+        ax.set_ylim(lo, hi)
+        ax.axhline(0, color="black", linewidth=0.6, zorder=2)
+        for y, label in ((-30, "−30%"), (20, "+20%")):
+            ax.axhline(y, color="#444444", linewidth=0.7, linestyle=(0, (4, 3)), zorder=2)
+            ax.text(1.005, y, label, transform=ax.get_yaxis_transform(), ha="left", va="center", fontsize=small,
+                    color="#444444")
+        ax.set_xlabel(f"Time since start of treatment ({unit})")
+        ax.set_ylabel("Change from baseline (%)")
+        ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0, 1.0), ncol=ncol, frameon=False,
+                  handlelength=1.6, columnspacing=1.2, borderaxespad=0.2)
+    return fig
