@@ -1,4 +1,4 @@
-"""P-value and HR formatting shared by the figures and the documents."""
+"""Figures print P values and hazard ratios exactly as the report tables do (report.numbers)."""
 
 from __future__ import annotations
 
@@ -6,41 +6,25 @@ import math
 
 import pytest
 
-from oncoseries.report.pformat import format_hr, format_number, format_p
+from oncoseries.report import numbers
+from oncoseries.report.pformat import format_hr, format_p
 
 
-@pytest.mark.parametrize("p, default, nejm, jama, lancet", [
-    (0.0000123, "P < 0.001", "P<0.001", "P < .001", "p<0.0001"),
-    (0.0009, "P < 0.001", "P<0.001", "P < .001", "p=0.00090"),
-    (0.001, "P = 0.00100", "P=0.001", "P = .001", "p=0.0010"),
-    (0.0067271725855302875, "P = 0.00673", "P=0.007", "P = .007", "p=0.0067"),
-    (0.0499, "P = 0.0499", "P=0.0499", "P = .0499", "p=0.0499"),  # never rounded up to 0.05
-    (0.05, "P = 0.0500", "P=0.05", "P = .05", "p=0.050"),
-    (0.5, "P = 0.500", "P=0.50", "P = .50", "p=0.50"),
-    (1.0, "P = 1.00", "P=1.00", "P = 1.00", "p=1.0"),
-])
-def test_styles(p, default, nejm, jama, lancet):
-    assert format_p(p) == default
-    assert format_p(p, "nejm") == nejm
-    assert format_p(p, "jama") == jama
-    assert format_p(p, "lancet") == lancet
+@pytest.mark.parametrize("p", [0.0000123, 0.0009, 0.001, 0.0067271725855302875, 0.0499, 0.05, 0.5, 1.0])
+@pytest.mark.parametrize("style", numbers.P_STYLES)
+def test_same_p_as_tables(p, style):
+    assert format_p(p, style) == numbers.format_p(p, style)
+    assert format_p(p, style, prefix=False) == numbers.format_p(p, style, prefix=False)
 
 
-def test_without_prefix_and_missing():
+def test_default_style_values():
+    assert format_p(0.0067271725855302875) == "P = 0.00673"
+    assert format_p(0.0499) == "P = 0.0499"          # never rounded up to 0.05
     assert format_p(0.0004, prefix=False) == "<0.001"
-    assert format_p(0.0231, prefix=False) == "0.0231"
-    assert format_p(None) == "P = NA" and format_p(math.nan, prefix=False) == "NA"
 
 
-def test_errors():
-    with pytest.raises(ValueError, match="style must be one of"):
-        format_p(0.1, "bmj")
-    with pytest.raises(ValueError, match=r"must lie in \[0, 1\]"):
-        format_p(1.5)
-
-
-def test_hr():
-    assert format_hr(19.071576774834508, 1.868142580090373, 2582.646696698889) == "19.1 (1.87–2583)"
-    assert format_hr(0.05243404946567025, 0.0003871996898677624, 0.5352910482622932, 2) == "0.052 (0.00039–0.54)"
-    assert format_hr(1.0, 0.5, None) == "1.00 (0.500–NA)"
-    assert format_number(math.inf) == "∞" and format_number(0.0) == "0"
+def test_hr_text_matches_table_cells():
+    hr, lo, hi = 19.071576774834508, 1.868142580090373, 2582.646696698889
+    assert format_hr(hr, lo, hi) == f"{numbers.format_hr(hr)} ({numbers.format_hr(lo)}–{numbers.format_hr(hi)})"
+    assert format_hr(1.0, 0.5, math.inf) == "1.00 (0.50–∞)"
+    assert format_hr(1.0, 0.5, None) == "1.00 (0.50–\u2014)"

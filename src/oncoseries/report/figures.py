@@ -283,7 +283,7 @@ def make_figures(results, out_dir: Path, *, size: str = "double", risk_table: st
         Risk-table times in the study's time unit, for all endpoints or per endpoint (``{"OS": [...]}``).
     show_ci : bool, optional
         CI bands on Kaplan-Meier curves; default on for single curves, off for curves by covariate.
-    p_style : {"default", "nejm", "jama", "lancet"}
+    p_style : {"default", "nejm", "jama"}
         P-value style (``format_p``).
     max_spider, max_swimmer : int
         Patients drawn at most in the spider (a seeded random sample) and swimmer (the longest) plots.

@@ -56,7 +56,7 @@ def _term_rows(model: dict, p_style: str, digits: int) -> list[dict]:
                 src, is_firth = firth[t["coefficient"]], True
             rows.append({"label": label, "indent": 1, "kind": "estimate", "hr": _finite(src["hr"]),
                          "lower": _finite(src["lower"]), "upper": _finite(src["upper"]), "firth": is_firth,
-                         "hr_text": format_hr(src["hr"], src["lower"], src["upper"], digits)
+                         "hr_text": format_hr(src["hr"], src["lower"], src["upper"])
                          + (" †" if is_firth else ""),
                          "p_text": format_p(src["p"], p_style, prefix=False)})
     return rows
