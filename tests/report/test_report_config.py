@@ -49,3 +49,20 @@ def test_styles_change_only_the_documents(rich_study, tmp_path):
     pb = [row[5] for row in tb["cox_univariable"].rows]
     assert all(p.startswith(".") for p in pa) and all(p.startswith("0.") for p in pb)
     assert ta["response"].rows[0][1].endswith("%)") and "." in tb["response"].rows[0][1]
+
+
+def test_figures_follow_report_config(tmp_path):
+    """study.yaml report: p_style and risk_times reach the figures too."""
+    import shutil
+
+    from oncoseries.analysis import analyze, write_outputs
+    from oncoseries.examples import example_study_path
+
+    folder = tmp_path / "s"
+    shutil.copytree(example_study_path("mini"), folder)
+    yaml = (folder / "study.yaml").read_text()
+    (folder / "study.yaml").write_text(yaml + "report:\n  p_style: jama\n  risk_times: {PFS: [0, 2, 5, 7]}\n")
+    res = analyze(folder)
+    write_outputs(res, tmp_path / "out")
+    svg = (tmp_path / "out" / "figures" / "km_pfs_by_prior_ifosfamide.svg").read_text()
+    assert "<!-- Log-rank P = .007 -->" in svg or "Log-rank P = .007" in svg

@@ -43,7 +43,8 @@ def write_report(results, out_dir) -> list[Path]:
     (out / "tables").mkdir(parents=True, exist_ok=True)
     note = None
     try:
-        figures = make_figures(results, out / "figures")
+        rc = results.study.config.report
+        figures = make_figures(results, out / "figures", p_style=rc.p_style, risk_times=rc.risk_times or None)
     except Exception as exc:  # a figure must never cost the user the whole report
         warnings.warn(f"figures could not be drawn: {exc}", RuntimeWarning, stacklevel=2)
         figures, note = [], f"The figures could not be drawn ({type(exc).__name__}: {exc})."
