@@ -77,7 +77,11 @@ def waterfall_figure(data: WaterfallData, *, size: str = "double"):
         left = pad + (base * 1.2 + 4 + text_width_pt("−100", small) + 6.5) / 72
         ncol, legend_rows = legend_columns([h.get_label() for h in handles], (width - left - pad) * 72, small)
         right = pad + text_width_pt("+20%", small) / 72 + 0.06
-        top = pad + (legend_rows * small * 1.7 + 0.5 * small) / 72 + (0.12 if data.n_clipped else 0)
+        clip_h = 0.0  # room above the axes for the printed value of a cut bar (vertical text when crowded)
+        if data.n_clipped:
+            widest = max((f"+{v:.0f}%" for v in data.values[data.values > data.cap]), key=len)
+            clip_h = (text_width_pt(widest, small * 0.9) if n > 12 else small * 1.3) / 72 + 0.08
+        top = pad + (legend_rows * small * 1.7 + 0.5 * small) / 72 + clip_h
         bottom = pad + (base * 1.25 + 8) / 72
         plot_h = width * (0.42 if size == "double" else 0.55)
         height = top + plot_h + bottom
@@ -117,7 +121,7 @@ def waterfall_figure(data: WaterfallData, *, size: str = "double"):
         ax.spines["bottom"].set_visible(False)
         ax.set_ylabel("Best change from baseline (%)")
         ax.set_xlabel(f"Patients (n = {count(n)}), ordered by best change")
-        ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0, 1.0 + (0.12 / plot_h if data.n_clipped else 0)),
+        ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0, 1.0 + clip_h / plot_h),
                   ncol=ncol, frameon=False, handlelength=1.0, handleheight=0.8, columnspacing=1.2,
                   borderaxespad=0.2)
     return fig
