@@ -254,7 +254,7 @@ def test_study_without_treatments_or_adverse_events(plain_study, tmp_path):
 def test_figure_failure_still_writes_the_report(monkeypatch, tmp_path):
     import oncoseries.report.figures as figures
 
-    def broken(results, out_dir):
+    def broken(results, out_dir, **options):
         raise RuntimeError("no renderer")
 
     monkeypatch.setattr(figures, "make_figures", broken)
