@@ -47,8 +47,22 @@ class Problem:
         return asdict(self)
 
 
+class HasProblems:
+    """``errors`` and ``warnings`` of anything holding a ``problems`` list."""
+
+    problems: list[Problem]
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+
 @dataclass
-class ProblemLog:
+class ProblemLog(HasProblems):
     """Collects problems; caps the listing per rule so a million bad rows stay readable."""
 
     problems: list[Problem] = field(default_factory=list)
@@ -84,14 +98,6 @@ class ProblemLog:
 
     def extend(self, other: Iterable[Problem]) -> None:
         self.problems.extend(other)
-
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "error"]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "warning"]
 
     def has_errors(self) -> bool:
         return any(p.severity == "error" for p in self.problems)

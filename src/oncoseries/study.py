@@ -18,7 +18,7 @@ from .flow import PatientFlow, initial_flow
 from .io.layout import TABLE_NAMES, TABLES
 from .io.readers import RawTable, UnreadableFile, normalise_name, read_csv_table, read_xlsx_tables
 from .io.typing import type_table
-from .problems import Problem, ProblemLog
+from .problems import HasProblems, Problem, ProblemLog
 from .validation import validate_tables
 
 
@@ -34,7 +34,7 @@ class StudyError(Exception):
 
 
 @dataclass
-class Study:
+class Study(HasProblems):
     """A typed study. Tables are pandas DataFrames with typed columns and a ``_row`` column (source row)."""
 
     path: Path
@@ -83,14 +83,6 @@ class Study:
         return [c for c in self.patients.columns if c not in known and not c.startswith("_")]
 
     @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "error"]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "warning"]
-
-    @property
     def is_usable(self) -> bool:
         return not self.errors
 
@@ -103,18 +95,10 @@ class Study:
 
 
 @dataclass
-class ValidationReport:
+class ValidationReport(HasProblems):
     path: Path
     problems: list[Problem]
     study: Study | None
-
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "error"]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "warning"]
 
     @property
     def usable(self) -> bool:
