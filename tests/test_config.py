@@ -35,6 +35,8 @@ cox:
   PFS: [prior_ifosfamide]
   OS: [cr2]
 """
+    for i, row in enumerate(base_tables["patients"]):
+        row.update(prior_ifosfamide=["yes", "no"][i % 2], cr2=["no", "yes"][i % 2])
     report = _problems(tmp_path, base_tables, text)
     assert report.problems == []
     c = report.study.config
@@ -62,3 +64,10 @@ def test_unknown_endpoint(tmp_path, base_tables):
 def test_invalid_yaml(tmp_path, base_tables):
     report = _problems(tmp_path, base_tables, "title: [unclosed\n")
     assert report.errors[0].rule == "config" and report.errors[0].file == "study.yaml"
+
+
+def test_unknown_covariate_in_plan(tmp_path, base_tables):
+    report = _problems(tmp_path, base_tables, "cox:\n  PFS: [age]\n  OS:\n    - sex\n    - agee\n")
+    (p,) = report.errors
+    assert (p.file, p.row, p.column, p.rule) == ("study.yaml", 5, "cox.OS", "config")
+    assert "unknown covariate 'agee'; did you mean age?" in p.message

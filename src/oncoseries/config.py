@@ -120,6 +120,25 @@ def _line_of(node: yaml.Node | None, loc: tuple) -> int | None:
     return line
 
 
+def check_names(path: Path, config: StudyConfig, known: set[str], log: ProblemLog) -> None:
+    """Covariates named in the plan (``cox:``) must be columns of the study (patients, biomarkers, or
+    ``<GENE>_mutated`` for a gene in mutations); an unknown name is an error at its line."""
+    node = None
+    if path.exists():
+        try:
+            node = yaml.compose(path.read_text(encoding="utf-8-sig"))
+        except yaml.YAMLError:
+            node = None
+    for endpoint, names in config.cox.items():
+        for i, name in enumerate(names):
+            if name not in known:
+                close = sorted(k for k in known if k.lower().startswith(name.lower()[:3]))[:5]
+                hint = f"; did you mean {', '.join(close)}?" if close else ""
+                log.error(path.name, _line_of(node, ("cox", endpoint, i)), f"cox.{endpoint}",
+                          f"unknown covariate '{name}'{hint}",
+                          "a column of patients.csv or biomarkers.csv, or <GENE>_mutated", rule="config")
+
+
 def load_config(path: Path | None, log: ProblemLog) -> StudyConfig:
     """Read and validate study.yaml; with no file, the defaults. Problems go to the log."""
     if path is None or not path.exists():

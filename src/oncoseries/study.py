@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .config import StudyConfig, load_config
+from .config import StudyConfig, check_names, load_config
 from .flow import PatientFlow, initial_flow
 from .io.layout import TABLE_NAMES, TABLES
 from .io.readers import RawTable, UnreadableFile, normalise_name, read_csv_table, read_xlsx_tables
@@ -184,11 +184,22 @@ def load_study(path: str | Path, today: dt.date | None = None) -> ValidationRepo
     files = {name: raw[name].file for name in typed}
     labels = {name: raw[name].label for name in typed}
     validate_tables(typed, files, labels, log, config.baseline_window_days, today)
+    check_names(folder / "study.yaml", config, _known_covariates(typed), log)
     log.problems = _without_cascades(log.problems)
     study = Study(path=path, source=source, config=config, tables=typed, files=files, problems=log.problems)
     if not study.errors:
         study.flow = initial_flow(typed, config.baseline_window_days)
     return ValidationReport(path, log.problems, study)
+
+
+def _known_covariates(tables: dict[str, pd.DataFrame]) -> set[str]:
+    """Names the plan may use: patient and biomarker columns, and <GENE>_mutated per mutated gene."""
+    names = {c for c in tables["patients"].columns if not c.startswith("_")}
+    if "biomarkers" in tables:
+        names |= {c for c in tables["biomarkers"].columns if not c.startswith("_")}
+    if "mutations" in tables:
+        names |= {f"{g}_mutated" for g in tables["mutations"]["gene"].dropna().unique()}
+    return names - {"patient_id"}
 
 
 CELL_RULES = {"unparseable-date", "not-a-number", "negative-value", "out-of-range", "not-integer",
