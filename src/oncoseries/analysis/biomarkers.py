@@ -177,14 +177,16 @@ def _why_not(values: pd.Series, numeric: bool) -> str | None:
     return None
 
 
-def biomarker_section(study, frame: pd.DataFrame, best: pd.DataFrame, headline: str, adtte: pd.DataFrame,
-                      treated: set, scale: float) -> dict | None:
+def biomarker_section(study, frame: pd.DataFrame, best: pd.DataFrame, adtte: pd.DataFrame, treated: set,
+                      plan) -> dict | None:
     """The ``biomarkers`` section of results.json, or None when the study has no biomarkers or mutations.
 
     ``frame``: analysis_covariates (patients with markers); ``best``: best responses of the response-evaluable
-    patients (``headline`` column: bor or confirmed_bor); ``adtte``: the derived endpoints; ``treated``: ids of
-    the treated patients (the survival population); ``scale``: days per display time unit.
+    patients; ``adtte``: the derived endpoints; ``treated``: ids of the treated patients (the survival
+    population); ``plan``: the analysis plan (headline response confirmed or not; the display time unit).
     """
+    headline = "confirmed_bor" if plan.recist.confirmation else "bor"
+    scale = plan.days_per_unit
     markers = marker_columns(study)
     if not markers:
         return None
@@ -198,8 +200,7 @@ def biomarker_section(study, frame: pd.DataFrame, best: pd.DataFrame, headline: 
     for col, source in markers:
         if col == SEQUENCED_COLUMN:
             skipped.append({"marker": col, "source": source,
-                            "reason": "says which tumours were sequenced (the mutation status of the others "
-                                      "is missing)"})
+                            "reason": "it records which tumours were sequenced"})
             continue
         numeric = _is_numeric(pop[col])
         why = _why_not(pop[col], numeric)
@@ -212,6 +213,13 @@ def biomarker_section(study, frame: pd.DataFrame, best: pd.DataFrame, headline: 
             skipped.append({**entry, "reason": why})
             continue
         conv = (lambda s: s.astype(float)) if numeric else _as_levels
+        values = conv(pop[col]).dropna()
+        if numeric:
+            x = values.to_numpy(float)
+            entry["summary"] = {**_quartiles(x), "min": float(x.min()), "max": float(x.max())}
+        else:
+            counts = values.value_counts().sort_index()
+            entry["levels"] = [{"level": str(k), "n": int(v)} for k, v in counts.items()]
         r = resp.assign(**{col: conv(resp[col])})
         entry["response"] = _response(r, col, numeric) if len(r) else {"n": 0, "n_missing": 0,
                                                                          "skipped": "no patient evaluable"}

@@ -12,7 +12,8 @@ from ..endpoints import derive_endpoints
 from ..problems import Problem
 from ..recist import derive_responses
 from ..study import Study
-from .biomarkers import MIN_MUTATION_CARRIERS, biomarker_section, recurrent_genes, sequenced_patients  # noqa: F401,E501
+from .biomarkers import MIN_MUTATION_CARRIERS  # noqa: F401  (its former home)
+from .biomarkers import biomarker_section, recurrent_genes, sequenced_patients
 from .descriptive import adverse_events, exposure, table1
 from .plan import ENDPOINT_NAMES, ENDPOINTS, Plan, make_plan, usable_covariate
 from .regression import fit_model, univariable_p
@@ -152,8 +153,7 @@ def run_analysis(study: Study):
         "table1": table1(frame[frame["patient_id"].isin(treated)], covariates),
         "exposure": exposure(study.treatments, study.patients),
         "adverse_events": adverse_events(study.adverse_events, len(treated)),
-        "biomarkers": biomarker_section(study, frame, best, "confirmed_bor" if plan.recist.confirmation else "bor",
-                                        adtte, treated, scale),
+        "biomarkers": biomarker_section(study, frame, best, adtte, treated, plan),
     }
     derived = {"timepoints": recist.timepoints, "best_response": best, "adtte": adtte,
                "lesions": recist.lesion_table}
