@@ -19,7 +19,7 @@ from oncoseries.report import build_report_document, write_report
 from oncoseries.report.context import ReportContext, resolve
 from oncoseries.report.narrative import format_value
 
-SECTION_IDS = ["summary", "flow", "table1", "exposure", "response", "survival", "cox", "adverse_events",
+SECTION_IDS = ["summary", "flow", "table1", "exposure", "response", "survival", "cox", "biomarkers", "adverse_events",
                "figures", "problems", "methods"]
 DASH = "\u2013"
 
@@ -180,7 +180,7 @@ def test_docx_cox_cells_and_styles(rich):
     h1 = [p.text for p in d.paragraphs if p.style.name == "Heading 1"]
     assert h1 == ["Results", "Patient flow", "Patient characteristics", "Treatment exposure",
                   "Response (RECIST 1.1)", "Survival", "Prognostic factors (Cox regression)",
-                  "Adverse events", "Figures", "Data problems", "Methods"]
+                  "Biomarkers and mutations", "Adverse events", "Figures", "Data problems", "Methods"]
     assert any(p.style.name == "Heading 2" and p.text.startswith("Table ") for p in d.paragraphs)
     assert len(d.inline_shapes) == len(list((out / "figures").glob("*.png")))
     resp = next(v for k, v in tables.items() if "Best overall response" in k)

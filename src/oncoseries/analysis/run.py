@@ -12,17 +12,18 @@ from ..endpoints import derive_endpoints
 from ..problems import Problem
 from ..recist import derive_responses
 from ..study import Study
+from .biomarkers import MIN_MUTATION_CARRIERS  # noqa: F401  (its former home)
+from .biomarkers import biomarker_section, recurrent_genes, sequenced_patients
 from .descriptive import adverse_events, exposure, table1
 from .plan import ENDPOINT_NAMES, ENDPOINTS, Plan, make_plan, usable_covariate
 from .regression import fit_model, univariable_p
 from .survival import by_covariate, endpoint_frame, followup, summarise_endpoint
 
-MIN_MUTATION_CARRIERS = 3
-
 
 def analysis_covariates(study: Study) -> pd.DataFrame:
     """Patients with their covariates, biomarkers and per-gene mutation flags (genes with at least
-    MIN_MUTATION_CARRIERS carriers), as one frame; covariate names are returned with it."""
+    MIN_MUTATION_CARRIERS carriers; missing for a patient known not to be sequenced, see
+    biomarkers.sequenced_patients), as one frame; covariate names are returned with it."""
     p = study.patients.copy()
     extra: list[str] = []
     if study.biomarkers is not None:
@@ -33,11 +34,12 @@ def analysis_covariates(study: Study) -> pd.DataFrame:
         p = p.merge(b, on="patient_id", how="left")
         extra += [c for c in b.columns if c != "patient_id"]
     if study.mutations is not None:
-        genes = study.mutations.groupby("gene")["patient_id"].nunique()
-        for gene in sorted(genes[genes >= MIN_MUTATION_CARRIERS].index):
+        seq = sequenced_patients(study)
+        known = p["patient_id"].isin(seq) if seq is not None else np.ones(len(p), bool)
+        for gene in recurrent_genes(study):
             carriers = set(study.mutations.loc[study.mutations["gene"] == gene, "patient_id"])
             col = f"{gene}_mutated"
-            p[col] = np.where(p["patient_id"].isin(carriers), "yes", "no")
+            p[col] = np.where(p["patient_id"].isin(carriers), "yes", np.where(known, "no", None))
             extra.append(col)
     return p, study.covariates + extra
 
@@ -151,6 +153,7 @@ def run_analysis(study: Study):
         "table1": table1(frame[frame["patient_id"].isin(treated)], covariates),
         "exposure": exposure(study.treatments, study.patients),
         "adverse_events": adverse_events(study.adverse_events, len(treated)),
+        "biomarkers": biomarker_section(study, frame, best, adtte, treated, plan),
     }
     derived = {"timepoints": recist.timepoints, "best_response": best, "adtte": adtte,
                "lesions": recist.lesion_table}

@@ -1,7 +1,7 @@
 """The report as one model (sections, numbered tables, figures, text) that the HTML and DOCX writers render.
 
 Section order (issue 6): Results paragraph, patient flow, Table 1, exposure, response, survival, Cox models,
-adverse events, figures, data problems, Methods. A section with nothing to show says why.
+biomarkers and mutations, adverse events, figures, data problems, Methods. A section with nothing to show says why.
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ SECTIONS = [
     ("survival", "Survival", "No time-to-event endpoint could be derived."),
     ("cox", "Prognostic factors (Cox regression)",
      "No Cox model was fitted (no covariates planned or usable)."),
+    ("biomarkers", "Biomarkers and mutations",
+     "No biomarker or mutation data (biomarkers.csv and mutations.csv were not given)."),
     ("adverse_events", "Adverse events", "No adverse-event data (adverse_events.csv was not given)."),
     ("figures", "Figures", None),
     ("problems", "Data problems", "No data problems were found."),

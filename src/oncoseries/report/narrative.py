@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from . import numbers as nb
 from .context import ReportContext, label, resolve
-from .tables import PH_ALPHA, response_columns
+from .tables import PH_ALPHA, marker_label, marker_level, response_columns
 
 ALPHA = 0.05
 
@@ -217,6 +217,85 @@ class _Writer:
                 out += [f" {lead}{what} {'not ' if quiet == 1 else ''}associated with {ep} (P \u2265 0.05)."]
         return out
 
+    # --- biomarkers and mutations ------------------------------------------------------------------------
+    def _marker_hit(self, i: int, m: dict, what: str) -> list:
+        """``with shorter PFS (median ... vs ...; log-rank P = ...)`` for a test with P < ALPHA."""
+        base = f"biomarkers.markers[{i}].{what}"
+        a = m[what]
+        p = self.num(f"{base}.p", "p")
+        if what == "response":
+            if m["type"] == "numeric":
+                return ["with response (median ", self.num(f"{base}.groups.responders.median", "num"),
+                        " in responders vs ", self.num(f"{base}.groups.non_responders.median", "num"),
+                        " in non-responders; Wilcoxon rank-sum ", p, ")"]
+            test = "Fisher's exact " if a["test"] == "fisher" else "chi-square "
+            out = ["with response (ORR "]
+            order = list(range(len(a["groups"])))
+            if m.get("gene") and a["groups"][-1]["level"] == "yes":
+                order.reverse()
+            for k, j in enumerate(order):
+                g = a["groups"][j]
+                out += [" vs " if k else "", self.num(f"{base}.groups[{j}].proportion", self.pct_kind(g["n"])),
+                        f" ({marker_level(m, g['level'])})"]
+            return out + ["; ", test, p, ")"]
+        if m["type"] == "numeric":
+            shorter = "shorter" if a["hr"] > 1 else "longer"
+            return [f"with {shorter} {what} at higher values (HR ", self.num(f"{base}.hr_iqr", "hr"),
+                    " per interquartile range of ", self.num(f"{base}.iqr", "num"), ", 95% CI ",
+                    self.num(f"{base}.lower_iqr", "hr"), nb.DASH, self.num(f"{base}.upper_iqr", "hr"),
+                    ", ", p, ")"]
+        groups = a["groups"]
+        if len(groups) != 2:
+            return [f"with {what} (log-rank ", p, ")"]
+        # direction: the level with the larger observed/expected events ratio has the shorter survival
+        ratio = [g["events"] / g["expected"] if g["expected"] > 0 else float("inf") for g in groups]
+        worse = int(ratio[1] > ratio[0])
+        if m.get("gene"):       # "MYC mutation was associated with shorter PFS (median mutated vs not)"
+            mutated = next((j for j, g in enumerate(groups) if g["level"] == "yes"), 1)
+            order = [mutated, 1 - mutated]
+            out = [f"with {'shorter' if worse == mutated else 'longer'} {what} (median "]
+        else:                   # "... with shorter PFS for high vs low (median ...)"
+            order = [worse, 1 - worse]
+            out = [f"with shorter {what} for {groups[worse]['level']} vs {groups[1 - worse]['level']} (median "]
+        for k, j in enumerate(order):
+            g = groups[j]
+            unit = f" {self.ctx.unit}" if nb.is_number(g["median"]) else ""
+            out += [" vs " if k else "", self.num(f"{base}.groups[{j}].median", "median"), unit,
+                    f" ({marker_level(m, g['level'])})"]
+        return out + ["; log-rank ", p, ")"]
+
+    def biomarkers(self) -> list:
+        """One sentence: no association (all P >= 0.05, the smallest P, the number of tests), or the tests
+        with P < 0.05 with their effect and P, and the number of tests (never adjusted for multiplicity)."""
+        b = self.data.get("biomarkers")
+        if not b or not b.get("n_tests"):
+            return []
+        markers = b["markers"]
+        tested = [k for k in ("response", "PFS", "OS") if any("p" in (m.get(k) or {}) for m in markers)]
+        what = ", ".join(tested[:-1]) + (" or " if len(tested) > 1 else "") + tested[-1]
+        hits = [(i, k) for i, m in enumerate(markers) for k in ("response", "PFS", "OS")
+                if nb.is_number((m.get(k) or {}).get("p")) and m[k]["p"] < ALPHA]
+        if not hits:
+            bio = [marker_label(m, False) for m in markers if not m.get("gene")]
+            genes = [m["gene"] for m in markers if m.get("gene")]
+            kinds = " or ".join((["biomarker"] if bio else []) + (["mutation"] if genes else []))
+            names = "; ".join(([", ".join(bio)] if bio else [])
+                              + ([", ".join(genes) + (" mutations" if len(genes) > 1 else " mutation")]
+                                 if genes else []))
+            return [f" No {kinds} tested ({names}) was associated with {what} (all P \u2265 0.05; smallest ",
+                    self.num("biomarkers.smallest_p.p", "p"), "; ", self.num("biomarkers.n_tests", "int"),
+                    " tests, not adjusted for multiple comparisons)."]
+        out = [" Of ", self.num("biomarkers.n_tests", "int"), " biomarker and mutation tests (not adjusted for "
+               "multiple comparisons), ", self.num("biomarkers.n_p_below_alpha", "int"), " had P < 0.05: "]
+        first = True
+        for i in dict.fromkeys(i for i, _ in hits):
+            m = markers[i]
+            out += ["" if first else "; ", marker_label(m, True), " was associated "]
+            for j, (_, k) in enumerate(h for h in hits if h[0] == i):
+                out += [" and " if j else "", *self._marker_hit(i, m, k)]
+            first = False
+        return out + ["."]
+
     def adverse_events(self) -> list:
         aes = self.data.get("adverse_events") or []
         top = [(i, r) for i, r in enumerate(aes) if r["grade_3_4"] > 0][:3]
@@ -237,7 +316,7 @@ class _Writer:
         parts += self.followup()
         if "DOR" in (self.data.get("survival") or {}):
             parts += self.endpoint("DOR")
-        parts += self.cox("univariable") + self.cox("multivariable") + self.adverse_events()
+        parts += self.cox("univariable") + self.cox("multivariable") + self.biomarkers() + self.adverse_events()
         return _merge(parts)
 
 
@@ -383,6 +462,22 @@ def _methods_statistics(w: _Writer) -> list:
         else:
             out.append(DEFAULT_COX_TEXT + ("; those with a likelihood-ratio P < 0.10 entered a multivariable "
                                            "model." if d.get("plan", {}).get("multivariable") else "."))
+    b = d.get("biomarkers") or {}
+    if b.get("markers"):
+        genes = bool(b.get("genes_tested"))
+        seq = (b.get("sequenced") or {}).get("column")
+        out += [" Each biomarker (biomarkers.csv)"]
+        if genes:
+            out += [" and each gene mutated in at least ", w.num("biomarkers.min_mutation_carriers", "int"),
+                    " patients (mutations.csv"
+                    + ("; patients whose tumour was not sequenced were excluded" if seq else
+                       "; every patient taken as sequenced") + ")"]
+        out += [" was compared with response by Fisher's exact test (categorical markers) or the Wilcoxon "
+                "rank-sum test (numeric markers), and with PFS and OS by the log-rank test or a univariable "
+                "Cox model (HR per unit and per interquartile range); patients without a value were excluded "
+                "from that marker's tests and counted. The ", w.num("biomarkers.n_tests", "int"),
+                " tests were not adjusted for multiple comparisons (REMARK: univariable associations with the "
+                "numbers of patients and events)."]
     out.append(DESCRIPTIVE_TEXT)
     return out
 

@@ -355,6 +355,119 @@ def cox_table(ctx: ReportContext, kind: str) -> ReportTable | None:
     return t
 
 
+CHISQ_MARK = "\u2021"     # double dagger: chi-square in place of Fisher's exact test
+MUTATION_LEVELS = {"yes": "mutated", "no": "not mutated"}
+
+
+def marker_label(m: dict, capital: bool = True) -> str:
+    """``TP53 mutation`` for a mutation flag, the column label otherwise."""
+    return f"{m['gene']} mutation" if m.get("gene") else label(m["marker"], capital)
+
+
+def marker_level(m: dict, level: str) -> str:
+    return MUTATION_LEVELS.get(level, level) if m.get("gene") else level
+
+
+def _marker_p(ctx: ReportContext, a: dict | None, why: list, name: str) -> str:
+    """``P = 0.768`` for the marker's row (the test is named in the notes), or why there is none."""
+    if not a:
+        return ""
+    if "p" not in a:
+        why.append(f"{name} ({a.get('skipped', 'not tested')})")
+        return "not tested"
+    return ctx.p(a["p"]) + (CHISQ_MARK if a.get("test") == "chisq" else "")
+
+
+def _by_level(a: dict | None) -> dict:
+    """Per-level results of a categorical marker's test, keyed by level."""
+    return {g["level"]: g for g in (a or {}).get("groups") or []}
+
+
+def _categorical_rows(t: ReportTable, ctx: ReportContext, m: dict, eps: list[str]) -> None:
+    resp = _by_level(m.get("response"))
+    surv = {ep: _by_level(m.get(ep)) for ep in eps}
+    for lev in m["levels"]:
+        r = resp.get(lev["level"])
+        cells = [marker_level(m, lev["level"]), lev["n"],
+                 f"{r['responders']}/{r['n']} ({ctx.pct(r['proportion'], r['n'])})" if r else ""]
+        for ep in eps:
+            g = surv[ep].get(lev["level"])
+            cells.append(ctx.median(g["median"], g["lower"], g["upper"]) if g else "")
+        t.add(cells, "indent")
+
+
+def _numeric_rows(t: ReportTable, ctx: ReportContext, m: dict, eps: list[str]) -> None:
+    groups = (m.get("response") or {}).get("groups") or {}
+    for key, name in (("responders", "responders"), ("non_responders", "non-responders")):
+        g = groups.get(key)
+        if g:
+            t.add([f"Median (IQR) in {name}", g["n"], f"{nb.format_num(g['median'])} "
+                   f"({nb.format_num(g['q1'])}{nb.DASH}{nb.format_num(g['q3'])})"] + [""] * len(eps), "indent")
+    fits = [m.get(ep) or {} for ep in eps]
+    done = [f for f in fits if "hr" in f]
+    if not done:
+        return
+    t.add(["HR per 1 unit", done[0]["n"], ""]
+          + [ctx.hr_ci(f["hr"], f["lower"], f["upper"]) if "hr" in f else "" for f in fits], "indent")
+    t.add([f"HR per IQR ({nb.format_num(done[0]['iqr'])})", "", ""]
+          + [ctx.hr_ci(f["hr_iqr"], f["lower_iqr"], f["upper_iqr"]) if "hr" in f else "" for f in fits],
+          "indent")
+
+
+def biomarker_table(ctx: ReportContext) -> ReportTable | None:
+    """Every biomarker and recurrent mutation versus response, PFS and OS (results.json ``biomarkers``).
+
+    One bold row per marker with the patients tested and the P of each test, then its levels (categorical:
+    patients, responders n/N (%), Kaplan-Meier medians) or, for a numeric marker, its median (IQR) in
+    responders and non-responders and the Cox HR per unit and per IQR; last, the patients without a value.
+    Five columns, so that the table fits an A4 portrait page in the DOCX."""
+    b = ctx.data.get("biomarkers")
+    if not b:
+        return None
+    eps = [ep for ep in ("PFS", "OS") if ep in (ctx.data.get("survival") or {})]
+    t = ReportTable("biomarkers", "Biomarkers and mutations versus response and survival", "biomarkers",
+                    ["Marker and level", "Patients", "Responders, n/N (%)"]
+                    + [f"{ep}, median {ctx.unit} (95% CI)" for ep in eps])
+    why: list[str] = []
+    for m in b["markers"]:
+        name = marker_label(m)
+        t.add([name, m["n"], _marker_p(ctx, m.get("response"), why, f"{name}, response")]
+              + [_marker_p(ctx, m.get(ep), why, f"{name}, {ep}") for ep in eps], "group")
+        (_numeric_rows if m["type"] == "numeric" else _categorical_rows)(t, ctx, m, eps)
+        if m["n_missing"]:
+            t.add(["Not sequenced" if m.get("gene") else "Missing (not tested)", m["n_missing"], ""]
+                  + [""] * len(eps), "indent")
+    if not b["markers"]:
+        for s in b["skipped"]:
+            t.add([f"{marker_label(s)}: not analysed ({s['reason']})", s.get("n", ""), ""] + [""] * len(eps))
+    t.notes.append(f"Response: the {b['response_population_n']} response-evaluable patients; responders had a "
+                   f"{'confirmed ' if b['headline'] == 'confirmed_bor' else ''}best overall response of CR or "
+                   f"PR. PFS and OS: the {b['survival_population_n']} treated patients. Patients without a "
+                   "value are left out of that marker's tests (last row of each marker).")
+    t.notes.append("P values, on each marker's row: categorical markers, Fisher's exact test (response) and "
+                   "the log-rank test (PFS, OS), with responders n/N (%) and the Kaplan-Meier median (95% CI) "
+                   "per level; numeric markers, the Wilcoxon rank-sum test (response) and the Wald test of a "
+                   "univariable Cox model (PFS, OS), with the hazard ratio (95% CI) per 1 unit and per "
+                   "interquartile range (IQR, in the model's patients).")
+    if b.get("genes_tested"):
+        seq = b["sequenced"]
+        who = (f"patients whose tumour was not sequenced ({seq['column']}) are missing; sequenced patients "
+               "without a variant in the gene are not mutated" if seq.get("column") else
+               "there is no ngs_tested column, so every patient is taken as sequenced and a patient without a "
+               "variant in the gene as not mutated")
+        t.notes.append(f"Mutations: genes mutated in at least {b['min_mutation_carriers']} patients; {who}.")
+    if any((m.get("response") or {}).get("test") == "chisq" for m in b["markers"]):
+        t.notes.append(f"{CHISQ_MARK} Pearson's chi-square test without continuity correction: the table "
+                       "was too large for the exact test.")
+    t.notes.append(f"{b['n_tests']} tests, none adjusted for multiple comparisons.")
+    if why:
+        t.notes.append("Not tested: " + "; ".join(why) + ".")
+    if b["skipped"] and b["markers"]:
+        t.notes.append("Not analysed: " + "; ".join(f"{marker_label(s, False)} ({s['reason']})"
+                                                    for s in b["skipped"]) + ".")
+    return t
+
+
 def ae_table(ctx: ReportContext) -> ReportTable | None:
     aes = ctx.data.get("adverse_events")
     if not aes:
@@ -390,5 +503,5 @@ def build_tables(ctx: ReportContext) -> list[ReportTable]:
     """Every table of the report, in report order (the order of tables/*.csv too)."""
     makers = [flow_table, table1, exposure_table, response_table, concordance_table, survival_table,
               landmark_table, followup_table, logrank_table, lambda c: cox_table(c, "univariable"),
-              lambda c: cox_table(c, "multivariable"), ae_table, problems_table]
+              lambda c: cox_table(c, "multivariable"), biomarker_table, ae_table, problems_table]
     return [t for t in (make(ctx) for make in makers) if t is not None]
