@@ -44,11 +44,11 @@ def test_hdifo_markers_and_counts(hdifo):
     _, b = hdifo
     names = [m["marker"] for m in b["markers"]]
     assert names == ["parp1_ihc", "parp1_category"] + [f"{g}_mutated" for g in
-                                                       ("ATRX", "CCNE1", "MDM2", "MYC", "RB1", "TP53", "VEGFA")]
+                                                       ("ATRX", "CDKN2A", "PTEN", "RB1", "TP53")]
     assert names[2:] == list(G)[2:] and b["genes_tested"] == [n[:-8] for n in names[2:]]
     assert [s["marker"] for s in b["skipped"]] == ["ngs_tested"]
-    assert b["sequenced"] == {"column": "ngs_tested", "n": 33}
-    assert b["n_tests"] == 3 * len(names) == 27
+    assert b["sequenced"] == {"column": "ngs_tested", "n": 34}
+    assert b["n_tests"] == 3 * len(names) == 21
     ps = [m[k]["p"] for m in b["markers"] for k in ("response", "PFS", "OS")]
     assert b["n_p_below_alpha"] == sum(p < 0.05 for p in ps)
     assert b["smallest_p"]["p"] == min(ps)
@@ -110,11 +110,11 @@ def test_mutation_flags_are_missing_for_unsequenced_patients(hdifo):
     frame, covariates = analysis_covariates(res.study)
     b = res.study.biomarkers.set_index("patient_id")
     unsequenced = b.index[b["ngs_tested"] == "no"]
-    assert "TP53_mutated" in covariates and len(unsequenced) == 18
+    assert "TP53_mutated" in covariates and len(unsequenced) == 17
     flags = frame.set_index("patient_id").loc[unsequenced, "TP53_mutated"]
     assert flags.isna().all()
     t1 = next(r for r in res.sections["table1"] if r["variable"] == "TP53_mutated")
-    assert t1["missing"] == 18 and sum(lev["n"] for lev in t1["levels"]) == 33
+    assert t1["missing"] == 17 and sum(lev["n"] for lev in t1["levels"]) == 34
 
 
 def test_hdifo_report_table_and_sentence(hdifo, tmp_path):
@@ -125,34 +125,34 @@ def test_hdifo_report_table_and_sentence(hdifo, tmp_path):
                                  "PFS, median months (95% CI)", "OS, median months (95% CI)"]
     rows = {r["Marker and level"]: r for r in csv.to_dict("records")
             if r["Marker and level"].endswith("mutation")}
-    assert rows["MYC mutation"]["PFS, median months (95% CI)"] == "P = 0.0146"
-    i = [x["marker"] for x in b["markers"]].index("MYC_mutated")
-    block = csv.iloc[list(csv["Marker and level"]).index("MYC mutation"):][:4]
-    assert list(block["Marker and level"]) == ["MYC mutation", "not mutated", "mutated", "Not sequenced"]
-    assert list(block["Patients"]) == ["33", "29", "4", "18"]
-    assert block.iloc[2]["Responders, n/N (%)"] == "0/4 (0%)"
-    assert block.iloc[2]["PFS, median months (95% CI)"] == "4.4 (1.6\u2013NR)"
+    assert list(rows) == [f"{g} mutation" for g in ("ATRX", "CDKN2A", "PTEN", "RB1", "TP53")]
+    assert rows["RB1 mutation"]["PFS, median months (95% CI)"] == "P = 0.398"
+    block = csv.iloc[list(csv["Marker and level"]).index("RB1 mutation"):][:4]
+    assert list(block["Marker and level"]) == ["RB1 mutation", "not mutated", "mutated", "Not sequenced"]
+    assert list(block["Patients"]) == ["34", "28", "6", "17"]
+    assert block.iloc[2]["Responders, n/N (%)"] == "1/6 (17%)"
+    assert block.iloc[2]["PFS, median months (95% CI)"] == "5.6 (2.1\u2013NR)"
     parp = csv.iloc[:6]
     assert list(parp["Marker and level"]) == ["parp1 ihc", "Median (IQR) in responders",
                                               "Median (IQR) in non-responders", "HR per 1 unit",
-                                              "HR per IQR (100)", "Missing (not tested)"]
-    assert parp.iloc[4]["PFS, median months (95% CI)"] == "0.91 (0.50\u20131.67)"
+                                              "HR per IQR (125)", "Missing (not tested)"]
+    assert parp.iloc[4]["PFS, median months (95% CI)"] == "0.78 (0.39\u20131.56)"
     doc = build_report_document(res)
     t = next(x for x in doc.tables if x.name == "biomarkers")
-    assert "27 tests, none adjusted for multiple comparisons." in t.notes
+    assert "21 tests, none adjusted for multiple comparisons." in t.notes
     assert any("ngs tested" in n for n in t.notes)
     text = plain(doc.results_text)
-    assert ("Of 27 biomarker and mutation tests (not adjusted for multiple comparisons), 2 had P < 0.05: MYC "
-            "mutation was associated with shorter PFS (median 4.4 months (mutated) vs 8.2 months (not mutated); "
-            "log-rank P = 0.0146) and with shorter OS") in text
+    assert b["n_p_below_alpha"] == 0       # the example has no association (Palmerini et al. 2020)
+    assert ("No biomarker or mutation tested (parp1 ihc, parp1 category; ATRX, CDKN2A, PTEN, RB1, TP53 "
+            "mutations) was associated with response, PFS or OS (all P \u2265 0.05; smallest P = 0.245; "
+            "21 tests, not adjusted for multiple comparisons).") in text
     nums = [p for p in doc.results_text if isinstance(p, Num) and p.path.startswith("biomarkers")]
     ctx = ReportContext.from_results(res)
-    assert {f"biomarkers.markers[{i}].PFS.p", f"biomarkers.markers[{i}].OS.p", "biomarkers.n_tests"} <= \
-        {n.path for n in nums}
+    assert {"biomarkers.smallest_p.p", "biomarkers.n_tests"} <= {n.path for n in nums}
     for n in nums:
         assert resolve(ctx.data, n.path) == n.value and format_value(ctx, n.kind, n.value) == n.text
     methods = plain(dict(doc.methods)["Statistical analysis"])
-    assert "gene mutated in at least 3 patients" in methods and "The 27 tests were not adjusted" in methods
+    assert "gene mutated in at least 3 patients" in methods and "The 21 tests were not adjusted" in methods
 
 
 def _study_with_markers(folder, mutations: bool = True, yaml: str | None = None):

@@ -3,6 +3,7 @@ Palmerini et al. 2020 (Cells 9:2389) within the tolerances of issue 5 (docs/exam
 
 Analysis path: read_study -> recist.derive_responses -> endpoints.derive_endpoints (settings from the
 study's own study.yaml via analysis.plan.make_plan) -> stats kaplan_meier / cox. Months = days / 30.4375.
+Biomarkers and mutations: the ``biomarkers`` section of ``analysis.analyze`` (as the report).
 """
 
 from __future__ import annotations
@@ -13,11 +14,13 @@ import pytest
 from scipy.stats import fisher_exact
 
 import oncoseries as osr
+from oncoseries.analysis import analyze
 from oncoseries.analysis.plan import make_plan
 from oncoseries.endpoints import derive_endpoints
 from oncoseries.examples import example_study_path, generate_study
 from oncoseries.examples import _outcomes as O
-from oncoseries.examples._calibrate import calibrated_outcomes
+from oncoseries.examples._calibrate import (NO_ASSOCIATION_P, calibrated_markers, calibrated_outcomes,
+                                            smallest_p)
 from oncoseries.recist import derive_responses
 from oncoseries.study import read_study
 
@@ -144,6 +147,63 @@ def test_no_association_of_parp1_or_mutations_with_response(hdifo, marker):
     pos = d[marker].isin(["high", "yes"])
     table = pd.crosstab(pos, resp).reindex(index=[True, False], columns=[True, False], fill_value=0)
     assert fisher_exact(table.to_numpy())[1] > 0.05
+
+
+def _p_values(section):
+    return {(m["marker"], k): m[k]["p"] for m in section["markers"] for k in ("response", "PFS", "OS")
+            if "p" in m.get(k, {})}
+
+
+@pytest.fixture(scope="module")
+def hdifo_biomarkers():
+    return analyze(example_study_path()).sections["biomarkers"]
+
+
+def test_no_biomarker_or_mutation_is_associated_with_outcome(hdifo_biomarkers):
+    """Palmerini: no correlation of PARP1 or mutations with outcome. Every test of the report's biomarker
+    section (every biomarker column, every gene mutated in >= 3 sequenced patients; Fisher/Wilcoxon for
+    response, log-rank/Cox for PFS and OS) has P >= 0.05; the generator asks for NO_ASSOCIATION_P."""
+    b = hdifo_biomarkers
+    ps = _p_values(b)
+    assert len(ps) == b["n_tests"] == 3 * len(b["markers"]) >= 18
+    assert {"parp1_ihc", "parp1_category", "TP53_mutated", "RB1_mutated"} <= {m for m, _ in ps}
+    assert b["n_p_below_alpha"] == 0
+    assert all(p >= 0.05 for p in ps.values()), {k: p for k, p in ps.items() if p < 0.05}
+    assert min(ps.values()) >= NO_ASSOCIATION_P >= 0.1
+
+
+@pytest.mark.parametrize("paramcd", ["PFS", "OS", "response"])
+@pytest.mark.parametrize("marker", ["tissue", "ngs_tested"])
+def test_who_has_tissue_or_was_sequenced_is_not_associated_with_outcome(hdifo, paramcd, marker):
+    """Missing markers are missing at random: tissue availability (PARP1 IHC done) and sequencing status
+    are not associated with outcome either (log-rank, Fisher: P >= 0.05)."""
+    study, recist, _ = hdifo
+    b = study.biomarkers.assign(tissue=np.where(study.biomarkers["parp1_ihc"].notna(), "yes", "no"))
+    assert set(b[marker]) == {"yes", "no"}
+    if paramcd == "response":
+        d = recist.best_response.merge(b, on="patient_id")
+        table = pd.crosstab(d[marker], d["bor"].isin(["CR", "PR"])).to_numpy()
+        p = fisher_exact(table)[1]
+    else:
+        d = endpoint(hdifo, paramcd, covariates=False).merge(b, on="patient_id")
+        p = osr.logrank(d, "months", "event", by=marker).p_value
+    assert p >= 0.05
+
+
+@pytest.mark.parametrize("n, seed", [(51, 2020), (120, 3)])
+def test_generator_checks_markers_with_the_analysis_itself(tmp_path, hdifo_biomarkers, n, seed):
+    """The generator's marker check is the biomarkers section `analyze` gives on the written study."""
+    path = example_study_path() if (n, seed) == (51, 2020) else generate_study(tmp_path / "s", n, seed)
+    got = hdifo_biomarkers if (n, seed) == (51, 2020) else analyze(path).sections["biomarkers"]
+    o, _, _ = calibrated_outcomes(seed, n)
+    ids = read_study(path).patients["patient_id"].to_numpy(object)
+    search = calibrated_markers(seed, o, ids, path / "study.yaml")
+    assert _p_values(search.section) == _p_values(got)
+    for key in ("n_tests", "genes_tested", "sequenced", "smallest_p"):
+        assert search.section[key] == got[key], key
+    assert min(_p_values(got).values()) >= NO_ASSOCIATION_P
+    assert smallest_p(search.availability) >= NO_ASSOCIATION_P
+    assert {m["marker"] for m in search.availability["markers"]} == {"tissue", "sequenced"}
 
 
 @pytest.mark.parametrize("n, seed", [(51, 2020), (400, 7)])

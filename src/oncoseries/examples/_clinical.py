@@ -150,29 +150,46 @@ class Markers:
     parp1_ihc: np.ndarray      # H-score 0-300, -1 = no tissue
     parp1_category: np.ndarray
     ngs_tested: np.ndarray     # bool
-    mut_patient: np.ndarray
-    mut_gene: np.ndarray
-    mut_variant: np.ndarray
-    mut_class: np.ndarray
+    variants: dict             # gene -> (patient indices, variant, classification), genes in GENES order
+
+    def mutation_rows(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(patient, gene, variant, classification) of every variant, by patient, then panel order."""
+        pats = [self.variants[g][0] for g, _, _ in GENES]
+        genes = [np.full(len(p), g, dtype=object) for p, (g, _, _) in zip(pats, GENES)]
+        mp = np.concatenate(pats)
+        order = np.argsort(mp, kind="stable")
+        return (mp[order], np.concatenate(genes)[order],
+                np.concatenate([self.variants[g][1] for g, _, _ in GENES])[order],
+                np.concatenate([self.variants[g][2] for g, _, _ in GENES])[order])
+
+
+def _h_scores(rng: np.random.Generator, tissue: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """PARP1 H-scores (0-300 in steps of 5; -1 without tissue) and their category (high >= 150)."""
+    h = np.round(300 * rng.beta(1.6, 2.2, len(tissue)) / 5) * 5
+    h = np.where(tissue, h, -1).astype(np.int64)
+    return h, np.where(~tissue, "", np.where(h >= 150, "high", "low"))
+
+
+def _gene_variants(rng: np.random.Generator, tested: np.ndarray, prev: float, var: tuple) -> tuple:
+    hit = np.flatnonzero(tested & (rng.random(len(tested)) < prev))
+    return (hit, np.array(var, dtype=object)[rng.integers(0, len(var), len(hit))],
+            _pick(rng, CLASSES, len(hit)).astype(object))
 
 
 def markers(rng: np.random.Generator, n: int) -> Markers:
     """PARP1 IHC (H-score, 'high' >= 150) on 80% of tumours, an NGS panel on 70%; independent of
     outcome by design."""
     tissue = rng.random(n) < 0.80
-    h = np.round(300 * rng.beta(1.6, 2.2, n) / 5) * 5
-    h = np.where(tissue, h, -1).astype(np.int64)
-    cat = np.where(~tissue, "", np.where(h >= 150, "high", "low"))
+    h, cat = _h_scores(rng, tissue)
     tested = tissue & (rng.random(n) < 0.875)
-    pats, genes, variants, classes = [], [], [], []
-    for gene, prev, var in GENES:      # loop over the ten genes, vectorised over patients
-        hit = np.flatnonzero(tested & (rng.random(n) < prev))
-        pats.append(hit)
-        genes.append(np.full(len(hit), gene, dtype=object))
-        variants.append(np.array(var, dtype=object)[rng.integers(0, len(var), len(hit))])
-        classes.append(_pick(rng, CLASSES, len(hit)).astype(object))
-    mp = np.concatenate(pats)
-    order = np.argsort(mp, kind="stable")
-    return Markers(parp1_ihc=h, parp1_category=cat, ngs_tested=tested, mut_patient=mp[order],
-                   mut_gene=np.concatenate(genes)[order], mut_variant=np.concatenate(variants)[order],
-                   mut_class=np.concatenate(classes)[order])
+    variants = {gene: _gene_variants(rng, tested, prev, var) for gene, prev, var in GENES}  # ten genes
+    return Markers(parp1_ihc=h, parp1_category=cat, ngs_tested=tested, variants=variants)
+
+
+def redraw_markers(rng: np.random.Generator, mk: Markers, parts: set[str]) -> Markers:
+    """A copy of ``mk`` with the PARP1 H-scores ("parp1") and the variants of the genes named in ``parts``
+    drawn again from the same distributions (who has tissue and who was sequenced are kept)."""
+    h, cat = _h_scores(rng, mk.parp1_ihc >= 0) if "parp1" in parts else (mk.parp1_ihc, mk.parp1_category)
+    variants = {gene: _gene_variants(rng, mk.ngs_tested, prev, var) if gene in parts else mk.variants[gene]
+                for gene, prev, var in GENES}
+    return Markers(parp1_ihc=h, parp1_category=cat, ngs_tested=mk.ngs_tested, variants=variants)

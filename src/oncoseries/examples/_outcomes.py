@@ -220,8 +220,8 @@ def draw_outcomes(rng: np.random.Generator, n: int) -> Outcomes:
                     dead=dead, death_day=np.where(dead, death, -1), last_day=last)
 
 
-def endpoints_months(o: Outcomes) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """PFS, OS and DOR (months, event) as INTERFACE §5 derives them (aval = adt - startdt + 1 days)."""
+def endpoints_days(o: Outcomes) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """PFS, OS and DOR (days, event) as INTERFACE §5 derives them (ADTTE aval = adt - startdt + 1 days)."""
     rows = np.arange(o.n)
     last_scan = np.where(o.n_scans > 0, o.scans[rows, np.maximum(o.n_scans, 1) - 1], 0)
     pfs_event = o.prog_day >= 0
@@ -230,5 +230,9 @@ def endpoints_months(o: Outcomes) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     resp = o.resp_scan > 0
     r_day = o.scans[rows, np.maximum(o.resp_scan, 1) - 1]
     dor = (np.where(pfs_event, o.prog_day, last_scan) - r_day + 1)[resp]
-    return {"PFS": (pfs / MONTH, pfs_event), "OS": (os_days / MONTH, o.dead),
-            "DOR": (dor / MONTH, pfs_event[resp])}
+    return {"PFS": (pfs, pfs_event), "OS": (os_days, o.dead), "DOR": (dor, pfs_event[resp])}
+
+
+def endpoints_months(o: Outcomes) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """PFS, OS and DOR (months = days / 30.4375, event), from ``endpoints_days``."""
+    return {k: (t / MONTH, e) for k, (t, e) in endpoints_days(o).items()}

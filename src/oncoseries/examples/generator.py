@@ -21,8 +21,9 @@ import numpy as np
 import pandas as pd
 
 from . import _outcomes as O
-from ._calibrate import calibrated_markers, calibrated_outcomes
-from ._clinical import AE_TERMS, covariates, cycles_and_toxicity, markers
+from ._calibrate import (NO_ASSOCIATION_P, calibrated_markers, calibrated_outcomes, marker_tables,
+                         smallest_p)
+from ._clinical import AE_TERMS, covariates, cycles_and_toxicity
 from ._lesions import LESION_IDS, ORGANS, ROLES, SITES, STATES, lesion_rows, plan_lesions
 
 AE_TERM_NAMES = [t for t, _, _ in AE_TERMS]
@@ -66,6 +67,11 @@ Intended: {bor}; CR2 in {cr2}. Statistics of the intended outcomes found by the 
 | statistic | value |
 |---|---|
 {table}
+
+Biomarkers and mutations are independent of outcome by design. Up to 5000 patients, the generator
+checks them with the `biomarkers` section of `oncoseries analyze` (every biomarker column and every gene
+mutated in >= 3 patients, versus response, PFS and OS) and redraws them until no test has P < {threshold}.
+{markers}
 """
 
 
@@ -97,6 +103,15 @@ def _date_column(start: np.ndarray, day: np.ndarray) -> pd.Categorical:
 
 def _int_or_blank(values: np.ndarray) -> pd.Series:
     return pd.Series(values).astype("Int64").mask(values < 0)
+
+
+def _markers_text(s) -> str:
+    """The README paragraph on the marker search (calibrated_markers)."""
+    if s.section is None:
+        return "More than 5000 patients: the first draw of the markers is kept, unchecked."
+    return (f"Result: {s.section['n_tests']} tests, smallest P = {smallest_p(s.section):.3g} (draw {s.draw}, "
+            f"then {s.rounds} round(s) of redraws).\nWho has tissue and who was sequenced, tested the same "
+            f"way as yes/no markers: smallest P = {smallest_p(s.availability):.3g}.")
 
 
 def _check_args(n_patients, seed, centres) -> None:
@@ -141,9 +156,11 @@ def generate_study(out_dir, n_patients: int = 51, seed: int = 2020, centres: int
     les = lesion_rows(rng, o, plan, site, baseline_day)
     cyc = cycles_and_toxicity(rng, o, cov["age"], cov["sex"])
     nt_gap = rng.integers(7, 36, n)
-    mk, _ = calibrated_markers(int(seed), o, lambda r: markers(r, n))
-
     ids = _ids(n)
+    yaml_text = STUDY_YAML.format(n=n, seed=seed, centres=centres, title=TITLE)
+    (out / "study.yaml").write_text(yaml_text, encoding="utf-8")
+    search = calibrated_markers(int(seed), o, ids, out / "study.yaml")
+    mk = search.markers
     later_line = (o.surgery_day < 0) & (o.prog_day >= 0) & (o.prog_day + nt_gap <= o.last_day)
     new_therapy = np.where(o.surgery_day >= 0, o.surgery_day, np.where(later_line, o.prog_day + nt_gap, -1))
     patients = pd.DataFrame({
@@ -169,13 +186,9 @@ def generate_study(out_dir, n_patients: int = 51, seed: int = 2020, centres: int
         "diameter_mm": _int_or_blank(les.diameter), "state": _codes(les.state, STATES),
     }), out / "lesions.csv")
     del les
-    tissue = mk.parp1_ihc >= 0
-    _write(pd.DataFrame({
-        "patient_id": ids, "parp1_ihc": np.where(tissue, mk.parp1_ihc.astype(str), ""),
-        "parp1_category": mk.parp1_category, "ngs_tested": np.where(mk.ngs_tested, "yes", "no"),
-    }), out / "biomarkers.csv")
-    _write(pd.DataFrame({"patient_id": ids[mk.mut_patient], "gene": mk.mut_gene, "variant": mk.mut_variant,
-                         "classification": mk.mut_class}), out / "mutations.csv")
+    for name, table in zip(("biomarkers", "mutations"), marker_tables(ids, mk)):
+        _write(table, out / f"{name}.csv")
+    del table
     _write(pd.DataFrame({
         "patient_id": _codes(cyc.patient, ids), "cycle": cyc.cycle,
         "date": _date_column(o.start[cyc.patient], cyc.day),
@@ -189,13 +202,14 @@ def generate_study(out_dir, n_patients: int = 51, seed: int = 2020, centres: int
     }), out / "adverse_events.csv")
     call = (f"python -m oncoseries.examples.generator --out {out_dir} --patients {n} --seed {seed} "
             f"--centres {centres}")
-    yaml_text = STUDY_YAML.format(n=n, seed=seed, centres=centres, title=TITLE)
-    (out / "study.yaml").write_text(yaml_text, encoding="utf-8")
     counts = {b: int((o.bor == b).sum()) for b in ("CR", "PR", "SD", "PD")}
     bor = ", ".join(f"{v} {k}" for k, v in counts.items())
     table = "\n".join(f"| {k} | {v:.3g} |" for k, v in stats.items())
+    markers_text = _markers_text(search)
     (out / "README.md").write_text(README.format(n=n, call=call, bor=bor, cr2=int(o.cr2.sum()),
-                                                 attempt=attempt, table=table), encoding="utf-8")
+                                                 attempt=attempt, table=table, markers=markers_text,
+                                                 threshold=NO_ASSOCIATION_P),
+                                   encoding="utf-8")
     return out
 
 
