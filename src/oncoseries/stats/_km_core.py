@@ -476,13 +476,18 @@ def check_conf(conf_type: str, conf_level: float) -> tuple[str, float]:
     """Validate R's conf.type names and the confidence level."""
     if not isinstance(conf_type, str) or conf_type.lower() not in CONF_TYPES:
         raise ValueError(f"conf_type must be one of {', '.join(CONF_TYPES)} (R's names), got {conf_type!r}")
+    return conf_type.lower(), check_level(conf_level)
+
+
+def check_level(conf_level) -> float:
+    """A confidence level: a number strictly between 0 and 1."""
     try:
         cl = float(conf_level)
     except (TypeError, ValueError):
         raise TypeError(f"conf_level must be a number in (0, 1), got {conf_level!r}") from None
     if not 0 < cl < 1:
         raise ValueError(f"conf_level must be in (0, 1), got {conf_level!r}")
-    return conf_type.lower(), cl
+    return cl
 
 
 def zval(conf_level: float) -> float:

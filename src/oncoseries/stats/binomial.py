@@ -9,6 +9,7 @@ from __future__ import annotations
 import numbers
 
 from scipy.stats import binomtest
+from ._km_core import check_level
 
 __all__ = ["binomial_ci"]
 
@@ -51,12 +52,7 @@ def binomial_ci(successes: int, n: int, conf_level: float = 0.95,
         raise ValueError(f"n must be >= 1, got {m}")
     if not 0 <= k <= m:
         raise ValueError(f"successes must be between 0 and n ({m}), got {k}")
-    try:
-        cl = float(conf_level)
-    except (TypeError, ValueError):
-        raise TypeError(f"conf_level must be a number in (0, 1), got {conf_level!r}") from None
-    if not 0 < cl < 1:
-        raise ValueError(f"conf_level must be in (0, 1), got {conf_level!r}")
+    cl = check_level(conf_level)
     key = method.lower() if isinstance(method, str) else None
     if key not in _METHODS:
         raise ValueError(f"method must be 'clopper-pearson' or 'wilson', got {method!r}")
