@@ -9,6 +9,7 @@ from __future__ import annotations
 import numbers
 
 from scipy.stats import binomtest
+
 from ._km_core import check_level
 
 __all__ = ["binomial_ci"]
