@@ -163,22 +163,23 @@ def derive_endpoints(
     return EndpointResult(adtte=adtte, warnings=warnings, settings=settings)
 
 
-def _group_max(n: int, code: np.ndarray, days: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
-    """Per-patient latest date (NaN when none)."""
+def _group_extreme(ufunc, n: int, code: np.ndarray, days: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
+    """Per-patient np.fmax / np.fmin of the dates (NaN when none)."""
     out = np.full(n, np.nan)
     if mask is not None:
         code, days = code[mask], days[mask]
-    np.fmax.at(out, code, days)
+    ufunc.at(out, code, days)
     return out
+
+
+def _group_max(n: int, code: np.ndarray, days: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
+    """Per-patient latest date (NaN when none)."""
+    return _group_extreme(np.fmax, n, code, days, mask)
 
 
 def _group_min(n: int, code: np.ndarray, days: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
     """Per-patient earliest date (NaN when none)."""
-    out = np.full(n, np.nan)
-    if mask is not None:
-        code, days = code[mask], days[mask]
-    np.fmin.at(out, code, days)
-    return out
+    return _group_extreme(np.fmin, n, code, days, mask)
 
 
 def _overall_survival(inp: Inputs, warnings: list) -> _Block:

@@ -460,18 +460,23 @@ def _assessments(rs: pd.DataFrame, date: pd.Series, problems: list) -> pd.DataFr
         problems.append(CdiscProblem(r["_file"], int(r["_row"]), "RSTESTCD",
                                      f"visit of {r['USUBJID']} on {r['_date'].date()} has components but no "
                                      "OVRLRESP; not used", "error", rule="cdisc_components_without_overall"))
-    bad = ~out["response"].isin(OVERALL)
-    for _, r in out[bad].iterrows():
-        problems.append(CdiscProblem(r["_file"], int(r["_row"]), "RSSTRESC",
-                                     f"overall response {r['response']!r} is not one of {sorted(OVERALL)}",
-                                     "error", rule="cdisc_overall_response"))
-    out["response"] = out["response"].where(~bad)
+    _drop_unknown_responses(out, "RSSTRESC", problems)
     for c in ("target", "non_target", "new_lesions"):
         out[c] = _blank_to_nan(out[c])
     out = out.rename(columns={"USUBJID": "patient_id", "_date": "date"})
     out["patient_id"] = out["patient_id"].astype(str)
     cols = ["patient_id", "date", "response", "target", "non_target", "new_lesions", "_file", "_row"]
     return out[cols].sort_values(["patient_id", "date"], kind="stable").reset_index(drop=True)
+
+
+def _drop_unknown_responses(out: pd.DataFrame, column: str, problems: list) -> None:
+    """An overall response outside the RECIST codes is an error; the value is set missing."""
+    bad = ~out["response"].isin(OVERALL)
+    for _, r in out[bad].iterrows():
+        problems.append(CdiscProblem(r["_file"], int(r["_row"]), column,
+                                     f"overall response {r['response']!r} is not one of {sorted(OVERALL)}",
+                                     "error", rule="cdisc_overall_response"))
+    out["response"] = out["response"].where(~bad)
 
 
 def _adam_dates(df: pd.DataFrame, col: str, problems: list) -> pd.Series:
@@ -491,12 +496,7 @@ def _adrs_assessments(adrs: pd.DataFrame, problems: list) -> pd.DataFrame:
     rows = _adrs_rows(adrs, ("OVR", "OVRLRESP"))
     out = pd.DataFrame({"patient_id": rows["USUBJID"].astype(str), "date": _adam_dates(rows, "ADT", problems),
                         "response": _text(rows, "AVALC"), **_source(rows)})
-    bad = ~out["response"].isin(OVERALL)
-    for _, r in out[bad].iterrows():
-        problems.append(CdiscProblem(r["_file"], int(r["_row"]), "AVALC",
-                                     f"overall response {r['response']!r} is not one of {sorted(OVERALL)}",
-                                     "error", rule="cdisc_overall_response"))
-    out["response"] = out["response"].where(~bad)
+    _drop_unknown_responses(out, "AVALC", problems)
     for c in ("target", "non_target", "new_lesions"):
         out[c] = np.nan
     cols = ["patient_id", "date", "response", "target", "non_target", "new_lesions", "_file", "_row"]
