@@ -39,6 +39,8 @@ def validate(study: Path = typer.Argument(..., help="Study folder, .xlsx workboo
 
     report = validate_study(_study_path_or_exit(study))
     errors, warnings = report.errors, report.warnings
+    for note in report.notes:
+        typer.echo(f"  {note}")
     if report.study is not None:
         typer.echo(f"{study}: {report.study.describe()} ({report.study.source})")
     if errors:
