@@ -5,6 +5,7 @@ Errors name the file, the line and the key, with what was expected.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal
 
@@ -78,6 +79,22 @@ class RedcapCondition(_Strict):
     def values(self) -> list[str] | None:
         return _texts(self.is_ if self.is_ is not None else self.is_not)
 
+    @field_validator("field")
+    @classmethod
+    def _lower(cls, value: str) -> str:
+        name, _, event = value.strip().partition("@")
+        return f"{name.lower()}@{event}" if event else name.lower()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_logic(cls, value):
+        if isinstance(value, str):
+            conds = parse_logic(value)
+            if len(conds) != 1:
+                raise ValueError("a 'when:' condition is one clause ([field] = 'value')")
+            return conds[0]
+        return value
+
     def describe(self) -> str:
         if self.empty is not None:
             return f"{self.field} is {'empty' if self.empty else 'not empty'}"
@@ -105,6 +122,31 @@ class RedcapField(_Strict):
     @property
     def refs(self) -> list[str]:
         return [self.field] if self.field else list(self.latest or self.earliest)
+
+
+_LOGIC = re.compile(r"^\s*(?:\[([A-Za-z0-9_]+)\])?\[([A-Za-z0-9_]+)(?:\((\w+)\))?\]\s*(=|<>|!=)\s*"
+                    r"(?:'([^']*)'|\"([^\"]*)\"|([^\s'\"]+))\s*$")
+
+
+def parse_logic(text: str) -> list[dict]:
+    """REDCap logic as conditions: ``[screen_fail] <> '1' and [enrollment_arm_1][consent] = '1'`` ->
+    ``[{field: screen_fail, is_not: '1'}, {field: consent@enrollment_arm_1, is: '1'}]``; ``= ''`` tests
+    for an empty field; ``[sites(2)] = '1'`` is the checkbox choice 2. Only ``and`` joins clauses."""
+    out = []
+    for clause in re.split(r"\s+and\s+", text.strip(), flags=re.IGNORECASE):
+        m = _LOGIC.match(clause)
+        if not m or re.search(r"\s+or\s+", clause, flags=re.IGNORECASE):
+            raise ValueError(f"cannot read the condition '{clause}'; expected [field] = 'value', [field] <> 'value' "
+                             "or [event][field] = 'value', joined by 'and'")
+        event, name, choice, op, *vals = m.groups()
+        value = next((v for v in vals if v is not None), "")
+        name = f"{name}___{choice}" if choice else name
+        ref = f"{name}@{event}" if event else name
+        if value == "":
+            out.append({"field": ref, "empty": op == "="})
+        else:
+            out.append({"field": ref, "is" if op == "=" else "is_not": value})
+    return out
 
 
 def _as_field(value):
@@ -163,7 +205,10 @@ class RedcapConfig(_Strict):
     @field_validator("where", mode="before")
     @classmethod
     def _where_list(cls, value):
-        return [value] if isinstance(value, dict) else value
+        items = [value] if isinstance(value, (dict, str)) else value
+        if not isinstance(items, list):
+            return items
+        return [c for item in items for c in (parse_logic(item) if isinstance(item, str) else [item])]
 
     def covariate_refs(self) -> list[tuple[str | None, str]] | None:
         """(name, field reference) pairs: ``age`` -> (None, age), named by the reader; ``{ecog_bl:

@@ -190,7 +190,7 @@ def load_study(path: str | Path, today: dt.date | None = None) -> ValidationRepo
     labels = {name: raw[name].label for name in typed}
     validate_tables(typed, files, labels, log, config.baseline_window_days, today)
     check_names(folder / "study.yaml", config, _known_covariates(typed), log)
-    log.problems = _without_cascades(log.problems)
+    log.problems = list(dict.fromkeys(_without_cascades(log.problems)))  # one cell read twice: one message
     study = Study(path=path, source=source, config=config, tables=typed, files=files, problems=log.problems,
                   notes=notes, labels={k: v for t in raw.values() for k, v in t.display.items()})
     if not study.errors:
