@@ -181,6 +181,7 @@ class RedcapConfig(_Strict):
     events_file: str | None = None         # events CSV (Define My Events; default: found by its header)
     arms_file: str | None = None           # arms CSV (default: found by its header)
     patient_id: str | None = None          # default: the first field of the dictionary
+    date_format: Literal["YYYY-MM-DD", "DD/MM/YYYY", "MM/DD/YYYY"] = "YYYY-MM-DD"  # as chosen at export
     patients: dict[str, RedcapField] = Field(default_factory=dict)  # layout column -> field spec
     covariates: list[str | dict[str, str]] | None = None  # fields (or field@event) kept; default: all
     where: list[RedcapCondition] | None = None   # keep only the records meeting every condition

@@ -281,3 +281,21 @@ def test_redcap_logic_with_or_is_a_config_error(tmp_path):
     report = validate_study(_copy(tmp_path, yaml=yaml), today=TODAY)
     (err,) = [p for p in report.errors if p.rule == "config"]
     assert "or" in err.message and err.row == 8
+
+
+@pytest.mark.parametrize("fmt", ["DD/MM/YYYY", "MM/DD/YYYY"])
+def test_export_with_day_month_dates(tmp_path, fmt):
+    """REDCap's export option for D/M/Y or M/D/Y dates: read back as the same dates."""
+    ref = _load(_copy(tmp_path / "ref")).study
+    folder = _copy(tmp_path / "dmy", yaml=(FIXTURE / "study.yaml").read_text().replace(
+        "redcap:\n", f"redcap:\n  date_format: {fmt}\n"))
+    text = (folder / "export_raw.csv").read_text()
+    import re
+
+    def swap(m):
+        y, mo, d = m.groups()
+        return f"{d}/{mo}/{y}" if fmt.startswith("DD") else f"{mo}/{d}/{y}"
+    (folder / "export_raw.csv").write_text(re.sub(r"(\d{4})-(\d{2})-(\d{2})", swap, text))
+    study = _load(folder).study
+    assert_frame_equal(study.patients, ref.patients)
+    assert_frame_equal(study.lesions, ref.lesions)

@@ -59,7 +59,7 @@ def read_redcap(folder: Path, cfg: RedcapConfig, log: ProblemLog,
         log.error(dic.file, 2, None, "the data dictionary lists no fields", "one row per field", rule="empty-file")
         return {}
     pid = (cfg.patient_id or dic.fields[0]).strip().lower()
-    export = Export(records, dic, pid, log, files.events)
+    export = Export(records, dic, pid, log, files.events, cfg.date_format)
     if not export.ok:
         log.error(records.file, 1, pid, f"the record id field '{pid}' is not in the export",
                   "the record id as the first column", rule="missing-column")
