@@ -243,6 +243,16 @@ class ReportConfig(_Strict):
         return value
 
 
+class TimeDependent(_Strict):
+    """A covariate that happens during follow-up (e.g. surgical CR2): its date column in patients, the
+    landmark time (in time_unit; default: the median time of the change, rounded up to a whole unit), and
+    which values of the covariate's own column mean the change happened (default yes/true/1)."""
+
+    date: str
+    landmark: float | None = Field(None, gt=0, allow_inf_nan=False)
+    values: list[str] = Field(default_factory=lambda: ["yes", "true", "1", "y"])
+
+
 class StudyConfig(_Strict):
     title: str = "Oncology case series"
     time_unit: Literal["days", "weeks", "months", "years"] = "months"
@@ -252,6 +262,7 @@ class StudyConfig(_Strict):
     landmarks: dict[str, list[float]] = Field(default_factory=lambda: {"PFS": [6, 12, 24], "OS": [6, 12, 24]})
     cox: dict[str, list[str]] = Field(default_factory=dict)
     multivariable: bool = False
+    time_dependent: dict[str, TimeDependent] = Field(default_factory=dict)  # covariate -> its date
     report: ReportConfig = ReportConfig()
     redcap: RedcapConfig | None = None
 
@@ -262,6 +273,12 @@ class StudyConfig(_Strict):
         if bad:
             raise ValueError(f"unknown endpoint {bad[0]!r}; expected one of OS, PFS, DOR, TTP")
         return value
+
+    @field_validator("time_dependent", mode="before")
+    @classmethod
+    def _td_shorthand(cls, value):
+        return {k: ({"date": v} if isinstance(v, str) else v) for k, v in value.items()} \
+            if isinstance(value, dict) else value
 
     @property
     def days_per_unit(self) -> float:

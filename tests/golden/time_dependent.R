@@ -47,3 +47,27 @@ out <- list(
                   se = unname(sqrt(vcov(fit_lm))), logrank_chisq = lr_lm$chisq)
 )
 writeLines(to_json(out), "tests/golden/time_dependent.json")
+
+# ---- the bundled example study: OS by surgical CR2 (date = new_therapy_date when cr2 is yes) ----
+p <- read.csv("src/oncoseries/examples/data/hdifo/patients.csv", stringsAsFactors = FALSE)
+d0 <- function(x) as.Date(ifelse(x == "", NA, x))
+start <- d0(p$start_date)
+end <- ifelse(is.na(d0(p$death_date)), d0(p$last_contact_date), d0(p$death_date))
+os <- data.frame(id = seq_len(nrow(p)), time = as.numeric(end - as.numeric(start)) + 1,
+                 event = as.integer(!is.na(d0(p$death_date))),
+                 switch = ifelse(p$cr2 == "yes", as.numeric(d0(p$new_therapy_date) - start) + 1, NA))
+hs <- tmerge(os[, c("id", "time")], os, id = id, death = event(time, event), cr2 = tdc(switch))
+hfit <- coxph(Surv(tstart, tstop, death) ~ cr2, data = hs)
+hnaive <- coxph(Surv(time, event) ~ I(as.integer(!is.na(switch))), data = os)
+HL <- 4 * 30.4375
+hl <- subset(os, time > HL)
+hl$cr2 <- as.integer(!is.na(hl$switch) & hl$switch <= HL)
+hlfit <- coxph(Surv(time - HL, event) ~ cr2, data = hl)
+ci <- function(f) unname(exp(confint(f)))
+out$hdifo_os <- list(
+  td = list(hr = unname(exp(coef(hfit))), ci = I(ci(hfit)), p = unname(summary(hfit)$coefficients[, "Pr(>|z|)"]),
+            rows = nrow(hs)),
+  naive = list(hr = unname(exp(coef(hnaive))), ci = I(ci(hnaive))),
+  landmark = list(n = nrow(hl), n_switched = sum(hl$cr2), hr = unname(exp(coef(hlfit))), ci = I(ci(hlfit)),
+                  p = unname(summary(hlfit)$coefficients[, "Pr(>|z|)"])))
+writeLines(to_json(out), "tests/golden/time_dependent.json")
