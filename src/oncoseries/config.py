@@ -253,6 +253,40 @@ class TimeDependent(_Strict):
     values: list[str] = Field(default_factory=lambda: ["yes", "true", "1", "y"])
 
 
+class VariableLabel(_Strict):
+    """How a variable is named and grouped in the report (docs/study-yaml.md ``labels:``)."""
+
+    label: str | None = None                         # "Age at relapse"
+    unit: str | None = None                          # "years" -> "Age at relapse (years)"
+    levels: dict[str, str] = Field(default_factory=dict)   # value -> label ("yes" -> "CR2")
+    groups: dict[str, list[str]] = Field(default_factory=dict)  # new level -> values ("≥1": [1, 2])
+    order: list[str] | None = None                   # level order; the first is the reference
+    reference: str | None = None                     # the reference level (default: first in order)
+    categorical: bool = False                        # a number read as categories (e.g. ECOG 0, 1, 2)
+
+    @field_validator("levels", mode="before")
+    @classmethod
+    def _level_text(cls, value):
+        return {_text(k): _text(v) for k, v in value.items()} if isinstance(value, dict) else value
+
+    @field_validator("groups", mode="before")
+    @classmethod
+    def _group_text(cls, value):
+        if not isinstance(value, dict):
+            return value
+        return {_text(k): [_text(x) for x in (v if isinstance(v, list) else [v])] for k, v in value.items()}
+
+    @field_validator("order", mode="before")
+    @classmethod
+    def _order_text(cls, value):
+        return [_text(v) for v in value] if isinstance(value, list) else value
+
+    @field_validator("reference", mode="before")
+    @classmethod
+    def _ref_text(cls, value):
+        return None if value is None else _text(value)
+
+
 class StudyConfig(_Strict):
     title: str = "Oncology case series"
     time_unit: Literal["days", "weeks", "months", "years"] = "months"
@@ -263,6 +297,7 @@ class StudyConfig(_Strict):
     cox: dict[str, list[str]] = Field(default_factory=dict)
     multivariable: bool = False
     time_dependent: dict[str, TimeDependent] = Field(default_factory=dict)  # covariate -> its date
+    labels: dict[str, VariableLabel] = Field(default_factory=dict)   # variable -> label, unit, levels
     report: ReportConfig = ReportConfig()
     redcap: RedcapConfig | None = None
 
@@ -273,6 +308,12 @@ class StudyConfig(_Strict):
         if bad:
             raise ValueError(f"unknown endpoint {bad[0]!r}; expected one of OS, PFS, DOR, TTP")
         return value
+
+    @field_validator("labels", mode="before")
+    @classmethod
+    def _label_shorthand(cls, value):
+        return {str(k): ({"label": v} if isinstance(v, str) else v) for k, v in value.items()} \
+            if isinstance(value, dict) else value
 
     @field_validator("time_dependent", mode="before")
     @classmethod
@@ -311,6 +352,11 @@ def check_names(path: Path, config: StudyConfig, known: set[str], log: ProblemLo
             node = yaml.compose(path.read_text(encoding="utf-8-sig"))
         except yaml.YAMLError:
             node = None
+    for name in config.labels:
+        if name not in known:
+            log.warning(path.name, _line_of(node, ("labels", name)), f"labels.{name}",
+                        f"labels: '{name}' is not a variable of the study; the label is not used",
+                        "a column of patients.csv or biomarkers.csv", rule="config")
     for endpoint, names in config.cox.items():
         for i, name in enumerate(names):
             if name not in known:

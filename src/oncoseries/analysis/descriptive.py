@@ -27,9 +27,14 @@ def table1(patients: pd.DataFrame, covariates: list[str]) -> list[dict]:
                          "min": _num(x.min()), "max": _num(x.max()), "missing": missing, "N": n})
         else:
             levels = s.dropna()
-            levels = levels.astype(int).astype(str) if pd.api.types.is_numeric_dtype(levels) and \
-                (levels == levels.round()).all() else levels.astype(str)
-            counts = levels.value_counts().sort_index()
+            if isinstance(s.dtype, pd.CategoricalDtype):  # study.yaml labels: the given level order
+                counts = levels.value_counts().reindex([c for c in s.cat.categories if (levels == c).any()])
+                levels = levels.astype(str)
+                counts.index = counts.index.astype(str)
+            else:
+                levels = levels.astype(int).astype(str) if pd.api.types.is_numeric_dtype(levels) and \
+                    (levels == levels.round()).all() else levels.astype(str)
+                counts = levels.value_counts().sort_index()
             rows.append({"variable": cov, "type": "categorical", "N": n, "missing": missing,
                          "levels": [{"level": str(k), "n": int(v), "percent": 100.0 * v / n}
                                     for k, v in counts.items()]})

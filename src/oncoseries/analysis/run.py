@@ -19,6 +19,7 @@ from .plan import ENDPOINT_NAMES, ENDPOINTS, Plan, make_plan, usable_covariate
 from .regression import fit_model, univariable_p
 from .survival import by_covariate, endpoint_frame, followup, summarise_endpoint
 from . import time_dependent as td
+from .labels import apply_labels
 
 
 def analysis_covariates(study: Study) -> pd.DataFrame:
@@ -93,6 +94,7 @@ def run_analysis(study: Study):
     from .results import Results
 
     frame, covariates = analysis_covariates(study)
+    study.labels = {**study.labels, **apply_labels(frame, study.config.labels)}  # study.yaml labels: win
     plan = make_plan(study.config, covariates)
     recist = derive_responses(study.patients, study.lesions, study.assessments, plan.recist)
     flow = study.flow

@@ -59,7 +59,12 @@ def by_covariate(df: pd.DataFrame, covariate: str, scale: float) -> tuple[dict, 
     sub = df[["time", "event", covariate]].dropna()
     if sub[covariate].nunique() < 2:
         return None
-    sub = sub.assign(**{covariate: sub[covariate].astype(str)})
+    col = sub[covariate]
+    if isinstance(col.dtype, pd.CategoricalDtype):  # study.yaml labels: keep the given level order
+        cats = [str(c) for c in col.cat.categories if (col == c).any()]
+        sub = sub.assign(**{covariate: pd.Categorical(col.astype(str), categories=cats)})
+    else:
+        sub = sub.assign(**{covariate: col.astype(str)})
     km = kaplan_meier(sub, "time", "event", by=covariate)
     lr = logrank(sub, "time", "event", by=covariate)
     groups = []

@@ -43,6 +43,13 @@ def specs(config, patients: pd.DataFrame, planned: set[str]) -> dict[str, TimeDe
         col = f"{cov}_date"
         if cov not in out and col in patients.columns and pd.api.types.is_datetime64_any_dtype(patients[col]):
             out[cov] = TimeDependent(date=col)
+    for cov, spec in out.items():  # study.yaml labels rename levels ("yes" -> "CR2"): accept the new names
+        lab = config.labels.get(cov)
+        if lab is not None:
+            wanted = {v.lower() for v in spec.values}
+            extra = [new for old, new in lab.levels.items() if old.lower() in wanted]
+            extra += [g for g, members in lab.groups.items() if any(m.lower() in wanted for m in members)]
+            out[cov] = spec.model_copy(update={"values": list(spec.values) + extra})
     return out
 
 

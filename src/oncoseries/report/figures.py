@@ -71,6 +71,13 @@ def covariate_labels(covariate: str, levels) -> dict[str, str]:
 TD_SUFFIX = " (time-dependent)"
 
 
+def _shown_covariate(cov: str) -> str:
+    """A covariate as the captions name it: its label; a Simon-Makuch key as '<label> over time'."""
+    if cov.endswith(TD_SUFFIX):
+        return f"{label(cov[: -len(TD_SUFFIX)], False)} as it happened (time-dependent)"
+    return label(cov, False)
+
+
 def _simon_makuch_text(results, ep: str, cov: str, opts) -> tuple[str | None, dict]:
     """Annotation (time-dependent HR) and group labels of a Simon-Makuch figure."""
     name = label(cov, False)
@@ -150,9 +157,10 @@ def _km_infos(results, out_dir, opts) -> list[FigureInfo]:
                         xlabel=xlabel, min_at_risk=opts["min_at_risk"],
                         single_label="Responders" if ep == "DOR" else "All patients")
         png, svg = save_figure(fig, out_dir / name, dpi=opts["dpi"])
-        title = label if cov is None else f"{label} by {cov}"
+        shown = None if cov is None else _shown_covariate(cov)
+        title = label if cov is None else f"{label} by {shown}"
         parts = [f"Kaplan-Meier estimate of {label.lower()} (event: {EVENTS.get(ep, 'event')})"
-                 + ("" if cov is None else f" by {cov}") + f"; {count(n)} patients, {count(events)} events."]
+                 + ("" if cov is None else f" by {shown}") + f"; {count(n)} patients, {count(events)} events."]
         if show_ci:
             parts.append(f"Shaded band: pointwise {100 * km.conf_level:g}% CI ({km.conf_type} transformation, "
                          "Greenwood variance).")
@@ -174,12 +182,12 @@ def _km_infos(results, out_dir, opts) -> list[FigureInfo]:
         elif cov is not None:
             lr = logranks.get((ep, cov))
             if lr is not None and lr.get("n_missing"):
-                parts.append(f"{lr['n_missing']} patient(s) with {cov} missing are not shown.")
+                parts.append(f"{lr['n_missing']} patient(s) with {shown} missing are not shown.")
             parts.append("P: log-rank test; HR: univariable Cox regression (Efron ties, Wald 95% CI)"
                          + ("; Firth: penalised-likelihood estimate with profile-likelihood 95% CI, used "
                             "because the standard fit diverges (monotone likelihood)" if firth else "") + ".")
         infos.append(FigureInfo(name, title, " ".join(parts), png, svg, "survival", "km", ep, cov, n,
-                                f"Kaplan-Meier curve of {label.lower()}" + ("" if cov is None else f" by {cov}")))
+                                f"Kaplan-Meier curve of {label.lower()}" + ("" if cov is None else f" by {shown}")))
     return infos
 
 
@@ -322,6 +330,7 @@ def make_figures(results, out_dir: Path, *, size: str = "double", risk_table: st
         In report order: Kaplan-Meier, forest, waterfall, spider, swimmer.
     """
     check_size(size)
+    VARIABLE_LABELS.set(dict(getattr(results.study, "labels", None) or {}))  # labels in every caption/legend
     out_dir = Path(out_dir)
     opts = {"size": size, "risk_table": risk_table, "risk_times": risk_times, "show_ci": show_ci,
             "p_style": p_style, "dpi": int(dpi), "max_spider": int(max_spider), "max_swimmer": int(max_swimmer),
