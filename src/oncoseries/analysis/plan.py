@@ -43,6 +43,8 @@ def make_plan(config: StudyConfig, covariates: list[str]) -> Plan:
         confirmation=config.response.confirmation,
         allow_sd_between=config.response.allow_sd_between,
         clinical_benefit_days=config.response.clinical_benefit_days,
+        population=config.response.population,
+        criteria=config.response.criteria,
     )
     missed = config.pfs.missed_assessments
     endpoints = EndpointSettings(

@@ -58,7 +58,31 @@ def _warnings_as_problems(study: Study, recist, endpoints) -> list[Problem]:
     return out
 
 
-def _response_section(recist, best: pd.DataFrame, plan: Plan, n_evaluable: int) -> dict:
+def _response_flow(flow, ids, pop: pd.DataFrame, is_treated: np.ndarray, population: str) -> None:
+    """Flow population ``response_disease``: treated patients with target or non-target disease at
+    baseline (measurable or not); they all get a best overall response."""
+    disease = pop["baseline_disease"].fillna(False).to_numpy(bool) & is_treated
+    why = pop["reason"].fillna("not evaluable").to_numpy(object)
+    why = np.where(pop["baseline_disease"].fillna(False).to_numpy(bool), None, why)
+    flow.set("response_disease", ids, disease, np.where(is_treated, why, "not treated"))
+    if population == "all":
+        flow.labels["response_evaluable"] = "Evaluable for response (any disease at baseline)"
+
+
+def _population_sizes(best_all: pd.DataFrame, flow, plan: Plan) -> dict:
+    """Sizes of both response populations (measurable disease; any disease at baseline)."""
+    meas = best_all["measurable"]
+    known = meas.notna().to_numpy(bool)
+    n_meas = int(meas[known].astype(bool).sum())
+    return {"population": plan.recist.population, "any_disease_n": int(len(best_all)),
+            "measurable_n": n_meas if known.all() else None,
+            "non_measurable_n": int(len(best_all) - n_meas) if known.all() else None,
+            "no_disease_n": int((~flow.parts["response_disease"]["included"]).sum()
+                                - (~flow.parts["all_treated"]["included"]).sum())}
+
+
+def _response_section(recist, best: pd.DataFrame, plan: Plan, n_evaluable: int,
+                      sizes: dict | None = None) -> dict:
     def rows(column):
         s = best
         from ..recist import response_summary
@@ -67,7 +91,8 @@ def _response_section(recist, best: pd.DataFrame, plan: Plan, n_evaluable: int) 
                                           for r in table.to_dict("records")]
     headline = "confirmed_bor" if plan.recist.confirmation else "bor"
     ttr = best.loc[best["first_response_date"].notna(), "time_to_response_days"] if len(best) else pd.Series([])
-    out = {"population_n": n_evaluable, "headline": headline, "method": "Clopper-Pearson exact 95% CI",
+    out = {"population_n": n_evaluable, "populations": sizes, "headline": headline,
+           "method": "Clopper-Pearson exact 95% CI",
            "unconfirmed": rows("bor"), "confirmed": rows("confirmed_bor"),
            "time_to_response": None if ttr.empty else {
                "median": float(ttr.median()) / plan.days_per_unit, "min": float(ttr.min()) / plan.days_per_unit,
@@ -101,9 +126,10 @@ def run_analysis(study: Study):
     is_treated = study.patients["patient_id"].isin(treated).to_numpy()  # hashed; np.isin on objects is O(n*m)
     evaluable = pop["evaluable"].fillna(False).to_numpy(bool) & is_treated
     reasons = np.where(is_treated, pop["reason"].fillna("not evaluable").to_numpy(object), "not treated")
+    _response_flow(flow, ids, pop, is_treated, plan.recist.population)
     flow.set("response_evaluable", ids, evaluable, reasons)
-    best = recist.best_response
-    best = best[best["patient_id"].isin(flow.included("response_evaluable"))]
+    best_all = recist.best_response[recist.best_response["patient_id"].isin(treated)]
+    best = best_all[best_all["response_population"].astype(bool)]
     known = None
     if study.treatments is not None:
         known = study.treatments[["patient_id", "date"]].assign(source="treatment")
@@ -146,7 +172,8 @@ def run_analysis(study: Study):
             models.append(fit_model(df, ep, multi, "multivariable"))
     sections = {
         "plan": plan.config.model_dump(mode="json", exclude={"redcap"}),
-        "response": _response_section(recist, best, plan, len(flow.included("response_evaluable"))),
+        "response": _response_section(recist, best, plan, len(flow.included("response_evaluable")),
+                                      _population_sizes(best_all, flow, plan)),
         "survival": survival,
         "logrank": logranks,
         "cox": models,
@@ -155,7 +182,7 @@ def run_analysis(study: Study):
         "adverse_events": adverse_events(study.adverse_events, len(treated)),
         "biomarkers": biomarker_section(study, frame, best, adtte, treated, plan),
     }
-    derived = {"timepoints": recist.timepoints, "best_response": best, "adtte": adtte,
+    derived = {"timepoints": recist.timepoints, "best_response": best_all, "adtte": adtte,
                "lesions": recist.lesion_table}
     problems = list(study.problems) + _warnings_as_problems(study, recist, endpoints)
     return Results(study=study, plan=plan, sections=sections, derived=derived, curves=curves, problems=problems)

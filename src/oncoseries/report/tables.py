@@ -148,6 +148,25 @@ def response_columns(ctx: ReportContext) -> list[str]:
     return ["unconfirmed"]
 
 
+def population_note(sizes: dict | None) -> str | None:
+    """Both response populations' sizes (RECIST 1.1 §3.1.2: ORR needs measurable disease)."""
+    if not sizes or sizes.get("measurable_n") is None:
+        return None
+    m, nm, nd = sizes["measurable_n"], sizes["non_measurable_n"], sizes.get("no_disease_n") or 0
+    if sizes["population"] == "all":
+        text = (f"Response population: every patient with disease at baseline ({m} with measurable disease "
+                f"+ {nm} with non-measurable disease only; the latter are assessed by RECIST 1.1 Table 2: CR, "
+                "NON-CR/NON-PD, PD or NE).")
+    else:
+        text = f"Response population: the {m} patients with measurable disease at baseline."
+        if nm:
+            text += (f" {nm} patient(s) with non-measurable disease only are not in these percentages; their best "
+                     "response (RECIST 1.1 Table 2) is in derived/best_response.csv and they are in PFS and OS.")
+    if nd:
+        text += f" {nd} treated patient(s) had no lesion at baseline (see the patient flow)."
+    return text
+
+
 def response_table(ctx: ReportContext) -> ReportTable | None:
     resp = ctx.data.get("response")
     if not resp or not resp.get("population_n"):
@@ -176,6 +195,9 @@ def response_table(ctx: ReportContext) -> ReportTable | None:
         t.add(cells, "total" if cat in RATE_ROWS else "")
     t.notes.append(f"Percentages of the {n} patients evaluable for response; exact (Clopper-Pearson) "
                    "95% CIs.")
+    note = population_note(resp.get("populations"))
+    if note:
+        t.notes.append(note)
     if len(cols) == 2:
         t.notes.append("Confirmed: CR/PR confirmed by a later scan at least "
                        f"{ctx.data['plan']['response']['confirmation_days']} days after the first "
