@@ -82,7 +82,9 @@ def _population_sizes(best_all: pd.DataFrame, flow, plan: Plan) -> dict:
 
 
 def _response_section(recist, best: pd.DataFrame, plan: Plan, n_evaluable: int,
-                      sizes: dict | None = None) -> dict:
+                      sizes: dict | None = None, best_all: pd.DataFrame | None = None) -> dict:
+    """Response summaries of the response population (and of every patient with disease at baseline when
+    the population is the measurable one and some patients have non-measurable disease only)."""
     def rows(column):
         s = best
         from ..recist import response_summary
@@ -90,14 +92,31 @@ def _response_section(recist, best: pd.DataFrame, plan: Plan, n_evaluable: int,
         return [] if table is None else [{k: (v.item() if hasattr(v, "item") else v) for k, v in r.items()}
                                           for r in table.to_dict("records")]
     headline = "confirmed_bor" if plan.recist.confirmation else "bor"
+    any_disease = None
+    if sizes and sizes.get("population") == "measurable" and sizes.get("non_measurable_n"):
+        def rows_all(column):
+            table = response_summary(best_all, column=column)
+            return [{k: (v.item() if hasattr(v, "item") else v) for k, v in r.items()}
+                    for r in table.to_dict("records")]
+        from ..recist import response_summary
+        any_disease = {"n": int(len(best_all)), "unconfirmed": rows_all("bor"),
+                       "confirmed": rows_all("confirmed_bor")}
     ttr = best.loc[best["first_response_date"].notna(), "time_to_response_days"] if len(best) else pd.Series([])
-    out = {"population_n": n_evaluable, "populations": sizes, "headline": headline,
+    out = {"population_n": n_evaluable, "populations": sizes, "any_disease": any_disease, "headline": headline,
            "method": "Clopper-Pearson exact 95% CI",
            "unconfirmed": rows("bor"), "confirmed": rows("confirmed_bor"),
            "time_to_response": None if ttr.empty else {
                "median": float(ttr.median()) / plan.days_per_unit, "min": float(ttr.min()) / plan.days_per_unit,
                "max": float(ttr.max()) / plan.days_per_unit, "n": int(ttr.size)},
            "concordance": None}
+    if best_all is not None and "ibor" in best_all.columns:
+        from ..recist.irecist import ibor_summary
+
+        ib = best[["patient_id", "ibor"]]
+        out["irecist"] = {"n": int(len(ib)), "criteria": "iRECIST (Seymour et al., Lancet Oncol 2017)",
+                          "ibor": [] if ib.empty else [
+                              {k: (v.item() if hasattr(v, "item") else v) for k, v in r.items()}
+                              for r in ibor_summary(ib).to_dict("records")]}
     if recist.concordance is not None:
         c = recist.concordance
 
@@ -173,7 +192,7 @@ def run_analysis(study: Study):
     sections = {
         "plan": plan.config.model_dump(mode="json", exclude={"redcap"}),
         "response": _response_section(recist, best, plan, len(flow.included("response_evaluable")),
-                                      _population_sizes(best_all, flow, plan)),
+                                      _population_sizes(best_all, flow, plan), best_all),
         "survival": survival,
         "logrank": logranks,
         "cox": models,

@@ -129,5 +129,15 @@ def derive_responses(patients: pd.DataFrame, lesions: pd.DataFrame | None = None
     flags = population.set_index("patient_id").reindex(best["patient_id"])
     best["measurable"] = flags["measurable"].to_numpy()
     best["response_population"] = flags["evaluable"].to_numpy(dtype=bool)
+    if settings.criteria == "irecist":
+        if "i_overall" in tp.columns:
+            from .irecist import irecist_best_response
+
+            ib = irecist_best_response(tp, patients, assessed, settings).set_index("patient_id")
+            best["ibor"] = ib["ibor"].reindex(best["patient_id"]).to_numpy()
+            best["ibor_date"] = ib["ibor_date"].reindex(best["patient_id"]).to_numpy()
+        else:
+            warn.add(["(study)"], None, "response.criteria irecist needs lesion measurements (lesions.csv); "
+                     "iRECIST responses were not derived")
     return RecistResult(timepoints=tp, lesion_table=table, best_response=best, population=population,
                         warnings=warn.records(), concordance=conc, settings=settings)

@@ -124,7 +124,8 @@ class _Writer:
         if not s:
             return []
         p = f"survival.{ep}"
-        name = {"DOR": "duration of response", "TTP": "time to progression"}.get(ep, ep)
+        name = {"DOR": "duration of response", "TTP": "time to progression",
+                "IPFS": "progression-free survival by iRECIST (iPFS)"}.get(ep, ep)
         m = s["median"]
         ci = [] if m["value"] is None and m["lower"] is None else [*self.ci(f"{p}.median", "time"), "; "]
         who = "responders" if ep == "DOR" else "patients"
@@ -311,7 +312,7 @@ class _Writer:
 
     def results(self) -> list:
         parts = self.patients() + self.exposure() + self.response()
-        for ep in ("PFS", "OS"):
+        for ep in ("PFS", "IPFS", "OS"):     # iPFS beside PFS when iRECIST was derived
             parts += self.endpoint(ep)
         parts += self.followup()
         if "DOR" in (self.data.get("survival") or {}):
@@ -441,6 +442,12 @@ def _methods_endpoints(w: _Writer) -> list:
                    "responders, censored as PFS.")
     if "TTP" in surv:
         out.append(" Time to progression (TTP) was defined as PFS, with deaths without progression censored.")
+    if "IPFS" in surv:
+        out.append(" Responses were also assessed by iRECIST (Seymour et al., Lancet Oncol 2017): the first "
+                   "RECIST 1.1 progression is unconfirmed (iUPD) and is confirmed (iCPD) by further growth at a "
+                   "later assessment at least 4 weeks after it, or reset when the next assessment shows iSD, iPR "
+                   "or iCR; iPFS counts the date of an iUPD that was confirmed or never reset, otherwise "
+                   "censored as PFS.")
     return out
 
 
