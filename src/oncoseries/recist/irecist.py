@@ -77,14 +77,15 @@ def new_lesion_targets(pc: np.ndarray, scan: np.ndarray, lk: np.ndarray, lesion_
 def new_lesion_scan_values(pc, scan, lk, lesion_id, organ, nodal, value, state, code_yes, ns):
     """Per scan: sum of the new target lesions, any growing new non-target lesion, any new lesion
     seen for the first time (arrays of the post-baseline observations of role ``new``)."""
-    nlt_sum = np.zeros(ns)
+    nlt_sum = np.full(ns, np.nan)
     nlnt_inc = np.zeros(ns, dtype=bool)
     added = np.zeros(ns, dtype=bool)
     if len(pc) == 0:
         return nlt_sum, nlnt_inc, added
     is_t = new_lesion_targets(pc, scan, lk, lesion_id, organ, nodal, value, code_yes)
     meas_t = is_t & ~np.isnan(value)
-    nlt_sum = np.bincount(scan[meas_t], weights=value[meas_t], minlength=ns)
+    nlt_sum = np.bincount(scan[meas_t], weights=value[meas_t], minlength=ns).astype("float64")
+    nlt_sum[np.bincount(scan[meas_t], minlength=ns) == 0] = np.nan     # no new target lesion on the scan
     # first unequivocal sighting of each new lesion
     yes = np.flatnonzero(code_yes)
     if len(yes):
@@ -138,7 +139,8 @@ def irecist_timepoints(s_pc: np.ndarray, s_day: np.ndarray, overall: np.ndarray,
         open_ = s0 & is_pd[i]
         og = g[open_]
         state[og] = 1
-        ep_day[og], ep_tsum[og], ep_nlt[og] = s_day[i[open_]], t_sum[i[open_]], nlt_sum[i[open_]]
+        ep_day[og], ep_tsum[og] = s_day[i[open_]], t_sum[i[open_]]
+        ep_nlt[og] = np.nan_to_num(nlt_sum[i[open_]])
         cat_t[og], cat_new[og] = t_pd[i[open_]], new_yes[i[open_]]
         # open episode: confirm, keep, or reset
         s1 = st == 1
