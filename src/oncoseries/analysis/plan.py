@@ -13,7 +13,7 @@ from ..recist import RecistSettings
 
 ENDPOINTS = ("PFS", "OS", "DOR", "TTP", "IPFS")
 ENDPOINT_NAMES = {"OS": "Overall survival", "PFS": "Progression-free survival", "DOR": "Duration of response",
-                  "TTP": "Time to progression", "IPFS": "iRECIST progression-free survival (iPFS)"}
+                  "TTP": "Time to progression", "IPFS": "iRECIST progression-free survival"}
 #: Minimum data for a covariate to enter a default univariable Cox model.
 MIN_EVENTS_PER_MODEL = 5
 MIN_LEVEL_SIZE = 3

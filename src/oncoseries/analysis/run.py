@@ -65,8 +65,21 @@ def _response_flow(flow, ids, pop: pd.DataFrame, is_treated: np.ndarray, populat
     why = pop["reason"].fillna("not evaluable").to_numpy(object)
     why = np.where(pop["baseline_disease"].fillna(False).to_numpy(bool), None, why)
     flow.set("response_disease", ids, disease, np.where(is_treated, why, "not treated"))
+    if "response_evaluable" in flow.parts:   # listed before the response population (summary, CLI)
+        flow.parts = _before(flow.parts, "response_disease", "response_evaluable")
     if population == "all":
         flow.labels["response_evaluable"] = "Evaluable for response (any disease at baseline)"
+
+
+def _before(parts: dict, key: str, anchor: str) -> dict:
+    """The dict with ``key`` moved just before ``anchor``."""
+    out = {}
+    for k, v in parts.items():
+        if k == anchor:
+            out[key] = parts[key]
+        if k != key:
+            out[k] = v
+    return out
 
 
 def _population_sizes(best_all: pd.DataFrame, flow, plan: Plan) -> dict:

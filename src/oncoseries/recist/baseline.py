@@ -135,8 +135,9 @@ def _check_target_counts(enc: Encoded, eff_t: np.ndarray, pid: np.ndarray, warn:
     if not known.any():
         return
     df = pd.DataFrame({"pc": enc.pc[eff_t][known], "organ": key[known], "row": enc.row[eff_t][known]})
-    groups = df.groupby(["pc", "organ"], sort=True)["row"].agg(list)
-    over = groups[groups.map(len) > MAX_PER_ORGAN]
+    size = df.groupby(["pc", "organ"], sort=True)["row"].transform("size").to_numpy()
+    over_rows = df[size > MAX_PER_ORGAN]       # lists only for the (few) groups over the limit
+    over = over_rows.groupby(["pc", "organ"], sort=True)["row"].agg(list)
     if len(over):
         pcs = over.index.get_level_values(0).to_numpy()
         warn.add(pid[pcs], None, [f"{len(r)} target lesions in organ '{o}' at baseline (RECIST 1.1 allows at "

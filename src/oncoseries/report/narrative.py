@@ -99,7 +99,17 @@ class _Writer:
         resp = self.data.get("response") or {}
         n = resp.get("population_n") or 0
         if not n:
-            return [" No patient was evaluable for response."]
+            extra = resp.get("any_disease")
+            if not extra or not extra.get("n"):
+                return [" No patient was evaluable for response."]
+            idx = {r["category"]: i for i, r in enumerate(extra["unconfirmed"])}
+            dcr = f"response.any_disease.unconfirmed[{idx['DCR']}]"
+            m = extra["n"]
+            return [" No patient had measurable disease at baseline (needed for the objective response rate, "
+                    "RECIST 1.1); in the ", self.num("response.any_disease.n", "int"),
+                    " patients with non-measurable disease only, the disease control rate was ",
+                    self.num(f"{dcr}.proportion", self.pct_kind(m)), " (",
+                    *self.ci(dcr, self.pct_kind(m, sign=False), "%"), ")."]
         col = response_columns(self.ctx)[0]
         idx = {r["category"]: i for i, r in enumerate(resp[col])}
         base = f"response.{col}"
