@@ -160,8 +160,9 @@ def population_note(sizes: dict | None) -> str | None:
     else:
         text = f"Response population: the {m} patients with measurable disease at baseline."
         if nm:
-            text += (f" {nm} patient(s) with non-measurable disease only are not in these percentages; their best "
-                     "response (RECIST 1.1 Table 2) is in derived/best_response.csv and they are in PFS and OS.")
+            text += (f" {nm} patient(s) with non-measurable disease only are outside it (response.population: "
+                     "measurable); their best response (RECIST 1.1 Table 2) is in derived/best_response.csv "
+                     "and they are in PFS and OS.")
     if nd:
         text += f" {nd} treated patient(s) had no lesion at baseline (see the patient flow)."
     return text
