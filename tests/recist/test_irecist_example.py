@@ -60,3 +60,16 @@ def test_analysis_reports_recist_and_irecist_side_by_side():
     assert (surv["PFS"]["events"], surv["IPFS"]["events"]) == (5, 4)
     assert {"i_overall"} <= set(results.derived["timepoints"].columns)
     assert {"ibor", "ibor_date", "measurable"} <= set(results.derived["best_response"].columns)
+
+
+def test_cdisc_export_carries_irecist_parameters():
+    """ADRS gets IOVR per scan and IBOR per patient (admiralonco irecist.Rmd parameter names); ADTTE IPFS."""
+    from oncoseries.io.cdisc_export import adrs_dataset, adtte_dataset
+
+    st, res = _derived()
+    adrs = adrs_dataset(res.timepoints, res.best_response)
+    i01 = adrs[(adrs["USUBJID"] == "I01") & adrs["PARAMCD"].isin(["IOVR", "IBOR"])]
+    assert i01["AVALC"].tolist() == ["iUPD", "iPR", "iPR", "iPR"]
+    assert i01["AVAL"].tolist() == [5.0, 2.0, 2.0, 2.0]
+    adtte = adtte_dataset(derive_endpoints(st.patients, res.timepoints, res.best_response).adtte)
+    assert (adtte["PARAMCD"] == "IPFS").sum() == 5

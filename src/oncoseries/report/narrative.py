@@ -127,6 +127,14 @@ class _Writer:
                 self.num(f"{base}[{idx['PR']}].n", "int"), " PR; ", *self.ci(orr, bk, "%"),
                 ") and the disease control rate ", self.num(f"{dcr}.proportion", pk), " (",
                 *self.ci(dcr, bk, "%"), ")."]
+        ir = resp.get("irecist")
+        if ir and ir.get("n"):
+            j = {r["category"]: i for i, r in enumerate(ir["ibor"])}
+            iorr, idcr = f"response.irecist.ibor[{j['ORR']}]", f"response.irecist.ibor[{j['DCR']}]"
+            out += [" By iRECIST, the objective response rate was ", self.num(f"{iorr}.proportion", pk), " (",
+                    *self.ci(iorr, bk, "%"), ") and the disease control rate ", self.num(f"{idcr}.proportion", pk),
+                    " (", *self.ci(idcr, bk, "%"), "); ", self.num(f"response.irecist.ibor[{j['iUPD']}].n", "int"),
+                    " patient(s) had unconfirmed progression (iUPD) as best response."]
         return out
 
     def endpoint(self, ep: str) -> list:
