@@ -172,3 +172,20 @@ def test_recist_only_has_no_irecist_columns(criteria):
 def test_unknown_criteria_is_an_error():
     with pytest.raises(ValueError, match="criteria"):
         RecistSettings(criteria="irRC")
+
+
+def test_new_target_selection_limits():
+    """New target lesions: measurable at first sighting (>= 10 mm; node short axis >= 15 mm), at most 5 in
+    total, chosen in order of appearance then size (docs/recist.md). Day 56: n1 node 12 mm (not measurable),
+    a..e 11-15 mm in five organs; day 112: f 30 mm. Targets: e (15), d (14), c (13), b (12), a (11) on day 56;
+    f appears later and the limit of 5 is reached, so f is new non-target: the new-target sum on day 112
+    stays 15+14+13+12+11 = 65."""
+    organs = ["lung", "liver", "skin", "brain", "spleen"]
+    s = Study().patient("p").scan("p", -7, T("t1", 40))
+    day56 = [NEW("n1", diam=12, nodal=True, organ="neck")] + [
+        NEW(x, diam=11 + i, organ=o) for i, (x, o) in enumerate(zip("abcde", organs))]
+    s.scan("p", 56, T("t1", 40), *day56)
+    s.scan("p", 112, T("t1", 40), *day56, NEW("f", diam=30, organ="kidney"))
+    res, seq = _run(s)
+    assert res.timepoints["new_target_sum"].tolist() == [65.0, 65.0]
+    assert seq["p"] == ["iUPD", "iCPD"]          # f is an additional new lesion: iCPD ([iR] Table 2)

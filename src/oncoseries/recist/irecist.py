@@ -33,7 +33,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._encode import NEW, UNEQUIVOCAL
+from ._encode import UNEQUIVOCAL
 from ._groups import group_first
 from .baseline import MAX_PER_ORGAN, MAX_TARGETS, measurable
 from .settings import TOL, RecistSettings
@@ -221,4 +221,4 @@ def ibor_summary(best: pd.DataFrame, conf_level: float = 0.95) -> pd.DataFrame:
                         columns=["category", "n", "N", "proportion", "lower", "upper"])
 
 
-__all__ = ["irecist_timepoints", "irecist_best_response", "ibor_summary", "new_lesion_targets", "NEW"]
+__all__ = ["ibor_summary", "irecist_best_response", "irecist_timepoints", "new_lesion_targets"]
