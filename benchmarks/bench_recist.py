@@ -98,6 +98,11 @@ def main() -> None:
     print(f"derive_responses + summary: {elapsed:.2f} s  (target < 20 s)")
     print(summary.set_index("category")[["n", "proportion"]].T.to_string())
     print(res.timepoints["overall"].value_counts().to_string())
+    t0 = time.perf_counter()
+    ires = derive_responses(patients, lesions, settings=RecistSettings(criteria="irecist"))
+    elapsed_i = time.perf_counter() - t0
+    print(f"derive_responses with iRECIST (response.criteria: irecist): {elapsed_i:.2f} s")
+    print(ires.timepoints["i_overall"].value_counts().to_string())
 
 
 if __name__ == "__main__":

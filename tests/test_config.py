@@ -71,3 +71,11 @@ def test_unknown_covariate_in_plan(tmp_path, base_tables):
     (p,) = report.errors
     assert (p.file, p.row, p.column, p.rule) == ("study.yaml", 5, "cox.OS", "config")
     assert "unknown covariate 'agee'; did you mean age?" in p.message
+
+
+def test_response_population_and_criteria_keys(tmp_path, base_tables):
+    ok = _problems(tmp_path, base_tables, "response:\n  population: all\n  criteria: irecist\n")
+    assert ok.problems == []
+    assert (ok.study.config.response.population, ok.study.config.response.criteria) == ("all", "irecist")
+    bad = _problems(tmp_path, base_tables, "response:\n  population: everyone\n  criteria: irRC\n")
+    assert sorted((p.row, p.column) for p in bad.errors) == [(2, "response.population"), (3, "response.criteria")]

@@ -28,6 +28,8 @@ class ResponseConfig(_Strict):
     max_ne_between: int = Field(1, ge=0)
     allow_sd_between: bool = False        # one SD allowed between a response and its confirmation
     clinical_benefit_days: int = Field(168, ge=0)  # CBR: CR/PR, or non-PD lasting at least this long
+    population: Literal["measurable", "all"] = "measurable"  # ORR denominator (docs/recist.md)
+    criteria: Literal["recist1.1", "irecist"] = "recist1.1"   # irecist: iRECIST beside RECIST 1.1
 
 
 class MissedAssessments(_Strict):

@@ -16,6 +16,7 @@ POPULATION_LABELS = {
     "records": "Records in the source (before intake filters)",
     "entered": "Patients in the study file",
     "all_treated": "All treated patients",
+    "response_disease": "Disease at baseline (measurable or not: best overall response)",
     "response_evaluable": "Evaluable for response (measurable disease at baseline)",
     "OS": "Overall survival",
     "PFS": "Progression-free survival",
@@ -29,6 +30,7 @@ class PatientFlow:
     """One row per patient per population: ``patient_id, population, included, reason``."""
 
     parts: dict[str, pd.DataFrame] = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)   # overrides POPULATION_LABELS
 
     @property
     def table(self) -> pd.DataFrame:
@@ -62,7 +64,8 @@ class PatientFlow:
         rows = []
         for pop, t in self.parts.items():
             reasons = t.loc[~t["included"], "reason"].value_counts()
-            rows.append({"population": pop, "label": POPULATION_LABELS.get(pop, pop), "n": len(t),
+            rows.append({"population": pop, "label": self.labels.get(pop, POPULATION_LABELS.get(pop, pop)),
+                         "n": len(t),
                          "included": int(t["included"].sum()), "excluded": int((~t["included"]).sum()),
                          "reasons": {str(k): int(v) for k, v in sorted(reasons.items())}})
         return pd.DataFrame(rows)

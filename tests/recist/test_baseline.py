@@ -52,7 +52,7 @@ def test_measurability_thresholds(diam, nodal, measurable):
     assert bool(pop.loc["p", "evaluable"]) is measurable
     assert table["role"].iloc[0] == ("target" if measurable else "non_target")
     if not measurable:
-        assert pop.loc["p", "reason"] == "no measurable target lesion at baseline"
+        assert pop.loc["p", "reason"] == "non-measurable disease only (no measurable target lesion at baseline)"
         assert len(warnings) == 1 and warnings[0].lesion_id == "t1"
         assert "not measurable" in warnings[0].message and warnings[0].row == 2
     else:
@@ -81,7 +81,10 @@ def test_more_than_five_targets_and_two_per_organ_warn():
                         T("n2", 20, nodal=True, organ="axilla"), T("n3", 20, nodal=True, organ="groin"))
     pop, _, warnings = _population(s)
     msgs = {(w.patient_id, w.message) for w in warnings}
-    assert ("p", "6 target lesions at baseline (RECIST 1.1 allows at most 5)") in msgs
+    # each warning names the spreadsheet rows (the builder numbers rows from 2)
+    assert ("p", "6 target lesions at baseline (RECIST 1.1 allows at most 5); rows 2, 3, 4, 5, 6, 7") in msgs
+    assert any(p == "q" and m.endswith("rows 8, 9, 10") for p, m in msgs)
+    assert {w.row for w in warnings} == {2, 8, 11}
     assert any(p == "q" and "organ 'liver'" in m and m.startswith("3 target") for p, m in msgs)
     assert any(p == "r" and "organ 'lymph node'" in m for p, m in msgs)
     assert len(warnings) == 3
@@ -97,9 +100,12 @@ def test_population_reasons_and_non_measurable_patients_keep_timepoints():
     pop = res.population.set_index("patient_id")
     assert pop.loc["none", "reason"] == "no lesions recorded"
     assert pop.loc["late", "reason"] == "no baseline scan within 28 days before start_date"
-    assert pop.loc["ntonly", "reason"] == "no measurable target lesion at baseline"
+    assert pop.loc["ntonly", "reason"] == "non-measurable disease only (no measurable target lesion at baseline)"
     assert pop.loc["ok", "reason"] == "" and pop["evaluable"].tolist() == [False, False, False, True]
-    assert list(res.best_response["patient_id"]) == ["ok"]
+    # non-measurable patients get a best response too, outside the default (measurable) population
+    best = res.best_response
+    assert list(best["patient_id"]) == ["ntonly", "ok"]
+    assert best["measurable"].tolist() == [False, True] and best["response_population"].tolist() == [False, True]
     tp = res.timepoints.set_index("patient_id")
     # non-target-only disease: NON-CR/NON-PD, never SD (RECIST 1.1 Table 2)
     assert (tp.loc["ntonly", "target"], tp.loc["ntonly", "overall"]) == ("NA", "NON-CR/NON-PD")

@@ -11,9 +11,9 @@ from ..config import StudyConfig
 from ..endpoints import EndpointSettings
 from ..recist import RecistSettings
 
-ENDPOINTS = ("PFS", "OS", "DOR", "TTP")
+ENDPOINTS = ("PFS", "OS", "DOR", "TTP", "IPFS")
 ENDPOINT_NAMES = {"OS": "Overall survival", "PFS": "Progression-free survival", "DOR": "Duration of response",
-                  "TTP": "Time to progression"}
+                  "TTP": "Time to progression", "IPFS": "iRECIST progression-free survival"}
 #: Minimum data for a covariate to enter a default univariable Cox model.
 MIN_EVENTS_PER_MODEL = 5
 MIN_LEVEL_SIZE = 3
@@ -43,6 +43,8 @@ def make_plan(config: StudyConfig, covariates: list[str]) -> Plan:
         confirmation=config.response.confirmation,
         allow_sd_between=config.response.allow_sd_between,
         clinical_benefit_days=config.response.clinical_benefit_days,
+        population=config.response.population,
+        criteria=config.response.criteria,
     )
     missed = config.pfs.missed_assessments
     endpoints = EndpointSettings(

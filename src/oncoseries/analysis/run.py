@@ -60,7 +60,46 @@ def _warnings_as_problems(study: Study, recist, endpoints) -> list[Problem]:
     return out
 
 
-def _response_section(recist, best: pd.DataFrame, plan: Plan, n_evaluable: int) -> dict:
+def _response_flow(flow, ids, pop: pd.DataFrame, is_treated: np.ndarray, population: str) -> None:
+    """Flow population ``response_disease``: treated patients with target or non-target disease at
+    baseline (measurable or not); they all get a best overall response."""
+    disease = pop["baseline_disease"].fillna(False).to_numpy(bool) & is_treated
+    why = pop["reason"].fillna("not evaluable").to_numpy(object)
+    why = np.where(pop["baseline_disease"].fillna(False).to_numpy(bool), None, why)
+    flow.set("response_disease", ids, disease, np.where(is_treated, why, "not treated"))
+    if "response_evaluable" in flow.parts:   # listed before the response population (summary, CLI)
+        flow.parts = _before(flow.parts, "response_disease", "response_evaluable")
+    if population == "all":
+        flow.labels["response_evaluable"] = "Evaluable for response (any disease at baseline)"
+
+
+def _before(parts: dict, key: str, anchor: str) -> dict:
+    """The dict with ``key`` moved just before ``anchor``."""
+    out = {}
+    for k, v in parts.items():
+        if k == anchor:
+            out[key] = parts[key]
+        if k != key:
+            out[k] = v
+    return out
+
+
+def _population_sizes(best_all: pd.DataFrame, flow, plan: Plan) -> dict:
+    """Sizes of both response populations (measurable disease; any disease at baseline)."""
+    meas = best_all["measurable"]
+    known = meas.notna().to_numpy(bool)
+    n_meas = int(meas[known].astype(bool).sum())
+    return {"population": plan.recist.population, "any_disease_n": int(len(best_all)),
+            "measurable_n": n_meas if known.all() else None,
+            "non_measurable_n": int(len(best_all) - n_meas) if known.all() else None,
+            "no_disease_n": int((~flow.parts["response_disease"]["included"]).sum()
+                                - (~flow.parts["all_treated"]["included"]).sum())}
+
+
+def _response_section(recist, best: pd.DataFrame, plan: Plan, n_evaluable: int,
+                      sizes: dict | None = None, best_all: pd.DataFrame | None = None) -> dict:
+    """Response summaries of the response population (and of every patient with disease at baseline when
+    the population is the measurable one and some patients have non-measurable disease only)."""
     def rows(column):
         s = best
         from ..recist import response_summary
@@ -68,13 +107,31 @@ def _response_section(recist, best: pd.DataFrame, plan: Plan, n_evaluable: int) 
         return [] if table is None else [{k: (v.item() if hasattr(v, "item") else v) for k, v in r.items()}
                                           for r in table.to_dict("records")]
     headline = "confirmed_bor" if plan.recist.confirmation else "bor"
+    any_disease = None
+    if sizes and sizes.get("population") == "measurable" and sizes.get("non_measurable_n"):
+        def rows_all(column):
+            table = response_summary(best_all, column=column)
+            return [{k: (v.item() if hasattr(v, "item") else v) for k, v in r.items()}
+                    for r in table.to_dict("records")]
+        from ..recist import response_summary
+        any_disease = {"n": int(len(best_all)), "unconfirmed": rows_all("bor"),
+                       "confirmed": rows_all("confirmed_bor")}
     ttr = best.loc[best["first_response_date"].notna(), "time_to_response_days"] if len(best) else pd.Series([])
-    out = {"population_n": n_evaluable, "headline": headline, "method": "Clopper-Pearson exact 95% CI",
+    out = {"population_n": n_evaluable, "populations": sizes, "any_disease": any_disease, "headline": headline,
+           "method": "Clopper-Pearson exact 95% CI",
            "unconfirmed": rows("bor"), "confirmed": rows("confirmed_bor"),
            "time_to_response": None if ttr.empty else {
                "median": float(ttr.median()) / plan.days_per_unit, "min": float(ttr.min()) / plan.days_per_unit,
                "max": float(ttr.max()) / plan.days_per_unit, "n": int(ttr.size)},
            "concordance": None}
+    if best_all is not None and "ibor" in best_all.columns:
+        from ..recist.irecist import ibor_summary
+
+        ib = best[["patient_id", "ibor"]]
+        out["irecist"] = {"n": int(len(ib)), "criteria": "iRECIST (Seymour et al., Lancet Oncol 2017)",
+                          "ibor": [] if ib.empty else [
+                              {k: (v.item() if hasattr(v, "item") else v) for k, v in r.items()}
+                              for r in ibor_summary(ib).to_dict("records")]}
     if recist.concordance is not None:
         c = recist.concordance
 
@@ -104,9 +161,10 @@ def run_analysis(study: Study):
     is_treated = study.patients["patient_id"].isin(treated).to_numpy()  # hashed; np.isin on objects is O(n*m)
     evaluable = pop["evaluable"].fillna(False).to_numpy(bool) & is_treated
     reasons = np.where(is_treated, pop["reason"].fillna("not evaluable").to_numpy(object), "not treated")
+    _response_flow(flow, ids, pop, is_treated, plan.recist.population)
     flow.set("response_evaluable", ids, evaluable, reasons)
-    best = recist.best_response
-    best = best[best["patient_id"].isin(flow.included("response_evaluable"))]
+    best_all = recist.best_response[recist.best_response["patient_id"].isin(treated)]
+    best = best_all[best_all["response_population"].astype(bool)]
     known = None
     if study.treatments is not None:
         known = study.treatments[["patient_id", "date"]].assign(source="treatment")
@@ -156,7 +214,8 @@ def run_analysis(study: Study):
             models.append(fit_model(df, ep, multi, "multivariable"))
     sections = {
         "plan": plan.config.model_dump(mode="json", exclude={"redcap"}),
-        "response": _response_section(recist, best, plan, len(flow.included("response_evaluable"))),
+        "response": _response_section(recist, best, plan, len(flow.included("response_evaluable")),
+                                      _population_sizes(best_all, flow, plan), best_all),
         "survival": survival,
         "logrank": logranks,
         "cox": models,
@@ -167,7 +226,7 @@ def run_analysis(study: Study):
     }
     if changes:
         sections["time_dependent"] = changes
-    derived = {"timepoints": recist.timepoints, "best_response": best, "adtte": adtte,
+    derived = {"timepoints": recist.timepoints, "best_response": best_all, "adtte": adtte,
                "lesions": recist.lesion_table}
     problems = list(study.problems) + _warnings_as_problems(study, recist, endpoints)
     problems += td.warnings_for(planned if not plan.cox_is_default else set(), td_specs,

@@ -34,6 +34,8 @@ class Inputs:
     alive_date: np.ndarray
     alive_source: np.ndarray  # str: where that date comes from
     warnings: list  # (patient_id, paramcd, column, message)
+    tp_ipd: np.ndarray | None = None  # bool: iPFS event scan (iRECIST; only with timepoints.i_overall)
+    tp_iadequate: np.ndarray | None = None  # bool: iRECIST response is not NE
 
 
 def to_days(values: pd.Series, column: str, table: str) -> np.ndarray:
@@ -149,6 +151,11 @@ def prepare(patients, timepoints, best_response, known_alive) -> Inputs:
     tp_code, tp_date, overall = tp_code[keep], tp_date[keep], overall[keep]
     tp_pd = np.asarray(overall == "PD", dtype=bool)
     tp_adequate = ~pd.isna(overall) & (overall != "NE")
+    tp_ipd = tp_iadequate = None
+    if "i_overall" in timepoints.columns:
+        from ._irecist import ipfs_flags
+
+        tp_ipd, tp_iadequate = ipfs_flags(tp_code, tp_date, timepoints["i_overall"][keep].reset_index(drop=True))
 
     response = np.full(n, np.nan)
     if best_response is not None:
@@ -176,7 +183,8 @@ def prepare(patients, timepoints, best_response, known_alive) -> Inputs:
     return Inputs(
         ids=ids, start=cols["start_date"], last_contact=cols["last_contact_date"], death=cols["death_date"],
         progression=cols["progression_date"], new_therapy=cols["new_therapy_date"], response=response,
-        tp_code=tp_code, tp_date=tp_date, tp_pd=tp_pd, tp_adequate=tp_adequate,
+        tp_code=tp_code, tp_date=tp_date, tp_pd=tp_pd, tp_adequate=tp_adequate, tp_ipd=tp_ipd,
+        tp_iadequate=tp_iadequate,
         alive_code=a_code[ok], alive_date=a_date[ok], alive_source=np.concatenate(alive_source)[ok],
         warnings=warnings,
     )

@@ -8,7 +8,7 @@ per-patient minima/maxima are ``np.fmin.at``/``np.fmax.at`` over the scan rows.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
 import numpy as np
@@ -22,7 +22,9 @@ PARAMS = {
     "PFS": "Progression-Free Survival",
     "DOR": "Duration of Response",
     "TTP": "Time to Progression",
+    "IPFS": "iRECIST Progression-Free Survival",
 }
+IPFS_EVENT = "Disease progression (iRECIST: iUPD confirmed as iCPD or never reset)"
 
 # evntdesc texts, indexed by the small integer codes used inside the derivation
 EV_PD, EV_CLIN, EV_DEATH = 0, 1, 2
@@ -65,7 +67,8 @@ SOURCES = np.array(
     ],
     dtype=object,
 )
-START_LABEL = {"OS": "start_date", "PFS": "start_date", "TTP": "start_date", "DOR": "first_response_date"}
+START_LABEL = {"OS": "start_date", "PFS": "start_date", "TTP": "start_date", "DOR": "first_response_date",
+               "IPFS": "start_date"}
 
 ADTTE_COLUMNS = ["patient_id", "paramcd", "param", "startdt", "adt", "aval", "cnsr", "evntdesc",
                  "srcdom", "srcvar"]
@@ -145,7 +148,8 @@ def derive_endpoints(
     Returns
     -------
     EndpointResult
-        ``adtte`` ordered by patient (input order) then OS, PFS, DOR, TTP; and the warnings.
+        ``adtte`` ordered by patient (input order) then OS, PFS, DOR, TTP (and IPFS when ``timepoints``
+        has the iRECIST column ``i_overall``); and the warnings.
     """
     settings = settings if settings is not None else EndpointSettings()
     if not isinstance(settings, EndpointSettings):
@@ -159,6 +163,10 @@ def derive_endpoints(
     resp = np.flatnonzero(~np.isnan(inp.response))
     blocks.append(_progression(inp, settings, "DOR", resp, inp.response[resp], death_is_event=True))
     blocks.append(_progression(inp, settings, "TTP", all_pos, inp.start, death_is_event=False))
+    if inp.tp_ipd is not None:
+        # iPFS: as PFS with the iRECIST event scan and adequate assessments (endpoints/_irecist.py)
+        inp_i = replace(inp, tp_pd=inp.tp_ipd, tp_adequate=inp.tp_iadequate)
+        blocks.append(_progression(inp_i, settings, "IPFS", all_pos, inp.start, death_is_event=True))
     adtte = _assemble(inp, blocks, settings, warnings)
     return EndpointResult(adtte=adtte, warnings=warnings, settings=settings)
 
@@ -343,6 +351,8 @@ def _assemble(inp: Inputs, blocks: list[_Block], settings: EndpointSettings, war
         split = pd.Series(source[over]).str.split(".", n=1, expand=True).reindex(columns=[0, 1])
         adtte.loc[over, "srcdom"] = split[0].to_numpy()
         adtte.loc[over, "srcvar"] = split[1].fillna("date").to_numpy()
+    ipd = (codes[param_i] == "IPFS") & (desc_code == EV_PD)
+    adtte.loc[ipd, "evntdesc"] = IPFS_EVENT
     # the DOR censoring at "start" is the first response date
     dor_start = (codes[param_i] == "DOR") & (adtte["srcvar"].to_numpy() == "start_date")
     adtte.loc[dor_start, "srcdom"] = "best_response"

@@ -16,6 +16,9 @@ import numpy as np
 import pandas as pd
 
 RESPONSE_AVAL = {"CR": 1, "PR": 2, "SD": 3, "NON-CR/NON-PD": 4, "PD": 5, "NE": 6, "MISSING": 7}
+#: iRECIST codes (admiralonco irecist.Rmd spelling), best to worst then NE, MISSING
+I_RESPONSE_AVAL = {"iCR": 1, "iPR": 2, "iSD": 3, "NON-iCR/NON-iUPD": 4, "iUPD": 5, "iCPD": 6, "NE": 7,
+                   "MISSING": 8}
 LABELS = {
     "STUDYID": "Study Identifier",
     "USUBJID": "Unique Subject Identifier",
@@ -36,12 +39,15 @@ ADRS_PARAMS = {
     "OVR": "Overall Response by Investigator",
     "BOR": "Best Overall Response by Investigator",
     "CBOR": "Best Confirmed Overall Response by Inv",
+    "IOVR": "iRECIST Overall Response",
+    "IBOR": "iRECIST Best Overall Response",
 }
 ADTTE_PARAMS = {
     "OS": "Overall Survival",
     "PFS": "Progression Free Survival",
     "DOR": "Duration of Response",
     "TTP": "Time to Progression",
+    "IPFS": "iRECIST Progression Free Survival",
 }
 
 
@@ -55,7 +61,8 @@ def _need(df: pd.DataFrame, name: str, cols: Iterable[str]) -> None:
 
 def adrs_dataset(timepoints: pd.DataFrame, best_response: pd.DataFrame | None = None,
                  studyid: str = "ONCOSERIES") -> pd.DataFrame:
-    """ADRS-like rows: one OVR per scan (``timepoints``), one BOR and one CBOR per patient.
+    """ADRS-like rows: one OVR per scan (``timepoints``), one BOR and one CBOR per patient; with iRECIST
+    (``timepoints.i_overall``, ``best_response.ibor``) also IOVR per scan and IBOR per patient.
 
     Parameters
     ----------
@@ -77,13 +84,22 @@ def adrs_dataset(timepoints: pd.DataFrame, best_response: pd.DataFrame | None = 
                     "USUBJID": best_response["patient_id"].astype(str), "PARAMCD": code,
                     "AVALC": best_response[col].astype(str).str.upper(),
                     "ADT": pd.to_datetime(best_response.get(col + "_date", no_date))}))
+    if "i_overall" in timepoints.columns:      # iRECIST (response.criteria: irecist), codes kept as spelled
+        parts.append(pd.DataFrame({"USUBJID": timepoints["patient_id"].astype(str), "PARAMCD": "IOVR",
+                                   "AVALC": timepoints["i_overall"].astype(str),
+                                   "ADT": pd.to_datetime(timepoints["date"])}))
+    if best_response is not None and "ibor" in best_response.columns:
+        parts.append(pd.DataFrame({"USUBJID": best_response["patient_id"].astype(str), "PARAMCD": "IBOR",
+                                   "AVALC": best_response["ibor"].astype(str),
+                                   "ADT": pd.to_datetime(best_response["ibor_date"])}))
     out = pd.concat(parts, ignore_index=True)
-    order = out["PARAMCD"].map({"OVR": 0, "BOR": 1, "CBOR": 2})
+    order = out["PARAMCD"].map({"OVR": 0, "BOR": 1, "CBOR": 2, "IOVR": 3, "IBOR": 4})
     out = out.assign(_o=order).sort_values(["USUBJID", "_o", "ADT"], kind="stable").drop(columns="_o")
     out.insert(0, "STUDYID", studyid)
     out["PARAM"] = out["PARAMCD"].map(ADRS_PARAMS)
     out["PARCAT1"] = "Tumor Response"
-    out["AVAL"] = out["AVALC"].map(RESPONSE_AVAL).astype(float)
+    irecist = out["PARAMCD"].isin(["IOVR", "IBOR"])
+    out["AVAL"] = np.where(irecist, out["AVALC"].map(I_RESPONSE_AVAL), out["AVALC"].map(RESPONSE_AVAL)).astype(float)
     out["ASEQ"] = out.groupby("USUBJID").cumcount() + 1
     cols = ["STUDYID", "USUBJID", "ASEQ", "PARAMCD", "PARAM", "PARCAT1", "AVALC", "AVAL", "ADT"]
     return out[cols].reset_index(drop=True)

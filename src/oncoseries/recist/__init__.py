@@ -39,9 +39,12 @@ class RecistResult:
     lesion_table : DataFrame
         One row per lesion per baseline/post-baseline scan (derived/lesions.csv); empty without lesions.
     best_response : DataFrame
-        One row per patient of the response population (see :func:`best_response`).
+        One row per patient with disease at baseline, measurable or not (see :func:`best_response`),
+        plus ``measurable`` (True/False; missing without lesion data) and ``response_population``
+        (in the ORR/DCR denominator, ``settings.population``).
     population : DataFrame
-        ``patient_id, evaluable, reason`` for every patient.
+        ``patient_id, evaluable, reason, measurable, baseline_disease`` for every patient;
+        ``evaluable`` = in the response population.
     warnings : list of RecistWarning
     concordance : Concordance or None
         Derived vs investigator responses when both lesions and assessments are given.
@@ -57,9 +60,11 @@ class RecistResult:
     settings: RecistSettings = field(default_factory=RecistSettings)
 
     def summary(self, conf_level: float = 0.95) -> pd.DataFrame:
-        """Response summary of the headline best response (confirmed when ``settings.confirmation``)."""
+        """Response summary of the headline best response (confirmed when ``settings.confirmation``)
+        over the response population."""
         column = "confirmed_bor" if self.settings.confirmation else "bor"
-        return response_summary(self.best_response, conf_level=conf_level, column=column)
+        best = self.best_response[self.best_response["response_population"].astype(bool)]
+        return response_summary(best, conf_level=conf_level, column=column)
 
 
 def _empty_timepoints() -> pd.DataFrame:
@@ -109,13 +114,30 @@ def derive_responses(patients: pd.DataFrame, lesions: pd.DataFrame | None = None
         if has_assess:
             tp = timepoints_from_assessments(assessments, patients, warn)
             population = pd.DataFrame({"patient_id": ids.to_numpy(dtype=object),
-                                       "evaluable": np.ones(len(ids), dtype=bool), "reason": ""})
+                                       "evaluable": np.ones(len(ids), dtype=bool), "reason": "",
+                                       "measurable": pd.array([pd.NA] * len(ids), dtype="boolean"),
+                                       "baseline_disease": np.ones(len(ids), dtype=bool)})
         else:
             tp = _empty_timepoints()
             population = pd.DataFrame({"patient_id": ids.to_numpy(dtype=object),
                                        "evaluable": np.zeros(len(ids), dtype=bool),
-                                       "reason": "no lesions recorded"})
-    evaluable = population.loc[population["evaluable"], "patient_id"]
-    best = _best_response(tp, patients, evaluable, settings, warn)
+                                       "reason": "no lesions recorded",
+                                       "measurable": np.zeros(len(ids), dtype=bool),
+                                       "baseline_disease": np.zeros(len(ids), dtype=bool)})
+    assessed = population.loc[population["baseline_disease"], "patient_id"]
+    best = _best_response(tp, patients, assessed, settings, warn)
+    flags = population.set_index("patient_id").reindex(best["patient_id"])
+    best["measurable"] = flags["measurable"].to_numpy()
+    best["response_population"] = flags["evaluable"].to_numpy(dtype=bool)
+    if settings.criteria == "irecist":
+        if "i_overall" in tp.columns:
+            from .irecist import irecist_best_response
+
+            ib = irecist_best_response(tp, patients, assessed, settings).set_index("patient_id")
+            best["ibor"] = ib["ibor"].reindex(best["patient_id"]).to_numpy()
+            best["ibor_date"] = ib["ibor_date"].reindex(best["patient_id"]).to_numpy()
+        else:
+            warn.add(["(study)"], None, "response.criteria irecist needs lesion measurements (lesions.csv); "
+                     "iRECIST responses were not derived")
     return RecistResult(timepoints=tp, lesion_table=table, best_response=best, population=population,
                         warnings=warn.records(), concordance=conc, settings=settings)

@@ -10,8 +10,13 @@ Rules (sources in docs/recist.md):
   1.1 measurability at baseline; nodes of 10-<15 mm are pathological but non-measurable).
 - At most 5 target lesions and 2 per organ, all lymph nodes being one organ (RECIST 1.1 baseline
   documentation of target lesions; EORTC FAQ): more only raises a warning; the investigator's selection is kept.
-- The response population are the patients with at least one measurable target lesion at
-  baseline; the others get a reason and stay in PFS/OS.
+- Disease at baseline: at least one target or non-target lesion on the baseline scan. Patients with
+  only non-target (non-measurable) lesions are assessed by the RECIST 1.1 non-target table (Table 2)
+  and get a best response (``measurable`` False).
+- The response population (``settings.population``): ``measurable`` (default) = the patients with
+  at least one measurable target lesion at baseline (RECIST 1.1 §3.1.2: ORR needs measurable
+  disease); ``all`` = every patient with disease at baseline. The others get a reason and stay in
+  PFS/OS.
 """
 
 from __future__ import annotations
@@ -29,7 +34,8 @@ MEASURABLE_MM, MEASURABLE_NODE_MM = 10.0, 15.0
 
 REASON_NO_LESIONS = "no lesions recorded"
 REASON_NO_BASELINE = "no baseline scan within {days} days before start_date"
-REASON_NOT_MEASURABLE = "no measurable target lesion at baseline"
+REASON_NOT_MEASURABLE = "non-measurable disease only (no measurable target lesion at baseline)"
+REASON_NO_DISEASE = "no target or non-target lesion on the baseline scan"
 
 
 @dataclass
@@ -95,35 +101,53 @@ def find_baseline(enc: Encoded, settings: RecistSettings, warn: Warnings) -> Bas
     _check_target_counts(enc, eff_t, pid, warn)
 
     has_rows = np.bincount(enc.pc, minlength=npat) > 0
-    reason = np.select([~has_rows, np.isnan(bday), n_t == 0],
-                       [REASON_NO_LESIONS, REASON_NO_BASELINE.format(days=w), REASON_NOT_MEASURABLE],
-                       default="")
-    population = pd.DataFrame({"patient_id": pid, "evaluable": n_t > 0, "reason": reason})
+    is_meas = n_t > 0
+    disease = is_meas | (n_nt > 0)
+    in_pop = disease if settings.population == "all" else is_meas
+    reason = np.select([~has_rows, np.isnan(bday), ~disease, ~in_pop],
+                       [REASON_NO_LESIONS, REASON_NO_BASELINE.format(days=w), REASON_NO_DISEASE,
+                        REASON_NOT_MEASURABLE], default="")
+    population = pd.DataFrame({"patient_id": pid, "evaluable": in_pop, "reason": reason,
+                               "measurable": is_meas, "baseline_disease": disease})
     return Baseline(day=bday, n_target=n_t, n_non_target=n_nt, target_sum=tsum, lesion_role=lesion_role,
                     lesion_rec_role=lesion_rec_role, is_baseline=is_base, population=population)
 
 
 def _check_target_counts(enc: Encoded, eff_t: np.ndarray, pid: np.ndarray, warn: Warnings) -> None:
-    """RECIST 1.1 target selection: at most 5 targets, 2 per organ; all lymph nodes are one organ (warnings)."""
+    """RECIST 1.1 §3.2 target selection: at most 5 targets, 2 per organ; all lymph nodes are one organ.
+
+    Warnings only, each naming the spreadsheet rows of the targets concerned (row = the first of them).
+    """
     npat = len(pid)
     n_t = np.bincount(enc.pc[eff_t], minlength=npat)
+    t_idx = np.flatnonzero(eff_t)
     many = np.flatnonzero(n_t > MAX_TARGETS)
-    warn.add(pid[many], None, [f"{n} target lesions at baseline (RECIST 1.1 allows at most {MAX_TARGETS})"
-                               for n in n_t[many]])
+    if len(many):
+        sel = t_idx[np.isin(enc.pc[t_idx], many)]
+        rows = pd.Series(enc.row[sel]).groupby(enc.pc[sel], sort=True).agg(list)
+        warn.add(pid[rows.index.to_numpy()], None,
+                 [f"{len(r)} target lesions at baseline (RECIST 1.1 allows at most {MAX_TARGETS}); rows "
+                  f"{_rows_text(r)}" for r in rows], [min(r) for r in rows])
     key = pd.Series(enc.organ[eff_t], dtype=object).astype("string").str.strip().str.lower()
     key = key.where(~enc.nodal[eff_t], "lymph node")
     known = (key.notna() & (key != "")).to_numpy(dtype=bool)
     key = key.to_numpy(dtype=object)
     if not known.any():
         return
-    df = pd.DataFrame({"pc": enc.pc[eff_t][known], "organ": key[known]})
-    counts = df.groupby(["pc", "organ"], sort=True).size()
-    over = counts[counts > MAX_PER_ORGAN]
+    df = pd.DataFrame({"pc": enc.pc[eff_t][known], "organ": key[known], "row": enc.row[eff_t][known]})
+    size = df.groupby(["pc", "organ"], sort=True)["row"].transform("size").to_numpy()
+    over_rows = df[size > MAX_PER_ORGAN]       # lists only for the (few) groups over the limit
+    over = over_rows.groupby(["pc", "organ"], sort=True)["row"].agg(list)
     if len(over):
         pcs = over.index.get_level_values(0).to_numpy()
-        warn.add(pid[pcs], None, [f"{n} target lesions in organ '{o}' at baseline (RECIST 1.1 allows at "
-                                  f"most {MAX_PER_ORGAN} per organ; all lymph nodes are one organ)"
-                                  for o, n in zip(over.index.get_level_values(1), over.to_numpy())])
+        warn.add(pid[pcs], None, [f"{len(r)} target lesions in organ '{o}' at baseline (RECIST 1.1 allows at "
+                                  f"most {MAX_PER_ORGAN} per organ; all lymph nodes are one organ); rows "
+                                  f"{_rows_text(r)}" for o, r in zip(over.index.get_level_values(1), over)],
+                 [min(r) for r in over])
+
+
+def _rows_text(rows) -> str:
+    return ", ".join(str(int(r)) for r in sorted(rows))
 
 
 def derive_baseline(patients: pd.DataFrame, lesions: pd.DataFrame,

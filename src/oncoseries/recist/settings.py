@@ -11,6 +11,8 @@ from dataclasses import dataclass
 #: Comparison tolerance for sums (mm) and percentages (percentage points): boundaries are
 #: inclusive (exactly -30 % is PR, exactly +20 % and +5 mm is PD) despite floating point.
 TOL = 1e-6
+POPULATIONS = ("measurable", "all")
+CRITERIA = ("recist1.1", "irecist")
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,12 @@ class RecistSettings:
     clinical_benefit_days : int
         Clinical benefit = CR/PR, or a CR/PR/SD/NON-CR/NON-PD scan at or after this day
         (default 168 = 24 weeks). Set it to ``sd_min_days`` to get admiralonco's ``CB``.
+    population : str
+        Response population (ORR/DCR denominator): ``"measurable"`` (patients with a measurable
+        target lesion at baseline, RECIST 1.1 §3.1.2) or ``"all"`` (every patient with target or
+        non-target disease at baseline).
+    criteria : str
+        ``"recist1.1"``, or ``"irecist"`` to add the iRECIST responses (Seymour et al. 2017) beside them.
     """
 
     baseline_window_days: int = 28
@@ -46,6 +54,8 @@ class RecistSettings:
     confirmation: bool = False
     allow_sd_between: bool = False
     clinical_benefit_days: int = 168
+    population: str = "measurable"
+    criteria: str = "recist1.1"
 
     def __post_init__(self) -> None:
         for name in ("baseline_window_days", "confirmation_days", "sd_min_days", "max_ne_between",
@@ -53,6 +63,10 @@ class RecistSettings:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise ValueError(f"RecistSettings.{name} must be a non-negative integer, got {value!r}")
+        if self.population not in POPULATIONS:
+            raise ValueError(f"RecistSettings.population must be one of {POPULATIONS}, got {self.population!r}")
+        if self.criteria not in CRITERIA:
+            raise ValueError(f"RecistSettings.criteria must be one of {CRITERIA}, got {self.criteria!r}")
         for name in ("confirmation", "allow_sd_between"):
             if not isinstance(getattr(self, name), bool):
                 raise TypeError(f"RecistSettings.{name} must be true or false, "

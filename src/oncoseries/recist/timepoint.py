@@ -176,6 +176,18 @@ def derive_timepoints(enc: Encoded, base: Baseline, settings: RecistSettings, wa
         "change_from_nadir_mm": inc_out,
         "pct_from_nadir": np.where(complete, pct_nadir, np.nan),
     })
+    if settings.criteria == "irecist":
+        from .irecist import irecist_timepoints, new_lesion_scan_values
+
+        nw = np.flatnonzero(is_new)
+        nlt_sum, nlnt_inc, added = new_lesion_scan_values(
+            pc[nw], scan[nw], lk[nw], enc.lesion_id[p_idx][nw], enc.organ[p_idx][nw], nod[nw], v[nw], st[nw],
+            code[nw] == NEW_YES, ns)
+        i_overall, ep_day = irecist_timepoints(s_pc, s_day, overall, t_pd & s_has_base, np.where(complete, t_sum, np.nan),
+                                               nt_resp == PD, s_new == NEW_YES, added, nlt_sum, nlnt_inc)
+        tp["i_overall"] = i_overall
+        tp["i_upd_date"] = from_days(ep_day)
+        tp["new_target_sum"] = nlt_sum
     scan_of_obs = np.full(len(enc.pc), -1, dtype=np.int64)
     scan_of_obs[p_idx] = scan
     table = _lesion_table(enc, base, role_all, scan_of_obs, tp)

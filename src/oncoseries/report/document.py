@@ -87,14 +87,26 @@ def _flow(ctx: ReportContext) -> tuple[list[FlowBox], list[FlowBox]]:
             chain.append(FlowBox(r["label"], r["included"], came_excluded=came["excluded"] if chain else 0,
                                  came_reasons=list(came["reasons"].items()) if chain else []))
     branches, children = [], {}
-    for pop, r in rows.items():
+    order = [p for p in ("response_disease", "response_evaluable") if p in rows]
+    order += [p for p in rows if p not in order]
+    for pop in order:
+        r = rows[pop]
         if pop in ("records", "entered", "all_treated"):
             continue
         reasons = [(k, v) for k, v in r["reasons"].items() if k not in UPSTREAM_REASONS]
-        box = FlowBox(r["label"], r["included"], reasons)
-        if pop == "DOR" and "response_evaluable" in children:
-            children["response_evaluable"].children.append(box)
+        parent = {"DOR": "response_evaluable", "response_evaluable": "response_disease"}.get(pop)
+        if pop == "DOR" and parent not in children:
+            parent = "response_disease"
+        if parent in children:
+            # a chain in one branch: disease at baseline -> response population -> responders
+            above = set(rows[parent]["reasons"])
+            reasons = [(k, v) for k, v in reasons if k not in above]
+            top = children.get("response_disease", children[parent])
+            box = FlowBox(r["label"], r["included"], reasons)
+            top.children.append(box)
+            children[pop] = box
             continue
+        box = FlowBox(r["label"], r["included"], reasons)
         children[pop] = box
         branches.append(box)
     return chain, branches

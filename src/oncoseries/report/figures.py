@@ -25,9 +25,9 @@ from .waterfall import waterfall_data, waterfall_figure
 from .style import check_size, save_figure
 
 YLABELS = {"PFS": "Progression-free survival", "OS": "Overall survival", "DOR": "Remaining in response",
-           "TTP": "Free from progression"}
+           "TTP": "Free from progression", "IPFS": "Progression-free survival (iRECIST)"}
 EVENTS = {"PFS": "progression or death", "OS": "death", "DOR": "progression or death after response",
-          "TTP": "progression"}
+          "TTP": "progression", "IPFS": "iRECIST progression (iUPD confirmed or not reset) or death"}
 
 
 @dataclass

@@ -100,7 +100,17 @@ class _Writer:
         resp = self.data.get("response") or {}
         n = resp.get("population_n") or 0
         if not n:
-            return [" No patient was evaluable for response."]
+            extra = resp.get("any_disease")
+            if not extra or not extra.get("n"):
+                return [" No patient was evaluable for response."]
+            idx = {r["category"]: i for i, r in enumerate(extra["unconfirmed"])}
+            dcr = f"response.any_disease.unconfirmed[{idx['DCR']}]"
+            m = extra["n"]
+            return [" No patient had measurable disease at baseline (needed for the objective response rate, "
+                    "RECIST 1.1); in the ", self.num("response.any_disease.n", "int"),
+                    " patients with non-measurable disease only, the disease control rate was ",
+                    self.num(f"{dcr}.proportion", self.pct_kind(m)), " (",
+                    *self.ci(dcr, self.pct_kind(m, sign=False), "%"), ")."]
         col = response_columns(self.ctx)[0]
         idx = {r["category"]: i for i, r in enumerate(resp[col])}
         base = f"response.{col}"
@@ -118,6 +128,14 @@ class _Writer:
                 self.num(f"{base}[{idx['PR']}].n", "int"), " PR; ", *self.ci(orr, bk, "%"),
                 ") and the disease control rate ", self.num(f"{dcr}.proportion", pk), " (",
                 *self.ci(dcr, bk, "%"), ")."]
+        ir = resp.get("irecist")
+        if ir and ir.get("n"):
+            j = {r["category"]: i for i, r in enumerate(ir["ibor"])}
+            iorr, idcr = f"response.irecist.ibor[{j['ORR']}]", f"response.irecist.ibor[{j['DCR']}]"
+            out += [" By iRECIST, the objective response rate was ", self.num(f"{iorr}.proportion", pk), " (",
+                    *self.ci(iorr, bk, "%"), ") and the disease control rate ", self.num(f"{idcr}.proportion", pk),
+                    " (", *self.ci(idcr, bk, "%"), "); ", self.num(f"response.irecist.ibor[{j['iUPD']}].n", "int"),
+                    " patient(s) had unconfirmed progression (iUPD) as best response."]
         return out
 
     def endpoint(self, ep: str) -> list:
@@ -125,7 +143,8 @@ class _Writer:
         if not s:
             return []
         p = f"survival.{ep}"
-        name = {"DOR": "duration of response", "TTP": "time to progression"}.get(ep, ep)
+        name = {"DOR": "duration of response", "TTP": "time to progression",
+                "IPFS": "progression-free survival by iRECIST (iPFS)"}.get(ep, ep)
         m = s["median"]
         ci = [] if m["value"] is None and m["lower"] is None else [*self.ci(f"{p}.median", "time"), "; "]
         who = "responders" if ep == "DOR" else "patients"
@@ -312,7 +331,7 @@ class _Writer:
 
     def results(self) -> list:
         parts = self.patients() + self.exposure() + self.response()
-        for ep in ("PFS", "OS"):
+        for ep in ("PFS", "IPFS", "OS"):     # iPFS beside PFS when iRECIST was derived
             parts += self.endpoint(ep)
         parts += self.followup()
         if "DOR" in (self.data.get("survival") or {}):
@@ -443,6 +462,12 @@ def _methods_endpoints(w: _Writer) -> list:
                    "responders, censored as PFS.")
     if "TTP" in surv:
         out.append(" Time to progression (TTP) was defined as PFS, with deaths without progression censored.")
+    if "IPFS" in surv:
+        out.append(" Responses were also assessed by iRECIST (Seymour et al., Lancet Oncol 2017): the first "
+                   "RECIST 1.1 progression is unconfirmed (iUPD) and is confirmed (iCPD) by further growth at a "
+                   "later assessment at least 4 weeks after it, or reset when the next assessment shows iSD, iPR "
+                   "or iCR; iPFS counts the date of an iUPD that was confirmed or never reset, otherwise "
+                   "censored as PFS.")
     return out
 
 

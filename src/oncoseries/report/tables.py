@@ -148,38 +148,104 @@ def response_columns(ctx: ReportContext) -> list[str]:
     return ["unconfirmed"]
 
 
+def population_note(sizes: dict | None) -> str | None:
+    """Both response populations' sizes (RECIST 1.1 §3.1.2: ORR needs measurable disease)."""
+    if not sizes or sizes.get("measurable_n") is None:
+        return None
+    m, nm, nd = sizes["measurable_n"], sizes["non_measurable_n"], sizes.get("no_disease_n") or 0
+    if sizes["population"] == "all":
+        text = (f"Response population: every patient with disease at baseline ({m} with measurable disease "
+                f"+ {nm} with non-measurable disease only; the latter are assessed by RECIST 1.1 Table 2: CR, "
+                "NON-CR/NON-PD, PD or NE).")
+    else:
+        text = f"Response population: the {m} patients with measurable disease at baseline."
+        if nm:
+            text += (f" {nm} patient(s) with non-measurable disease only are outside it (response.population: "
+                     "measurable); their best response (RECIST 1.1 Table 2) is in derived/best_response.csv "
+                     "and they are in PFS and OS.")
+    if nd:
+        text += f" {nd} treated patient(s) had no lesion at baseline (see the patient flow)."
+    return text
+
+
+#: iRECIST best responses shown on the rows of their RECIST 1.1 counterparts (Seymour 2017), iUPD on its own row
+IRECIST_ROW = {"iCR": "CR", "iPR": "PR", "iSD": "SD", "NON-iCR/NON-iUPD": "NON-CR/NON-PD", "iCPD": "PD",
+               "iUPD": "iUPD", "NE": "NE", "MISSING": "MISSING"}
+
+
+def _response_blocks(ctx: ReportContext, resp: dict) -> list[tuple[str, dict, int]]:
+    """Column blocks of the response table: (heading prefix, rows by category, denominator)."""
+    blocks = []
+    n = resp.get("population_n") or 0
+    cols = response_columns(ctx)
+    if n:
+        for c in cols:
+            blocks.append(("" if len(cols) == 1 else f"{c.capitalize()}, ",
+                           {r["category"]: r for r in resp[c]}, n))
+    extra = resp.get("any_disease")
+    if extra and extra.get("n"):
+        blocks.append(("All with disease, ", {r["category"]: r for r in extra[cols[0]]}, extra["n"]))
+    ir = resp.get("irecist")
+    if ir and ir.get("n"):
+        blocks.append(("iRECIST, ", {IRECIST_ROW.get(r["category"], r["category"]): r for r in ir["ibor"]},
+                       ir["n"]))
+    if ir and ir.get("n") and len(blocks) >= 2 and blocks[0][0] == "":
+        blocks[0] = ("RECIST 1.1, ",) + blocks[0][1:]
+    return blocks
+
+
 def response_table(ctx: ReportContext) -> ReportTable | None:
     resp = ctx.data.get("response")
-    if not resp or not resp.get("population_n"):
+    if not resp:
         return None
+    blocks = _response_blocks(ctx, resp)
+    if not blocks:
+        return None
+    n = resp.get("population_n") or 0
     cols = response_columns(ctx)
-    n = resp["population_n"]
     heads = ["Best overall response"]
-    for c in cols:
-        prefix = "" if len(cols) == 1 else f"{c.capitalize()}, "
+    for prefix, _, _ in blocks:
         heads += [f"{prefix}n (%)", f"{prefix}95% CI"]     # unique names: the CSV header
-    t = ReportTable("response", f"Best overall response (RECIST 1.1), N = {n} evaluable patients", "response",
-                    heads)
-    by = {c: {r["category"]: r for r in resp[c]} for c in cols}
-    for cat in CATEGORY_ROWS + RATE_ROWS:
-        rows = [by[c].get(cat) for c in cols]
-        if any(r is None for r in rows):
+    irecist = any(p.startswith("iRECIST") for p, _, _ in blocks)
+    crit = "RECIST 1.1 and iRECIST" if irecist else "RECIST 1.1"
+    title = (f"Best overall response ({crit}), N = {n} evaluable patients" if n else
+             f"Best overall response ({crit}), patients with disease at baseline")
+    t = ReportTable("response", title, "response", heads)
+    rows_order = CATEGORY_ROWS[:5] + (("iUPD",) if irecist else ()) + CATEGORY_ROWS[5:] + RATE_ROWS
+    for cat in rows_order:
+        rows = [b.get(cat) for _, b, _ in blocks]
+        if all(r is None for r in rows):
             continue
-        if cat == "NON-CR/NON-PD" and all(r["n"] == 0 for r in rows):
+        if cat == "NON-CR/NON-PD" and all(r is None or r["n"] == 0 for r in rows):
             continue
-        if cat == "CBR" and all(r["n"] == by[c]["DCR"]["n"] for r, c in zip(rows, cols)):
+        if cat == "CBR" and all(r is None or r["n"] == b["DCR"]["n"] for r, (_, b, _) in zip(rows, blocks)):
             continue
-        cells = [_response_label(cat, ctx)]
-        for r in rows:
-            cells += [ctx.n_pct(r["n"], r["proportion"], n),
-                      ctx.pct_ci(r["lower"], r["upper"], n) if cat in RATE_ROWS else ""]
+        label = "Unconfirmed progression (iUPD, iRECIST)" if cat == "iUPD" else _response_label(cat, ctx)
+        cells = [label]
+        for r, (_, _, nn) in zip(rows, blocks):
+            if r is None:
+                cells += ["", ""]
+                continue
+            cells += [ctx.n_pct(r["n"], r["proportion"], nn),
+                      ctx.pct_ci(r["lower"], r["upper"], nn) if cat in RATE_ROWS else ""]
         t.add(cells, "total" if cat in RATE_ROWS else "")
-    t.notes.append(f"Percentages of the {n} patients evaluable for response; exact (Clopper-Pearson) "
-                   "95% CIs.")
-    if len(cols) == 2:
+    if n:
+        t.notes.append(f"Percentages of the {n} patients evaluable for response; exact (Clopper-Pearson) "
+                       "95% CIs.")
+    note = population_note(resp.get("populations"))
+    if note:
+        t.notes.append(note)
+    if resp.get("any_disease"):
+        t.notes.append(f"All with disease: the {resp['any_disease']['n']} patients with measurable or "
+                       "non-measurable disease at baseline (non-target disease only: RECIST 1.1 Table 2).")
+    if len(cols) == 2 and n:
         t.notes.append("Confirmed: CR/PR confirmed by a later scan at least "
                        f"{ctx.data['plan']['response']['confirmation_days']} days after the first "
                        "(the headline).")
+    if irecist:
+        t.notes.append("iRECIST (Seymour et al., Lancet Oncol 2017): best overall response (iBOR, confirmation "
+                       "not required) up to confirmed progression (iCPD); iCR, iPR, iSD, non-iCR/non-iUPD and "
+                       "iCPD are shown on the rows of CR, PR, SD, non-CR/non-PD and PD.")
     ttr = resp.get("time_to_response")
     if ttr:
         t.notes.append(f"Time to response in {ttr['n']} responders: median {ctx.time(ttr['median'])} "
