@@ -13,9 +13,9 @@ from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from . import _cox_core as core
+from ._dist import chi2_sf, norm_ppf, norm_sf
 from ._cholesky import wald_test
 from .concordance import concordance as _concordance
 from .design import Design, column_values, model_matrix, numeric_values
@@ -43,7 +43,7 @@ class TestResult:
 
     @classmethod
     def chisq(cls, statistic: float, df: int) -> "TestResult":
-        p = float(stats.chi2.sf(statistic, df)) if df > 0 else float("nan")
+        p = float(chi2_sf(statistic, df)) if df > 0 else float("nan")
         return cls(float(statistic), int(df), p)
 
 
@@ -289,12 +289,12 @@ def _fit(design: Design, time, event, strata, entry, ties, robust, cluster, conf
     res.wald_test = TestResult.chisq(stat, df)
     se = np.sqrt(np.diag(used_var))
     se = np.where(ok, se, np.nan)
-    zq = stats.norm.ppf(1 - (1 - conf_level) / 2)
+    zq = norm_ppf(1 - (1 - conf_level) / 2)
     z = coef / se
     with np.errstate(over="ignore"):  # an infinite-coefficient fit may give HR limits of inf, as R
         summ = pd.DataFrame({"coef": coef, "se": se, "hr": np.exp(coef),
                              "lower": np.exp(coef - zq * se), "upper": np.exp(coef + zq * se),
-                             "z": z, "p": 2 * stats.norm.sf(np.abs(z))},
+                             "z": z, "p": 2 * norm_sf(np.abs(z))},
                             index=pd.Index(design.columns, name="term"))
     if robust:
         summ["se_naive"] = np.where(ok, se_naive, np.nan)
