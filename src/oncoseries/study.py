@@ -19,6 +19,7 @@ from .io.layout import TABLE_NAMES, TABLES
 from .io.readers import RawTable, UnreadableFile, normalise_name, read_csv_table, read_xlsx_tables
 from .io.typing import type_table
 from .problems import HasProblems, Problem, ProblemLog
+from .timings import lap
 from .validation import validate_tables
 
 
@@ -174,6 +175,7 @@ def load_study(path: str | Path, today: dt.date | None = None) -> ValidationRepo
         df = type_table(table, TABLES[name], log)
         if df is not None:
             typed[name] = df
+    lap("read")
     if "patients" not in typed:
         return ValidationReport(path, log.problems, None)
     if typed["patients"].empty:
@@ -189,6 +191,7 @@ def load_study(path: str | Path, today: dt.date | None = None) -> ValidationRepo
     study = Study(path=path, source=source, config=config, tables=typed, files=files, problems=log.problems)
     if not study.errors:
         study.flow = initial_flow(typed, config.baseline_window_days)
+    lap("validate")
     return ValidationReport(path, log.problems, study)
 
 
