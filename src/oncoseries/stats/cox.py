@@ -64,7 +64,12 @@ class CoxResult:
         """X beta - sum(beta * means), as R's ``fit$linear.predictors`` (rows used, original order)."""
         if self._lp is None:
             b = np.where(np.isnan(self.coef), 0.0, self.coef)
-            self._lp = self.X @ b - np.sum(b * self.means)
+            # column by column, so equal rows get bit-equal values wherever they sit (a BLAS gemv may
+            # round rows in different blocks differently, which would split ties in the concordance)
+            lp = np.zeros(self.X.shape[0])
+            for j in np.flatnonzero(b):
+                lp += self.X[:, j] * b[j]
+            self._lp = lp - np.sum(b * self.means)
         return self._lp
 
     def _concordance_pair(self) -> tuple:
@@ -301,7 +306,7 @@ def _fit(design: Design, time, event, strata, entry, ties, robust, cluster, conf
     res.summary = summ
     res.conf_level = conf_level
     res._conc_args = dict(time=time, status=event, strata=strata, entry=entry, cluster=cluster,
-                          use_numba=n >= core.NUMBA_MIN_N, order=cd.order)
+                          use_numba=n >= core.CONCORDANCE_NUMBA_MIN_N, order=cd.order)
 
     if res.singular:
         warnings.warn(f"X matrix deemed to be singular (collinear covariates): no coefficient for "
@@ -348,6 +353,10 @@ def _make_engine(cd, use_numba: bool) -> _Engine:
         from ._cox_numba import numba_group_sums
 
         return _Engine(cd, numba_group_sums)
+    if cd.entry is None:
+        from ._cox_numpy import group_sums
+
+        return _Engine(cd, group_sums)
     return _Engine(cd, lambda cd_, beta: (core.numpy_group_sums(cd_, beta), None, None))
 
 
