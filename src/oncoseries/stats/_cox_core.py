@@ -148,10 +148,16 @@ def prepare(X, time, status, strata=None, entry=None, ties="efron", fast=False) 
     """
     n, p = X.shape
     if fast:
-        from ._cox_numba import center_scale, sort_order
+        from ._cox_numpy import column_stats, radix_order
 
-        order = sort_order(time, status, strata)
-        Xs, means, scale = center_scale(X, order)
+        # day-level times: numpy's radix sort; otherwise the numba counting sort
+        order = radix_order(time, status, strata)
+        means, scale = column_stats(X)
+        from ._cox_numba import gather, sort_order
+
+        if order is None:
+            order = sort_order(time, status, strata)
+        Xs = gather(X, order, means, scale)
     else:
         from ._cox_numpy import center_scale, sort_order
 

@@ -312,13 +312,17 @@ def _gather(X, order, means, scale, out):
                 out[i, j] = (X[order[i], j] - m) * s
 
 
+def gather(X: np.ndarray, order: np.ndarray, means: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """Sorted, centred and scaled copy of X in row-major order (the kernels read rows)."""
+    Xs = np.empty(X.shape)
+    _gather(np.asfortranarray(X), order.astype(np.int64), means, scale, Xs)
+    return Xs
+
+
 def center_scale(X: np.ndarray, order: np.ndarray):
-    """Sorted, centred and scaled copy of X in row-major order (the numba kernels read rows); the
-    centring and scaling rule is _cox_numpy.column_stats (R coxfit6)."""
+    """``gather`` with the centring and scaling of _cox_numpy.column_stats (R coxfit6)."""
     from ._cox_numpy import column_stats
 
-    n, p = X.shape
     means, scale = column_stats(X)
-    Xs = np.empty((n, p))
-    _gather(np.asfortranarray(X), order.astype(np.int64), means, scale, Xs)
-    return Xs, means, scale
+    return gather(X, order, means, scale), means, scale
+

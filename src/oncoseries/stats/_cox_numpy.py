@@ -22,23 +22,30 @@ from . import _cox_core as core
 _RADIX_KEYS = 1 << 16
 
 
-def sort_order(time: np.ndarray, status: np.ndarray, strata: np.ndarray | None) -> np.ndarray:
-    """Stable order by (stratum, time, events first): numpy's radix sort of a 16-bit key when times
-    are whole numbers in a small range (day-level data), else ``lexsort``. Both are stable, so the
-    order is the same."""
+def radix_order(time: np.ndarray, status: np.ndarray, strata: np.ndarray | None) -> np.ndarray | None:
+    """Stable order by (stratum, time, events first) by numpy's radix sort of a 16-bit key, when
+    times are whole numbers in a small range (day-level data); None otherwise."""
     n = time.size
-    if n:
-        tmin, tmax = float(time.min()), float(time.max())
-        span = tmax - tmin + 1
-        nstrat = 1 if strata is None else int(strata.max()) + 1
-        if 2 * span * nstrat <= _RADIX_KEYS and np.array_equal(time, np.floor(time)):
-            key = (time - tmin).astype(np.int64)
-            if strata is not None:
-                key += strata.astype(np.int64) * int(span)
-            key *= 2
-            key += status == 0
-            return np.argsort(key.astype(np.uint16), kind="stable")
-    return core.default_order(time, status, strata)
+    if not n:
+        return None
+    tmin, tmax = float(time.min()), float(time.max())
+    span = tmax - tmin + 1
+    nstrat = 1 if strata is None else int(strata.max()) + 1
+    if 2 * span * nstrat > _RADIX_KEYS or not np.array_equal(time, np.floor(time)):
+        return None
+    key = (time - tmin).astype(np.int64)
+    if strata is not None:
+        key += strata.astype(np.int64) * int(span)
+    key *= 2
+    key += status == 0
+    return np.argsort(key.astype(np.uint16), kind="stable")
+
+
+def sort_order(time: np.ndarray, status: np.ndarray, strata: np.ndarray | None) -> np.ndarray:
+    """Stable order by (stratum, time, events first): ``radix_order`` when it applies, else
+    ``lexsort``. Both are stable, so the order is the same."""
+    order = radix_order(time, status, strata)
+    return core.default_order(time, status, strata) if order is None else order
 
 
 def center_scale(X: np.ndarray, order: np.ndarray):
