@@ -88,7 +88,8 @@ def main() -> None:
         stage_table(example_study_path(), tmp, args.runs)
         small = [run(example_study_path(), tmp / f"small{i}") for i in range(args.runs)]
         best = min(small, key=lambda r: r["total_s"])
-        print(f"bundled 51-patient study: best of {args.runs} total {best['total_s']:.1f} s (target < 10 s) {json.dumps(best)}")
+        print(f"bundled 51-patient study: best of {args.runs} total {best['total_s']:.1f} s (target < 10 s) "
+              f"{json.dumps(best)}")
         if args.skip_large:
             return
         from oncoseries.examples.generator import generate_study

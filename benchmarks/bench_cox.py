@@ -61,7 +61,8 @@ def best(f, k: int):
 def child_setups(n: int, engine: str) -> tuple[str, str]:
     force = (f"import oncoseries.stats._cox_core as _core; _core.NUMBA_MIN_N = {ENGINES[engine]}"
              if ENGINES[engine] else "")
-    data = f"from bench_cox import make_data\ndf = make_data({n})\ncov = [c for c in df.columns if c.startswith('x')]\n"
+    data = (f"from bench_cox import make_data\ndf = make_data({n})\n"
+            "cov = [c for c in df.columns if c.startswith('x')]\n")
     ours = ("import oncoseries as osr\n" + data + force + "\n"
             "def call():\n    return osr.cox(df, 'time', 'event', cov)\n"
             "def extra(r):\n    return {'coef': r.coef.tolist(), 'iterations': r.iterations}\n")
@@ -128,8 +129,10 @@ def main() -> None:
     child_coef = np.array(o["extra"]["coef"])
     print(f"iterations {res.iterations}; concordance {conc[0]:.10f} (se {conc[1]:.3g}) in {ours_c:.3f} s "
           "(first access, lazy)")
-    print(f"max relative coefficient difference vs lifelines: {np.max(np.abs(res.coef - ll_coef) / np.abs(res.coef)):.2e}; "
-          f"fresh-process fit vs this one: {np.max(np.abs(res.coef - child_coef) / np.abs(res.coef)):.1e}")
+    d_ll = np.max(np.abs(res.coef - ll_coef) / np.abs(res.coef))
+    d_fresh = np.max(np.abs(res.coef - child_coef) / np.abs(res.coef))
+    print(f"max relative coefficient difference vs lifelines: {d_ll:.2e}; "
+          f"fresh-process fit vs this one: {d_fresh:.1e}")
     print(f"peak memory of the fit: {peak / 1e6:.0f} MB = {peak / input_bytes:.2f}x the input columns")
     ok = ok and peak <= 3 * input_bytes
 
@@ -149,8 +152,8 @@ def main() -> None:
         d_child = np.max(np.abs(child_coef - r_coef) / np.abs(r_coef))
         d_se = np.max(np.abs(res.summary["se"].to_numpy() - r_se) / r_se)
         d_c = abs(conc[0] - rconc) / rconc
-        print(f"R coxph: {rsec:.2f} s; max relative difference coef {d_coef:.2e} (fresh-process fit {d_child:.2e}), "
-              f"se {d_se:.2e}, concordance {d_c:.2e}")
+        print(f"R coxph: {rsec:.2f} s; max relative difference coef {d_coef:.2e} "
+              f"(fresh-process fit {d_child:.2e}), se {d_se:.2e}, concordance {d_c:.2e}")
         ok = ok and d_coef < 1e-6 and d_se < 1e-6 and d_c < 1e-6 and d_child < 1e-6
     else:
         print("R check skipped (Rscript not found or --no-r)")

@@ -121,8 +121,9 @@ def save_figure(fig, stem: Path, dpi: int = 300, close: bool = True, wait: bool 
     byte-identical (no dates, no software version, fixed SVG ids).
 
     The figure is drawn once at ``dpi``; the PNG is compressed (zlib level ``PNG_COMPRESS_LEVEL``) in
-    a background thread while the SVG is drawn; the pixels are those of ``savefig(png)``. With ``wait=False`` the PNG may still be
-    being written on return: call :func:`wait_for_figures` before reading it.
+    a background thread while the SVG is drawn; the pixels are those of ``savefig(png)``. With
+    ``wait=False`` the PNG may still be being written on return: call :func:`wait_for_figures` before
+    reading it.
     """
     global _png_writer
     stem = Path(stem)
