@@ -8,7 +8,12 @@ Kaplan-Meier: n rows, integer (day-level) times 1..3000, ~70% events, one curve;
 ``median_survival_times(confidence_interval_)``. Peak memory of our call is measured with tracemalloc
 (numpy reports its allocations to it) and compared with the bytes of the input arrays.
 Log-rank: n-logrank rows, two groups, ``logrank`` vs lifelines ``logrank_test``.
-Requirements checked: KM at least 5x faster than lifelines; peak memory within 3x of the inputs.
+First call: the same KM from a pandas DataFrame in fresh processes (benchmarks/_fresh.py): the
+library is imported and the DataFrame built before the timer; ``osr.kaplan_meier(df, ...)`` (+ medians
+and table) and ``KaplanMeierFitter().fit(df[...])`` (+ CI and medians) are timed from their first call,
+then ``--warm`` more calls; medians over ``--samples`` alternating processes.
+Requirements checked: KM at least 5x faster than lifelines on the first call and 10x warm; peak memory
+within 3x of the inputs.
 """
 
 from __future__ import annotations
@@ -149,14 +154,60 @@ def bench_logrank(n: int, repeat: int) -> dict:
                 ll_stat=float(ll.test_statistic))
 
 
+FRESH_DATA = """
+import numpy as np, pandas as pd
+rng = np.random.default_rng(2024)
+df = pd.DataFrame({"time": rng.integers(1, 3001, NROWS), "event": rng.random(NROWS) < 0.7})
+"""
+FRESH_OURS = """import oncoseries as osr
+""" + FRESH_DATA + """
+def call():
+    fit = osr.kaplan_meier(df, "time", "event")
+    return fit, fit.medians, fit.table
+def extra(out):
+    return {"median": float(out[1]["median"].iloc[0])}
+"""
+FRESH_LL = """from lifelines import KaplanMeierFitter
+from lifelines.utils import median_survival_times
+""" + FRESH_DATA + """
+def call():
+    kmf = KaplanMeierFitter().fit(df["time"], df["event"])
+    return kmf, kmf.median_survival_time_, median_survival_times(kmf.confidence_interval_)
+def extra(out):
+    return {"median": float(out[1])}
+"""
+
+
+def bench_km_fresh(n: int, samples: int, warm: int) -> dict:
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from _fresh import compare
+
+    return compare(FRESH_OURS.replace("NROWS", str(n)), FRESH_LL.replace("NROWS", str(n)), samples, warm)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--samples", type=int, default=5)
+    ap.add_argument("--warm", type=int, default=3)
     ap.add_argument("--n", type=int, default=10_000_000)
     ap.add_argument("--n-logrank", type=int, default=1_000_000)
     ap.add_argument("--n-float", type=int, default=2_000_000)
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args()
 
+    from _fresh import fmt
+
+    fr = bench_km_fresh(args.n, args.samples, args.warm)
+    o, q = fr["ours"], fr["peer"]
+    print(f"Kaplan-Meier from a DataFrame, {args.n:,} rows, fresh processes (median of {args.samples}):")
+    print(f"  first call: oncoseries {o['first']:.3f} s {fmt(o['first_all'])}   lifelines {q['first']:.3f} s "
+          f"{fmt(q['first_all'])}   ratio {fr['first_ratio']:.1f}x")
+    print(f"  warm:       oncoseries {o['warm']:.3f} s {fmt(o['warm_all'])}   lifelines {q['warm']:.3f} s "
+          f"{fmt(q['warm_all'])}   ratio {fr['warm_ratio']:.1f}x")
+    print(f"  medians: oncoseries {o['extra']['median']}, lifelines {q['extra']['median']}")
     km = bench_km(args.n, args.repeat)
     print(f"Kaplan-Meier, {km['n']:,} rows, integer times 1..3000, one curve, CI + median")
     print(f"  oncoseries {km['ours']:.3f} s   lifelines {km['lifelines']:.3f} s   ratio {km['ratio']:.1f}x")
@@ -173,8 +224,9 @@ def main() -> None:
     lr = bench_logrank(args.n_logrank, args.repeat)
     print(f"Log-rank, {lr['n']:,} rows, 2 groups: oncoseries {lr['ours']:.3f} s   lifelines {lr['lifelines']:.3f} s"
           f"   ratio {lr['ratio']:.1f}x   (chi2 {lr['stat']:.6f} vs lifelines {lr['ll_stat']:.6f})")
-    ok = km["ratio"] >= 5 and km["mem_ratio"] <= 3
-    print("requirements (KM >= 5x lifelines, peak <= 3x inputs):", "met" if ok else "NOT met")
+    ok = fr["first_ratio"] >= 5 and fr["warm_ratio"] >= 10 and km["mem_ratio"] <= 3
+    print("requirements (KM first call >= 5x and warm >= 10x lifelines, peak <= 3x inputs):",
+          "met" if ok else "NOT met")
 
 
 if __name__ == "__main__":

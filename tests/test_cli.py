@@ -112,3 +112,15 @@ def test_results_json_is_deterministic(tmp_path):
     b = run("analyze", example_study_path(), "--out", tmp_path / "b")
     assert a.returncode == b.returncode == 0
     assert (tmp_path / "a" / "results.json").read_bytes() == (tmp_path / "b" / "results.json").read_bytes()
+
+
+def test_analyze_timings_go_to_stderr_not_results(tmp_path):
+    """--timings prints one line per stage on stderr; results.json is the same bytes as without it."""
+    plain = run("analyze", example_study_path("mini"), "--out", tmp_path / "a")
+    timed = run("analyze", example_study_path("mini"), "--out", tmp_path / "b", "--timings")
+    assert plain.returncode == 0 and timed.returncode == 0, timed.stdout + timed.stderr
+    for stage in ("start-up (imports)", "read", "validate", "RECIST", "endpoints", "statistics", "figures",
+                  "HTML", "DOCX", "total"):
+        assert any(line.startswith(stage) for line in timed.stderr.splitlines()), stage
+    assert "stage" not in plain.stderr
+    assert (tmp_path / "a" / "results.json").read_bytes() == (tmp_path / "b" / "results.json").read_bytes()

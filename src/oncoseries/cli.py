@@ -55,9 +55,15 @@ def validate(study: Path = typer.Argument(..., help="Study folder, .xlsx workboo
     raise typer.Exit(1)
 
 
-def _run_analysis(study: Path, out: Path) -> None:
+def _run_analysis(study: Path, out: Path, timings: bool = False) -> None:
+    from . import timings as tm
+
+    if timings:
+        tm.start()
     from .analysis import analyze, write_outputs
     from .study import StudyError
+
+    tm.lap("start-up (imports)")
 
     try:
         results = analyze(study)
@@ -72,13 +78,17 @@ def _run_analysis(study: Path, out: Path) -> None:
     if report.exists():
         typer.echo(f"Open the report: {report.resolve()} (Word: {(out / 'report.docx').resolve()})")
     typer.echo(f"Every number: {out / 'results.json'}")
+    if timings:
+        typer.echo("Wall time per stage (not in results.json):\n" + tm.format_table(tm.stop()), err=True)
 
 
 @app.command()
 def analyze(study: Path = typer.Argument(..., help="Study folder or .xlsx workbook"),
-            out: Path = typer.Option(Path("oncoseries-out"), "--out", "-o", help="Output folder")) -> None:
+            out: Path = typer.Option(Path("oncoseries-out"), "--out", "-o", help="Output folder"),
+            timings: bool = typer.Option(False, "--timings",
+                                         help="Print the wall time of each stage to stderr")) -> None:
     """Analyse a study and write results.json, derived tables and the report to OUT."""
-    _run_analysis(_study_path_or_exit(study), out)
+    _run_analysis(_study_path_or_exit(study), out, timings)
 
 
 @app.command()

@@ -19,6 +19,7 @@ from .io.layout import TABLE_NAMES, TABLES
 from .io.readers import RawTable, UnreadableFile, normalise_name, read_csv_table, read_xlsx_tables
 from .io.typing import parse_dates, type_table
 from .problems import HasProblems, Problem, ProblemLog
+from .timings import lap
 from .validation import validate_tables
 
 
@@ -180,6 +181,7 @@ def load_study(path: str | Path, today: dt.date | None = None) -> ValidationRepo
         df = type_table(table, TABLES[name], log)
         if df is not None:
             typed[name] = df
+    lap("read")
     if "patients" not in typed:
         return ValidationReport(path, log.problems, None, notes)
     if typed["patients"].empty:
@@ -197,6 +199,7 @@ def load_study(path: str | Path, today: dt.date | None = None) -> ValidationRepo
                   notes=notes, labels={k: v for t in raw.values() for k, v in t.display.items()})
     if not study.errors:
         study.flow = initial_flow(typed, config.baseline_window_days, raw["patients"].excluded)
+    lap("validate")
     return ValidationReport(path, log.problems, study, notes)
 
 

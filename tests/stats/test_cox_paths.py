@@ -16,7 +16,6 @@ from oncoseries.stats import _cox_core as core
 from oncoseries.stats import _cox_numba as cn
 from oncoseries.stats import concordance as conc_mod
 from oncoseries.stats import cox as cox_mod
-from oncoseries.stats import design as design_mod
 from oncoseries.stats._concordance_numba import counts_numba
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -42,7 +41,7 @@ def fit_both(monkeypatch, data, **kw):
     out = []
     for threshold in (10**12, 1):
         monkeypatch.setattr(core, "NUMBA_MIN_N", threshold)
-        monkeypatch.setattr(design_mod, "_FAST_N", threshold)
+        monkeypatch.setattr(core, "CONCORDANCE_NUMBA_MIN_N", threshold)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             res = cox_mod.cox(data, "time", "status", **kw)
@@ -116,3 +115,60 @@ def test_small_fit_does_not_import_numba():
             "assert 'numba' not in sys.modules, 'numba imported'\n")
     subprocess.run([sys.executable, "-c", code, str(ROOT / "tests/data/r-survival/lung.csv")], check=True,
                    env={"PYTHONPATH": str(ROOT / "src"), "PATH": "/usr/bin:/bin"})
+
+
+def test_radix_sort_order_equals_lexsort():
+    from oncoseries.stats import _cox_numpy as cnp
+
+    rng = np.random.default_rng(6)
+    t = rng.integers(0, 900, 5000).astype(float)
+    d = (rng.random(5000) < 0.5).astype(float)
+    s = rng.integers(0, 4, 5000)
+    for st in (s, None):
+        np.testing.assert_array_equal(cnp.sort_order(t, d, st), core.default_order(t, d, st))
+    tc = t + rng.random(5000)  # non-integer times: lexsort
+    np.testing.assert_array_equal(cnp.sort_order(tc, d, s), core.default_order(tc, d, s))
+    wide = t * 100  # whole numbers but too many distinct values for 16-bit keys
+    np.testing.assert_array_equal(cnp.sort_order(wide, d, s), core.default_order(wide, d, s))
+
+
+@pytest.mark.parametrize("ties,strata", [("efron", None), ("breslow", None), ("efron", "site")])
+def test_numpy_engine_equals_row_formulas(ties, strata):
+    """The segment/syrk numpy engine gives the loglik, score and information of the row-by-row
+    formulas (core.numpy_group_sums + Scalars) to 1e-10."""
+    from oncoseries.stats import _cox_numpy as cnp
+
+    data = sim(3000, 7)
+    X = data[["x1", "x2", "x3"]].to_numpy(dtype=float)
+    st = None if strata is None else data[strata].to_numpy()
+    cd = core.prepare(X, data["time"].to_numpy(float), data["status"].to_numpy(float), st, None, ties)
+    for beta in (np.zeros(3), np.array([0.3, -0.4, 0.2])):
+        ll_a, u_a, H_a, _, _ = core.score_info(cd, core.numpy_group_sums(cd, beta))
+        gsum, H1, sc = cnp.group_sums(cd, beta)
+        ll_b, u_b, H_b, _, _ = core.score_info(cd, gsum, H1, sc)
+        np.testing.assert_allclose(ll_b, ll_a, rtol=1e-12)
+        np.testing.assert_allclose(u_b, u_a, rtol=1e-10, atol=1e-10 * np.abs(u_a).max())
+        np.testing.assert_allclose(H_b, H_a, rtol=1e-10, atol=1e-12 * np.abs(H_a).max())
+
+
+def test_mid_size_fit_stays_in_numpy():
+    """Below NUMBA_MIN_N rows the fit never imports numba (no JIT start-up in a new process)."""
+    code = ("import sys, numpy as np, pandas as pd, oncoseries as osr\n"
+            "rng = np.random.default_rng(1); n = 50000\n"
+            "d = pd.DataFrame({'t': np.ceil(rng.exponential(100, n)), 'e': rng.random(n) < 0.7,\n"
+            "                  'x': rng.normal(size=n), 'z': rng.normal(size=n)})\n"
+            "r = osr.cox(d, 't', 'e', ['x', 'z'])\n"
+            "assert 'numba' not in sys.modules, 'numba imported'\n")
+    subprocess.run([sys.executable, "-c", code], check=True,
+                   env={"PYTHONPATH": str(ROOT / "src"), "PATH": "/usr/bin:/bin"})
+
+
+def test_design_matrix_is_one_column_major_copy():
+    from oncoseries.stats.design import model_matrix
+
+    data = sim(2000, 8)
+    data.loc[3, "x1"] = np.nan
+    d = model_matrix(data, ["x1", "x3", "grp"], also_required=["time"])
+    assert d.X.flags.f_contiguous and d.dropped_index == [3]
+    np.testing.assert_array_equal(d.X[:, 0], data["x1"].drop(index=3).to_numpy())
+    assert not np.shares_memory(d.X, data["x3"].to_numpy())

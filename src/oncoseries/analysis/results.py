@@ -12,6 +12,7 @@ import pandas as pd
 
 from .. import __version__
 from ..study import Study, read_study
+from ..timings import lap
 
 SCHEMA_VERSION = 1
 
@@ -135,6 +136,7 @@ def write_outputs(results: Results, out: Path) -> list[Path]:
                  columns=["severity", "file", "row", "column", "message", "expected", "rule", "patient_id"]
                  ).to_csv(p, index=False)
     written.append(p)
+    lap("results.json, derived, CDISC")
     from ..report import write_report
 
     written += write_report(results, out)

@@ -12,6 +12,7 @@ from ..endpoints import derive_endpoints
 from ..problems import Problem
 from ..recist import derive_responses
 from ..study import Study
+from ..timings import lap
 from .biomarkers import MIN_MUTATION_CARRIERS  # noqa: F401  (its former home)
 from .biomarkers import biomarker_section, recurrent_genes, sequenced_patients
 from .descriptive import adverse_events, exposure, table1
@@ -154,6 +155,7 @@ def run_analysis(study: Study):
     study.labels = {**study.labels, **apply_labels(frame, study.config.labels)}  # study.yaml labels: win
     plan = make_plan(study.config, covariates)
     recist = derive_responses(study.patients, study.lesions, study.assessments, plan.recist)
+    lap("RECIST")
     flow = study.flow
     treated = set(flow.included("all_treated"))
     pop = recist.population.set_index("patient_id").reindex(study.patients["patient_id"])
@@ -172,6 +174,7 @@ def run_analysis(study: Study):
     endpoints = derive_endpoints(study.patients[study.patients["patient_id"].isin(treated)],
                                  tps, best, plan.endpoints, known_alive=known)
     adtte = endpoints.adtte
+    lap("endpoints")
     responders = set(adtte.loc[adtte["paramcd"] == "DOR", "patient_id"])
     flow.set("DOR", ids, study.patients["patient_id"].isin(responders).to_numpy(),
              np.where(is_treated, "not a responder (no CR or PR)", "not treated"))
@@ -231,6 +234,7 @@ def run_analysis(study: Study):
     problems = list(study.problems) + _warnings_as_problems(study, recist, endpoints)
     problems += td.warnings_for(planned if not plan.cox_is_default else set(), td_specs,
                                 study.files.get("patients", "patients"))
+    lap("statistics")
     return Results(study=study, plan=plan, sections=sections, derived=derived, curves=curves, problems=problems)
 
 

@@ -204,13 +204,13 @@ def best_response(timepoints: pd.DataFrame, patients: pd.DataFrame, population=N
 
 
 def _exact_ci(k: int, n: int, conf_level: float) -> tuple[float, float, float]:
-    """Proportion and its exact Clopper-Pearson interval (R ``binom.test``; scipy ``binomtest``)."""
+    """Proportion and its exact Clopper-Pearson interval (R ``binom.test``: beta quantiles)."""
     if n == 0:
         return np.nan, np.nan, np.nan
-    from scipy.stats import binomtest
+    from ..stats._dist import clopper_pearson
 
-    ci = binomtest(int(k), int(n)).proportion_ci(confidence_level=conf_level, method="exact")
-    return k / n, float(ci.low), float(ci.high)
+    low, high = clopper_pearson(int(k), int(n), conf_level)
+    return k / n, low, high
 
 
 def response_summary(best: pd.DataFrame, n_population: int | None = None, conf_level: float = 0.95,

@@ -9,6 +9,8 @@ from __future__ import annotations
 import warnings
 from pathlib import Path
 
+from ..timings import lap
+
 __all__ = ["write_report", "build_report_document"]
 
 
@@ -48,14 +50,18 @@ def write_report(results, out_dir) -> list[Path]:
     except Exception as exc:  # a figure must never cost the user the whole report
         warnings.warn(f"figures could not be drawn: {exc}", RuntimeWarning, stacklevel=2)
         figures, note = [], f"The figures could not be drawn ({type(exc).__name__}: {exc})."
+    lap("figures")
     doc = build_document(results, figures, note)
     written = []
     for t in doc.tables:
         path = out / "tables" / f"{t.name}.csv"
         t.frame().to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
         written.append(path)
+    lap("report tables")
     written.append(write_html(doc, out / "report.html"))
+    lap("HTML")
     written.append(write_docx(doc, out / "report.docx", results))
+    lap("DOCX")
     for f in figures:
         written += [Path(p) for p in (f.png, f.svg) if p is not None]
     return written

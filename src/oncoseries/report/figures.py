@@ -22,7 +22,8 @@ from .pformat import format_hr, format_p
 from .spider import MAX_SPIDER_PATIENTS, spider_data, spider_figure
 from .swimmer import MAX_SWIMMER_PATIENTS, swimmer_data, swimmer_figure
 from .waterfall import waterfall_data, waterfall_figure
-from .style import check_size, save_figure
+from .style import check_size, wait_for_figures
+from .style import save_figure as _save_now
 
 YLABELS = {"PFS": "Progression-free survival", "OS": "Overall survival", "DOR": "Remaining in response",
            "TTP": "Free from progression", "IPFS": "Progression-free survival (iRECIST)"}
@@ -297,6 +298,11 @@ def _response_infos(results, out_dir, opts) -> list[FigureInfo]:
     return infos
 
 
+def save_figure(fig, stem: Path, **kw) -> list[Path]:
+    """style.save_figure without waiting for the PNG (make_figures waits once at the end)."""
+    return _save_now(fig, stem, wait=False, **kw)
+
+
 def make_figures(results, out_dir: Path, *, size: str = "double", risk_table: str = "simple",
                  risk_times=None, show_ci: bool | None = None, p_style: str = "default", dpi: int = 300,
                  max_spider: int = MAX_SPIDER_PATIENTS, max_swimmer: int = MAX_SWIMMER_PATIENTS,
@@ -335,5 +341,8 @@ def make_figures(results, out_dir: Path, *, size: str = "double", risk_table: st
     opts = {"size": size, "risk_table": risk_table, "risk_times": risk_times, "show_ci": show_ci,
             "p_style": p_style, "dpi": int(dpi), "max_spider": int(max_spider), "max_swimmer": int(max_swimmer),
             "min_at_risk": min_at_risk}
-    return _km_infos(results, out_dir, opts) + _forest_infos(results, out_dir, opts) + \
-        _response_infos(results, out_dir, opts)
+    try:
+        return _km_infos(results, out_dir, opts) + _forest_infos(results, out_dir, opts) + \
+            _response_infos(results, out_dir, opts)
+    finally:
+        wait_for_figures()  # every PNG is on disk when this returns

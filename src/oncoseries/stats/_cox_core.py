@@ -22,7 +22,12 @@ from ._cholesky import chinv2, cholesky2, chsolve2
 EPS = 1e-9
 TOLER_CHOL = float(np.finfo(float).eps) ** 0.75
 ITER_MAX = 20
-NUMBA_MIN_N = 5000  # below this the pure-numpy path is used (no JIT cost)
+#: rows from which the Cox fit uses the numba kernels. Below, the whole-array numpy engine
+#: (_cox_numpy): no JIT, and starting numba in a new process (import, target set-up, cache load:
+#: about 0.5 s) costs more than it saves on one fit of fewer rows.
+NUMBA_MIN_N = 500_000
+#: rows from which the concordance uses its O(n log n) numba kernel (the numpy one is O(n^2))
+CONCORDANCE_NUMBA_MIN_N = 5000
 
 
 def _revcum_within(values: np.ndarray, seg_end: np.ndarray) -> np.ndarray:
@@ -51,7 +56,7 @@ class CoxData:
     holds rows gstart[g]..gstart[g+1]-1, its events gstart[g]..dend[g]-1.
     """
 
-    Xs: np.ndarray          # n x p, sorted, centred/scaled, C-contiguous
+    Xs: np.ndarray          # n x p, sorted, centred/scaled (C order for numba, F order for numpy)
     order: np.ndarray       # sorted position -> original row
     time: np.ndarray        # sorted times
     status: np.ndarray      # sorted 0/1 float
@@ -143,13 +148,21 @@ def prepare(X, time, status, strata=None, entry=None, ties="efron", fast=False) 
     """
     n, p = X.shape
     if fast:
-        from ._cox_numba import center_scale, sort_order
+        from ._cox_numpy import column_stats, radix_order
+
+        # day-level times: numpy's radix sort; otherwise the numba counting sort
+        order = radix_order(time, status, strata)
+        means, scale = column_stats(X)
+        from ._cox_numba import gather, sort_order
+
+        if order is None:
+            order = sort_order(time, status, strata)
+        Xs = gather(X, order, means, scale)
+    else:
+        from ._cox_numpy import center_scale, sort_order
 
         order = sort_order(time, status, strata)
         Xs, means, scale = center_scale(X, order)
-    else:
-        order = default_order(time, status, strata)
-        Xs, means, scale = _center_scale_numpy(X, order)
     st = None if strata is None else strata[order]
     t = time[order]
     d = status[order]

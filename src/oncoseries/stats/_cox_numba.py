@@ -1,4 +1,4 @@
-"""Parallel numba kernels for the Cox engine on large data (n >= NUMBA_MIN_N).
+"""Parallel numba kernels for the Cox engine on large data (n >= _cox_core.NUMBA_MIN_N).
 
 The rows are sorted by (stratum, time) and split into chunks that end on tied-time group
 boundaries, so every group is summed by one thread and no atomics are needed. exp(eta) is computed
@@ -27,7 +27,8 @@ N_CHUNKS = 16
 
 @nb.njit(inline="always", **_OPTS)
 def _block(Xs, beta, lo, hi, r_out, x0, x1, a1, a2):
-    """Add rows lo..hi-1: r = exp(x'beta) to r_out, r x to a1, r x x' (full p x p) to a2.
+    """Add rows lo..hi-1: r = exp(x'beta) to r_out, r x to a1, r x x' (lower triangle, packed row by
+    row) to a2.
 
     Two rows per step (twice the instruction-level parallelism of one). Returns (sum r, sum eta).
     """
@@ -49,12 +50,14 @@ def _block(Xs, beta, lo, hi, r_out, x0, x1, a1, a2):
         r_out[j + 1] = r1
         s0 += r0 + r1
         se += e0 + e1
+        k = 0
         for a in range(p):
             ra0 = r0 * x0[a]
             ra1 = r1 * x1[a]
             a1[a] += ra0 + ra1
-            for b in range(p):
-                a2[a * p + b] += ra0 * x0[b] + ra1 * x1[b]
+            for b in range(a + 1):
+                a2[k] += ra0 * x0[b] + ra1 * x1[b]
+                k += 1
         j += 2
     if j < hi:
         e0 = 0.0
@@ -65,11 +68,13 @@ def _block(Xs, beta, lo, hi, r_out, x0, x1, a1, a2):
         r_out[j] = r0
         s0 += r0
         se += e0
+        k = 0
         for a in range(p):
             ra0 = r0 * x0[a]
             a1[a] += ra0
-            for b in range(p):
-                a2[a * p + b] += ra0 * x0[b]
+            for b in range(a + 1):
+                a2[k] += ra0 * x0[b]
+                k += 1
     return s0, se
 
 
@@ -80,10 +85,11 @@ def _grouped(Xs, beta, gstart, dend, cstart, r_out, S0, S1, S2, D0, D1, D2, etad
     n, p = Xs.shape
     nch = cstart.size - 1
     for c in nb.prange(nch):
+        P2 = p * (p + 1) // 2
         c1 = np.zeros(p)
-        c2 = np.zeros(p * p)
+        c2 = np.zeros(P2)
         d1 = np.zeros(p)
-        d2 = np.zeros(p * p)
+        d2 = np.zeros(P2)
         x0 = np.zeros(p)
         x1 = np.zeros(p)
         ed = 0.0
@@ -97,14 +103,12 @@ def _grouped(Xs, beta, gstart, dend, cstart, r_out, S0, S1, S2, D0, D1, D2, etad
             c0, e = _block(Xs, beta, dend[g], gstart[g + 1], r_out, x0, x1, c1, c2)
             S0[g] = c0 + d0
             D0[g] = d0
-            k = 0
             for a in range(p):
                 S1[g, a] = c1[a] + d1[a]
                 D1[g, a] = d1[a]
-                for b in range(a + 1):
-                    S2[g, k] = c2[a * p + b] + d2[a * p + b]
-                    D2[g, k] = d2[a * p + b]
-                    k += 1
+            for k in range(P2):
+                S2[g, k] = c2[k] + d2[k]
+                D2[g, k] = d2[k]
         etad[c] = ed
 
 
@@ -294,32 +298,9 @@ def sort_order(time: np.ndarray, status: np.ndarray, strata: np.ndarray | None) 
 
 
 @nb.njit(parallel=True, cache=True)
-def _col_sums(X, nch, out):
-    n, p = X.shape
-    for c in nb.prange(nch):
-        lo = c * n // nch
-        hi = (c + 1) * n // nch
-        for i in range(lo, hi):
-            for j in range(p):
-                out[c, j] += X[i, j]
-
-
-@nb.njit(parallel=True, cache=True)
-def _col_absdev(X, means, nch, out, notzo):
-    n, p = X.shape
-    for c in nb.prange(nch):
-        lo = c * n // nch
-        hi = (c + 1) * n // nch
-        for i in range(lo, hi):
-            for j in range(p):
-                x = X[i, j]
-                out[c, j] += abs(x - means[j])
-                if x != 0.0 and x != 1.0 and x != -1.0:
-                    notzo[c, j] = True
-
-
-@nb.njit(parallel=True, cache=True)
 def _gather(X, order, means, scale, out):
+    """out[i, j] = (X[order[i], j] - means[j]) * scale[j]; X and out row-major (one row is 1-2 cache
+    lines, so a random row costs one or two memory reads)."""
     n, p = out.shape
     nch = 64
     for c in nb.prange(nch):
@@ -331,42 +312,20 @@ def _gather(X, order, means, scale, out):
                 out[i, j] = (X[o, j] - means[j]) * scale[j]
 
 
-def center_scale(X: np.ndarray, order: np.ndarray):
-    """Parallel version of core._center_scale_numpy (same rule: R coxfit6 centring and scaling)."""
+def gather(X: np.ndarray, order: np.ndarray, means: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """Sorted, centred and scaled copy of X in row-major order (the kernels read rows). A column-major
+    X is first transposed (sequential; the random row reads that follow are then one or two cache
+    lines each instead of p); the transposed copy is freed before the fit iterates."""
     n, p = X.shape
-    X = np.ascontiguousarray(X)
-    sums = np.zeros((N_CHUNKS, p))
-    _col_sums(X, N_CHUNKS, sums)
-    m = sums.sum(axis=0) / n
-    dev = np.zeros((N_CHUNKS, p))
-    notzo = np.zeros((N_CHUNKS, p), dtype=np.bool_)
-    _col_absdev(X, m, N_CHUNKS, dev, notzo)
-    zero_one = ~notzo.any(axis=0)
-    absmean = dev.sum(axis=0) / n  # mean |x - mean|; for zero_one columns scale stays 1
-    means = np.where(zero_one, 0.0, m)
-    scale = np.where(zero_one | (absmean == 0), 1.0, 1.0 / np.where(absmean > 0, absmean, 1.0))
     Xs = np.empty((n, p))
-    _gather(X, order.astype(np.int64), means, scale, Xs)
-    return Xs, means, scale
+    _gather(np.ascontiguousarray(X), order.astype(np.int64), means, scale, Xs)
+    return Xs
 
 
-@nb.njit(parallel=True, cache=True)
-def _stack(cols, out):
-    n, p = out.shape
-    nch = 64
-    for c in nb.prange(nch):
-        lo = c * n // nch
-        hi = (c + 1) * n // nch
-        for j in range(p):
-            col = cols[j]
-            for i in range(lo, hi):
-                out[i, j] = col[i]
+def center_scale(X: np.ndarray, order: np.ndarray):
+    """``gather`` with the centring and scaling of _cox_numpy.column_stats (R coxfit6)."""
+    from ._cox_numpy import column_stats
 
+    means, scale = column_stats(X)
+    return gather(X, order, means, scale), means, scale
 
-def stack_columns(cols: list) -> np.ndarray:
-    """n x p C-ordered matrix from p float64 columns, in parallel row blocks."""
-    from numba.typed import List
-
-    out = np.empty((cols[0].shape[0], len(cols)))
-    _stack(List([np.ascontiguousarray(c, dtype=np.float64) for c in cols]), out)
-    return out

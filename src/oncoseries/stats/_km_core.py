@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
+
+from ._dist import norm_ppf
 
 #: R's default tolerance, sqrt(.Machine$double.eps)
 SQRT_EPS = float(np.sqrt(np.finfo(np.float64).eps))
@@ -492,7 +493,7 @@ def check_level(conf_level) -> float:
 
 def zval(conf_level: float) -> float:
     """Two-sided normal quantile, R's qnorm(1 - (1 - conf.int)/2)."""
-    return float(norm.ppf(1 - (1 - conf_level) / 2))
+    return float(norm_ppf(1 - (1 - conf_level) / 2))
 
 
 def confint(surv: np.ndarray, se_log: np.ndarray, conf_type: str, conf_level: float):

@@ -1,15 +1,15 @@
 """Confidence intervals for a proportion (e.g. objective response rate), equal to R.
 
 Clopper-Pearson ("exact") as R ``binom.test``; Wilson score (no continuity correction) as R
-``prop.test(correct=FALSE)``. Computed with ``scipy.stats.binomtest(...).proportion_ci``.
+``prop.test(correct=FALSE)``. Clopper-Pearson from the beta quantiles (as R's ``binom.test``), Wilson
+in closed form; no ``scipy.stats`` import (see _dist).
 """
 
 from __future__ import annotations
 
 import numbers
 
-from scipy.stats import binomtest
-
+from ._dist import clopper_pearson, norm_ppf
 from ._km_core import check_level
 
 __all__ = ["binomial_ci"]
@@ -57,5 +57,18 @@ def binomial_ci(successes: int, n: int, conf_level: float = 0.95,
     key = method.lower() if isinstance(method, str) else None
     if key not in _METHODS:
         raise ValueError(f"method must be 'clopper-pearson' or 'wilson', got {method!r}")
-    ci = binomtest(k, m).proportion_ci(confidence_level=cl, method=_METHODS[key])
-    return k / m, float(ci.low), float(ci.high)
+    if _METHODS[key] == "exact":
+        low, high = clopper_pearson(k, m, cl)
+        return k / m, low, high
+    return (k / m,) + _wilson(k, m, cl)
+
+
+def _wilson(k: int, n: int, conf_level: float) -> tuple[float, float]:
+    """Wilson score interval without continuity correction (R ``prop.test(correct=FALSE)``;
+    Newcombe 1998, method 3); the limit is 0 at k = 0 and 1 at k = n."""
+    p = k / n
+    z = float(norm_ppf(0.5 + 0.5 * conf_level))
+    denom = 2 * (n + z ** 2)
+    center = (2 * n * p + z ** 2) / denom
+    delta = z / denom * (4 * n * p * (1 - p) + z ** 2) ** 0.5
+    return (0.0 if k == 0 else center - delta), (1.0 if k == n else center + delta)

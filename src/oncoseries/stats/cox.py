@@ -13,9 +13,9 @@ from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from . import _cox_core as core
+from ._dist import chi2_sf, norm_ppf, norm_sf
 from ._cholesky import wald_test
 from .concordance import concordance as _concordance
 from .design import Design, column_values, model_matrix, numeric_values
@@ -43,7 +43,7 @@ class TestResult:
 
     @classmethod
     def chisq(cls, statistic: float, df: int) -> "TestResult":
-        p = float(stats.chi2.sf(statistic, df)) if df > 0 else float("nan")
+        p = float(chi2_sf(statistic, df)) if df > 0 else float("nan")
         return cls(float(statistic), int(df), p)
 
 
@@ -64,7 +64,12 @@ class CoxResult:
         """X beta - sum(beta * means), as R's ``fit$linear.predictors`` (rows used, original order)."""
         if self._lp is None:
             b = np.where(np.isnan(self.coef), 0.0, self.coef)
-            self._lp = self.X @ b - np.sum(b * self.means)
+            # column by column, so equal rows get bit-equal values wherever they sit (a BLAS gemv may
+            # round rows in different blocks differently, which would split ties in the concordance)
+            lp = np.zeros(self.X.shape[0])
+            for j in np.flatnonzero(b):
+                lp += self.X[:, j] * b[j]
+            self._lp = lp - np.sum(b * self.means)
         return self._lp
 
     def _concordance_pair(self) -> tuple:
@@ -289,19 +294,19 @@ def _fit(design: Design, time, event, strata, entry, ties, robust, cluster, conf
     res.wald_test = TestResult.chisq(stat, df)
     se = np.sqrt(np.diag(used_var))
     se = np.where(ok, se, np.nan)
-    zq = stats.norm.ppf(1 - (1 - conf_level) / 2)
+    zq = norm_ppf(1 - (1 - conf_level) / 2)
     z = coef / se
     with np.errstate(over="ignore"):  # an infinite-coefficient fit may give HR limits of inf, as R
         summ = pd.DataFrame({"coef": coef, "se": se, "hr": np.exp(coef),
                              "lower": np.exp(coef - zq * se), "upper": np.exp(coef + zq * se),
-                             "z": z, "p": 2 * stats.norm.sf(np.abs(z))},
+                             "z": z, "p": 2 * norm_sf(np.abs(z))},
                             index=pd.Index(design.columns, name="term"))
     if robust:
         summ["se_naive"] = np.where(ok, se_naive, np.nan)
     res.summary = summ
     res.conf_level = conf_level
     res._conc_args = dict(time=time, status=event, strata=strata, entry=entry, cluster=cluster,
-                          use_numba=n >= core.NUMBA_MIN_N, order=cd.order)
+                          use_numba=n >= core.CONCORDANCE_NUMBA_MIN_N, order=cd.order)
 
     if res.singular:
         warnings.warn(f"X matrix deemed to be singular (collinear covariates): no coefficient for "
@@ -348,6 +353,10 @@ def _make_engine(cd, use_numba: bool) -> _Engine:
         from ._cox_numba import numba_group_sums
 
         return _Engine(cd, numba_group_sums)
+    if cd.entry is None:
+        from ._cox_numpy import group_sums
+
+        return _Engine(cd, group_sums)
     return _Engine(cd, lambda cd_, beta: (core.numpy_group_sums(cd_, beta), None, None))
 
 

@@ -21,9 +21,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from ._cox_core import _cum_within, _revcum_within
+from ._dist import norm_ppf
 from .design import _fmt_level, column_values, missing_mask, numeric_values
 
 __all__ = ["baseline_hazard", "predict_survival"]
@@ -308,7 +308,7 @@ def predict_survival(fit, newdata: pd.DataFrame, times=None, conf_level: float =
     cumhaz = H * rk
     surv = np.exp(-cumhaz)
     se_h = np.sqrt(varh)
-    z = stats.norm.ppf(1 - (1 - conf_level) / 2)
+    z = norm_ppf(1 - (1 - conf_level) / 2)
     with np.errstate(invalid="ignore", divide="ignore"):
         ok = surv > 0
         lower = np.where(ok, surv * np.exp(-z * se_h), np.nan)

@@ -18,8 +18,8 @@ from typing import Callable
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from ._dist import chi2_sf, rank_average
 from ._risksets import RiskSets, linear_predictor
 
 __all__ = ["CoxZph", "cox_zph", "cox_zph_arrays", "cox_zph_details", "transform_time"]
@@ -70,7 +70,7 @@ def transform_time(time, event, transform="km") -> tuple[np.ndarray, str]:
             raise ValueError("transform='log' needs all times > 0")
         return np.log(time), transform
     if transform == "rank":
-        return stats.rankdata(time, method="average").astype(float), transform
+        return rank_average(time).astype(float), transform
     if transform == "km":
         event = np.asarray(event).astype(bool)
         ut, inv = np.unique(time, return_inverse=True)
@@ -201,7 +201,7 @@ def cox_zph_arrays(time, event, X, coef, *, strata=None, ties="efron", terms=Non
         df.append(p)
         names.append("GLOBAL")
     chisq_a, df_a = np.asarray(chisq), np.asarray(df)
-    table = pd.DataFrame({"chisq": chisq_a, "df": df_a, "p": stats.chi2.sf(chisq_a, df_a)},
+    table = pd.DataFrame({"chisq": chisq_a, "df": df_a, "p": chi2_sf(df=df_a, x=chisq_a)},
                          index=pd.Index(names, name="term"))
 
     y, vmean = _scaled_residuals(rs, X, coef, terms, imat[:p, :p], schoen)

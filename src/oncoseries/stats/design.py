@@ -21,7 +21,6 @@ import pandas as pd
 
 __all__ = ["Design", "model_matrix", "column_values", "missing_mask"]
 
-_FAST_N = 5000  # from this many rows, numeric columns are stacked by a parallel numba kernel
 
 
 @dataclass
@@ -71,9 +70,21 @@ def _is_categorical(s: pd.Series) -> bool:
     return False
 
 
+def _missing_or_none(s: pd.Series) -> np.ndarray | None:
+    """Missing-value mask, or ``None`` when a numpy integer or bool column cannot hold one."""
+    dt = s.dtype
+    if isinstance(dt, np.dtype):
+        if dt.kind in "iub":
+            return None
+        if dt.kind == "f":
+            return np.isnan(s.to_numpy())  # what isna does for float64, without the pandas pass
+    return np.asarray(s.isna(), dtype=bool)
+
+
 def missing_mask(s: pd.Series) -> np.ndarray:
     """Boolean array, True where the value is missing (None, NaN, NA, NaT)."""
-    return np.asarray(s.isna(), dtype=bool)
+    m = _missing_or_none(s)
+    return np.zeros(len(s), dtype=bool) if m is None else m
 
 
 def column_values(data: pd.DataFrame, name: str, what: str = "column") -> pd.Series:
@@ -145,6 +156,19 @@ def _factor_codes(s: pd.Series, keep: np.ndarray, name: str, ref):
     return cats, labels, codes
 
 
+def _check_numeric(X: np.ndarray, cols: list, names: list) -> None:
+    """Numeric covariates must be finite and not constant: one min and one max pass per column
+    (a column of the column-major X is contiguous)."""
+    if not X.shape[0]:
+        return
+    for j, name in zip(cols, names):
+        lo, hi = X[:, j].min(), X[:, j].max()
+        if not (np.isfinite(lo) and np.isfinite(hi)):
+            raise ValueError(f"covariate {name!r} has infinite values")
+        if lo == hi:
+            raise ValueError(f"covariate {name!r} has a single value ({lo:g}) in the rows used")
+
+
 def model_matrix(data, covariates: Sequence[str], reference: Mapping[str, object] | None = None,
                  also_required: Sequence[str] = ()) -> Design:
     """Build the design matrix of ``covariates`` as R's ``model.matrix`` (treatment contrasts).
@@ -178,15 +202,19 @@ def model_matrix(data, covariates: Sequence[str], reference: Mapping[str, object
             raise ValueError(f"reference given for {k!r}, which is not one of the covariates {covariates}")
     series = {c: column_values(data, c, "covariate") for c in covariates}
     n = len(data)
-    keep = np.ones(n, dtype=bool)
+    miss = None
     for c in list(covariates) + [c for c in also_required if c is not None]:
         s = series[c] if c in series else column_values(data, c)
-        keep &= ~missing_mask(s)
-    n_used = int(keep.sum())
+        m = _missing_or_none(s)
+        if m is not None and m.any():
+            miss = m if miss is None else (miss | m)
+    keep = np.ones(n, dtype=bool) if miss is None else ~miss
+    n_used = n if miss is None else int(keep.sum())
     if n_used == 0:
         raise ValueError("no rows left after removing rows with missing values")
 
     blocks, columns, terms, levels = [], [], {}, {}
+    numeric = []  # (column of X, name) of numeric covariates, checked together below
     for c in covariates:
         s = series[c]
         start = len(columns)
@@ -203,26 +231,26 @@ def model_matrix(data, covariates: Sequence[str], reference: Mapping[str, object
             if c in reference:
                 raise ValueError(f"reference given for numeric covariate {c!r}; only categorical "
                                  "(string, category or bool) covariates have levels")
-            v = numeric_values(s, c, "covariate")
-            v = v[keep] if n_used < n else v
-            if not np.all(np.isfinite(v)):
-                raise ValueError(f"covariate {c!r} has infinite values")
-            if v.size and np.all(v == v[0]):
-                raise ValueError(f"covariate {c!r} has a single value ({v[0]:g}) in the rows used")
-            blocks.append(v[:, None])
+            numeric.append((len(columns), c))
+            blocks.append(numeric_values(s, c, "covariate"))  # full length; rows selected when copied
             columns.append(str(c))
         terms[c] = list(range(start, len(columns)))
 
+    # one copy of the numeric block: column-major, so each column is one contiguous copy
     p = len(columns)
-    if n_used >= _FAST_N and all(b.shape[1] == 1 for b in blocks):
-        from ._cox_numba import stack_columns  # numba only for large data
-
-        X = stack_columns([b[:, 0] for b in blocks])
-    else:
-        X = np.empty((n_used, p), dtype=np.float64)
-        j = 0
-        for b in blocks:
+    X = np.empty((p, n_used), dtype=np.float64).T
+    j = 0
+    for b in blocks:
+        if b.ndim == 1:
+            if n_used < n:
+                np.compress(keep, b, out=X[:, j])
+            else:
+                X[:, j] = b
+            j += 1
+        else:
             X[:, j:j + b.shape[1]] = b
             j += b.shape[1]
-    dropped = list(data.index[~keep])
+    if numeric:
+        _check_numeric(X, [j for j, _ in numeric], [c for _, c in numeric])
+    dropped = [] if miss is None else list(data.index[miss])
     return Design(X=X, columns=columns, terms=terms, row_mask=keep, dropped_index=dropped, levels=levels)

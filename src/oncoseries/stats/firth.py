@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
 
+from ._dist import chi2_ppf, chi2_sf
 from ._risksets import RiskSets, cox_derivatives
 from .separation import detect_separation
 
@@ -161,7 +161,9 @@ def _profile_limit(pen, beta_hat, pl_hat, j, se_j, crit, side):
         if deviance_gap(outer) > 0:
             lo, hi = sorted((inner, outer))
             start["beta"] = beta_hat.copy()
-            return optimize.brentq(deviance_gap, lo, hi, xtol=1e-12, rtol=1e-12)
+            from scipy.optimize import brentq  # only for profile limits
+
+            return brentq(deviance_gap, lo, hi, xtol=1e-12, rtol=1e-12)
         inner = outer
         width *= 2.0
     return side * np.inf
@@ -220,7 +222,7 @@ def firth_cox_arrays(time, event, X, strata=None, *, ties: str = "breslow", colu
     _, _, info, _ = cox_derivatives(rs, X / sd, beta_s)
     var_s = np.linalg.inv(info)
     se_s = np.sqrt(np.diag(var_s))
-    crit = stats.chi2.ppf(conf_level, 1)
+    crit = float(chi2_ppf(conf_level, 1))
     lower = np.full(p, np.nan)
     upper = np.full(p, np.nan)
     chisq = np.full(p, np.nan)
@@ -238,13 +240,13 @@ def firth_cox_arrays(time, event, X, strata=None, *, ties: str = "breslow", colu
     se = np.sqrt(np.diag(var))
     summary = pd.DataFrame(
         {"coef": beta, "se": se, "hr": np.exp(beta), "lower": np.exp(lower), "upper": np.exp(upper),
-         "chisq": chisq, "p": stats.chi2.sf(chisq, 1), "method": METHOD},
+         "chisq": chisq, "p": chi2_sf(chisq, 1), "method": METHOD},
         index=pd.Index(columns, name="term"),
     )
     lr = max(2.0 * (pl_hat - pl0), 0.0)
     return FirthCox(
         coef=beta, var=var, columns=columns, summary=summary,
-        lr_test=LRTest(float(lr), p, float(stats.chi2.sf(lr, p))),
+        lr_test=LRTest(float(lr), p, float(chi2_sf(lr, p))),
         loglik=(float(pl0) - shift, float(pl_hat) - shift),
         n=n, n_events=int(event.sum()), ties=ties, conf_level=conf_level, iterations=iters,
         separation=detect_separation(time, event, X, columns, strata=strata, ties=ties),

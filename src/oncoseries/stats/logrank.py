@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy.stats import chi2
 
 from oncoseries.stats import _km_core as core
+from oncoseries.stats._dist import chi2_sf
 
 __all__ = ["logrank", "logrank_trend", "LogrankResult", "TrendResult"]
 
@@ -177,7 +177,7 @@ def logrank(data, time, event, by, strata=None, rho: float = 0) -> LogrankResult
         sub = s.var[np.ix_(idx, idx)]
         stat = float(oe[idx] @ np.linalg.solve(sub, oe[idx]))
     df = int(keep.sum()) - 1
-    p = float(chi2.sf(stat, df)) if df > 0 else (1.0 if df == 0 else np.nan)
+    p = float(chi2_sf(stat, df)) if df > 0 else (1.0 if df == 0 else np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
         table = pd.DataFrame({
             "group": sd.labels, "n": s.n, "observed": s.observed, "expected": s.expected,
@@ -229,5 +229,5 @@ def logrank_trend(data, time, event, by, scores=None, strata=None, rho: float = 
     if not v > 0:
         raise ValueError("the variance of the trend score is 0 (all scores equal, or no events)")
     stat = u * u / v
-    return TrendResult(stat, 1, float(chi2.sf(stat, 1)), pd.Series(sc, index=sd.labels, name="score"),
+    return TrendResult(stat, 1, float(chi2_sf(stat, 1)), pd.Series(sc, index=sd.labels, name="score"),
                        u, v, rho, sd.n_missing)

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
 
 from oncoseries.stats import _km_core as core
+from oncoseries.stats._dist import norm_sf
 
 __all__ = ["rmst", "rmst_difference"]
 
@@ -126,6 +126,6 @@ def rmst_difference(data, time, event, tau: float, by, conf_level: float = 0.95,
     se = float(np.hypot(a.loc[grp, "se"], a.loc[ref, "se"]))
     z = core.zval(conf_level)
     zstat = d / se if se > 0 else np.nan
-    p = float(2 * norm.sf(abs(zstat))) if se > 0 else np.nan
+    p = float(2 * norm_sf(abs(zstat))) if se > 0 else np.nan
     return pd.DataFrame([{"group": grp, "reference": ref, "difference": d, "se": se,
                           "lower": d - z * se, "upper": d + z * se, "z": zstat, "p": p}])

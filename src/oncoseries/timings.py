@@ -1,0 +1,50 @@
+"""Wall time per stage of ``oncoseries analyze`` (``--timings``), kept out of results.json.
+
+The pipeline calls ``lap(stage)`` when a stage ends; the time since the previous lap is added to that
+stage. Nothing is recorded unless ``start()`` was called, so library use pays nothing. Timings vary
+from run to run and therefore never go into results.json (which is byte-identical across runs).
+"""
+
+from __future__ import annotations
+
+import time
+
+__all__ = ["start", "lap", "stop", "format_table"]
+
+_laps: dict | None = None
+_last = 0.0
+
+
+def start() -> None:
+    """Begin recording (the clock starts now)."""
+    global _laps, _last
+    _laps = {}
+    _last = time.perf_counter()
+
+
+def lap(stage: str) -> None:
+    """Charge the time since the previous lap to ``stage`` (no-op when not recording)."""
+    global _last
+    if _laps is None:
+        return
+    now = time.perf_counter()
+    _laps[stage] = _laps.get(stage, 0.0) + (now - _last)
+    _last = now
+
+
+def stop() -> dict:
+    """Stop recording; stage -> seconds in the order the stages first ended."""
+    global _laps
+    out, _laps = dict(_laps or {}), None
+    return out
+
+
+def format_table(laps: dict) -> str:
+    """A small text table: stage, seconds, share of the total."""
+    total = sum(laps.values()) or 1.0
+    width = max([len(k) for k in laps] + [5])
+    lines = [f"{'stage':<{width}}  seconds  share"]
+    for k, v in laps.items():
+        lines.append(f"{k:<{width}}  {v:7.3f}  {100 * v / total:4.0f}%")
+    lines.append(f"{'total':<{width}}  {sum(laps.values()):7.3f}")
+    return "\n".join(lines)
