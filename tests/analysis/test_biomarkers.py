@@ -133,17 +133,17 @@ def test_hdifo_report_table_and_sentence(hdifo, tmp_path):
     assert block.iloc[2]["Responders, n/N (%)"] == "1/6 (17%)"
     assert block.iloc[2]["PFS, median months (95% CI)"] == "5.6 (2.1\u2013NR)"
     parp = csv.iloc[:6]
-    assert list(parp["Marker and level"]) == ["parp1 ihc", "Median (IQR) in responders",
+    assert list(parp["Marker and level"]) == ["PARP1 immunohistochemistry (H-score)", "Median (IQR) in responders",
                                               "Median (IQR) in non-responders", "HR per 1 unit",
                                               "HR per IQR (125)", "Missing (not tested)"]
     assert parp.iloc[4]["PFS, median months (95% CI)"] == "0.78 (0.39\u20131.56)"
     doc = build_report_document(res)
     t = next(x for x in doc.tables if x.name == "biomarkers")
     assert "21 tests, none adjusted for multiple comparisons." in t.notes
-    assert any("ngs tested" in n for n in t.notes)
+    assert any("not sequenced (tumour sequenced (NGS))" in n for n in t.notes)   # study.yaml label
     text = plain(doc.results_text)
     assert b["n_p_below_alpha"] == 0       # the example has no association (Palmerini et al. 2020)
-    assert ("No biomarker or mutation tested (parp1 ihc, parp1 category; ATRX, CDKN2A, PTEN, RB1, TP53 "
+    assert ("No biomarker or mutation tested (PARP1 immunohistochemistry (H-score), PARP1 expression; ATRX, CDKN2A, PTEN, RB1, TP53 "
             "mutations) was associated with response, PFS or OS (all P \u2265 0.05; smallest P = 0.245; "
             "21 tests, not adjusted for multiple comparisons).") in text
     nums = [p for p in doc.results_text if isinstance(p, Num) and p.path.startswith("biomarkers")]

@@ -30,7 +30,8 @@ labels:
 def labelled(tmp_path_factory):
     folder = tmp_path_factory.mktemp("lab") / "hdifo"
     shutil.copytree(example_study_path(), folder)
-    (folder / "study.yaml").write_text((folder / "study.yaml").read_text() + LABELS)
+    text = (folder / "study.yaml").read_text()
+    (folder / "study.yaml").write_text(text[: text.index("labels:")] + LABELS)
     results = analyze(folder)
     out = folder.parent / "out"
     write_outputs(results, out)
@@ -88,8 +89,7 @@ def test_time_dependent_follows_relabelled_levels(labelled):
 def test_unknown_label_is_a_warning_at_its_line(tmp_path):
     folder = tmp_path / "hdifo"
     shutil.copytree(example_study_path(), folder)
-    text = (folder / "study.yaml").read_text()
-    (folder / "study.yaml").write_text(text + "labels:\n  agee: Age\n")
+    (folder / "study.yaml").write_text("title: x\nlabels:\n  age: Age\n  agee: Age\n")
     report = validate_study(folder, today=TODAY)
     (w,) = [p for p in report.warnings if p.rule == "config"]
-    assert w.column == "labels.agee" and w.row == len(text.splitlines()) + 2
+    assert w.column == "labels.agee" and w.row == 4

@@ -48,6 +48,21 @@ cox:
 # Simon-Makuch) beside the naive comparison; the CR2 date is the metastasectomy (new_therapy_date)
 time_dependent:
   cr2: {{date: new_therapy_date}}
+labels:
+  centre: Centre
+  age: {{label: Age, unit: years}}
+  sex: Sex
+  primary_site: Primary tumour site
+  relapse_site: Site of relapse
+  n_lesions: Number of lesions at relapse
+  relapse_free_interval_months: {{label: Relapse-free interval, unit: months}}
+  prior_ifosfamide: Prior ifosfamide
+  line_of_therapy: Line of therapy
+  ecog: ECOG performance status
+  cr2: Surgical second complete remission (CR2)
+  parp1_ihc: {{label: PARP1 immunohistochemistry, unit: H-score}}
+  parp1_category: PARP1 expression
+  ngs_tested: Tumour sequenced (NGS)
 """
 
 README = """\

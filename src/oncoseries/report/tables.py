@@ -517,7 +517,8 @@ def biomarker_table(ctx: ReportContext) -> ReportTable | None:
                    "interquartile range (IQR, in the model's patients).")
     if b.get("genes_tested"):
         seq = b["sequenced"]
-        who = (f"patients whose tumour was not sequenced ({seq['column']}) are missing; sequenced patients "
+        who = (f"patients whose tumour was not sequenced ({label(seq['column'], False)}) are missing; "
+               "sequenced patients "
                "without a variant in the gene are not mutated" if seq.get("column") else
                "there is no ngs_tested column, so every patient is taken as sequenced and a patient without a "
                "variant in the gene as not mutated")
