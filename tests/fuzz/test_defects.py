@@ -1,0 +1,74 @@
+"""Regression tests for the internal errors and silent misreadings found by fuzzing the bundled studies
+(issue 9). Each test reproduced its defect before the fix."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from oncoseries.analysis import analyze, write_outputs
+from oncoseries.examples import example_study_path
+from oncoseries.study import validate_study
+from tests.conftest import TODAY, write_study
+
+
+def _mini(tmp_path):
+    src = example_study_path().parent / "mini"
+    dst = tmp_path / "mini"
+    shutil.copytree(src, dst)
+    return dst
+
+
+def _rules(report):
+    return {(p.severity, p.rule) for p in report.problems}
+
+
+@pytest.mark.parametrize("encoding", ["cp1252", "latin-1", "utf-16"])
+def test_study_yaml_not_utf8_is_read_not_crashed(tmp_path, encoding):
+    folder = _mini(tmp_path)
+    text = "title: Étude Müller\n" + (folder / "study.yaml").read_text(encoding="utf-8").split("\n", 1)[1]
+    (folder / "study.yaml").write_bytes(text.encode(encoding))
+    report = validate_study(folder, today=TODAY)
+    assert report.usable, report.problems
+    assert report.study.config.title == "Étude Müller"
+    assert report.study.config.cox == {"PFS": ["prior_ifosfamide"], "OS": ["cr2"]}
+    if encoding != "utf-16":
+        assert ("warning", "encoding") in _rules(report)
+        assert any(p.file == "study.yaml" and p.rule == "encoding" for p in report.problems)
+
+
+def test_study_yaml_not_utf8_unknown_covariate_keeps_its_line(tmp_path):
+    folder = _mini(tmp_path)
+    (folder / "study.yaml").write_bytes("title: Étude\ncox:\n  OS: [nothere]\n".encode("cp1252"))
+    report = validate_study(folder, today=TODAY)
+    bad = [p for p in report.errors if p.column == "cox.OS"]
+    assert len(bad) == 1 and bad[0].row == 3 and bad[0].file == "study.yaml"
+
+
+def test_study_yaml_that_is_a_folder_is_an_error(tmp_path):
+    folder = _mini(tmp_path)
+    (folder / "study.yaml").unlink()
+    (folder / "study.yaml").mkdir()
+    report = validate_study(folder, today=TODAY)
+    assert not report.usable
+    assert [(p.file, p.rule) for p in report.errors] == [("study.yaml", "config")]
+    assert "folder" in report.errors[0].message
+
+
+@pytest.mark.parametrize("value", [".nan", "1e400", "-.inf", "-1"])
+@pytest.mark.parametrize("key", ["landmarks", "report"])
+def test_landmarks_and_risk_times_must_be_finite(tmp_path, value, key):
+    folder = _mini(tmp_path)
+    text = (folder / "study.yaml").read_text().replace("landmarks: {PFS: [6], OS: [12, 24]}", "")
+    line = f"landmarks: {{PFS: [6], OS: [12, {value}]}}" if key == "landmarks" else \
+        f"report: {{risk_times: {{OS: [12, {value}]}}}}"
+    (folder / "study.yaml").write_text(text + line + "\n")
+    report = validate_study(folder, today=TODAY)
+    assert not report.usable
+    err = [p for p in report.errors if p.file == "study.yaml"]
+    assert len(err) == 1 and err[0].rule == "config" and err[0].row == len(text.splitlines()) + 1
+    assert "finite" in err[0].message
