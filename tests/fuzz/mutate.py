@@ -33,6 +33,7 @@ import openpyxl
 
 from oncoseries.examples import example_study_path
 from oncoseries.io.layout import TABLES
+from oncoseries.study import CELL_RULES as CELL_RULE_IDS
 
 TODAY = dt.date(2026, 11, 26)
 BASES = ("hdifo", "mini")
@@ -412,6 +413,8 @@ def check_study(path: Path, out: Path, m: Mutated | None = None) -> list[str]:
             broken.append(f"problem without a file: {p}")
         if p.rule in CELL_LEVEL and not p.message.startswith("... and") and (p.row is None or not p.column):
             broken.append(f"cell problem without its row and column: {p}")
+    broken += [f"dropped without an error on its cell: {p}" for p in report.explained
+               if not _explained_by_kept(p, report.errors)]
     if m is not None:
         broken += _missing_planted(m, report)
     if not report.usable:
@@ -434,6 +437,14 @@ def _where() -> str:
     f = ours[-1]
     exc = __import__("sys").exc_info()[1]
     return f"{type(exc).__name__} at {Path(f.filename).name}:{f.lineno} ({f.name}): {str(exc)[:160]}"
+
+
+def _explained_by_kept(p, errors) -> bool:
+    """A problem the cascade filter dropped must be explained by a *shown* cell error on its cell."""
+    from oncoseries.study import explained
+    same_row = [q for q in errors if q.file == p.file and q.row == p.row
+                and (q.rule in CELL_RULE_IDS or q.rule.startswith("cdisc"))]
+    return explained(p, same_row)
 
 
 def _missing_planted(m: Mutated, report) -> list[str]:

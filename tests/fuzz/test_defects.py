@@ -72,3 +72,39 @@ def test_landmarks_and_risk_times_must_be_finite(tmp_path, value, key):
     err = [p for p in report.errors if p.file == "study.yaml"]
     assert len(err) == 1 and err[0].rule == "config" and err[0].row == len(text.splitlines()) + 1
     assert "finite" in err[0].message
+
+
+# ---------------------------------------------------------------- cascade filter
+
+def _p(rule, row=5, column="visit_date", file="patients.csv"):
+    from oncoseries.problems import Problem
+    return Problem("error", file, row, column, f"{rule} here", None, rule)
+
+
+def test_errors_on_one_cell_do_not_cancel_each_other():
+    """One REDCap field feeding start_date and last_contact_date: 'empty' and 'no follow-up' land on one
+    cell. The empty cell explains the missing follow-up; nothing explains the empty cell."""
+    from oncoseries.study import _without_cascades
+    empty, no_follow = _p("empty-required"), _p("no-follow-up")
+    assert _without_cascades([empty, no_follow]) == [empty]
+    assert _without_cascades([no_follow, empty]) == [empty]
+
+
+def test_cascade_filter_drops_only_what_a_cell_error_explains():
+    from oncoseries.study import _without_cascades
+    bad_date, order = _p("unparseable-date"), _p("date-order")
+    other_col = _p("date-order", column="death_date")
+    other_row = _p("empty-required", row=6)
+    kept = _without_cascades([bad_date, order, other_col, other_row, _p("empty-required")])
+    assert kept == [bad_date, other_col, other_row]
+
+
+def test_one_field_for_start_and_follow_up_is_not_usable(tmp_path):
+    """The whole path: an empty cell read into start_date and last_contact_date is reported and blocks analysis."""
+    rows = [{"patient_id": "P1", "start_date": "2020-01-10", "last_contact_date": "2021-06-30"},
+            {"patient_id": "P2", "start_date": "", "last_contact_date": ""}]
+    folder = write_study(tmp_path / "s", patients=rows)
+    report = validate_study(folder, today=TODAY)
+    assert not report.usable
+    assert {(p.row, p.column, p.rule) for p in report.errors} >= {(3, "start_date", "empty-required"),
+                                                                (3, "last_contact_date", "no-follow-up")}
