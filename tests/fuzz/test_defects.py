@@ -108,3 +108,39 @@ def test_one_field_for_start_and_follow_up_is_not_usable(tmp_path):
     assert not report.usable
     assert {(p.row, p.column, p.rule) for p in report.errors} >= {(3, "start_date", "empty-required"),
                                                                 (3, "last_contact_date", "no-follow-up")}
+
+
+# ---------------------------------------------------------------- log-rank not estimable
+
+def test_logrank_singular_variance_is_not_estimable():
+    """R: survdiff(Surv(t, e) ~ g) stops with 'system is exactly singular' on these data."""
+    import oncoseries as osr
+    d = pd.DataFrame({"t": [100, 100, 100, 50], "e": [1, 1, 1, 0], "g": list("aabb")})
+    lr = osr.logrank(d, "t", "e", "g")
+    assert not lr.estimable and "singular" in lr.reason
+    assert np.isnan(lr.statistic) and np.isnan(lr.p_value) and lr.df == 1
+    ok = osr.logrank(pd.DataFrame({"t": [100, 90, 100, 50], "e": [1, 1, 1, 0], "g": list("aabb")}), "t", "e", "g")
+    assert ok.estimable and ok.reason is None and np.isfinite(ok.p_value)
+
+
+def test_planned_covariate_with_every_event_on_one_day_reports_not_estimable(tmp_path):
+    """Every death on day 100 with nobody else at risk: the log-rank test for a planned covariate is
+    reported as not estimable in results.json and the report, and the analysis finishes."""
+    folder = _mini(tmp_path)
+    p = pd.read_csv(folder / "patients.csv", dtype=str, keep_default_na=False)
+    start = pd.to_datetime(p["start_date"])
+    p["death_date"] = (start + pd.Timedelta(days=100)).dt.strftime("%Y-%m-%d")
+    p["last_contact_date"] = p["death_date"]
+    p["progression_date"] = ""
+    p.to_csv(folder / "patients.csv", index=False)
+    (folder / "lesions.csv").unlink()
+    results = analyze(folder)
+    lr = next(r for r in results.sections["logrank"] if r["endpoint"] == "OS" and r["covariate"] == "cr2")
+    assert lr["p"] is None and lr["statistic"] is None and "singular" in lr["not_estimable"]
+    out = tmp_path / "out"
+    write_outputs(results, out, figures=False)
+    saved = json.loads((out / "results.json").read_text())
+    assert any(r.get("not_estimable") for r in saved["logrank"])
+    table = pd.read_csv(out / "tables" / "logrank.csv", dtype=str)
+    assert table.apply(lambda c: c.str.contains("not estimable", na=False)).any().any()
+    assert "singular" in (out / "report.html").read_text()

@@ -136,6 +136,9 @@ def _km_logrank(df: pd.DataFrame, col: str, scale: float) -> dict:
         groups.append({"level": str(row.group), "n": int(row.n), "events": int(row.events),
                        "expected": e, "median": _scaled(row.median, scale), "lower": _scaled(row.lower, scale),
                        "upper": _scaled(row.upper, scale)})
+    if not lr.estimable:
+        return {**out, "test": "logrank", "statistic": None, "df": int(lr.df), "p": None,
+                "not_estimable": lr.reason, "groups": groups}
     return {**out, "test": "logrank", "statistic": float(lr.statistic), "df": int(lr.df),
             "p": float(lr.p_value), "groups": groups}
 

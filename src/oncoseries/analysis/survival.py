@@ -69,4 +69,6 @@ def by_covariate(df: pd.DataFrame, covariate: str, scale: float) -> tuple[dict, 
                        "upper": _value(row.upper, scale)})
     result = {"covariate": covariate, "n": int(len(sub)), "n_missing": int(len(df) - len(sub)),
               "statistic": float(lr.statistic), "df": int(lr.df), "p": float(lr.p_value), "groups": groups}
+    if not lr.estimable:
+        result.update(statistic=None, p=None, not_estimable=lr.reason)
     return result, km
