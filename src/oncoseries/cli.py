@@ -64,6 +64,8 @@ def validate(study: Path = typer.Argument(..., help="Study folder, .xlsx workboo
         typer.echo(json.dumps(validation_json(report), indent=2, ensure_ascii=False))
         raise typer.Exit(0 if report.usable else 1)
     errors, warnings = report.errors, report.warnings
+    for note in report.notes:
+        typer.echo(f"  {note}")
     if report.study is not None:
         typer.echo(f"{study}: {report.study.describe()} ({report.study.source})")
     if errors:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .problems import ProblemLog
 
@@ -49,25 +49,144 @@ class PfsConfig(_Strict):
     missed_assessments: MissedAssessments | None = None
 
 
+def _text(value) -> str:
+    """A YAML scalar as text (YAML reads Yes/No as booleans and 1 as a number)."""
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _texts(value) -> list[str] | None:
+    if value is None:
+        return None
+    return [_text(v) for v in (value if isinstance(value, list) else [value])]
+
+
+Scalar = str | int | float | bool
+
+
+class RedcapCondition(_Strict):
+    """A test on one REDCap field (``field`` or ``field@event``): ``is`` / ``is_not`` a value (or list of
+    values; choice codes or labels, case-insensitive), or ``empty: true/false``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    field: str
+    is_: Scalar | list[Scalar] | None = Field(None, alias="is")
+    is_not: Scalar | list[Scalar] | None = None
+    empty: bool | None = None
+
+    @model_validator(mode="after")
+    def _one_test(self):
+        given = [k for k in ("is_", "is_not", "empty") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of 'is', 'is_not' or 'empty'")
+        return self
+
+    @property
+    def values(self) -> list[str] | None:
+        return _texts(self.is_ if self.is_ is not None else self.is_not)
+
+    def describe(self) -> str:
+        if self.empty is not None:
+            return f"{self.field} is {'empty' if self.empty else 'not empty'}"
+        word = "is" if self.is_ is not None else "is not"
+        return f"{self.field} {word} {' or '.join(self.values)}"
+
+
+class RedcapField(_Strict):
+    """Where a value comes from: one ``field`` (``field@event`` for one event), or the ``latest`` /
+    ``earliest`` date over several fields (each over every event and repeat); optionally used only
+    ``when`` a condition holds (e.g. a death date when vital status says dead)."""
+
+    field: str | None = None
+    latest: list[str] | None = None
+    earliest: list[str] | None = None
+    when: RedcapCondition | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self):
+        given = [k for k in ("field", "latest", "earliest") if getattr(self, k)]
+        if len(given) != 1:
+            raise ValueError("give exactly one of 'field', 'latest' or 'earliest'")
+        return self
+
+    @property
+    def refs(self) -> list[str]:
+        return [self.field] if self.field else list(self.latest or self.earliest)
+
+
+def _as_field(value):
+    return {"field": value} if isinstance(value, str) else value
+
+
+ValueMap = dict[str, dict[str, str]]
+
+
+def _value_map(value):
+    if not isinstance(value, dict):
+        return value
+    return {str(col): ({_text(k): _text(v) for k, v in m.items()} if isinstance(m, dict) else m)
+            for col, m in value.items()}
+
+
 class RedcapTable(_Strict):
     instrument: str | None = None          # repeating instrument holding this table's rows
     events: list[str] | None = None        # or: longitudinal events holding them
     columns: dict[str, str] = Field(default_factory=dict)   # layout column -> REDCap field
+    values: ValueMap = Field(default_factory=dict)          # column -> {code or label: value}
+
+    @field_validator("values", mode="before")
+    @classmethod
+    def _values(cls, value):
+        return _value_map(value)
 
 
 class RedcapConfig(_Strict):
     records: str | None = None             # records CSV export (default: found by its header)
     dictionary: str | None = None          # data dictionary CSV (default: found by its header)
+    events_file: str | None = None         # events CSV (Define My Events; default: found by its header)
+    arms_file: str | None = None           # arms CSV (default: found by its header)
     patient_id: str | None = None          # default: the first field of the dictionary
-    patients: dict[str, str] = Field(default_factory=dict)  # layout column -> REDCap field
-    covariates: list[str] | None = None    # patient-level fields kept as covariates (default: all)
+    patients: dict[str, RedcapField] = Field(default_factory=dict)  # layout column -> field spec
+    covariates: list[str | dict[str, str]] | None = None  # fields (or field@event) kept; default: all
+    where: list[RedcapCondition] | None = None   # keep only the records meeting every condition
     lesions: RedcapTable | None = None
     assessments: RedcapTable | None = None
     biomarkers: RedcapTable | None = None
     mutations: RedcapTable | None = None
     treatments: RedcapTable | None = None
     adverse_events: RedcapTable | None = None
-    values: dict[str, dict[str, str]] = Field(default_factory=dict)  # layout column -> {label/code: value}
+    values: ValueMap = Field(default_factory=dict)  # column of any table -> {code or label: value}
+
+    @field_validator("patients", mode="before")
+    @classmethod
+    def _fields(cls, value):
+        return {k: _as_field(v) for k, v in value.items()} if isinstance(value, dict) else value
+
+    @field_validator("values", mode="before")
+    @classmethod
+    def _values(cls, value):
+        return _value_map(value)
+
+    @field_validator("where", mode="before")
+    @classmethod
+    def _where_list(cls, value):
+        return [value] if isinstance(value, dict) else value
+
+    def covariate_refs(self) -> list[tuple[str | None, str]] | None:
+        """(name, field reference) pairs: ``age`` -> (None, age), named by the reader; ``{ecog_bl:
+        ecog@baseline_arm_1}`` as named."""
+        if self.covariates is None:
+            return None
+        out: list[tuple[str | None, str]] = []
+        for item in self.covariates:
+            if isinstance(item, dict):
+                out.extend((str(k).strip().lower(), str(v).strip().lower()) for k, v in item.items())
+            else:
+                out.append((None, str(item).strip().lower()))
+        return out
 
 
 class ReportConfig(_Strict):

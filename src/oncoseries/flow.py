@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 POPULATION_LABELS = {
+    "records": "Records in the source (before intake filters)",
     "entered": "Patients in the study file",
     "all_treated": "All treated patients",
     "response_evaluable": "Evaluable for response (measurable disease at baseline)",
@@ -67,16 +68,23 @@ class PatientFlow:
         return pd.DataFrame(rows)
 
 
-def initial_flow(tables: dict[str, pd.DataFrame], window_days: int) -> PatientFlow:
+def initial_flow(tables: dict[str, pd.DataFrame], window_days: int,
+                 left_out: pd.DataFrame | None = None) -> PatientFlow:
     """Flow before any derivation: who is treated, who can be assessed for response, who enters OS/PFS.
 
     ``all_treated`` excludes patients with no cycle in treatments.csv (when that table is given).
+    ``records`` (only when records were left out at intake, e.g. by REDCap ``where:`` filters) lists every
+    record of the source, the left-out ones with their reason.
     ``response_evaluable`` here is provisional (a measurable target lesion on a baseline scan: non-nodal
     >= 10 mm, nodal short axis >= 15 mm, RECIST 1.1 §3.1); the RECIST derivation refines it.
     """
     p = tables["patients"]
     ids = p["patient_id"].to_numpy(dtype=object)
     flow = PatientFlow()
+    if left_out is not None and len(left_out):
+        flow.set("records", np.concatenate([ids, left_out["patient_id"].to_numpy(dtype=object)]),
+                 np.r_[np.ones(len(ids), bool), np.zeros(len(left_out), bool)],
+                 np.r_[np.array([None] * len(ids), dtype=object), left_out["reason"].to_numpy(dtype=object)])
     flow.set("entered", ids, np.ones(len(ids), bool), [None] * len(ids))
     treated = np.ones(len(ids), bool)
     reason = np.array([None] * len(ids), dtype=object)

@@ -44,6 +44,8 @@ class Study(HasProblems):
     files: dict[str, str]
     problems: list[Problem] = field(default_factory=list)
     flow: PatientFlow | None = None
+    notes: list[str] = field(default_factory=list)        # how the input was read (e.g. which file is which)
+    labels: dict[str, str] = field(default_factory=dict)  # column -> label for the report (REDCap dictionary)
 
     def _table(self, name: str) -> pd.DataFrame | None:
         return self.tables.get(name)
@@ -99,6 +101,7 @@ class ValidationReport(HasProblems):
     path: Path
     problems: list[Problem]
     study: Study | None
+    notes: list[str] = field(default_factory=list)
     explained: list[Problem] = field(default_factory=list)  # not shown: another error on their cell explains them
 
     @property
@@ -114,7 +117,8 @@ def _find_files(folder: Path) -> dict[str, list[Path]]:
     return found
 
 
-def _read_raw(path: Path, config: StudyConfig, log: ProblemLog) -> tuple[dict[str, RawTable], str]:
+def _read_raw(path: Path, config: StudyConfig, log: ProblemLog,
+              notes: list[str]) -> tuple[dict[str, RawTable], str]:
     """Raw tables from a folder of CSVs, one workbook, or a REDCap export (by study.yaml `redcap:`)."""
     if path.is_file():
         if path.suffix.lower() != ".xlsx":
@@ -124,7 +128,7 @@ def _read_raw(path: Path, config: StudyConfig, log: ProblemLog) -> tuple[dict[st
         return read_xlsx_tables(path, TABLE_NAMES, log), "xlsx workbook"
     if config.redcap is not None:
         from .io.redcap import read_redcap
-        return read_redcap(path, config.redcap, log), "REDCap export"
+        return read_redcap(path, config.redcap, log, notes), "REDCap export"
     files = _find_files(path)
     csvs = {normalise_name(f.stem): f for f in files.get(".csv", [])}
     if "patients" not in csvs:
@@ -156,11 +160,12 @@ def load_study(path: str | Path, today: dt.date | None = None) -> ValidationRepo
     if not path.exists():
         log.error(str(path), None, None, "no such file or folder", "a study folder or .xlsx workbook",
                   rule="missing-file")
-        return ValidationReport(path, log.problems, None)
+        return ValidationReport(path, log.problems, None, notes)
     folder = path if path.is_dir() else path.parent
     config = load_config(folder / "study.yaml", log)
+    notes: list[str] = []
     try:
-        raw, source = _read_raw(path, config, log)
+        raw, source = _read_raw(path, config, log, notes)
     except UnreadableFile:
         raw, source = {}, "unknown"
     if "patients" not in raw:
@@ -169,18 +174,18 @@ def load_study(path: str | Path, today: dt.date | None = None) -> ValidationRepo
             log.error(where, None, None, "the patients table is missing",
                       "patients.csv (or a sheet named patients) with patient_id, start_date, last_contact_date",
                       rule="missing-file")
-        return ValidationReport(path, log.problems, None)
+        return ValidationReport(path, log.problems, None, notes)
     typed: dict[str, pd.DataFrame] = {}
     for name, table in raw.items():
         df = type_table(table, TABLES[name], log)
         if df is not None:
             typed[name] = df
     if "patients" not in typed:
-        return ValidationReport(path, log.problems, None)
+        return ValidationReport(path, log.problems, None, notes)
     if typed["patients"].empty:
         log.error(raw["patients"].file, 2, None, "the patients table has no rows", "one row per patient",
                   rule="no-patients")
-        return ValidationReport(path, log.problems, None)
+        return ValidationReport(path, log.problems, None, notes)
     _apply_defaults(typed)
     files = {name: raw[name].file for name in typed}
     labels = {name: raw[name].label for name in typed}
@@ -189,10 +194,11 @@ def load_study(path: str | Path, today: dt.date | None = None) -> ValidationRepo
     found = log.problems
     log.problems = _without_cascades(found)
     kept = {id(p) for p in log.problems}
-    study = Study(path=path, source=source, config=config, tables=typed, files=files, problems=log.problems)
+    study = Study(path=path, source=source, config=config, tables=typed, files=files, problems=log.problems,
+                  notes=notes, labels={k: v for t in raw.values() for k, v in t.display.items()})
     if not study.errors:
-        study.flow = initial_flow(typed, config.baseline_window_days)
-    return ValidationReport(path, log.problems, study, [p for p in found if id(p) not in kept])
+        study.flow = initial_flow(typed, config.baseline_window_days, raw["patients"].excluded)
+    return ValidationReport(path, log.problems, study, notes, [p for p in found if id(p) not in kept])
 
 
 def _known_covariates(tables: dict[str, pd.DataFrame]) -> set[str]:

@@ -24,8 +24,9 @@ def _rows(log: ProblemLog, severity: str, file: str, df: pd.DataFrame, mask, col
     sub = df.loc[mask]
     msgs = pd.Series(list(message(sub)) if callable(message) else [message] * len(sub), index=sub.index)
     # tables converted from CDISC hold rows of several source files (`_file`)
+    rows = f"_row@{column}" if f"_row@{column}" in sub.columns else "_row"  # a cell's own row (REDCap events)
     for src, part in (sub.groupby("_file", sort=False) if "_file" in sub.columns else [(file, sub)]):
-        log.add_rows(severity, src, part["_row"].to_numpy(), column, list(msgs.loc[part.index]), expected,
+        log.add_rows(severity, src, part[rows].to_numpy(), column, list(msgs.loc[part.index]), expected,
                      rule, list(part["patient_id"]) if "patient_id" in part.columns else None)
 
 

@@ -16,18 +16,26 @@ make_golden = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(make_golden)
 
 
-def compare(a, b, path="$"):
-    """Equal structure and values; floats to 1e-9 relative (platform BLAS differences only)."""
+def compare(a, b, path="$", rel=1e-9):
+    """Equal structure and values; floats to 1e-9 relative (platform BLAS differences only).
+
+    A Cox model with separation (a coefficient running to infinity, flagged in ``separation``) stops at the
+    iteration limit: its diverging coefficient, HR, SE and Wald test are where the iterations stopped,
+    which moves with the numpy/BLAS build at about 1e-8, so that model is compared at 1e-6 (the project's
+    tolerance against R).
+    """
     if isinstance(a, dict):
         assert isinstance(b, dict) and sorted(a) == sorted(b), f"{path}: keys {sorted(a)} != {sorted(b)}"
+        if a.get("separation"):
+            rel = max(rel, 1e-6)
         for k in a:
-            compare(a[k], b[k], f"{path}.{k}")
+            compare(a[k], b[k], f"{path}.{k}", rel)
     elif isinstance(a, list):
         assert isinstance(b, list) and len(a) == len(b), f"{path}: length {len(a)} != {len(b)}"
         for i, (x, y) in enumerate(zip(a, b)):
-            compare(x, y, f"{path}[{i}]")
+            compare(x, y, f"{path}[{i}]", rel)
     elif isinstance(a, float) and isinstance(b, (int, float)) and not isinstance(b, bool):
-        assert math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12), f"{path}: {a} != {b}"
+        assert math.isclose(a, b, rel_tol=rel, abs_tol=1e-12), f"{path}: {a} != {b}"
     else:
         assert a == b, f"{path}: {a!r} != {b!r}"
 

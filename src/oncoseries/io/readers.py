@@ -36,9 +36,17 @@ class RawTable:
     rows: np.ndarray
     labels: dict[str, str] = field(default_factory=dict)  # normalised name -> name as written
     excel: bool = False                                     # cells came from an Excel workbook
+    cell_rows: dict[str, np.ndarray] = field(default_factory=dict)  # column -> row per cell, where it
+    #                                                        differs from `rows` (REDCap events)
+    excluded: pd.DataFrame | None = None                    # records left out at intake: patient_id, reason
+    display: dict[str, str] = field(default_factory=dict)   # column -> label for the report (REDCap)
 
     def label(self, column: str) -> str:
         return self.labels.get(column, column)
+
+    def rows_of(self, column: str) -> np.ndarray:
+        """The source row of every cell of a column."""
+        return self.cell_rows.get(column, self.rows)
 
 
 def normalise_name(name: object) -> str:
@@ -166,18 +174,42 @@ def read_csv_table(path: Path, name: str, log: ProblemLog, display: str | None =
         log.error(file, None, None, "the file is empty", "a header row and one row per record", rule="empty-file")
         raise UnreadableFile(file)
     header = list(body.iloc[0])
+    _check_cut_short(text, sep, len(header), len(body), file, log)
     body = clean_cells(body.iloc[1:].reset_index(drop=True))
     return _frame_from_rows(header, body, 2, name, file, log, excel=False, duplicate_columns=duplicate_columns)
+
+
+def _check_cut_short(text: str, sep: str, width: int, n_rows: int, file: str, log: ProblemLog) -> None:
+    """A file that stops mid-row (no final line break, and fewer fields than the header on its last row)
+    was cut short, e.g. an interrupted download: an error, since the rest of the data is missing."""
+    if n_rows < 2 or text.endswith(("\n", "\r")):
+        return
+    last = next(csv.reader(io.StringIO(text.splitlines()[-1]), delimiter=sep), [])
+    if len(last) < width:
+        log.error(file, n_rows, None,
+                  f"the last row has {len(last)} of the {width} fields in the header and the file has no final "
+                  "line break: the file seems cut short (an interrupted download or copy)",
+                  "the complete file, as exported", rule="malformed-csv")
 
 
 def _read_ragged(text: str, sep: str, file: str, log: ProblemLog) -> pd.DataFrame:
     """Slow path for rows with more fields than the header: empty trailing fields (as some
     spreadsheet exports write) are dropped; a row with extra values is an error naming the row."""
+    rows: list[list[str]] = []
+    reader = csv.reader(io.StringIO(text), delimiter=sep, quotechar='"', strict=True)
     try:
-        rows = list(csv.reader(io.StringIO(text), delimiter=sep, quotechar='"', strict=True))
+        for r in reader:
+            rows.append(r)
     except csv.Error as exc:
-        log.error(file, None, None, f"the CSV is malformed ({exc}; often a quote that is never closed)",
-                  "fields quoted with matching double quotes", rule="malformed-csv")
+        row = len(rows) + 1  # the record being read: its spreadsheet row (the header is row 1)
+        if "unexpected end of data" in str(exc) or "EOF" in str(exc):
+            message = (f"the file ends inside a quoted value that opens on row {row} "
+                       f"(line {_line_of_row(text, row, sep)}): "
+                       "the download or copy was cut short, or a quote is never closed")
+        else:
+            message = f"the CSV is malformed on row {row} ({exc}; often a stray or unclosed quote)"
+        log.error(file, row, None, message, "a complete file with fields quoted with matching double quotes",
+                  rule="malformed-csv")
         raise UnreadableFile(file) from None
     width = len(rows[0]) if rows else 0
     bad = [i for i, r in enumerate(rows) if len(r) > width and any(v.strip() for v in r[width:])]
@@ -187,6 +219,19 @@ def _read_ragged(text: str, sep: str, file: str, log: ProblemLog) -> pd.DataFram
     if bad:
         raise UnreadableFile(file)
     return pd.DataFrame([(r + [""] * width)[:width] for r in rows], dtype=str)
+
+
+def _line_of_row(text: str, row: int, sep: str) -> int:
+    """The physical line where a spreadsheet row starts (quoted values may span lines)."""
+    reader = csv.reader(io.StringIO(text), delimiter=sep)
+    line = 1
+    try:
+        for _ in range(row - 1):
+            next(reader)
+            line = reader.line_num + 1
+    except (StopIteration, csv.Error):
+        pass
+    return line
 
 
 def _cell_text(value: object) -> str | None:

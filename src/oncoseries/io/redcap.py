@@ -2,145 +2,35 @@
 
 Handles raw or label exports (values and headers), checkbox columns ``field___code``, repeating
 instruments (``redcap_repeat_instrument``) and longitudinal events (``redcap_event_name``). study.yaml's
-``redcap:`` section maps REDCap fields onto the layout (docs/redcap.md). Row numbers are those of the
-records CSV, and columns are named by their REDCap field, so problems point into the export.
+``redcap:`` section maps REDCap fields onto the layout (docs/redcap.md): a patient column from one field,
+a field at one event (``field@event``), the ``latest``/``earliest`` date over several fields, or a field
+used only ``when`` a condition holds; ``where:`` keeps only the records meeting conditions (the others are
+listed in the patient flow with the reason); ``values:`` recodes any column of any table.
+Row numbers are those of the records CSV, and columns are named by their REDCap field, so problems point
+into the export, at the row holding the value.
 """
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from ..config import RedcapConfig, RedcapTable
+from ..config import RedcapConfig, RedcapField, RedcapTable
 from ..problems import ProblemLog
-from .readers import RawTable, UnreadableFile, normalise_name, read_csv_table
+from .readers import RawTable, UnreadableFile, read_csv_table
+from .redcap_export import Export
+from .redcap_fields import Picked, Resolver
+from .redcap_files import STRUCTURAL, find_files, read_dictionary
 from .typing import code_key
 
-STRUCTURAL = {
-    "redcap_event_name": "event_name", "redcap_repeat_instrument": "repeat_instrument",
-    "redcap_repeat_instance": "repeat_instance", "redcap_data_access_group": "data_access_group",
-}
-_DICT_COLUMNS = {  # data dictionary column -> short name (file export and API export spellings)
-    "variable_/_field_name": "field", "field_name": "field", "form_name": "form", "field_type": "type",
-    "field_label": "label", "choices,_calculations,_or_slider_labels": "choices",
-    "select_choices_or_calculations": "choices",
-}
 _SKIP_TYPES = {"descriptive", "file", "notes"}
-
-
-def _is_dictionary(path: Path) -> bool:
-    try:
-        head = path.read_bytes()[:400].decode("utf-8-sig", errors="replace").lower()
-    except OSError:
-        return False
-    return head.startswith(("variable / field name", '"variable / field name"', "field_name", '"field_name"'))
-
-
-def parse_choices(text: str | None, field_type: str) -> dict[str, str]:
-    """'1, Male | 2, Female' -> {'1': 'Male', '2': 'Female'}; yesno and truefalse are implicit."""
-    if field_type == "yesno":
-        return {"1": "Yes", "0": "No"}
-    if field_type == "truefalse":
-        return {"1": "True", "0": "False"}
-    if not text or field_type not in ("radio", "dropdown", "checkbox"):
-        return {}
-    out = {}
-    for part in str(text).split("|"):
-        code, _, label = part.partition(",")
-        if code.strip():
-            out[code.strip()] = label.strip() or code.strip()
-    return out
-
-
-class Dictionary:
-    def __init__(self, raw: RawTable, log: ProblemLog):
-        df = raw.df.rename(columns={c: _DICT_COLUMNS[c] for c in raw.df.columns if c in _DICT_COLUMNS})
-        missing = [c for c in ("field", "form", "type") if c not in df.columns]
-        if missing:
-            log.error(raw.file, 1, None, f"not a REDCap data dictionary (no {', '.join(missing)} column)",
-                      "the data dictionary CSV downloaded from REDCap", rule="missing-column")
-            raise UnreadableFile(raw.file)
-        for c in ("label", "choices"):
-            if c not in df.columns:
-                df[c] = None
-        df["field"] = df["field"].str.strip().str.lower()
-        self.df = df.set_index("field", drop=False)
-        self.fields = list(df["field"])
-        self.choices = {f: parse_choices(c, t) for f, c, t in zip(df["field"], df["choices"], df["type"])}
-        self.type = dict(zip(df["field"], df["type"]))
-        self.form = dict(zip(df["field"], df["form"]))
-
-
-_STRUCTURAL_LABELS = {"event_name": "redcap_event_name", "repeat_instrument": "redcap_repeat_instrument",
-                      "repeat_instance": "redcap_repeat_instance", "data_access_group": "redcap_data_access_group"}
-
-
-def _export_order(dic: Dictionary) -> list[str]:
-    """The columns REDCap writes for the dictionary, in order: fields (checkboxes expanded per choice,
-    descriptive fields skipped) with ``<form>_complete`` after each form."""
-    out: list[str] = []
-    forms = list(dict.fromkeys(dic.form[f] for f in dic.fields))
-    for form in forms:
-        for f in (f for f in dic.fields if dic.form[f] == form):
-            if dic.type[f] == "descriptive":
-                continue
-            if dic.type[f] == "checkbox":
-                out.extend(f"{f}___{code}" for code in dic.choices[f])
-            else:
-                out.append(f)
-        out.append(f"{form}_complete")
-    return out
-
-
-def map_headers(headers: list[str], dic: Dictionary) -> list[str]:
-    """Records columns -> REDCap field names, for raw headers (field names) or label headers.
-
-    Label headers are mapped by position onto the dictionary's export order when the counts agree
-    (labels may repeat, e.g. every form's "Complete?"), else by matching field labels.
-    """
-    norm = [normalise_name(h) for h in headers]
-    known = set(dic.type) | set(STRUCTURAL)
-    if sum(n in known or "___" in n or n.endswith("_complete") for n in norm) >= len(norm) / 2:
-        return norm
-    out = [_STRUCTURAL_LABELS.get(n, "") for n in norm]
-    rest = [i for i, name in enumerate(out) if not name]
-    order = _export_order(dic)
-    if len(rest) == len(order):
-        for i, field in zip(rest, order):
-            out[i] = field
-        return out
-    by_label = {str(dic.df.at[f, "label"]).strip(): f for f in reversed(dic.fields)}
-    for i in rest:
-        h = str(headers[i]).strip()
-        m = re.match(r"^(.*?)\s*\(choice=(.*)\)$", h)
-        if m and m.group(1).strip() in by_label:
-            field = by_label[m.group(1).strip()]
-            code = next((c for c, lab in dic.choices.get(field, {}).items() if lab == m.group(2).strip()), None)
-            out[i] = f"{field}___{code}" if code is not None else norm[i]
-        else:
-            out[i] = by_label.get(h, norm[i])
-    return out
-
-
-def _decode(values: pd.Series, choices: dict[str, str]) -> pd.Series:
-    """Raw codes -> choice labels (a label export's values are already labels and stay as they are)."""
-    if not choices:
-        return values
-    lookup = {u: choices.get(u, u) for u in values.dropna().unique()}
-    return values.map(lookup).where(values.notna(), None)
-
-
-def _checkbox(values: pd.Series) -> pd.Series:
-    low = values.astype("string").str.lower()
-    return pd.Series(np.where(low.isin(["1", "checked"]).fillna(False), "true",
-                              np.where(low.isin(["0", "unchecked"]).fillna(False), "false", None)),
-                     index=values.index, dtype=object)
+CHILD_TABLES = ("lesions", "assessments", "biomarkers", "mutations", "treatments", "adverse_events")
 
 
 def _recode(values: pd.Series, mapping: dict[str, str] | None) -> pd.Series:
+    """study.yaml ``values:`` (keys matched case-insensitively to the label or the code)."""
     if not mapping:
         return values
     lookup = {code_key(str(k)): v for k, v in mapping.items()}
@@ -148,110 +38,190 @@ def _recode(values: pd.Series, mapping: dict[str, str] | None) -> pd.Series:
     return mapped.where(values.notna(), None)
 
 
-def _subset(records: RawTable, mask: np.ndarray, columns: dict[str, pd.Series], name: str,
-            labels: dict[str, str]) -> RawTable:
-    df = pd.DataFrame({k: v[mask].to_numpy() for k, v in columns.items()})
-    return RawTable(name=name, file=records.file, df=df, rows=records.rows[mask], labels=labels)
-
-
-def read_redcap(folder: Path, cfg: RedcapConfig, log: ProblemLog) -> dict[str, RawTable]:
+def read_redcap(folder: Path, cfg: RedcapConfig, log: ProblemLog,
+                notes: list[str] | None = None) -> dict[str, RawTable]:
     """Split a REDCap export into native raw tables (patients plus the mapped per-scan tables)."""
-    csvs = sorted(f for f in folder.iterdir() if f.suffix.lower() == ".csv")
-    dict_path = folder / cfg.dictionary if cfg.dictionary else next((f for f in csvs if _is_dictionary(f)), None)
-    rec_path = folder / cfg.records if cfg.records else next(
-        (f for f in csvs if not _is_dictionary(f) and f != dict_path), None)
-    for what, p in (("data dictionary", dict_path), ("records export", rec_path)):
+    files = find_files(folder, cfg.records, cfg.dictionary, cfg.events_file, cfg.arms_file, cfg.patient_id, log)
+    if notes is not None:
+        notes.extend(files.notes)
+    for what, p in (("data dictionary", files.dictionary), ("records export", files.records)):
         if p is None or not p.exists():
-            log.error(folder.name if p is None else p.name, None, None, f"the REDCap {what} CSV is missing",
-                      f"the {what} CSV named in study.yaml redcap:", rule="missing-file")
+            if not log.has_errors():
+                log.error(folder.name if p is None else p.name, None, None, f"the REDCap {what} CSV is missing",
+                          f"the {what} CSV (or its name in study.yaml redcap:)", rule="missing-file")
             return {}
     try:
-        dic = Dictionary(read_csv_table(dict_path, "redcap_dictionary", log), log)
-        records = read_csv_table(rec_path, "redcap_records", log, duplicate_columns="keep")
+        dic = read_dictionary(files.dictionary, log)
+        records = read_csv_table(files.records, "redcap_records", log, duplicate_columns="keep")
     except UnreadableFile:
         return {}
-    fields = dict(zip(records.df.columns, map_headers([records.label(c) for c in records.df.columns], dic)))
-    df = records.df.rename(columns=fields)
-    field_names = {f: records.label(c) for c, f in fields.items()}
-    pid_field = (cfg.patient_id or dic.fields[0]).lower()
-    if pid_field not in df.columns:
-        log.error(records.file, 1, pid_field, f"the record id field '{pid_field}' is not in the export",
+    if not dic.fields:
+        log.error(dic.file, 2, None, "the data dictionary lists no fields", "one row per field", rule="empty-file")
+        return {}
+    pid = (cfg.patient_id or dic.fields[0]).strip().lower()
+    export = Export(records, dic, pid, log, files.events)
+    if not export.ok:
+        log.error(records.file, 1, pid, f"the record id field '{pid}' is not in the export",
                   "the record id as the first column", rule="missing-column")
         return {}
-
-    def value(field: str) -> pd.Series:
-        if field in df.columns:
-            col = df[field]
-            return _checkbox(col) if "___" in field else _decode(col, dic.choices.get(field, {}))
-        return pd.Series(None, index=df.index, dtype=object)
-
-    instrument = df.get("redcap_repeat_instrument", pd.Series(None, index=df.index, dtype=object))
-    instrument_key = instrument.map(lambda v: code_key(v) if isinstance(v, str) else None)
+    no_id = export.record.isna().to_numpy()
+    if no_id.any():
+        log.add_rows("error", records.file, records.rows[no_id], export.label_of(pid), "the record id is empty",
+                     "a record id on every row", "empty-required")
+    keep, excluded = _where(export, cfg, log, ~no_id)
     tables: dict[str, RawTable] = {}
     child_fields: set[str] = set()
-    for name in ("lesions", "assessments", "biomarkers", "mutations", "treatments", "adverse_events"):
+    for name in CHILD_TABLES:
         spec: RedcapTable | None = getattr(cfg, name)
-        if spec is None:
-            continue
-        missing = [f for f in spec.columns.values() if f.lower() not in df.columns]
-        for f in missing:
-            log.error(records.file, 1, f, f"study.yaml redcap.{name} maps a field that is not in the export",
-                      "a field name from the data dictionary", rule="missing-column")
-        if missing:
-            continue
-        mapped = {col: f.lower() for col, f in spec.columns.items()}
-        child_fields.update(mapped.values())
-        if spec.instrument:
-            mask = (instrument_key == code_key(spec.instrument)).to_numpy()
-        elif spec.events:
-            events = df.get("redcap_event_name", pd.Series(None, index=df.index)).map(
-                lambda v: code_key(v) if isinstance(v, str) else None)
-            mask = events.isin([code_key(e) for e in spec.events]).to_numpy()
-        else:
-            mask = np.ones(len(df), bool)
-        cols = {"patient_id": df[pid_field]}
-        cols.update({col: _recode(value(f), cfg.values.get(col)) for col, f in mapped.items()})
-        mask &= pd.DataFrame({k: v for k, v in cols.items() if k != "patient_id"}).notna().any(axis=1).to_numpy()
-        labels = {"patient_id": field_names.get(pid_field, pid_field),
-                  **{col: field_names.get(f, f) for col, f in mapped.items()}}
-        tables[name] = _subset(records, mask, cols, name, labels)
-
-    # Patients: the non-repeating rows, one per record (first non-empty value across events).
-    base = instrument.isna().to_numpy()
-    patient_map = {"patient_id": pid_field, **{k: v.lower() for k, v in cfg.patients.items()}}
-    for col, f in patient_map.items():
-        if f not in df.columns:
-            log.error(records.file, 1, f, f"study.yaml redcap.patients maps '{col}' to a field not in the export",
-                      "a field name from the data dictionary", rule="missing-column")
-    used = set(patient_map.values()) | child_fields
-    if cfg.covariates is not None:
-        covs = [c.lower() for c in cfg.covariates]
-    else:
-        repeating = {dic.form.get(f) for f in child_fields}
-        covs = [c for c in df.columns if c not in used and c not in STRUCTURAL and not c.endswith("_complete")
-                and dic.type.get(c.split("___")[0]) not in _SKIP_TYPES
-                and dic.form.get(c.split("___")[0]) not in repeating]
-    cols = {col: value(f) for col, f in patient_map.items() if f in df.columns}
-    for c in covs:
-        if c in df.columns:
-            name = c
-            if "___" in c:
-                field, code = c.split("___", 1)
-                name = f"{field}_{code_key(dic.choices.get(field, {}).get(code, code))}"
-            cols[name] = value(c)
-    if "redcap_data_access_group" in df.columns and cfg.covariates is None:
-        # the centre in a multi-centre series; unique group names (raw) and display names (label) agree
-        cols["data_access_group"] = df["redcap_data_access_group"].map(
-            lambda v: code_key(v) if isinstance(v, str) else None)
-    frame = pd.DataFrame(cols)[base]
-    frame["_first"] = np.arange(len(frame))
-    rows = records.rows[base]
-    grouped = frame.groupby(frame["patient_id"].to_numpy(), sort=False)
-    first = grouped.first()
-    order = grouped["_first"].min().to_numpy()
-    first = first.drop(columns="_first")
-    first["patient_id"] = first.index.to_numpy()
-    labels = {col: field_names.get(f, f) for col, f in patient_map.items()}
-    tables["patients"] = RawTable(name="patients", file=records.file, df=first.reset_index(drop=True),
-                                  rows=rows[order], labels=labels)
+        if spec is not None:
+            table = _child(export, name, spec, cfg, keep, log)
+            child_fields.update(f.lower() for f in spec.columns.values())
+            if table is not None:
+                tables[name] = table
+    tables["patients"] = _patients(export, cfg, keep, child_fields, log)
+    tables["patients"].excluded = excluded
     return tables
+
+
+def _where(export: Export, cfg: RedcapConfig, log: ProblemLog, keep: np.ndarray):
+    """Rows of the records meeting every ``where:`` condition, and the records left out with the reason."""
+    if not cfg.where:
+        return keep, None
+    records = pd.Index(pd.unique(export.record[keep]))
+    res = Resolver(export, records, keep, log)
+    ok = pd.Series(True, index=records)
+    reason = pd.Series(None, index=records, dtype=object)
+    for cond in cfg.where:
+        if not res.exists(cond.field, "redcap.where"):
+            continue
+        holds, _ = res.test(cond)
+        newly = ok & ~holds
+        reason[newly] = f"left out by study.yaml redcap.where: {cond.describe()} does not hold"
+        ok &= holds
+    out = reason[~ok]
+    excluded = pd.DataFrame({"patient_id": out.index.astype(str), "reason": out.to_numpy()})
+    return keep & export.record.isin(ok.index[ok.to_numpy()]).to_numpy(), excluded
+
+
+def _child(export: Export, name: str, spec: RedcapTable, cfg: RedcapConfig, keep: np.ndarray,
+           log: ProblemLog) -> RawTable | None:
+    """A per-scan (or per-event) table from a repeating instrument or from events."""
+    missing = [f for f in spec.columns.values() if not export.has(f.lower())]
+    for f in missing:
+        log.error(export.file, 1, f, f"study.yaml redcap.{name} maps a field that is not in the export",
+                  "a field name from the data dictionary", rule="missing-column")
+    if missing:
+        return None
+    mapped = {col: f.lower() for col, f in spec.columns.items()}
+    mask = keep.copy()
+    if spec.instrument:
+        form = code_key(spec.instrument)
+        hit = (export.instrument.map(lambda v: code_key(v) if isinstance(v, str) else None) == form).to_numpy()
+        if not hit.any():
+            present = ", ".join(export.instruments_present()) or "none: no row has a repeat instrument"
+            log.error(export.file, 1, "redcap_repeat_instrument",
+                      f"study.yaml redcap.{name}.instrument '{spec.instrument}' matches no row of the export "
+                      f"(repeating instruments in the export: {present})", "the form name of a repeating instrument",
+                      rule="unknown-instrument")
+            return None
+        mask &= hit
+    elif spec.events:
+        hit, unmatched = export.event_mask(spec.events)
+        if unmatched:
+            present = ", ".join(export.events_present()) or "none: the export has no redcap_event_name column"
+            log.error(export.file, 1, "redcap_event_name",
+                      f"study.yaml redcap.{name}.events: {', '.join(unmatched)} match no row of the export "
+                      f"(events in the export: {present})", "unique event names (or event labels)",
+                      rule="unknown-event")
+            return None
+        mask &= hit
+    values = {**cfg.values, **spec.values}
+    cols = {"patient_id": export.record}
+    cols.update({col: _recode(export.value(f), values.get(col)) for col, f in mapped.items()})
+    mask &= pd.DataFrame({k: v for k, v in cols.items() if k != "patient_id"}).notna().any(axis=1).to_numpy()
+    df = pd.DataFrame({k: v[mask].to_numpy() for k, v in cols.items()})
+    labels = {"patient_id": export.label_of(export.pid_field), **{col: export.label_of(f) for col, f in mapped.items()}}
+    return RawTable(name=name, file=export.file, df=df, rows=export.rows[mask], labels=labels)
+
+
+def _default_covariates(export: Export, used: set[str], child_fields: set[str]) -> list[tuple[str, str]]:
+    """Every patient-level field not mapped elsewhere: not descriptive/file/notes, not ``*_complete``, not
+    in a repeating instrument or a form mapped to a child table."""
+    dic = export.dic
+    repeating = {f for f in export.instruments_present()} | {dic.form[f] for f in child_fields if f in dic.form}
+    out = []
+    for c in export.df.columns:
+        field = dic.checkbox.get(c, (c.split("___", 1)[0] if "___" in c else c, None))[0]
+        if (c in used or c in STRUCTURAL or c.endswith("_complete") or c.endswith("_timestamp")
+                or dic.type.get(field) in _SKIP_TYPES or dic.form.get(field) in repeating):
+            continue
+        out.append((_covariate_name(export, c), c))
+    return out
+
+
+def _covariate_name(export: Export, column: str) -> str:
+    """``relapse_sites___1`` -> ``relapse_sites_lung`` (the choice label); other fields keep their name."""
+    if column in export.dic.checkbox:
+        field, code = export.dic.checkbox[column]
+        return f"{field}_{code_key(export.dic.choices[field].get(code, code))}"
+    if "___" in column:
+        field, code = column.split("___", 1)
+        return f"{field}_{code}"
+    return column
+
+
+def _patients(export: Export, cfg: RedcapConfig, keep: np.ndarray, child_fields: set[str],
+              log: ProblemLog) -> RawTable:
+    """One row per record: mapped columns and covariates, each cell with the export row holding it."""
+    records = pd.Index(pd.unique(export.record[keep]))
+    res = Resolver(export, records, keep, log)
+    picked: dict[str, Picked] = {"patient_id": Picked(pd.Series(records, index=records, dtype=object),
+                                                      res.base_rows)}
+    labels = {"patient_id": export.label_of(export.pid_field)}
+    display = {}
+    for col, spec in cfg.patients.items():
+        col = col.strip().lower()
+        spec: RedcapField
+        refs = [r.lower() for r in spec.refs]
+        if not all([res.exists(r, f"redcap.patients.{col}") for r in refs]):
+            continue
+        if spec.when is not None and not res.exists(spec.when.field.lower(), f"redcap.patients.{col}.when"):
+            continue
+        picked[col] = res.field(spec.model_copy(update={
+            "field": spec.field.lower() if spec.field else None,
+            "latest": refs if spec.latest else None, "earliest": refs if spec.earliest else None}), col)
+        names = [export.label_of(r.partition("@")[0]) for r in refs]
+        labels[col] = names[0] if len(names) == 1 else f"{'latest' if spec.latest else 'earliest'}({', '.join(names)})"
+    used = {r.partition("@")[0].lower() for s in cfg.patients.values() for r in s.refs} | {export.pid_field}
+    refs = cfg.covariate_refs()
+    covs = _default_covariates(export, used, child_fields) if refs is None else refs
+    for name, ref in covs:
+        if refs is not None and not res.exists(ref, "redcap.covariates"):
+            continue
+        if name is None:  # ecog@baseline_arm_1 -> ecog_baseline_arm_1; sites___lung -> sites_lung
+            field_name, _, event = ref.partition("@")
+            name = _covariate_name(export, field_name) + (f"_{code_key(event)}" if event else "")
+        picked[name] = res.first(ref)
+        field_name = ref.partition("@")[0]
+        labels[name] = export.label_of(field_name)
+        base = export.dic.checkbox.get(field_name, (field_name, None))
+        text = export.dic.label.get(base[0])
+        if text:
+            choice = export.dic.choices.get(base[0], {}).get(base[1]) if base[1] is not None else None
+            event = ref.partition("@")[2]
+            display[name] = (f"{text}: {choice}" if choice else
+                             f"{text} ({export.event_label(event)})" if event else text)
+    if "redcap_data_access_group" in export.df.columns and refs is None:
+        # the centre in a multi-centre series; unique group names (raw) and display names (label) agree
+        dag = export.df["redcap_data_access_group"].map(lambda v: code_key(v) if isinstance(v, str) else None)
+        export.df["_dag"] = dag
+        picked["data_access_group"] = res.first("_dag", warn=False)
+        labels["data_access_group"] = "redcap_data_access_group"
+        display["data_access_group"] = "Centre"
+    df = pd.DataFrame({col: _recode(p.values, cfg.values.get(col)).to_numpy() for col, p in picked.items()})
+    base = res.base_rows.to_numpy().astype(np.int64)
+    cell_rows = {col: p.rows.fillna(res.base_rows).to_numpy().astype(np.int64) for col, p in picked.items()
+                 if col != "patient_id"}
+    cell_rows = {col: rows for col, rows in cell_rows.items() if not np.array_equal(rows, base)}
+    return RawTable(name="patients", file=export.file, df=df, rows=base, labels=labels, cell_rows=cell_rows,
+                    display=display)

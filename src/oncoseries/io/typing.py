@@ -47,7 +47,7 @@ def _report(log: ProblemLog, raw: RawTable, mask: np.ndarray, column: str, value
     pids = raw.df["patient_id"].iloc[idx] if "patient_id" in raw.df.columns else None
     msgs = [template.format(value=v) for v in values.iloc[idx[:25]]] + [template.format(value="")] * max(
         0, len(idx) - 25)
-    log.add_rows(severity, raw.file, raw.rows[idx], raw.label(column), msgs, expected, rule,
+    log.add_rows(severity, raw.file, raw.rows_of(column)[idx], raw.label(column), msgs, expected, rule,
                  None if pids is None else list(pids.iloc[:25]) + [None] * max(0, len(idx) - 25))
 
 
@@ -88,7 +88,7 @@ def parse_numbers(raw: RawTable, col: Column, log: ProblemLog) -> pd.Series:
         num = num.where(~comma, pd.to_numeric(s.where(comma).str.replace(",", ".", regex=False),
                                               errors="coerce"))
         first = int(np.flatnonzero(comma.to_numpy())[0])
-        log.warning(raw.file, raw.rows[first], raw.label(col.name),
+        log.warning(raw.file, raw.rows_of(col.name)[first], raw.label(col.name),
                     "decimal commas (e.g. '12,5') were read as decimal points", "numbers like 12.5",
                     rule="decimal-comma")
     num = num.astype("float64")
@@ -190,6 +190,9 @@ def type_table(raw: RawTable, spec: TableSpec, log: ProblemLog) -> pd.DataFrame 
     for name in raw.df.columns:
         if name not in spec.by_name:
             out[name] = infer_column(raw.df[name])
+    for name, rows in raw.cell_rows.items():  # where each cell came from (validation names that row)
+        if name in out:
+            out[f"_row@{raw.label(name)}"] = rows
     return pd.DataFrame(out, index=raw.df.index)
 
 

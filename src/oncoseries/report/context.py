@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import platform
 import re
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 
@@ -37,8 +38,17 @@ def resolve(data, path: str):
     return node
 
 
+#: Variable labels of the study being reported (e.g. from a REDCap data dictionary; results.json
+#: ``study.labels``), set by ``ReportContext.from_results`` for the report being written.
+VARIABLE_LABELS: ContextVar[dict[str, str]] = ContextVar("variable_labels", default={})
+
+
 def label(name: str, capital: bool = True) -> str:
-    """A covariate name for reading: ``prior_ifosfamide`` -> ``Prior ifosfamide``; codes like cr2 kept."""
+    """A covariate for reading: its study label when there is one (REDCap field label), else the name
+    made readable: ``prior_ifosfamide`` -> ``Prior ifosfamide``; codes like cr2 kept."""
+    given = VARIABLE_LABELS.get().get(str(name))
+    if given:
+        return given if capital else (given[:1].lower() + given[1:] if given[1:2].islower() else given)
     text = str(name).replace("_", " ").strip()
     if capital and re.fullmatch(r"[a-z]+( [a-z]+)*( [A-Za-z0-9]+)*", text) and text[:1].isalpha():
         return text[:1].upper() + text[1:]
@@ -74,6 +84,7 @@ class ReportContext:
     @classmethod
     def from_results(cls, results) -> "ReportContext":
         data = json.loads(json.dumps(results.to_dict()))
+        VARIABLE_LABELS.set(data.get("study", {}).get("labels") or {})
         cfg = results.study.config
         rep = getattr(cfg, "report", None)
         title = cfg.title

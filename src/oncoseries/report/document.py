@@ -80,14 +80,15 @@ def _flow(ctx: ReportContext) -> tuple[list[FlowBox], list[FlowBox]]:
     """Main chain (entered -> treated) with exclusions beside it, then one branch per analysis population."""
     rows = {r["population"]: r for r in ctx.data.get("patient_flow", [])}
     chain = []
-    for pop in ("entered", "all_treated"):
+    for pop in ("records", "entered", "all_treated"):
         if pop in rows:
             r = rows[pop]
-            chain.append(FlowBox(r["label"], r["included"], came_excluded=r["excluded"] if chain else 0,
-                                 came_reasons=list(r["reasons"].items()) if chain else []))
+            came = rows["records"] if pop == "entered" and "records" in rows else r  # left out at intake
+            chain.append(FlowBox(r["label"], r["included"], came_excluded=came["excluded"] if chain else 0,
+                                 came_reasons=list(came["reasons"].items()) if chain else []))
     branches, children = [], {}
     for pop, r in rows.items():
-        if pop in ("entered", "all_treated"):
+        if pop in ("records", "entered", "all_treated"):
             continue
         reasons = [(k, v) for k, v in r["reasons"].items() if k not in UPSTREAM_REASONS]
         box = FlowBox(r["label"], r["included"], reasons)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .context import VARIABLE_LABELS, label
 from .forest import forest_figure, forest_rows
 from ._layout import count
 from .km_plot import MAX_CENSOR_MARKS, km_figure
@@ -63,7 +64,8 @@ def _level(g: str) -> str:
 
 def covariate_labels(covariate: str, levels) -> dict[str, str]:
     """Group labels "covariate: level" (a bare "yes"/"no" says nothing about what it answers)."""
-    return {g: f"{covariate}: {_level(g)}" for g in levels}
+    name = label(covariate) if covariate in VARIABLE_LABELS.get() else covariate
+    return {g: f"{name}: {_level(g)}" for g in levels}
 
 
 def _univariable(results, endpoint: str, covariate: str) -> dict | None:
