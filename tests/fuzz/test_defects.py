@@ -144,3 +144,28 @@ def test_planned_covariate_with_every_event_on_one_day_reports_not_estimable(tmp
     table = pd.read_csv(out / "tables" / "logrank.csv", dtype=str)
     assert table.apply(lambda c: c.str.contains("not estimable", na=False)).any().any()
     assert "singular" in (out / "report.html").read_text()
+
+
+# ---------------------------------------------------------------- clinical progression before response
+
+def test_clinical_progression_before_first_response_gives_no_negative_dor(tmp_path):
+    """A progression_date before the first CR/PR scan: scans after the progression do not count for the
+    best response (RECIST: 'until disease progression'), so that response opens no DOR; DOR >= 0 always."""
+    folder = _mini(tmp_path)
+    results = analyze(folder)
+    best = results.derived["best_response"]
+    responder = best.loc[best["first_response_date"].notna()].iloc[0]
+    pid, first = responder["patient_id"], pd.Timestamp(responder["first_response_date"])
+    p = pd.read_csv(folder / "patients.csv", dtype=str, keep_default_na=False)
+    start = pd.Timestamp(p.loc[p["patient_id"] == pid, "start_date"].iloc[0])
+    early = start + pd.Timedelta(days=(first - start).days // 2)
+    p.loc[p["patient_id"] == pid, "progression_date"] = early.strftime("%Y-%m-%d")
+    p.to_csv(folder / "patients.csv", index=False)
+    after = analyze(folder)
+    adtte = after.derived["adtte"]
+    assert (adtte["aval"] >= 1).all()
+    assert pid not in set(adtte.loc[adtte["paramcd"] == "DOR", "patient_id"])
+    row = after.derived["best_response"].set_index("patient_id").loc[pid]
+    assert row["bor"] not in ("CR", "PR")
+    pfs = adtte[(adtte["paramcd"] == "PFS") & (adtte["patient_id"] == pid)].iloc[0]
+    assert pfs["cnsr"] == 0 and pd.Timestamp(pfs["adt"]) == early
