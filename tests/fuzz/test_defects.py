@@ -169,3 +169,57 @@ def test_clinical_progression_before_first_response_gives_no_negative_dor(tmp_pa
     assert row["bor"] not in ("CR", "PR")
     pfs = adtte[(adtte["paramcd"] == "PFS") & (adtte["patient_id"] == pid)].iloc[0]
     assert pfs["cnsr"] == 0 and pd.Timestamp(pfs["adt"]) == early
+
+
+# ---------------------------------------------------------------- covariates named like internal columns
+
+@pytest.mark.parametrize("name", ["bor", "event", "time", "aval", "cnsr", "paramcd", "resp"])
+def test_covariate_named_like_an_internal_column_is_analysed(tmp_path, name):
+    """A planned covariate called bor/event/time ... is analysed like any other covariate: the same
+    log-rank test and Cox model as under its own name (no KeyError, no column renamed event_x)."""
+    def run(col):
+        folder = _mini(tmp_path / col)
+        p = pd.read_csv(folder / "patients.csv", dtype=str, keep_default_na=False)
+        p = p.rename(columns={"cr2": col})
+        p.to_csv(folder / "patients.csv", index=False)
+        y = (folder / "study.yaml").read_text().replace("OS: [cr2]", f"OS: [{col}]")
+        (folder / "study.yaml").write_text(y)
+        return analyze(folder)
+
+    ref, res = run("cr2"), run(name)
+    lr_ref = next(r for r in ref.sections["logrank"] if r["covariate"] == "cr2")
+    lr = next(r for r in res.sections["logrank"] if r["covariate"] == name)
+    assert (lr["statistic"], lr["p"], lr["n"]) == (lr_ref["statistic"], lr_ref["p"], lr_ref["n"])
+    cox_ref = next(m for m in ref.sections["cox"] if m["covariates"] == ["cr2"])
+    cox = next(m for m in res.sections["cox"] if m["covariates"] == [name])
+    assert cox["terms"][0]["coef"] == cox_ref["terms"][0]["coef"]
+    assert cox["terms"][0]["term"] == name
+    assert name in res.study.covariates
+    t1_ref = next(v for v in ref.sections["table1"] if v["variable"] == "cr2")
+    t1 = next(v for v in res.sections["table1"] if v["variable"] == name)
+    assert t1["levels"] == t1_ref["levels"]
+
+
+def test_column_starting_with_underscore_is_reserved(tmp_path):
+    folder = _mini(tmp_path)
+    p = pd.read_csv(folder / "patients.csv", dtype=str, keep_default_na=False).rename(columns={"cr2": "_row"})
+    p.to_csv(folder / "patients.csv", index=False)
+    (folder / "study.yaml").write_text((folder / "study.yaml").read_text().replace("OS: [cr2]", "OS: [_row]"))
+    report = validate_study(folder, today=TODAY)
+    (w,) = [x for x in report.warnings if x.rule == "reserved-column"]
+    assert (w.file, w.row, w.column) == ("patients.csv", 1, "_row")
+    (e,) = report.errors
+    assert e.file == "study.yaml" and e.column == "cox.OS" and "_row" in e.message
+
+
+def test_covariate_named_bor_with_biomarkers(tmp_path):
+    """The biomarker section merges best responses with the covariates: a covariate 'bor' must not clash."""
+    folder = tmp_path / "hdifo"
+    shutil.copytree(example_study_path().parent / "hdifo", folder)
+    p = pd.read_csv(folder / "patients.csv", dtype=str, keep_default_na=False)
+    p.rename(columns={"cr2": "bor"}).to_csv(folder / "patients.csv", index=False)
+    (folder / "study.yaml").write_text((folder / "study.yaml").read_text().replace("OS: [cr2]", "OS: [bor]"))
+    res = analyze(folder)
+    ref = analyze(example_study_path().parent / "hdifo")
+    assert res.sections["biomarkers"]["markers"] == ref.sections["biomarkers"]["markers"]
+    assert [m["terms"][0]["coef"] for m in res.sections["cox"]] == [m["terms"][0]["coef"] for m in ref.sections["cox"]]

@@ -121,6 +121,11 @@ def _frame_from_rows(header: list, body: pd.DataFrame, first_row: int, name: str
                 log.warning(file, 1, f"#{j + 1}", "this column has no name in the header row; it is ignored",
                             "a column name in row 1", rule="unnamed-column")
             continue
+        if norm.startswith("_"):  # oncoseries' own bookkeeping columns (_row, _file, _time ...) start with "_"
+            log.warning(file, 1, str(raw_name).strip(), "column names starting with '_' are reserved; "
+                        "this column is ignored", "a column name starting with a letter or digit",
+                        rule="reserved-column")
+            continue
         if norm in labels and duplicate_columns == "keep":  # e.g. REDCap label headers ("Complete?")
             k = 2
             while f"{norm}__{k}" in labels:
