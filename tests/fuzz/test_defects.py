@@ -223,3 +223,33 @@ def test_covariate_named_bor_with_biomarkers(tmp_path):
     ref = analyze(example_study_path().parent / "hdifo")
     assert res.sections["biomarkers"]["markers"] == ref.sections["biomarkers"]["markers"]
     assert [m["terms"][0]["coef"] for m in res.sections["cox"]] == [m["terms"][0]["coef"] for m in ref.sections["cox"]]
+
+
+# ---------------------------------------------------------------- DOCX tables in linear time
+
+@pytest.mark.parametrize("n_rows", [10, 400])
+def test_docx_table_builds_rows_without_rescanning_the_table(n_rows, monkeypatch):
+    """A 3,000-marker biomarker table took minutes: python-docx rebuilds its whole row list on every
+    ``table.rows[i]``. The writer must reach each row once (no indexed row access in the row loop)."""
+    import docx
+    import docx.table
+
+    from oncoseries.report.docx import _table
+    from oncoseries.report.tables import ReportTable
+
+    calls = {"n": 0}
+    original = docx.table._Rows.__getitem__
+
+    def counting(self, idx):
+        calls["n"] += 1
+        return original(self, idx)
+
+    monkeypatch.setattr(docx.table._Rows, "__getitem__", counting)
+    t = ReportTable("markers", "Markers", "biomarkers", ["Marker", "n", "P"])
+    for i in range(n_rows):
+        t.add([f"m{i}", str(i), "0.5"])
+    document = docx.Document()
+    _table(document, t)
+    assert calls["n"] == 0
+    (table,) = document.tables
+    assert len(table.rows) == n_rows + 1 and table.rows[-1].cells[0].text == f"m{n_rows - 1}"

@@ -141,17 +141,20 @@ def _table(document, t) -> None:
     table.alignment = WD_TABLE_ALIGNMENT.LEFT
     table.autofit = False
     widths = _widths(t, size)
+    rows = list(table.rows)  # once: python-docx builds the whole row list on every rows[i] (quadratic)
+    head = rows[0].cells
     for j, col in enumerate(t.columns):
-        cell = table.rows[0].cells[j]
+        cell = head[j]
         _cell_text(cell, col, bold=True, size=size, keep=True)
         _border(cell, "top", 12)
         _border(cell, "bottom", 6)
-    _row_flag(table.rows[0], "cantSplit")
-    _row_flag(table.rows[0], "tblHeader")
+    _row_flag(rows[0], "cantSplit")
+    _row_flag(rows[0], "tblHeader")
     for i, (row, style) in enumerate(zip(t.rows, t.styles), 1):
-        _row_flag(table.rows[i], "cantSplit")
+        _row_flag(rows[i], "cantSplit")
+        cells = rows[i].cells
         for j, text in enumerate(row):
-            cell = table.rows[i].cells[j]
+            cell = cells[j]
             _cell_text(cell, text, bold=style in ("group", "total"), size=size,
                        indent=style == "indent" and j == 0, keep=keep and (i < len(t.rows) or bool(t.notes)))
             if style == "total":
@@ -160,7 +163,7 @@ def _table(document, t) -> None:
                 _border(cell, "bottom", 12)
     for j, col in enumerate(table.columns):   # the grid (LibreOffice) and every cell (Word)
         col.width = Cm(widths[j])
-    for row in table.rows:
+    for row in rows:
         for j, cell in enumerate(row.cells):
             cell.width = Cm(widths[j])
     _fixed_layout(table, sum(widths))
