@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import shutil
 
@@ -253,3 +254,48 @@ def test_docx_table_builds_rows_without_rescanning_the_table(n_rows, monkeypatch
     assert calls["n"] == 0
     (table,) = document.tables
     assert len(table.rows) == n_rows + 1 and table.rows[-1].cells[0].text == f"m{n_rows - 1}"
+
+
+# ---------------------------------------------------------------- cells that were silently misread
+
+@pytest.mark.parametrize("value", ["maybe", "2", "-1", "yes?"])
+def test_ngs_tested_must_be_yes_or_no(tmp_path, value):
+    folder = tmp_path / "hdifo"
+    shutil.copytree(example_study_path().parent / "hdifo", folder)
+    b = pd.read_csv(folder / "biomarkers.csv", dtype=str, keep_default_na=False)
+    b.loc[4, "ngs_tested"] = value
+    b.loc[5, "ngs_tested"] = ""          # empty: not known, allowed
+    b.to_csv(folder / "biomarkers.csv", index=False)
+    report = validate_study(folder, today=TODAY)
+    (err,) = report.errors
+    assert (err.file, err.row, err.column, err.rule) == ("biomarkers.csv", 6, "ngs_tested", "not-boolean")
+    assert value in err.message
+
+
+@pytest.mark.parametrize("serial", [-5, -1, 0])
+def test_excel_date_cell_before_1900_is_an_error(tmp_path, serial):
+    """Excel stores dates as day numbers; a date cell holding -5 is shown as 1899-12-25 by openpyxl. No real
+    date in an Excel workbook is before 1900-01-01 (serial 1), so it is reported at its cell."""
+    import openpyxl
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "patients"
+    ws.append(["patient_id", "start_date", "last_contact_date"])
+    ws.append(["P1", dt.datetime(2020, 1, 10), dt.datetime(2021, 1, 10)])
+    ws.append(["P2", serial, dt.datetime(2021, 1, 10)])
+    ws.cell(row=3, column=2).number_format = "yyyy-mm-dd"
+    path = tmp_path / "study.xlsx"
+    wb.save(path)
+    report = validate_study(path, today=TODAY)
+    (err,) = report.errors
+    assert (err.row, err.column, err.rule) == (3, "start_date", "unparseable-date")
+    assert "sheet patients" in err.file and str(serial) in err.message
+
+
+def test_report_prints_huge_marker_values():
+    """A biomarker cell of 10^30 stopped the report (decimal.InvalidOperation at 28 digits)."""
+    from oncoseries.report.numbers import fixed, significant
+    assert fixed(1e30, 1) == "1000000000000000000000000000000.0"
+    assert fixed(1e300, 0) == "1" + "0" * 300
+    assert significant(1.2345e40, 3) == "12300000000000000000000000000000000000000"
+    assert fixed(2.5, 0) == "3" and fixed(-0.04, 1) == "0.0"

@@ -30,12 +30,13 @@ from ..stats.association import chisq_test, fisher_exact, wilcoxon_ranksum
 from ..stats.cox import cox
 from ..stats.kaplan_meier import kaplan_meier
 from ..stats.logrank import logrank
+from ..validation import SEQUENCED_YES
 from .survival import EVENT, TIME, endpoint_frame
 
 MIN_MUTATION_CARRIERS = 3
 MAX_LEVELS = 6
 SEQUENCED_COLUMN = "ngs_tested"
-YES = {"yes", "y", "true", "1", "1.0"}
+YES = SEQUENCED_YES  # one definition, checked by validation
 RESPONSE = ("CR", "PR")
 SURVIVAL = ("PFS", "OS")
 ALPHA = 0.05

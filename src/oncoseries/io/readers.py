@@ -239,11 +239,19 @@ def _line_of_row(text: str, row: int, sep: str) -> int:
     return line
 
 
+#: Excel's day 1 is 1900-01-01; openpyxl shows a date-formatted 0 or negative number as a date before it
+#: (-5 -> 1899-12-25), which no real Excel date can be.
+EXCEL_FIRST_DAY = dt.datetime(1900, 1, 1)
+EXCEL_EPOCH = dt.datetime(1899, 12, 30)
+
+
 def _cell_text(value: object) -> str | None:
     """An Excel cell as text: dates as ISO, whole numbers without '.0'."""
     if value is None:
         return None
     if isinstance(value, dt.datetime):
+        if value < EXCEL_FIRST_DAY:  # a date cell holding 0 or a negative number: keep the number, not a date
+            return _cell_text((value - EXCEL_EPOCH) / dt.timedelta(days=1))
         return value.date().isoformat() if value.time() == dt.time(0) else value.isoformat(sep=" ")
     if isinstance(value, dt.date):
         return value.isoformat()
