@@ -43,14 +43,14 @@ def main() -> int:
             key = b.split(": ", 1)[0] + ": " + b.split(": ", 1)[1].split(" (")[0] if "internal error" in b else b[:90]
             places[key].append(k)
         done = k - args.start + 1
-        if done % 100 == 0:
+        if done % 100 == 0 or done == args.examples:
             print(f"{done} studies, {outcome['broken']} broken, {time.time() - t0:.0f} s", flush=True)
-    summary = {"examples": args.examples, "start": args.start, "seconds": round(time.time() - t0),
-               "ok": outcome["ok"], "broken": outcome["broken"],
-               "places": {k: {"count": len(v), "seeds": v[:10]} for k, v in sorted(places.items())}}
+            summary = {"examples": done, "planned": args.examples, "start": args.start,
+                       "seconds": round(time.time() - t0), "ok": outcome["ok"], "broken": outcome["broken"],
+                       "places": {k: {"count": len(v), "seeds": v[:10]} for k, v in sorted(places.items())}}
+            if args.out:  # kept up to date, so an interrupted run still records what it did
+                args.out.write_text(json.dumps(summary, indent=2) + "\n")
     print(json.dumps(summary, indent=2))
-    if args.out:
-        args.out.write_text(json.dumps(summary, indent=2) + "\n")
     return 1 if outcome["broken"] else 0
 
 
