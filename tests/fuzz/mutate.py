@@ -23,7 +23,9 @@ import csv
 import datetime as dt
 import io
 import random
+import json
 import shutil
+import sys
 import tempfile
 import traceback
 from dataclasses import dataclass, field
@@ -404,7 +406,7 @@ def check_study(path: Path, out: Path, m: Mutated | None = None) -> list[str]:
     broken: list[str] = []
     try:
         report = validate_study(path, today=TODAY)
-        doc = validation_json(report)
+        doc = json.loads(json.dumps(validation_json(report)))
         assert doc["valid"] == report.usable and len(doc["problems"]) == len(report.problems)
     except Exception:
         return ["internal error in validate: " + _where()]
@@ -432,10 +434,10 @@ def check_study(path: Path, out: Path, m: Mutated | None = None) -> list[str]:
 
 def _where() -> str:
     """The exception and the innermost oncoseries frame (the 'place' of an internal error)."""
-    tb = traceback.extract_tb(__import__("sys").exc_info()[2])
+    exc = sys.exc_info()[1]
+    tb = traceback.extract_tb(exc.__traceback__)
     ours = [f for f in tb if "oncoseries" in f.filename and "/tests/" not in f.filename] or tb
     f = ours[-1]
-    exc = __import__("sys").exc_info()[1]
     return f"{type(exc).__name__} at {Path(f.filename).name}:{f.lineno} ({f.name}): {str(exc)[:160]}"
 
 
