@@ -24,6 +24,8 @@ _API = {
     "firth_cox": ("oncoseries.stats.firth", "firth_cox"),
     "baseline_hazard": ("oncoseries.stats.cox_baseline", "baseline_hazard"),
     "predict_survival": ("oncoseries.stats.cox_baseline", "predict_survival"),
+    "split_at_switch": ("oncoseries.stats.time_dependent", "split_at_switch"),
+    "landmark_frame": ("oncoseries.stats.time_dependent", "landmark_frame"),
     "read_study": ("oncoseries.study", "read_study"),
     "validate_study": ("oncoseries.study", "validate_study"),
     "analyze": ("oncoseries.analysis", "analyze"),

@@ -6,6 +6,7 @@ Errors name the file, the line and the key, with what was expected.
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 from typing import Literal
 
@@ -88,6 +89,22 @@ class RedcapCondition(_Strict):
     def values(self) -> list[str] | None:
         return _texts(self.is_ if self.is_ is not None else self.is_not)
 
+    @field_validator("field")
+    @classmethod
+    def _lower(cls, value: str) -> str:
+        name, _, event = value.strip().partition("@")
+        return f"{name.lower()}@{event}" if event else name.lower()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_logic(cls, value):
+        if isinstance(value, str):
+            conds = parse_logic(value)
+            if len(conds) != 1:
+                raise ValueError("a 'when:' condition is one clause ([field] = 'value')")
+            return conds[0]
+        return value
+
     def describe(self) -> str:
         if self.empty is not None:
             return f"{self.field} is {'empty' if self.empty else 'not empty'}"
@@ -115,6 +132,31 @@ class RedcapField(_Strict):
     @property
     def refs(self) -> list[str]:
         return [self.field] if self.field else list(self.latest or self.earliest)
+
+
+_LOGIC = re.compile(r"^\s*(?:\[([A-Za-z0-9_]+)\])?\[([A-Za-z0-9_]+)(?:\((\w+)\))?\]\s*(=|<>|!=)\s*"
+                    r"(?:'([^']*)'|\"([^\"]*)\"|([^\s'\"]+))\s*$")
+
+
+def parse_logic(text: str) -> list[dict]:
+    """REDCap logic as conditions: ``[screen_fail] <> '1' and [enrollment_arm_1][consent] = '1'`` ->
+    ``[{field: screen_fail, is_not: '1'}, {field: consent@enrollment_arm_1, is: '1'}]``; ``= ''`` tests
+    for an empty field; ``[sites(2)] = '1'`` is the checkbox choice 2. Only ``and`` joins clauses."""
+    out = []
+    for clause in re.split(r"\s+and\s+", text.strip(), flags=re.IGNORECASE):
+        m = _LOGIC.match(clause)
+        if not m or re.search(r"\s+or\s+", clause, flags=re.IGNORECASE):
+            raise ValueError(f"cannot read the condition '{clause}'; expected [field] = 'value', [field] <> 'value' "
+                             "or [event][field] = 'value', joined by 'and'")
+        event, name, choice, op, *vals = m.groups()
+        value = next((v for v in vals if v is not None), "")
+        name = f"{name}___{choice}" if choice else name
+        ref = f"{name}@{event}" if event else name
+        if value == "":
+            out.append({"field": ref, "empty": op == "="})
+        else:
+            out.append({"field": ref, "is" if op == "=" else "is_not": value})
+    return out
 
 
 def _as_field(value):
@@ -149,6 +191,7 @@ class RedcapConfig(_Strict):
     events_file: str | None = None         # events CSV (Define My Events; default: found by its header)
     arms_file: str | None = None           # arms CSV (default: found by its header)
     patient_id: str | None = None          # default: the first field of the dictionary
+    date_format: Literal["YYYY-MM-DD", "DD/MM/YYYY", "MM/DD/YYYY"] = "YYYY-MM-DD"  # as chosen at export
     patients: dict[str, RedcapField] = Field(default_factory=dict)  # layout column -> field spec
     covariates: list[str | dict[str, str]] | None = None  # fields (or field@event) kept; default: all
     where: list[RedcapCondition] | None = None   # keep only the records meeting every condition
@@ -173,7 +216,10 @@ class RedcapConfig(_Strict):
     @field_validator("where", mode="before")
     @classmethod
     def _where_list(cls, value):
-        return [value] if isinstance(value, dict) else value
+        items = [value] if isinstance(value, (dict, str)) else value
+        if not isinstance(items, list):
+            return items
+        return [c for item in items for c in (parse_logic(item) if isinstance(item, str) else [item])]
 
     def covariate_refs(self) -> list[tuple[str | None, str]] | None:
         """(name, field reference) pairs: ``age`` -> (None, age), named by the reader; ``{ecog_bl:
@@ -205,6 +251,16 @@ class ReportConfig(_Strict):
         return _check_times(value, "risk time")
 
 
+class TimeDependent(_Strict):
+    """A covariate that happens during follow-up (e.g. surgical CR2): its date column in patients, the
+    landmark time (in time_unit; default: the median time of the change, rounded up to a whole unit), and
+    which values of the covariate's own column mean the change happened (default yes/true/1)."""
+
+    date: str
+    landmark: float | None = Field(None, gt=0, allow_inf_nan=False)
+    values: list[str] = Field(default_factory=lambda: ["yes", "true", "1", "y"])
+
+
 class StudyConfig(_Strict):
     title: str = "Oncology case series"
     time_unit: Literal["days", "weeks", "months", "years"] = "months"
@@ -214,6 +270,7 @@ class StudyConfig(_Strict):
     landmarks: dict[str, list[float]] = Field(default_factory=lambda: {"PFS": [6, 12, 24], "OS": [6, 12, 24]})
     cox: dict[str, list[str]] = Field(default_factory=dict)
     multivariable: bool = False
+    time_dependent: dict[str, TimeDependent] = Field(default_factory=dict)  # covariate -> its date
     report: ReportConfig = ReportConfig()
     redcap: RedcapConfig | None = None
 
@@ -229,6 +286,12 @@ class StudyConfig(_Strict):
     @classmethod
     def _finite_times(cls, value: dict) -> dict:
         return _check_times(value, "landmark")
+
+    @field_validator("time_dependent", mode="before")
+    @classmethod
+    def _td_shorthand(cls, value):
+        return {k: ({"date": v} if isinstance(v, str) else v) for k, v in value.items()} \
+            if isinstance(value, dict) else value
 
     @property
     def days_per_unit(self) -> float:

@@ -17,7 +17,7 @@ from .config import StudyConfig, check_names, load_config
 from .flow import PatientFlow, initial_flow
 from .io.layout import TABLE_NAMES, TABLES
 from .io.readers import RawTable, UnreadableFile, normalise_name, read_csv_table, read_xlsx_tables
-from .io.typing import type_table
+from .io.typing import parse_dates, type_table
 from .problems import HasProblems, Problem, ProblemLog
 from .validation import validate_tables
 
@@ -82,7 +82,8 @@ class Study(HasProblems):
     def covariates(self) -> list[str]:
         """Extra columns of patients (INTERFACE §1: unknown columns in patients are covariates)."""
         known = set(TABLES["patients"].by_name)
-        return [c for c in self.patients.columns if c not in known and not c.startswith("_")]
+        return [c for c in self.patients.columns if c not in known and not c.startswith("_")
+                and not pd.api.types.is_datetime64_any_dtype(self.patients[c])]  # dates: time_dependent
 
     @property
     def is_usable(self) -> bool:
@@ -187,11 +188,12 @@ def load_study(path: str | Path, today: dt.date | None = None) -> ValidationRepo
                   rule="no-patients")
         return ValidationReport(path, log.problems, None, notes)
     _apply_defaults(typed)
+    _time_dependent_dates(folder / "study.yaml", config, raw["patients"], typed["patients"], log)
     files = {name: raw[name].file for name in typed}
     labels = {name: raw[name].label for name in typed}
     validate_tables(typed, files, labels, log, config.baseline_window_days, today)
     check_names(folder / "study.yaml", config, _known_covariates(typed), log)
-    found = log.problems
+    found = list(dict.fromkeys(log.problems))  # one cell read twice: one message
     log.problems = _without_cascades(found)
     kept = {id(p) for p in log.problems}
     study = Study(path=path, source=source, config=config, tables=typed, files=files, problems=log.problems,
@@ -199,6 +201,24 @@ def load_study(path: str | Path, today: dt.date | None = None) -> ValidationRepo
     if not study.errors:
         study.flow = initial_flow(typed, config.baseline_window_days, raw["patients"].excluded)
     return ValidationReport(path, log.problems, study, notes, [p for p in found if id(p) not in kept])
+
+
+def _time_dependent_dates(path: Path, config: StudyConfig, raw: RawTable, patients: pd.DataFrame,
+                          log: ProblemLog) -> None:
+    """study.yaml ``time_dependent:`` date columns, and ``<x>_date`` for a covariate ``x`` planned in
+    ``cox:``: read as dates (bad cells reported); unknown declared ones are errors at their line."""
+    planned = {c for names in config.cox.values() for c in names}
+    for col in sorted(f"{c}_date" for c in planned if f"{c}_date" in patients.columns):
+        if not pd.api.types.is_datetime64_any_dtype(patients[col]):
+            patients[col] = parse_dates(raw, col, log)
+    for cov, spec in config.time_dependent.items():
+        col = normalise_name(spec.date)
+        if col not in patients.columns:
+            log.error(path.name, None, f"time_dependent.{cov}.date",
+                      f"'{spec.date}' is not a column of the patients table",
+                      "the date column of the change (e.g. cr2_date, new_therapy_date)", rule="config")
+        elif not pd.api.types.is_datetime64_any_dtype(patients[col]):
+            patients[col] = parse_dates(raw, col, log)
 
 
 def _known_covariates(tables: dict[str, pd.DataFrame]) -> set[str]:

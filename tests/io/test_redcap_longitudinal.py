@@ -261,3 +261,41 @@ def test_dictionary_labels_reach_the_report(tmp_path):
     assert "Weight (kg)" in html and "Sites of relapse: Lung" in html
     flow = {r["population"]: r for r in data["patient_flow"]}
     assert flow["records"]["n"] == 4 and flow["records"]["excluded"] == 1
+
+
+def test_where_and_when_in_redcap_logic(tmp_path):
+    """REDCap users write conditions as REDCap logic; the same result as the structured form."""
+    yaml = (FIXTURE / "study.yaml").read_text().replace(
+        '- {field: screen_fail, is_not: "Yes"}', "- \"[Screen_Fail] <> '1' and [enrollment_arm_1][sex] <> ''\"").replace(
+        "{field: dod, when: {field: vital_status, is: Dead}}", "{field: dod, when: \"[vital_status] = '2'\"}")
+    ref = _load(_copy(tmp_path / "a")).study
+    study = _load(_copy(tmp_path / "b", yaml=yaml)).study
+    assert_frame_equal(study.patients, ref.patients)
+    left = study.flow.excluded("records")
+    assert left["patient_id"].tolist() == ["103"] and "screen_fail is not 1" in left["reason"].iloc[0]
+
+
+def test_redcap_logic_with_or_is_a_config_error(tmp_path):
+    yaml = (FIXTURE / "study.yaml").read_text().replace(
+        '- {field: screen_fail, is_not: "Yes"}', "- \"[screen_fail] = '0' or [sex] = '1'\"")
+    report = validate_study(_copy(tmp_path, yaml=yaml), today=TODAY)
+    (err,) = [p for p in report.errors if p.rule == "config"]
+    assert "or" in err.message and err.row == 8
+
+
+@pytest.mark.parametrize("fmt", ["DD/MM/YYYY", "MM/DD/YYYY"])
+def test_export_with_day_month_dates(tmp_path, fmt):
+    """REDCap's export option for D/M/Y or M/D/Y dates: read back as the same dates."""
+    ref = _load(_copy(tmp_path / "ref")).study
+    folder = _copy(tmp_path / "dmy", yaml=(FIXTURE / "study.yaml").read_text().replace(
+        "redcap:\n", f"redcap:\n  date_format: {fmt}\n"))
+    text = (folder / "export_raw.csv").read_text()
+    import re
+
+    def swap(m):
+        y, mo, d = m.groups()
+        return f"{d}/{mo}/{y}" if fmt.startswith("DD") else f"{mo}/{d}/{y}"
+    (folder / "export_raw.csv").write_text(re.sub(r"(\d{4})-(\d{2})-(\d{2})", swap, text))
+    study = _load(folder).study
+    assert_frame_equal(study.patients, ref.patients)
+    assert_frame_equal(study.lesions, ref.lesions)

@@ -18,6 +18,7 @@ from .descriptive import adverse_events, exposure, table1
 from .plan import ENDPOINT_NAMES, ENDPOINTS, Plan, make_plan, usable_covariate
 from .regression import fit_model, univariable_p
 from .survival import EVENT, by_covariate, endpoint_frame, followup, summarise_endpoint
+from . import time_dependent as td
 
 
 def analysis_covariates(study: Study) -> pd.DataFrame:
@@ -116,7 +117,9 @@ def run_analysis(study: Study):
              np.where(is_treated, "not a responder (no CR or PR)", "not treated"))
 
     scale = plan.days_per_unit
-    survival, curves, logranks, models = {}, {}, [], []
+    survival, curves, logranks, models, changes = {}, {}, [], [], []
+    planned = {c for ep in ("PFS", "OS") for c in plan.cox.get(ep, [])}
+    td_specs = td.specs(study.config, frame, planned)
     for ep in ENDPOINTS:
         if not (adtte["paramcd"] == ep).any():
             continue
@@ -141,6 +144,11 @@ def run_analysis(study: Study):
                     curves[(ep, cov)] = res[1]
             if int(df[EVENT].sum()) >= 2:
                 models.append(fit_model(df, ep, [cov], "univariable"))
+        for cov, spec in td_specs.items():
+            res, sm = td.analyse(df, ep, cov, spec, scale)
+            changes.append(res)
+            if sm is not None:
+                curves[(ep, f"{cov} (time-dependent)")] = sm
         multi = _multivariable_covariates(plan, ep, models)
         if len(multi) >= 2:
             models.append(fit_model(df, ep, multi, "multivariable"))
@@ -155,9 +163,13 @@ def run_analysis(study: Study):
         "adverse_events": adverse_events(study.adverse_events, len(treated)),
         "biomarkers": biomarker_section(study, frame, best, adtte, treated, plan),
     }
+    if changes:
+        sections["time_dependent"] = changes
     derived = {"timepoints": recist.timepoints, "best_response": best, "adtte": adtte,
                "lesions": recist.lesion_table}
     problems = list(study.problems) + _warnings_as_problems(study, recist, endpoints)
+    problems += td.warnings_for(planned if not plan.cox_is_default else set(), td_specs,
+                                study.files.get("patients", "patients"))
     return Results(study=study, plan=plan, sections=sections, derived=derived, curves=curves, problems=problems)
 
 

@@ -44,6 +44,10 @@ landmarks: {{PFS: [6], OS: [12, 24]}}
 cox:
   PFS: [prior_ifosfamide]
   OS: [cr2]
+# surgical CR2 happens months after the start: analysed as it happened (time-dependent Cox, landmark,
+# Simon-Makuch) beside the naive comparison; the CR2 date is the metastasectomy (new_therapy_date)
+time_dependent:
+  cr2: {{date: new_therapy_date}}
 """
 
 README = """\

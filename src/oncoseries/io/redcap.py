@@ -59,7 +59,7 @@ def read_redcap(folder: Path, cfg: RedcapConfig, log: ProblemLog,
         log.error(dic.file, 2, None, "the data dictionary lists no fields", "one row per field", rule="empty-file")
         return {}
     pid = (cfg.patient_id or dic.fields[0]).strip().lower()
-    export = Export(records, dic, pid, log, files.events)
+    export = Export(records, dic, pid, log, files.events, cfg.date_format)
     if not export.ok:
         log.error(records.file, 1, pid, f"the record id field '{pid}' is not in the export",
                   "the record id as the first column", rule="missing-column")
@@ -201,7 +201,7 @@ def _patients(export: Export, cfg: RedcapConfig, keep: np.ndarray, child_fields:
         if name is None:  # ecog@baseline_arm_1 -> ecog_baseline_arm_1; sites___lung -> sites_lung
             field_name, _, event = ref.partition("@")
             name = _covariate_name(export, field_name) + (f"_{code_key(event)}" if event else "")
-        picked[name] = res.first(ref)
+        picked[name] = res.first(ref, warn=refs is not None)
         field_name = ref.partition("@")[0]
         labels[name] = export.label_of(field_name)
         base = export.dic.checkbox.get(field_name, (field_name, None))
@@ -211,6 +211,8 @@ def _patients(export: Export, cfg: RedcapConfig, keep: np.ndarray, child_fields:
             event = ref.partition("@")[2]
             display[name] = (f"{text}: {choice}" if choice else
                              f"{text} ({export.event_label(event)})" if event else text)
+    if refs is None:
+        res.warn_differing_many([ref for _, ref in covs])
     if "redcap_data_access_group" in export.df.columns and refs is None:
         # the centre in a multi-centre series; unique group names (raw) and display names (label) agree
         dag = export.df["redcap_data_access_group"].map(lambda v: code_key(v) if isinstance(v, str) else None)

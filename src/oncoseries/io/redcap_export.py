@@ -37,7 +37,7 @@ class Export:
     """The records export with REDCap field names as columns (values still text, None when missing)."""
 
     def __init__(self, records: RawTable, dic: Dictionary, pid_field: str, log: ProblemLog,
-                 events_file: Path | None = None):
+                 events_file: Path | None = None, date_format: str = "YYYY-MM-DD"):
         self.file = records.file
         self.dic = dic
         self.log = log
@@ -61,6 +61,8 @@ class Export:
         instance = self.df.get("redcap_repeat_instance")
         self.instance = instance if instance is not None else pd.Series(None, index=self.df.index, dtype=object)
         self._comma_decimals()
+        if date_format != "YYYY-MM-DD":
+            self._dates_to_iso(date_format)
         self._unknown_columns()
         self._duplicates()
 
@@ -129,6 +131,22 @@ class Export:
             if "comma_decimal" in rule and f in self.df.columns:
                 col = self.df[f]
                 self.df[f] = col.where(col.isna(), col.astype(str).str.replace(",", ".", regex=False))
+
+    def _dates_to_iso(self, date_format: str) -> None:
+        """Exports made with REDCap's D/M/Y or M/D/Y date option: date and datetime fields back to ISO."""
+        day_first = date_format.startswith("DD")
+        pattern = r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(.*)$"
+        for f, rule in self.dic.validation.items():
+            if not rule.startswith(("date", "datetime")) or f not in self.df.columns:
+                continue
+            col = self.df[f]
+            parts = col.astype("string").str.extract(pattern)
+            ok = parts[0].notna().to_numpy()
+            if not ok.any():
+                continue
+            day, month = (parts[0], parts[1]) if day_first else (parts[1], parts[0])
+            iso = parts[2] + "-" + month.str.zfill(2) + "-" + day.str.zfill(2) + parts[3].fillna("")
+            self.df[f] = col.where(~ok, iso)
 
     def _unknown_columns(self) -> None:
         unknown = [c for c in self.df.columns if not is_known_column(c, self.dic) and self.df[c].notna().any()]

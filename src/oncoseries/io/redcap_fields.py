@@ -86,16 +86,29 @@ class Resolver:
         return Picked(g["value"].reindex(self.records), g["row"].reindex(self.records))
 
     def _warn_differing(self, ref: str, f: pd.DataFrame) -> None:
-        n = f.groupby("record", sort=False)["value"].nunique()
-        many = n.index[n.to_numpy() > 1]
-        if not len(many):
+        found = _differing(f)
+        if found is None:
             return
-        rec = many[0]
-        rows = f.loc[f["record"] == rec, "row"].tolist()
+        n, rec, rows = found
         self.log.warning(self.x.file, rows[0], self.x.label_of(ref),
-                         f"'{ref}' has different values at different events or repeats for {len(many)} record(s) "
+                         f"'{ref}' has different values at different events or repeats for {n} record(s) "
                          f"(e.g. record '{rec}', rows {', '.join(map(str, rows[:4]))}); the first is used",
                          f"one value per record, or '{ref}@<event>' / latest: / earliest: in study.yaml",
+                         rule="differing-values", patient_id=str(rec))
+
+    def warn_differing_many(self, refs: list[str]) -> None:
+        """One warning for every default covariate holding different values at different events."""
+        hits = [(ref, found) for ref in refs if "@" not in ref
+                for found in [_differing(self._frame(ref))] if found is not None]
+        if not hits:
+            return
+        ref, (n, rec, rows) = hits[0]
+        names = ", ".join(r for r, _ in hits[:12]) + (f" and {len(hits) - 12} more" if len(hits) > 12 else "")
+        self.log.warning(self.x.file, rows[0], self.x.label_of(ref),
+                         f"{len(hits)} field(s) kept as covariates have different values at different events or "
+                         f"repeats ({names}; e.g. '{ref}' for record '{rec}', rows {', '.join(map(str, rows[:4]))}); "
+                         "the first value of each record is used",
+                         "covariates: listing field@event (one covariate per event) in study.yaml",
                          rule="differing-values", patient_id=str(rec))
 
     def extreme(self, refs: list[str], latest: bool) -> Picked:
@@ -172,6 +185,18 @@ class Resolver:
         rows = picked.rows.reindex(idx).fillna(self.base_rows.reindex(idx)).astype(int).to_numpy()
         self.log.add_rows("warning", self.x.file, rows, self.x.label_of(ref.partition("@")[0]),
                           [message(r) for r in idx], expected, "conditional-field", [str(r) for r in idx])
+
+
+def _differing(f: pd.DataFrame):
+    """(records with more than one distinct value, the first such record, its rows) or None."""
+    if not len(f):
+        return None
+    n = f.groupby("record", sort=False)["value"].nunique()
+    many = n.index[n.to_numpy() > 1]
+    if not len(many):
+        return None
+    rec = many[0]
+    return len(many), rec, f.loc[f["record"] == rec, "row"].tolist()
 
 
 def _norm(value: str, name: str, export: Export) -> str:

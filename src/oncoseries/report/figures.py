@@ -68,6 +68,23 @@ def covariate_labels(covariate: str, levels) -> dict[str, str]:
     return {g: f"{name}: {_level(g)}" for g in levels}
 
 
+TD_SUFFIX = " (time-dependent)"
+
+
+def _simon_makuch_text(results, ep: str, cov: str, opts) -> tuple[str | None, dict]:
+    """Annotation (time-dependent HR) and group labels of a Simon-Makuch figure."""
+    name = label(cov, False)
+    labels = {"after": f"after {name}", "before": f"before {name}"}
+    res = next((r for r in results.sections.get("time_dependent", [])
+                if r["endpoint"] == ep and r["covariate"] == cov), None)
+    tdc = (res or {}).get("time_dependent")
+    if not tdc:
+        return None, labels
+    text = (f"HR (time-dependent) {format_hr(tdc['hr'], tdc['lower'], tdc['upper'])}, "
+            f"{format_p(tdc['p'], opts['p_style'])}")
+    return text, labels
+
+
 def _univariable(results, endpoint: str, covariate: str) -> dict | None:
     for m in results.sections.get("cox", []):
         if (m.get("endpoint") == endpoint and m.get("model") == "univariable" and m.get("covariates") == [covariate]
@@ -118,6 +135,8 @@ def _km_infos(results, out_dir, opts) -> list[FigureInfo]:
             annotation = ("Median not reached" if value is None else
                           f"Median {_num(value)} {unit} (95% CI {_num(m.get('lower'))}–{_num(m.get('upper'))})")
             labels = None
+        elif cov.endswith(TD_SUFFIX):  # Simon-Makuch: by the state at each time
+            annotation, labels = _simon_makuch_text(results, ep, cov[: -len(TD_SUFFIX)], opts)
         else:
             lr = logranks.get((ep, cov))
             lines = [] if lr is None else [f"Log-rank {format_p(lr['p'], opts['p_style'])}" if lr.get("p") is not None
@@ -149,7 +168,11 @@ def _km_infos(results, out_dir, opts) -> list[FigureInfo]:
         parts.append(f"{table[opts['risk_table']]} below the axis.")
         if opts["min_at_risk"] is not None:
             parts.append(f"The time axis ends where fewer than {opts['min_at_risk']} patients remain at risk.")
-        if cov is not None:
+        if cov is not None and cov.endswith(TD_SUFFIX):
+            parts.append("Simon-Makuch estimate: patients count in the 'before' curve until the date of the change "
+                         "and in the 'after' curve from then on (late entry), so no time before the change is "
+                         "credited to it. HR: time-dependent Cox regression (Efron ties, Wald 95% CI).")
+        elif cov is not None:
             lr = logranks.get((ep, cov))
             if lr is not None and lr.get("n_missing"):
                 parts.append(f"{lr['n_missing']} patient(s) with {cov} missing are not shown.")

@@ -37,7 +37,10 @@ def risk_ticks(max_time: float, unit: str = "months", risk_times=None) -> np.nda
 def risk_table_data(km, times, unit_days: float = 30.4375) -> pd.DataFrame:
     """Numbers at risk and cumulative events / censored at ``times`` (display units) per group:
     columns ``group, time, n_risk, n_event, n_censor`` (the figure's table as data)."""
-    at = km.at(np.asarray(times, float) * unit_days)
+    days = np.asarray(times, float) * unit_days
+    if getattr(km, "has_entry", False):  # late entry: at time 0, those entered at 0 are at risk just after it
+        days = np.where(days <= 0, 1e-9, days)
+    at = km.at(days)
     at = at.assign(time=np.tile(np.asarray(times, float), len(km.groups)))
     return at[["group", "time", "n_risk", "n_event", "n_censor"]].reset_index(drop=True)
 

@@ -511,9 +511,15 @@ def problems_table(ctx: ReportContext) -> ReportTable | None:
     return t
 
 
+def time_dependent_table(ctx: ReportContext) -> ReportTable | None:
+    from .time_dependent import time_dependent_table as make
+    return make(ctx)
+
+
 def build_tables(ctx: ReportContext) -> list[ReportTable]:
     """Every table of the report, in report order (the order of tables/*.csv too)."""
     makers = [flow_table, table1, exposure_table, response_table, concordance_table, survival_table,
               landmark_table, followup_table, logrank_table, lambda c: cox_table(c, "univariable"),
-              lambda c: cox_table(c, "multivariable"), biomarker_table, ae_table, problems_table]
+              lambda c: cox_table(c, "multivariable"), time_dependent_table, biomarker_table, ae_table,
+              problems_table]
     return [t for t in (make(ctx) for make in makers) if t is not None]
