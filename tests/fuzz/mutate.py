@@ -185,6 +185,9 @@ YAML_EDITS = [
     "cox: {OS: [sex, age, nothere]}", "cox: {PFS: [age], OS: [sex]}", "cox: {DOR: [sex]}", "cox: {OS: 5}",
     "report: {risk_times: {OS: [.nan]}}", "report: {risk_times: {OS: [1e400]}}", "report: {percent_decimals: 9}",
     "title: Études — cp1252 ✓", "[1, 2", "- a\n- b", "landmarks: {OS: [0, 0.0001, 1e6]}",
+    "time_dependent: {cr2: {date: nothere}}", "time_dependent: {cr2: {date: new_therapy_date, landmark: .nan}}",
+    "time_dependent: {cr2: {date: new_therapy_date, landmark: 1e9}}", "time_dependent: {sex: death_date}",
+    "time_dependent: {cr2: start_date}", "time_dependent: {cr2: {date: progression_date, values: [no]}}",
 ]
 
 

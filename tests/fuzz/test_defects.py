@@ -299,3 +299,18 @@ def test_report_prints_huge_marker_values():
     assert fixed(1e300, 0) == "1" + "0" * 300
     assert significant(1.2345e40, 3) == "12300000000000000000000000000000000000000"
     assert fixed(2.5, 0) == "3" and fixed(-0.04, 1) == "0.0"
+
+
+def test_time_dependent_covariate_with_no_change_during_follow_up(tmp_path):
+    """Found by the fuzzing run: every change date after the end of follow-up stopped the analysis
+    ('covariate x has a single value'); the time-dependent model is now reported as not estimable."""
+    folder = _mini(tmp_path)
+    p = pd.read_csv(folder / "patients.csv", dtype=str, keep_default_na=False)
+    p["cr2_date"] = np.where(p["cr2"] == "yes", "2026-01-01", "")
+    p.to_csv(folder / "patients.csv", index=False)
+    with open(folder / "study.yaml", "a") as f:
+        f.write("time_dependent: {cr2: {date: cr2_date}}\n")
+    res = analyze(folder)
+    (td,) = [t for t in res.sections["time_dependent"] if t["endpoint"] == "OS"]
+    assert td["time_dependent"] is None and td["n_switched_in_follow_up"] == 0
+    assert any("not estimable" in m for m in td["messages"])

@@ -28,8 +28,8 @@ from ..problems import Problem
 from ..stats.cox import cox
 from ..stats.kaplan_meier import kaplan_meier
 from ..stats.logrank import logrank
-from .survival import EVENT, TIME
 from ..stats.time_dependent import landmark_frame, split_at_switch
+from .survival import EVENT, TIME
 
 #: Names of covariates that are usually events after the start of treatment (warned about when planned
 #: as baseline covariates with no date).
@@ -103,6 +103,10 @@ def analyse(df: pd.DataFrame, endpoint: str, cov: str, spec: TimeDependent, scal
     naive = d.assign(x=d["switch"].notna().astype(int))
     out["naive"] = _hr(cox(naive, "time", "event", ["x"]))
     rows = split_at_switch(d, "time", "event", "switch", covariate="x")
+    if rows["x"].nunique() < 2:  # e.g. every change after the end of follow-up (found by fuzzing)
+        out["messages"].append("time-dependent model not estimable: nobody is observed both before and "
+                               "after the change")
+        return out, None
     fit = cox(rows, "tstop", "event", ["x"], entry="tstart")
     out["time_dependent"] = {**_hr(fit), "rows": int(len(rows)), "lr_p": float(fit.lr_test.p_value)}
     sm = kaplan_meier(rows.assign(state=np.where(rows["x"] == 1, "after", "before")), "tstop", "event",
