@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -314,3 +315,22 @@ def test_time_dependent_covariate_with_no_change_during_follow_up(tmp_path):
     (td,) = [t for t in res.sections["time_dependent"] if t["endpoint"] == "OS"]
     assert td["time_dependent"] is None and td["n_switched_in_follow_up"] == 0
     assert any("not estimable" in m for m in td["messages"])
+
+
+def test_redcap_one_field_for_start_and_follow_up(tmp_path):
+    """The REDCap case of issue 9: one field feeds start_date and last_contact_date (no separate follow-up
+    date); its empty cell was reported twice on one cell, both were dropped, and validate said 'usable'."""
+    folder = tmp_path / "rc"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "data" / "redcap", folder)
+    y = (folder / "study.yaml").read_text()
+    (folder / "study.yaml").write_text(y.replace("last_contact_date: fu_date, death_date: dod",
+                                                 "last_contact_date: ifo_start"))
+    r = pd.read_csv(folder / "records_raw.csv", dtype=str, keep_default_na=False)
+    first = r.index[r["redcap_repeat_instrument"] == ""][0]
+    r.loc[first, "ifo_start"] = ""
+    r.to_csv(folder / "records_raw.csv", index=False)
+    report = validate_study(folder, today=TODAY)
+    assert not report.usable
+    (err,) = report.errors
+    assert (err.file, err.row, err.column, err.rule) == ("records_raw.csv", first + 2, "ifo_start", "empty-required")
+    assert [p.rule for p in report.explained] == ["no-follow-up"]
