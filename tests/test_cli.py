@@ -124,3 +124,37 @@ def test_analyze_timings_go_to_stderr_not_results(tmp_path):
         assert any(line.startswith(stage) for line in timed.stderr.splitlines()), stage
     assert "stage" not in plain.stderr
     assert (tmp_path / "a" / "results.json").read_bytes() == (tmp_path / "b" / "results.json").read_bytes()
+
+
+def test_validate_json_lists_every_problem(tmp_path, base_tables):
+    """`validate --format json`: the problems of the text listing, machine-readable, and the same exit codes."""
+    base_tables["patients"][1]["start_date"] = "2020-02-30"
+    base_tables["lesions"][0]["role"] = "targte"
+    folder = write_study(tmp_path / "s", **base_tables)
+    r = run("validate", folder, "--format", "json")
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["valid"] is False and doc["source"] == "CSV folder" and doc["patients"] == 3
+    keys = {"severity", "file", "row", "column", "message", "expected", "rule", "patient_id"}
+    assert all(set(p) == keys for p in doc["problems"])
+    cells = {(p["file"], p["row"], p["column"], p["rule"]) for p in doc["problems"] if p["severity"] == "error"}
+    assert cells == {("patients.csv", 3, "start_date", "unparseable-date"), ("lesions.csv", 2, "role", "unknown-code")}
+    assert doc["errors"] == 2 and doc["flow"] is None
+    text = run("validate", folder)
+    assert text.returncode == 1
+    assert all(f"row {p['row']}, column {p['column']}: {p['message']}" in text.stdout
+               for p in doc["problems"] if p["severity"] == "error")
+
+
+def test_validate_json_usable_study_has_flow():
+    r = run("validate", example_study_path("mini"), "-f", "json")
+    assert r.returncode == 0
+    doc = json.loads(r.stdout)
+    assert doc["valid"] is True and doc["patients"] == 8 and doc["problems"] == []
+    flow = {f["population"]: f for f in doc["flow"]}
+    assert flow["entered"]["n"] == 8 and flow["OS"]["included"] + flow["OS"]["excluded"] == 8
+
+
+def test_validate_unknown_format_is_usage_error():
+    r = run("validate", example_study_path("mini"), "--format", "xml")
+    assert r.returncode == 2 and "json" in r.stderr

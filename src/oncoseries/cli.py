@@ -31,13 +31,39 @@ def _study_path_or_exit(study: Path) -> Path:
     return study
 
 
+def validation_json(report) -> dict:
+    """`validate --format json`: the same problems as the text listing, machine-readable (docs/validation.md)."""
+    study = report.study
+    flow = None
+    if study is not None and study.flow is not None:
+        flow = [{"population": r["population"], "label": r["label"], "n": int(r["n"]),
+                 "included": int(r["included"]), "excluded": int(r["excluded"]), "reasons": r["reasons"]}
+                for r in study.flow.summary().to_dict(orient="records")]
+    return {"valid": bool(report.usable), "path": str(report.path),
+            "source": None if study is None else study.source,
+            "patients": None if study is None else int(len(study.patients)),
+            "errors": len(report.errors), "warnings": len(report.warnings),
+            "notes": list(report.notes),  # how the input was read (e.g. which REDCap file is which)
+            "problems": [p.to_dict() for p in report.problems], "flow": flow}
+
+
 @app.command()
 def validate(study: Path = typer.Argument(..., help="Study folder, .xlsx workbook, or REDCap export folder"),
-             max_warnings: int = typer.Option(200, help="List at most this many warnings")) -> None:
+             max_warnings: int = typer.Option(200, help="List at most this many warnings"),
+             format: str = typer.Option("text", "--format", "-f",
+                                        help="text (for people) or json (for scripts: every problem)")) -> None:
     """Check a study: every problem with file, row and column. Exit 0 when usable, 1 when not."""
     from .study import validate_study
 
+    if format not in ("text", "json"):
+        typer.echo(f"Error: --format must be text or json, not {format!r}.", err=True)
+        raise typer.Exit(2)
     report = validate_study(_study_path_or_exit(study))
+    if format == "json":
+        import json
+
+        typer.echo(json.dumps(validation_json(report), indent=2, ensure_ascii=False))
+        raise typer.Exit(0 if report.usable else 1)
     errors, warnings = report.errors, report.warnings
     for note in report.notes:
         typer.echo(f"  {note}")
@@ -55,7 +81,7 @@ def validate(study: Path = typer.Argument(..., help="Study folder, .xlsx workboo
     raise typer.Exit(1)
 
 
-def _run_analysis(study: Path, out: Path, timings: bool = False) -> None:
+def _run_analysis(study: Path, out: Path, timings: bool = False, figures: bool = True) -> None:
     from . import timings as tm
 
     if timings:
@@ -71,7 +97,7 @@ def _run_analysis(study: Path, out: Path, timings: bool = False) -> None:
         typer.echo(f"{study}: the study has errors; nothing was analysed.")
         _print_problems([p for p in exc.problems if p.severity == "error"], 100)
         raise typer.Exit(1)
-    written = write_outputs(results, out)
+    written = write_outputs(results, out, figures=figures)
     typer.echo(results.summary_text())
     report = out / "report.html"
     typer.echo(f"Outputs written to {out} ({len(written)} files).")
@@ -86,9 +112,11 @@ def _run_analysis(study: Path, out: Path, timings: bool = False) -> None:
 def analyze(study: Path = typer.Argument(..., help="Study folder or .xlsx workbook"),
             out: Path = typer.Option(Path("oncoseries-out"), "--out", "-o", help="Output folder"),
             timings: bool = typer.Option(False, "--timings",
-                                         help="Print the wall time of each stage to stderr")) -> None:
+                                         help="Print the wall time of each stage to stderr"),
+            figures: bool = typer.Option(True, "--figures/--no-figures",
+                                         help="Draw the figures (--no-figures: tables and text only, faster)")) -> None:
     """Analyse a study and write results.json, derived tables and the report to OUT."""
-    _run_analysis(_study_path_or_exit(study), out, timings)
+    _run_analysis(_study_path_or_exit(study), out, timings, figures)
 
 
 @app.command()

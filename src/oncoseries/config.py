@@ -5,6 +5,7 @@ Errors name the file, the line and the key, with what was expected.
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 from typing import Literal
@@ -15,6 +16,15 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from .problems import ProblemLog
 
 DAYS_PER = {"days": 1.0, "weeks": 7.0, "months": 30.4375, "years": 365.25}
+
+
+def _check_times(value: dict[str, list[float]], what: str) -> dict[str, list[float]]:
+    """Times in time_unit: finite numbers >= 0 (YAML's .nan, .inf and 1e400 are not times)."""
+    for ep, times in value.items():
+        for t in times:
+            if not math.isfinite(t) or t < 0:
+                raise ValueError(f"{ep}: {what} {t!r} is not a time; expected finite numbers >= 0 (in time_unit)")
+    return value
 
 
 class _Strict(BaseModel):
@@ -240,9 +250,7 @@ class ReportConfig(_Strict):
         bad = [k for k in value if k not in ("OS", "PFS", "DOR", "TTP")]
         if bad:
             raise ValueError(f"unknown endpoint {bad[0]!r}; expected one of OS, PFS, DOR, TTP")
-        if any(t < 0 for v in value.values() for t in v):
-            raise ValueError("risk times must be >= 0 (in time_unit)")
-        return value
+        return _check_times(value, "risk time")
 
 
 class TimeDependent(_Strict):
@@ -317,6 +325,11 @@ class StudyConfig(_Strict):
         return {str(k): ({"label": v} if isinstance(v, str) else v) for k, v in value.items()} \
             if isinstance(value, dict) else value
 
+    @field_validator("landmarks")
+    @classmethod
+    def _finite_times(cls, value: dict) -> dict:
+        return _check_times(value, "landmark")
+
     @field_validator("time_dependent", mode="before")
     @classmethod
     def _td_shorthand(cls, value):
@@ -349,11 +362,12 @@ def check_names(path: Path, config: StudyConfig, known: set[str], log: ProblemLo
     """Covariates named in the plan (``cox:``) must be columns of the study (patients, biomarkers, or
     ``<GENE>_mutated`` for a gene in mutations); an unknown name is an error at its line."""
     node = None
-    if path.exists():
+    text = read_yaml_text(path) if path.is_file() else None
+    if text is not None:
         try:
-            node = yaml.compose(path.read_text(encoding="utf-8-sig"))
+            node = yaml.compose(text)
         except yaml.YAMLError:
-            node = None
+            node = None  # already reported by load_config
     for name in config.labels:
         if name not in known:
             log.warning(path.name, _line_of(node, ("labels", name)), f"labels.{name}",
@@ -369,16 +383,54 @@ def check_names(path: Path, config: StudyConfig, known: set[str], log: ProblemLo
                           "a column of patients.csv or biomarkers.csv, or <GENE>_mutated", rule="config")
 
 
+def _decode_yaml(data: bytes, name: str, log: ProblemLog) -> str | None:
+    """UTF-8 (with or without BOM); UTF-16 with its BOM; otherwise Windows-1252 with a warning, as CSVs."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            log.error(name, None, None, "the file starts like UTF-16 text but cannot be decoded",
+                      "study.yaml saved as UTF-8", rule="config")
+            return None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        log.warning(name, line, None, "the file is not UTF-8; it was read as Windows-1252 (Western European)",
+                    "UTF-8 text", rule="encoding")
+        return data.decode("cp1252", errors="replace")
+
+
+def read_yaml_text(path: Path) -> str | None:
+    """The text of study.yaml as load_config decoded it (None when it cannot be read)."""
+    try:
+        return _decode_yaml(path.read_bytes(), path.name, ProblemLog())
+    except OSError:
+        return None
+
+
 def load_config(path: Path | None, log: ProblemLog) -> StudyConfig:
     """Read and validate study.yaml; with no file, the defaults. Problems go to the log."""
     if path is None or not path.exists():
         return StudyConfig()
     name = path.name
+    if not path.is_file():
+        log.error(name, None, None, "study.yaml is a folder (or not a regular file), not the analysis plan",
+                  "a text file study.yaml (YAML, UTF-8)", rule="config")
+        return StudyConfig()
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        data_bytes = path.read_bytes()
+    except OSError as exc:
+        log.error(name, None, None, f"cannot read the file ({exc.strerror or exc})",
+                  "a readable text file study.yaml (YAML, UTF-8)", rule="config")
+        return StudyConfig()
+    text = _decode_yaml(data_bytes, name, log)
+    if text is None:
+        return StudyConfig()
+    try:
         data = yaml.safe_load(text)
         node = yaml.compose(text)
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+    except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         log.error(name, mark.line + 1 if mark else None, None, f"not valid YAML ({getattr(exc, 'problem', exc)})",
                   "YAML as in the documented study.yaml example", rule="config")

@@ -104,6 +104,7 @@ class ValidationReport(HasProblems):
     problems: list[Problem]
     study: Study | None
     notes: list[str] = field(default_factory=list)
+    explained: list[Problem] = field(default_factory=list)  # not shown: another error on their cell explains them
 
     @property
     def usable(self) -> bool:
@@ -194,13 +195,15 @@ def load_study(path: str | Path, today: dt.date | None = None) -> ValidationRepo
     labels = {name: raw[name].label for name in typed}
     validate_tables(typed, files, labels, log, config.baseline_window_days, today)
     check_names(folder / "study.yaml", config, _known_covariates(typed), log)
-    log.problems = list(dict.fromkeys(_without_cascades(log.problems)))  # one cell read twice: one message
+    found = list(dict.fromkeys(log.problems))  # one cell read twice: one message
+    log.problems = _without_cascades(found)
+    kept = {id(p) for p in log.problems}
     study = Study(path=path, source=source, config=config, tables=typed, files=files, problems=log.problems,
                   notes=notes, labels={k: v for t in raw.values() for k, v in t.display.items()})
     if not study.errors:
         study.flow = initial_flow(typed, config.baseline_window_days, raw["patients"].excluded)
     lap("validate")
-    return ValidationReport(path, log.problems, study, notes)
+    return ValidationReport(path, log.problems, study, notes, [p for p in found if id(p) not in kept])
 
 
 def _time_dependent_dates(path: Path, config: StudyConfig, raw: RawTable, patients: pd.DataFrame,
@@ -236,13 +239,26 @@ CELL_RULES = {"unparseable-date", "not-a-number", "negative-value", "out-of-rang
 
 
 def _without_cascades(problems: list[Problem]) -> list[Problem]:
-    """Drop cross-table problems on a cell already reported as unreadable (one cause, one message)."""
-    bad_cells = {(p.file, p.row, p.column) for p in problems if p.rule in CELL_RULES and p.row is not None}
-    bad_rows = {(p.file, p.row) for p in problems if p.severity == "error" and p.rule != "empty-required"
-                and p.row is not None}
-    return [p for p in problems
-            if (p.rule in CELL_RULES or (p.file, p.row, p.column) not in bad_cells)
-            and not (p.rule == "empty-required" and (p.file, p.row) in bad_rows)]
+    """Drop a problem only when another error on the same cell (file, row, column) explains it: a cross-table
+    problem on a cell already reported as unreadable, or an 'empty' cell that was emptied by an unreadable
+    value (one cause, one message). In a converted CDISC table a column is not a source cell: there an
+    'empty' cell is explained by the converter's error on the same source row. Nothing else is dropped."""
+    by_row: dict[tuple, list[Problem]] = {}
+    for q in problems:
+        if q.row is not None and q.severity == "error" and (q.rule in CELL_RULES or q.rule.startswith("cdisc")):
+            by_row.setdefault((q.file, q.row), []).append(q)
+    return [p for p in problems if not explained(p, by_row.get((p.file, p.row), []))]
+
+
+def explained(p: Problem, row_errors: list[Problem]) -> bool:
+    """True when a cell error of `row_errors` (errors on p's file and row) explains p (then p is not shown)."""
+    if p.row is None:
+        return False
+    on_cell = {q.rule for q in row_errors
+               if q.column == p.column or (p.rule == "empty-required" and q.rule.startswith("cdisc"))}
+    if p.rule == "empty-required":
+        return bool(on_cell - {"empty-required"})
+    return bool(on_cell) and p.rule not in CELL_RULES and not p.rule.startswith("cdisc")
 
 
 def _apply_defaults(tables: dict[str, pd.DataFrame]) -> None:

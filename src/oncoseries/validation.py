@@ -172,4 +172,21 @@ def validate_tables(tables: dict[str, pd.DataFrame], files: dict[str, str], labe
     if "biomarkers" in tables:
         check_unique_per_patient(tables["biomarkers"], ["patient_id"], files["biomarkers"],
                                  labels["biomarkers"], log, "a biomarker row")
+        check_sequenced_flag(tables["biomarkers"], files["biomarkers"], labels["biomarkers"], log)
+
+
+#: ``ngs_tested`` in biomarkers.csv (who was sequenced): yes/no words as the boolean columns; empty = unknown.
+SEQUENCED_YES = frozenset({"true", "t", "yes", "y", "1", "1.0", "checked"})
+SEQUENCED_NO = frozenset({"false", "f", "no", "n", "0", "0.0", "unchecked"})
+
+
+def check_sequenced_flag(b: pd.DataFrame, file: str, labels, log: ProblemLog) -> None:
+    """``ngs_tested`` must say yes or no: 'maybe' or '2' is an error, not silently 'not sequenced'."""
+    if "ngs_tested" not in b.columns:
+        return
+    text = b["ngs_tested"].astype("string").str.strip().str.lower()
+    bad = (b["ngs_tested"].notna() & ~text.isin(SEQUENCED_YES | SEQUENCED_NO)).to_numpy(bool)
+    _rows(log, "error", file, b, bad, labels("ngs_tested"),
+          lambda s: [f"'{v}' is not yes/no" for v in s["ngs_tested"]],
+          "yes or no (true/false, 1/0); empty when not known", "not-boolean")
 

@@ -299,3 +299,17 @@ def test_export_with_day_month_dates(tmp_path, fmt):
     study = _load(folder).study
     assert_frame_equal(study.patients, ref.patients)
     assert_frame_equal(study.lesions, ref.lesions)
+
+
+def test_validate_json_states_the_files_chosen(tmp_path):
+    import json
+    import subprocess
+    import sys
+    folder = _copy(tmp_path)
+    r = subprocess.run([sys.executable, "-c", "from oncoseries.cli import main; main()", "validate", str(folder),
+                        "--format", "json"], capture_output=True, text=True)
+    doc = json.loads(r.stdout)
+    assert r.returncode == 0 and doc["valid"] is True
+    assert any(n.startswith("REDCap records export: export_raw.csv") for n in doc["notes"])
+    flow = {f["population"]: f for f in doc["flow"]}
+    assert flow["records"]["n"] == 4 and flow["records"]["excluded"] == 1

@@ -30,12 +30,13 @@ from ..stats.association import chisq_test, fisher_exact, wilcoxon_ranksum
 from ..stats.cox import cox
 from ..stats.kaplan_meier import kaplan_meier
 from ..stats.logrank import logrank
-from .survival import endpoint_frame
+from ..validation import SEQUENCED_YES
+from .survival import EVENT, TIME, endpoint_frame
 
 MIN_MUTATION_CARRIERS = 3
 MAX_LEVELS = 6
 SEQUENCED_COLUMN = "ngs_tested"
-YES = {"yes", "y", "true", "1", "1.0"}
+YES = SEQUENCED_YES  # one definition, checked by validation
 RESPONSE = ("CR", "PR")
 SURVIVAL = ("PFS", "OS")
 ALPHA = 0.05
@@ -123,12 +124,12 @@ def _response(resp: pd.DataFrame, col: str, numeric: bool) -> dict:
 
 
 def _km_logrank(df: pd.DataFrame, col: str, scale: float) -> dict:
-    sub = df[["time", "event", col]].dropna()
-    out = {"n": int(len(sub)), "n_missing": int(len(df) - len(sub)), "events": int(sub["event"].sum())}
+    sub = df[[TIME, EVENT, col]].dropna()
+    out = {"n": int(len(sub)), "n_missing": int(len(df) - len(sub)), "events": int(sub[EVENT].sum())}
     if sub[col].nunique() < 2:
         return {**out, "skipped": "fewer than two levels with follow-up"}
-    km = kaplan_meier(sub, "time", "event", by=col)
-    lr = logrank(sub, "time", "event", by=col)
+    km = kaplan_meier(sub, TIME, EVENT, by=col)
+    lr = logrank(sub, TIME, EVENT, by=col)
     oe = lr.table.set_index("group")
     groups = []
     for row in km.medians.itertuples():
@@ -136,20 +137,23 @@ def _km_logrank(df: pd.DataFrame, col: str, scale: float) -> dict:
         groups.append({"level": str(row.group), "n": int(row.n), "events": int(row.events),
                        "expected": e, "median": _scaled(row.median, scale), "lower": _scaled(row.lower, scale),
                        "upper": _scaled(row.upper, scale)})
+    if not lr.estimable:
+        return {**out, "test": "logrank", "statistic": None, "df": int(lr.df), "p": None,
+                "not_estimable": lr.reason, "groups": groups}
     return {**out, "test": "logrank", "statistic": float(lr.statistic), "df": int(lr.df),
             "p": float(lr.p_value), "groups": groups}
 
 
 def _cox(df: pd.DataFrame, col: str) -> dict:
-    sub = df[["time", "event", col]].dropna()
-    out = {"n": int(len(sub)), "n_missing": int(len(df) - len(sub)), "events": int(sub["event"].sum())}
+    sub = df[[TIME, EVENT, col]].dropna()
+    out = {"n": int(len(sub)), "n_missing": int(len(df) - len(sub)), "events": int(sub[EVENT].sum())}
     if out["events"] < 2:
         return {**out, "skipped": "fewer than two events"}
     if sub[col].nunique() < 2:
         return {**out, "skipped": "fewer than two distinct values"}
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        fit = cox(sub, "time", "event", [col])
+        fit = cox(sub, TIME, EVENT, [col])
     if fit.separation:
         return {**out, "skipped": "separation (monotone likelihood): the HR is not estimable"}
     s = fit.summary.loc[col]
@@ -193,8 +197,9 @@ def biomarker_section(study, frame: pd.DataFrame, best: pd.DataFrame, adtte: pd.
     seq = sequenced_patients(study)
     genes = recurrent_genes(study)
     pop = frame[frame["patient_id"].isin(treated)]
-    resp = best[["patient_id", headline]].merge(frame, on="patient_id", how="left")
-    resp["_resp"] = resp[headline].isin(RESPONSE).to_numpy(bool)
+    resp = pd.DataFrame({"patient_id": best["patient_id"].to_numpy(),
+                         "_resp": best[headline].isin(RESPONSE).to_numpy(bool)}).merge(frame, on="patient_id",
+                                                                                      how="left")
     ends = {ep: endpoint_frame(adtte, ep, frame) for ep in SURVIVAL if (adtte["paramcd"] == ep).any()}
     out_markers, skipped = [], []
     for col, source in markers:

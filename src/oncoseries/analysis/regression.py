@@ -12,6 +12,7 @@ import pandas as pd
 from ..stats.cox import cox
 from ..stats.cox_zph import cox_zph
 from ..stats.firth import firth_cox
+from .survival import EVENT, TIME
 
 PH_ALPHA = 0.05
 
@@ -38,7 +39,7 @@ def fit_model(df: pd.DataFrame, endpoint: str, covariates: list[str], model: str
     """One Cox model with everything the report shows about it."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        fit = cox(df, "time", "event", covariates)
+        fit = cox(df, TIME, EVENT, covariates)
     dropped = df.loc[fit.dropped_index, "patient_id"].astype(str).tolist() if fit.n_dropped else []
     out = {"endpoint": endpoint, "model": model, "covariates": covariates, "n": int(fit.n),
            "events": int(fit.n_events), "n_dropped": int(fit.n_dropped), "dropped_patients": dropped,
@@ -56,7 +57,7 @@ def fit_model(df: pd.DataFrame, endpoint: str, covariates: list[str], model: str
             out["messages"].append(f"PH test not computed: {exc}")
     if out["separation"]:
         try:
-            fr = firth_cox(df, "time", "event", covariates)
+            fr = firth_cox(df, TIME, EVENT, covariates)
             out["firth"] = {"method": "Firth penalised likelihood, profile-likelihood CIs (Breslow ties)",
                             "terms": [{"coefficient": str(k), "coef": float(r["coef"]), "hr": float(r["hr"]),
                                        "lower": float(r["lower"]), "upper": float(r["upper"]),

@@ -106,9 +106,9 @@ def _derived_csv(df: pd.DataFrame, name: str) -> pd.DataFrame:
     return df[first + [c for c in df.columns if c not in first and not c.startswith("_")]]
 
 
-def write_outputs(results: Results, out: Path) -> list[Path]:
+def write_outputs(results: Results, out: Path, figures: bool = True) -> list[Path]:
     """Write results.json, the derived tables and the report (report.html, report.docx, tables/*.csv,
-    figures/); returns the files written."""
+    figures/ unless ``figures`` is False); returns the files written."""
     out = Path(out)
     (out / "tables").mkdir(parents=True, exist_ok=True)
     written = []
@@ -139,5 +139,5 @@ def write_outputs(results: Results, out: Path) -> list[Path]:
     lap("results.json, derived, CDISC")
     from ..report import write_report
 
-    written += write_report(results, out)
+    written += write_report(results, out, figures=figures)
     return written

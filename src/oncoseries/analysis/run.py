@@ -18,7 +18,7 @@ from .biomarkers import biomarker_section, recurrent_genes, sequenced_patients
 from .descriptive import adverse_events, exposure, table1
 from .plan import ENDPOINT_NAMES, ENDPOINTS, Plan, make_plan, usable_covariate
 from .regression import fit_model, univariable_p
-from .survival import by_covariate, endpoint_frame, followup, summarise_endpoint
+from .survival import EVENT, by_covariate, endpoint_frame, followup, summarise_endpoint
 from . import time_dependent as td
 from .labels import apply_labels
 
@@ -205,7 +205,7 @@ def run_analysis(study: Study):
                 if res is not None:
                     logranks.append({"endpoint": ep, **res[0]})
                     curves[(ep, cov)] = res[1]
-            if int(df["event"].sum()) >= 2:
+            if int(df[EVENT].sum()) >= 2:
                 models.append(fit_model(df, ep, [cov], "univariable"))
         for cov, spec in td_specs.items():
             res, sm = td.analyse(df, ep, cov, spec, scale)

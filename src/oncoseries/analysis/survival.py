@@ -14,10 +14,16 @@ from ..stats.kaplan_meier import kaplan_meier, median_followup
 from ..stats.logrank import logrank
 
 
+#: Internal column names of an endpoint frame. Study columns never start with "_" (io.readers reserves
+#: the prefix), so a covariate called ``time``, ``event``, ``aval`` or ``bor`` cannot collide with them.
+TIME, EVENT = "_time", "_event"
+
+
 def endpoint_frame(adtte: pd.DataFrame, paramcd: str, patients: pd.DataFrame) -> pd.DataFrame:
-    """One row per patient for one endpoint: time (days), event (0/1) and the patient covariates."""
+    """One row per patient for one endpoint: ``_time`` (days), ``_event`` (0/1) and the patient covariates."""
     d = adtte.loc[adtte["paramcd"] == paramcd, ["patient_id", "aval", "cnsr"]]
-    d = d.assign(time=d["aval"].astype(float), event=(d["cnsr"] == 0).astype(int))
+    d = pd.DataFrame({"patient_id": d["patient_id"].to_numpy(), TIME: d["aval"].to_numpy(float),
+                      EVENT: (d["cnsr"] == 0).to_numpy(int)})
     return d.merge(patients, on="patient_id", how="left")
 
 
@@ -27,7 +33,7 @@ def _value(v: float, scale: float) -> float | None:
 
 def summarise_endpoint(df: pd.DataFrame, landmarks: list[float], scale: float) -> tuple[dict, object]:
     """n, events, median (95% CI) and landmark survival (95% CI, numbers at risk) in display units."""
-    km = kaplan_meier(df, "time", "event")
+    km = kaplan_meier(df, TIME, EVENT)
     med = km.medians.iloc[0]
     out = {
         "n": int(med["n"]), "events": int(med["events"]), "censored": int(med["n"] - med["events"]),
@@ -48,7 +54,7 @@ def summarise_endpoint(df: pd.DataFrame, landmarks: list[float], scale: float) -
 
 def followup(df: pd.DataFrame, scale: float) -> dict:
     """Median follow-up by reverse Kaplan-Meier, with its CI and the range of observed times."""
-    f = median_followup(df, "time", "event").iloc[0]
+    f = median_followup(df, TIME, EVENT).iloc[0]
     return {"method": "reverse Kaplan-Meier", "median": _value(f["median"], scale),
             "lower": _value(f["lower"], scale), "upper": _value(f["upper"], scale),
             "min": _value(f["min"], scale), "max": _value(f["max"], scale)}
@@ -56,7 +62,7 @@ def followup(df: pd.DataFrame, scale: float) -> dict:
 
 def by_covariate(df: pd.DataFrame, covariate: str, scale: float) -> tuple[dict, object] | None:
     """Kaplan-Meier per level and the log-rank test, for a categorical covariate (levels as strings)."""
-    sub = df[["time", "event", covariate]].dropna()
+    sub = df[[TIME, EVENT, covariate]].dropna()
     if sub[covariate].nunique() < 2:
         return None
     col = sub[covariate]
@@ -65,8 +71,8 @@ def by_covariate(df: pd.DataFrame, covariate: str, scale: float) -> tuple[dict, 
         sub = sub.assign(**{covariate: pd.Categorical(col.astype(str), categories=cats)})
     else:
         sub = sub.assign(**{covariate: col.astype(str)})
-    km = kaplan_meier(sub, "time", "event", by=covariate)
-    lr = logrank(sub, "time", "event", by=covariate)
+    km = kaplan_meier(sub, TIME, EVENT, by=covariate)
+    lr = logrank(sub, TIME, EVENT, by=covariate)
     groups = []
     for row in km.medians.itertuples():
         groups.append({"group": row.group, "n": int(row.n), "events": int(row.events),
@@ -74,4 +80,6 @@ def by_covariate(df: pd.DataFrame, covariate: str, scale: float) -> tuple[dict, 
                        "upper": _value(row.upper, scale)})
     result = {"covariate": covariate, "n": int(len(sub)), "n_missing": int(len(df) - len(sub)),
               "statistic": float(lr.statistic), "df": int(lr.df), "p": float(lr.p_value), "groups": groups}
+    if not lr.estimable:
+        result.update(statistic=None, p=None, not_estimable=lr.reason)
     return result, km

@@ -29,6 +29,7 @@ from ..stats.cox import cox
 from ..stats.kaplan_meier import kaplan_meier
 from ..stats.logrank import logrank
 from ..stats.time_dependent import landmark_frame, split_at_switch
+from .survival import EVENT, TIME
 
 #: Names of covariates that are usually events after the start of treatment (warned about when planned
 #: as baseline covariates with no date).
@@ -95,7 +96,8 @@ def analyse(df: pd.DataFrame, endpoint: str, cov: str, spec: TimeDependent, scal
     """Naive, time-dependent, landmark and Simon-Makuch for one endpoint frame (time in days)."""
     days, reason = _switch_days(df, cov, spec)
     ok = reason.isna().to_numpy()
-    d = df.loc[ok, ["patient_id", "time", "event"]].assign(switch=days[ok].to_numpy())
+    d = pd.DataFrame({"patient_id": df.loc[ok, "patient_id"].to_numpy(), "time": df.loc[ok, TIME].to_numpy(),
+                      "event": df.loc[ok, EVENT].to_numpy(), "switch": days[ok].to_numpy()})
     left_out = [{"patient_id": str(p), "reason": r} for p, r in zip(df.loc[~ok, "patient_id"], reason[~ok])]
     switched = d["switch"].notna() & (d["switch"] <= d["time"])
     out = {"endpoint": endpoint, "covariate": cov, "date_column": spec.date, "n": int(len(d)),
@@ -108,6 +110,10 @@ def analyse(df: pd.DataFrame, endpoint: str, cov: str, spec: TimeDependent, scal
     naive = d.assign(x=d["switch"].notna().astype(int))
     out["naive"] = _hr(cox(naive, "time", "event", ["x"]))
     rows = split_at_switch(d, "time", "event", "switch", covariate="x")
+    if rows["x"].nunique() < 2:  # e.g. every change after the end of follow-up (found by fuzzing)
+        out["messages"].append("time-dependent model not estimable: nobody is observed both before and "
+                               "after the change")
+        return out, None
     fit = cox(rows, "tstop", "event", ["x"], entry="tstart")
     out["time_dependent"] = {**_hr(fit), "rows": int(len(rows)), "lr_p": float(fit.lr_test.p_value)}
     sm = kaplan_meier(rows.assign(state=np.where(rows["x"] == 1, "after", "before")), "tstop", "event",

@@ -121,6 +121,11 @@ def _frame_from_rows(header: list, body: pd.DataFrame, first_row: int, name: str
                 log.warning(file, 1, f"#{j + 1}", "this column has no name in the header row; it is ignored",
                             "a column name in row 1", rule="unnamed-column")
             continue
+        if norm.startswith("_"):  # oncoseries' own bookkeeping columns (_row, _file, _time ...) start with "_"
+            log.warning(file, 1, str(raw_name).strip(), "column names starting with '_' are reserved; "
+                        "this column is ignored", "a column name starting with a letter or digit",
+                        rule="reserved-column")
+            continue
         if norm in labels and duplicate_columns == "keep":  # e.g. REDCap label headers ("Complete?")
             k = 2
             while f"{norm}__{k}" in labels:
@@ -234,11 +239,19 @@ def _line_of_row(text: str, row: int, sep: str) -> int:
     return line
 
 
+#: Excel's day 1 is 1900-01-01; openpyxl shows a date-formatted 0 or negative number as a date before it
+#: (-5 -> 1899-12-25), which no real Excel date can be.
+EXCEL_FIRST_DAY = dt.datetime(1900, 1, 1)
+EXCEL_EPOCH = dt.datetime(1899, 12, 30)
+
+
 def _cell_text(value: object) -> str | None:
     """An Excel cell as text: dates as ISO, whole numbers without '.0'."""
     if value is None:
         return None
     if isinstance(value, dt.datetime):
+        if value < EXCEL_FIRST_DAY:  # a date cell holding 0 or a negative number: keep the number, not a date
+            return _cell_text((value - EXCEL_EPOCH) / dt.timedelta(days=1))
         return value.date().isoformat() if value.time() == dt.time(0) else value.isoformat(sep=" ")
     if isinstance(value, dt.date):
         return value.isoformat()

@@ -1,7 +1,9 @@
 """Best overall response, unconfirmed and confirmed (RECIST 1.1; admiralonco event rules).
 
 - Only scans before ``new_therapy_date`` and up to and including the first PD count
-  (admiralonco ANL01FL/ANL02FL; INTERFACE §5).
+  (admiralonco ANL01FL/ANL02FL; INTERFACE §5); nor do scans after a clinical ``progression_date``
+  (RECIST 1.1: best response is recorded "until disease progression"; so a response never starts
+  after the progression that ends it, and DOR is never negative).
 - Unconfirmed BOR, first matching wins (admiralonco ``bor_cr`` ... ``no_data_missing``): any CR;
   any PR; SD = a CR/PR/SD scan at ``day >= sd_min_days``; NON-CR/NON-PD at ``day >= sd_min_days``;
   any PD; NE (scans exist but none qualifies); MISSING (no scan). The date is the first scan of
@@ -113,8 +115,10 @@ def _best_response(tp: pd.DataFrame, patients: pd.DataFrame, population, setting
     if dup.any():
         raise ValueError(f"timepoints: patient {ids[pc[dup][0]]!r} has two responses on one date; "
                          "expected one scan per date")
+    prog = (to_days(patients["progression_date"]) if "progression_date" in patients.columns
+            else np.full(npat, np.nan))
     with np.errstate(invalid="ignore"):
-        keep = in_pop[pc] & (np.isnan(ntd[pc]) | (day < ntd[pc]))
+        keep = in_pop[pc] & (np.isnan(ntd[pc]) | (day < ntd[pc])) & (np.isnan(prog[pc]) | (day <= prog[pc]))
     pc, day, resp, pct = pc[keep], day[keep], resp[keep], pct[keep]
     first = group_first(pc)
     keep = count_before(resp == PD, first) == 0          # up to and including the first PD

@@ -21,7 +21,7 @@ def build_report_document(results, figures=None, figures_note=None):
     return build_document(results, figures, figures_note)
 
 
-def write_report(results, out_dir) -> list[Path]:
+def write_report(results, out_dir, figures: bool = True) -> list[Path]:
     """Write the report files for ``results`` into ``out_dir``; returns the paths written.
 
     Parameters
@@ -30,6 +30,8 @@ def write_report(results, out_dir) -> list[Path]:
         What ``oncoseries.analyze`` returned.
     out_dir : path
         Output folder (created if needed).
+    figures : bool
+        False: no figures are drawn (the report says so); the tables and text are unchanged.
 
     Returns
     -------
@@ -44,9 +46,13 @@ def write_report(results, out_dir) -> list[Path]:
     out = Path(out_dir)
     (out / "tables").mkdir(parents=True, exist_ok=True)
     note = None
+    draw = figures
     try:
         rc = results.study.config.report
-        figures = make_figures(results, out / "figures", p_style=rc.p_style, risk_times=rc.risk_times or None)
+        figures = (make_figures(results, out / "figures", p_style=rc.p_style, risk_times=rc.risk_times or None)
+                   if draw else [])
+        if not draw:
+            note = "Figures were not drawn for this run (--no-figures)."
     except Exception as exc:  # a figure must never cost the user the whole report
         warnings.warn(f"figures could not be drawn: {exc}", RuntimeWarning, stacklevel=2)
         figures, note = [], f"The figures could not be drawn ({type(exc).__name__}: {exc})."

@@ -147,7 +147,8 @@ def _km_infos(results, out_dir, opts) -> list[FigureInfo]:
             annotation, labels = _simon_makuch_text(results, ep, cov[: -len(TD_SUFFIX)], opts)
         else:
             lr = logranks.get((ep, cov))
-            lines = [] if lr is None else [f"Log-rank {format_p(lr['p'], opts['p_style'])}"]
+            lines = [] if lr is None else [f"Log-rank {format_p(lr['p'], opts['p_style'])}" if lr.get("p") is not None
+                                           else "Log-rank test not estimable"]
             hr, firth = hr_lines(_univariable(results, ep, cov))
             annotation = "\n".join(lines + hr) or None
             labels = covariate_labels(cov, km.groups)

@@ -8,7 +8,7 @@ are described in docs/report.md; results.json always keeps the unrounded numbers
 from __future__ import annotations
 
 import math
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 
 DASH = "\u2013"        # en dash between CI limits and in ranges
 NR = "NR"              # an unreached CI limit
@@ -26,7 +26,8 @@ def is_number(x) -> bool:
 def fixed(x: float, decimals: int) -> str:
     """``x`` with exactly ``decimals`` decimals, rounded half-up; no negative zero."""
     q = Decimal(1).scaleb(-decimals)
-    d = Decimal(repr(float(x))).quantize(q, rounding=ROUND_HALF_UP)
+    d = Decimal(repr(float(x)))
+    d = d.quantize(q, rounding=ROUND_HALF_UP, context=Context(prec=max(28, d.adjusted() + decimals + 2)))
     if d == 0:
         d = abs(d)
     return f"{d:f}"

@@ -329,6 +329,13 @@ def followup_table(ctx: ReportContext) -> ReportTable | None:
     return t
 
 
+def _logrank_cell(ctx: ReportContext, r: dict) -> str:
+    """``P (chi2 x, k df)``, or ``not estimable`` (the reason goes to the table notes)."""
+    if r.get("not_estimable"):
+        return "not estimable\u2020"
+    return f"{ctx.p(r['p'], prefix=False)} (\u03c7\u00b2 {nb.fixed(r['statistic'], 2)}, {r['df']} df)"
+
+
 def logrank_table(ctx: ReportContext) -> ReportTable | None:
     lr = ctx.data.get("logrank") or []
     if not lr:
@@ -342,12 +349,14 @@ def logrank_table(ctx: ReportContext) -> ReportTable | None:
             first = i == 0
             t.add([r["endpoint"] if first else "", label(r["covariate"]) if first else "", g["group"], g["n"],
                    g["events"], ctx.median(g["median"], g["lower"], g["upper"]),
-                   f"{ctx.p(r['p'], prefix=False)} (\u03c7\u00b2 {nb.fixed(r['statistic'], 2)}, {r['df']} df)"
-                   if first else ""])
+                   _logrank_cell(ctx, r) if first else ""])
         if r.get("n_missing"):
             missing.append(f"{r['endpoint']}, {label(r['covariate'], False)}: {r['n_missing']}")
     if missing:
         t.notes.append("Patients left out for a missing covariate value: " + "; ".join(missing) + ".")
+    reasons = sorted({r["not_estimable"] for r in lr if r.get("not_estimable")})
+    if reasons:
+        t.notes.append("\u2020 Log-rank test " + "; ".join(reasons) + ".")
     return t
 
 
@@ -441,6 +450,9 @@ def _marker_p(ctx: ReportContext, a: dict | None, why: list, name: str) -> str:
     if "p" not in a:
         why.append(f"{name} ({a.get('skipped', 'not tested')})")
         return "not tested"
+    if a.get("not_estimable"):
+        why.append(f"{name} (log-rank test {a['not_estimable']})")
+        return "not estimable"
     return ctx.p(a["p"]) + (CHISQ_MARK if a.get("test") == "chisq" else "")
 
 

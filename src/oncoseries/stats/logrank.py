@@ -99,6 +99,9 @@ class LogrankResult:
         weighted counts when rho != 0).
     variance : numpy.ndarray
         The k x k variance matrix of O - E (R's ``fit$var``), groups in ``table`` order.
+    estimable, reason : bool, str or None
+        False (statistic and p NaN, ``reason`` says why) when that variance matrix is singular, e.g. every
+        event on one day with no one else at risk; R's survdiff stops there with "system is exactly singular".
     """
 
     statistic: float
@@ -108,6 +111,12 @@ class LogrankResult:
     variance: np.ndarray = field(repr=False)
     rho: float = 0.0
     n_missing: int = 0
+    estimable: bool = True
+    reason: str | None = None
+
+
+NOT_ESTIMABLE = ("not estimable: the variance of observed minus expected events is singular (e.g. every "
+                 "event on one day with no patient left at risk, or only one group at risk at each event time)")
 
 
 @dataclass
@@ -170,12 +179,15 @@ def logrank(data, time, event, by, strata=None, rho: float = 0) -> LogrankResult
     s = _sums(sd, rho)
     oe = s.observed - s.expected
     keep = s.expected > 0
+    reason = None
     if keep.sum() < 2:
         stat = 0.0
     else:
         idx = np.flatnonzero(keep)[1:]
         sub = s.var[np.ix_(idx, idx)]
-        stat = float(oe[idx] @ np.linalg.solve(sub, oe[idx]))
+        stat = _quadratic_form(sub, oe[idx])
+        if stat is None:
+            stat, reason = np.nan, NOT_ESTIMABLE
     df = int(keep.sum()) - 1
     p = float(chi2_sf(stat, df)) if df > 0 else (1.0 if df == 0 else np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -183,7 +195,21 @@ def logrank(data, time, event, by, strata=None, rho: float = 0) -> LogrankResult
             "group": sd.labels, "n": s.n, "observed": s.observed, "expected": s.expected,
             "(O-E)^2/E": oe ** 2 / s.expected, "(O-E)^2/V": oe ** 2 / np.diag(s.var),
         })
-    return LogrankResult(stat, df, p, table, s.var, rho, sd.n_missing)
+    return LogrankResult(stat, df, p, table, s.var, rho, sd.n_missing, reason is None, reason)
+
+
+def _quadratic_form(v: np.ndarray, x: np.ndarray) -> float | None:
+    """x' V^-1 x as R's solve(); None where R's solve stops (exactly or computationally singular V:
+    reciprocal 1-norm condition number below machine epsilon, R's default tolerance)."""
+    try:
+        sol = np.linalg.solve(v, x)
+    except np.linalg.LinAlgError:
+        return None
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rcond = 1.0 / np.linalg.cond(v, 1)
+    if not np.isfinite(sol).all() or not rcond >= np.finfo(float).eps:
+        return None
+    return float(x @ sol)
 
 
 def logrank_trend(data, time, event, by, scores=None, strata=None, rho: float = 0) -> TrendResult:
