@@ -1,0 +1,77 @@
+"""`oncoseries serve`: the loopback/token rule (exit 2, one line) and a real server answering."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from oncoseries.cli import app
+from oncoseries.web.settings import Settings, is_loopback
+
+SRC = str(Path(__file__).resolve().parents[2] / "src")
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.20", "::", "example.org"])
+def test_off_loopback_without_token_is_refused(host, tmp_path):
+    r = CliRunner().invoke(app, ["serve", "--host", host, "--data-dir", str(tmp_path)])
+    assert r.exit_code == 2
+    lines = [x for x in r.output.splitlines() if x.strip()]
+    assert len(lines) == 1 and "refusing to serve" in lines[0] and "--token" in lines[0]
+
+
+def test_loopback_names():
+    assert all(is_loopback(h) for h in ("127.0.0.1", "127.1.2.3", "::1", "[::1]", "localhost"))
+    assert not any(is_loopback(h) for h in ("0.0.0.0", "10.0.0.1", "::", "host.example"))
+    assert Settings(host="0.0.0.0", token="t").refusal() is None
+    assert Settings(host="127.0.0.1").refusal() is None
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(tmp_path: Path, *args: str) -> tuple[subprocess.Popen, str]:
+    """`oncoseries serve` in a subprocess; returns (process, base URL) once it answers."""
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": SRC + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    proc = subprocess.Popen([sys.executable, "-c", "from oncoseries.cli import main; main()", "serve",
+                             "--port", str(port), "--data-dir", str(tmp_path / "data"), *args],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    end = time.time() + 60
+    while time.time() < end:
+        if proc.poll() is not None:
+            raise AssertionError(proc.stdout.read().decode())
+        try:
+            urllib.request.urlopen(base + "/openapi.json", timeout=2)
+            return proc, base
+        except OSError:
+            time.sleep(0.3)
+    proc.kill()
+    raise AssertionError("the server did not answer within 60 s")
+
+
+def test_serve_with_token_answers_and_requires_it(tmp_path):
+    proc, base = start_server(tmp_path, "--host", "127.0.0.1", "--token", "tok")
+    try:
+        with pytest.raises(urllib.error.HTTPError) as err:
+            urllib.request.urlopen(base + "/api/runs/x")
+        assert err.value.code == 401
+        req = urllib.request.Request(base + "/api/runs/x", headers={"Authorization": "Bearer tok"})
+        with pytest.raises(urllib.error.HTTPError) as err:
+            urllib.request.urlopen(req)
+        assert err.value.code == 404
+        assert (tmp_path / "data" / "oncoseries.db").exists()
+    finally:
+        proc.terminate()
+        proc.wait(30)
