@@ -63,10 +63,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         users = load_users(settings.users_file, sessions)
     st.auth = Auth(settings, load_secret(settings.data_dir, settings.secret_key), users)
 
-    from . import api, pages
+    from . import api, pages, pages_runs
 
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(pages_runs.router)
+    app.add_exception_handler(pages.NeedLogin, pages.login_redirect)
     app.mount("/static/app", StaticFiles(directory=HERE / "static"), name="static")
     app.add_middleware(Guard, max_bytes=settings.max_upload_bytes)
 
