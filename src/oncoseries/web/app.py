@@ -78,6 +78,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
         return plotly_bundle()
 
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon():
+        from fastapi.responses import FileResponse
+
+        return FileResponse(HERE / "static" / "favicon.svg", media_type="image/svg+xml")
+
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException):
         if request.url.path.startswith("/api") or request.url.path.startswith("/static"):

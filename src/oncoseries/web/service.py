@@ -83,7 +83,11 @@ def describe_covariates(study) -> list[dict]:
             continue
         col = frame[name]
         numeric = pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col)
-        levels = sorted(str(v) for v in col.dropna().unique()) if (not numeric or col.nunique() <= 5) else []
+        values = col.dropna().unique()
+        if numeric:
+            levels = [f"{v:g}" for v in sorted(values)] if len(values) <= 5 else []
+        else:
+            levels = sorted(str(v) for v in values)
         out.append({"name": name, "kind": "numeric" if numeric else "categorical", "levels": levels[:30]})
     return out
 
