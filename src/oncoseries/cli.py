@@ -98,6 +98,8 @@ def serve(host: str = typer.Option("127.0.0.1", help="Address to listen on (loop
                                                 "(default: SQLite in the data folder)"),
           token: str = typer.Option(None, "--token", envvar="ONCOSERIES_TOKEN",
                                     help="Require 'Authorization: Bearer TOKEN' on /api and a login on pages"),
+          users: Path = typer.Option(None, "--users", help="Users file (name:argon2-hash lines; make one with "
+                                                          "python -m oncoseries.web.users NAME)"),
           max_upload_mb: float = typer.Option(50.0, "--max-upload-mb", help="Largest upload accepted (MB)"),
           workers: int = typer.Option(None, "--workers", help="Analyses run at once (default: min(4, CPUs))"),
           ) -> None:
@@ -110,8 +112,15 @@ def serve(host: str = typer.Option("127.0.0.1", help="Address to listen on (loop
         raise typer.Exit(2)
     kw = {"workers": workers} if workers else {}
     settings = Settings(data_dir=data_dir or default_data_dir(), database_url=database_url, token=token or None,
-                        host=host, port=port, max_upload_mb=max_upload_mb, **kw)
+                        host=host, port=port, max_upload_mb=max_upload_mb, users_file=users, **kw)
     reason = settings.refusal()
+    if not reason and users is not None:
+        from .web.users import UsersFileError, read_users
+
+        try:
+            read_users(users)
+        except (OSError, UsersFileError) as exc:
+            reason = str(exc)
     if reason:
         typer.echo(f"Error: {reason}", err=True)
         raise typer.Exit(2)

@@ -143,3 +143,11 @@ def test_keyboard_reaches_the_example_button(server, browser):
         if page.evaluate("document.activeElement.id") == "try-example":
             break
     assert page.evaluate("document.activeElement.id") == "try-example"
+
+
+def test_api_docs_render_offline(server, browser):
+    page = new_page(browser, 1280)
+    page.goto(server + "/docs")
+    expect(page.locator(".swagger-ui .opblock").first).to_be_visible(timeout=20_000)
+    expect(page.locator(".swagger-ui")).to_contain_text("/api/studies/{study_id}/runs")
+    assert not page.errors, page.errors

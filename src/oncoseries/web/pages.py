@@ -16,7 +16,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
 from .api import example_uploads, may_see, visible_study
-from .db import RunRow, StudyRow, audit
+from .db import RunRow, Share, StudyRow, audit
 from .security import CSRF_COOKIE, SESSION_COOKIE, SESSION_MAX_AGE, check_csrf, csrf_token
 from .service import PlanError, create_study, effective_plan, start_run, submit
 from .store import UploadError, study_files
@@ -78,7 +78,7 @@ def redirect(url: str) -> RedirectResponse:
 @router.get("/login")
 def login_page(request: Request, next: str = "/"):
     return render(request, "login.html", next=next if next.startswith("/") and not next.startswith("//") else "/",
-                  failed=False, token_login=bool(request.app.state.settings.token))
+                  failed=False, token_login=bool(request.app.state.settings.token) and not request.app.state.auth.users)
 
 
 @router.post("/login")
@@ -88,7 +88,7 @@ def login(request: Request, username: str = Form(""), password: str = Form(""), 
     user = request.app.state.auth.check_login(username.strip(), password)
     if user is None:
         return render(request, "login.html", status=401, next=next, failed=True,
-                      token_login=bool(request.app.state.settings.token))
+                      token_login=bool(request.app.state.settings.token) and not request.app.state.auth.users)
     target = next if next.startswith("/") and not next.startswith("//") else "/"
     resp = redirect(target)
     resp.set_cookie(SESSION_COOKIE, request.app.state.auth.session_cookie(user), max_age=SESSION_MAX_AGE,
@@ -149,8 +149,10 @@ def study_page(study_id: str, request: Request, user: str = Depends(page_user), 
     runs = session.query(RunRow).filter_by(study_id=study.id).order_by(RunRow.created_at.desc()).all()
     problems = study.problems
     errors = [p for p in problems if p["severity"] == "error"]
+    shares = [x.username for x in session.query(Share).filter_by(study_id=study.id)]
+    can_share = bool(request.app.state.auth.users) and study.owner == user
     return render(request, "study.html", study=study, meta=study.meta, problems=problems, n_errors=len(errors),
-                  n_warnings=len(problems) - len(errors), runs=runs)
+                  n_warnings=len(problems) - len(errors), runs=runs, shares=shares, can_share=can_share)
 
 
 def _csv_numbers(text: str) -> list[float]:
@@ -261,6 +263,25 @@ def run_study(study_id: str, request: Request, csrf_token: str = Form(""), user:
             raise HTTPException(409, f"the saved plan is not valid: {exc}") from None
     submit(st.runner, st.work, run)
     return redirect(f"/runs/{run.id}")
+
+
+@router.post("/studies/{study_id}/share")
+def share_study(study_id: str, request: Request, username: str = Form(""), csrf_token: str = Form(""),
+                user: str = Depends(page_user), session=Depends(session_dep)):
+    """The owner shares a study with another configured user (who then sees it and its runs)."""
+    check_csrf(request, csrf_token)
+    auth = request.app.state.auth
+    with session.begin():
+        study = visible_study(session, study_id, user, auth)
+        if not auth.users or study.owner != user:
+            raise HTTPException(403, "only the study's owner can share it, and only with configured users")
+        name = username.strip()
+        if name not in getattr(auth.users, "names", set()):
+            raise HTTPException(400, f"there is no user named {name!r}")
+        if name != study.owner and not session.query(Share).filter_by(study_id=study.id, username=name).first():
+            session.add(Share(study_id=study.id, username=name))
+            audit(session, user, "study shared", study.id, None, f"with {name}")
+    return redirect(f"/studies/{study_id}")
 
 
 def login_redirect(request: Request, exc: NeedLogin) -> RedirectResponse:

@@ -3,6 +3,7 @@ posts, a cross-origin check on every unsafe method, the upload limit, and securi
 
 from __future__ import annotations
 
+import base64
 import getpass
 import hmac
 import json
@@ -17,6 +18,9 @@ CSRF_COOKIE = "oncoseries_csrf"
 SESSION_MAX_AGE = 12 * 3600
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
        "font-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+#: Swagger UI (/docs) starts with an inline script of FastAPI's; only those pages allow inline script.
+CSP_DOCS = CSP.replace("script-src 'self'", "script-src 'self' 'unsafe-inline'")
+DOCS_PATHS = ("/docs", "/docs/oauth2-redirect", "/redoc")
 
 
 def load_secret(data_dir: Path, given: str | None) -> str:
@@ -60,9 +64,17 @@ class Auth:
         if self.token and scheme.lower() == "bearer" and hmac.compare_digest(value.strip().encode(),
                                                                               self.token.encode()):
             return "token"
-        user = self.session_user(request) if not self.token else None
-        if user:
-            return user
+        if self.users:
+            if scheme.lower() == "basic":
+                try:
+                    name, _, pw = base64.b64decode(value.strip()).decode("utf-8").partition(":")
+                except (ValueError, UnicodeDecodeError):
+                    name, pw = "", ""
+                if name and self.users(name, pw):
+                    return name
+            user = self.session_user(request)
+            if user and user != "token":
+                return user
         raise HTTPException(401, "authentication required: send 'Authorization: Bearer TOKEN'",
                             headers={"WWW-Authenticate": "Bearer"})
 
@@ -121,6 +133,7 @@ class Guard:
             return await self.app(scope, receive, send)
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
         is_api = scope.get("path", "").startswith("/api")
+        csp = (CSP_DOCS if scope.get("path") in DOCS_PATHS else CSP).encode()
         if scope.get("method") in ("POST", "PUT", "PATCH", "DELETE"):
             origin = headers.get("origin")
             if origin and origin != "null" and origin.split("://", 1)[-1] != headers.get("host", ""):
@@ -147,7 +160,7 @@ class Guard:
         async def with_headers(message):
             if message["type"] == "http.response.start":
                 extra = [(b"x-content-type-options", b"nosniff"), (b"x-frame-options", b"DENY"),
-                         (b"referrer-policy", b"no-referrer"), (b"content-security-policy", CSP.encode()),
+                         (b"referrer-policy", b"no-referrer"), (b"content-security-policy", csp),
                          (b"cross-origin-opener-policy", b"same-origin")]
                 message["headers"] = list(message.get("headers", [])) + extra
             await send(message)

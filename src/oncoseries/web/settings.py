@@ -63,4 +63,4 @@ class Settings:
         if is_loopback(self.host) or self.token or self.users_file:
             return None
         return (f"refusing to serve on {self.host}: off loopback a login is required "
-                "(give --token TOKEN, or serve on 127.0.0.1)")
+                "(give --token TOKEN or --users FILE, or serve on 127.0.0.1)")
