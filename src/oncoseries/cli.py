@@ -127,9 +127,17 @@ def serve(host: str = typer.Option("127.0.0.1", help="Address to listen on (loop
     if max_upload_mb <= 0 or not 0 < port < 65536:
         typer.echo("Error: --max-upload-mb must be > 0 and --port between 1 and 65535", err=True)
         raise typer.Exit(2)
+    import logging
+
     import uvicorn
 
     from .web import create_app
+
+    log = logging.getLogger("oncoseries.web")   # ids and states only: never a patient value (docs/web.md)
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(levelname)s:     %(message)s"))
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
 
     web_app = create_app(settings)
     typer.echo(f"oncoseries web application on http://{host}:{port}/ (data: {settings.data_dir}; Ctrl+C stops)")

@@ -229,3 +229,30 @@ def test_restart_fails_interrupted_runs(tmp_path):
     with TestClient(create_app(Settings(data_dir=tmp_path / "d", workers=1))) as c:
         state = c.get("/api/runs/" + "r" * 32).json()
         assert state["status"] == "failed" and "stopped" in state["error"]
+
+
+def test_redcap_export_with_dictionary(client):
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parents[1] / "data" / "redcap"
+    files = [("files", (n, (folder / n).read_bytes(), "text/csv"))
+             for n in ("dictionary.csv", "records_raw.csv", "study.yaml")]
+    r = client.post("/api/studies", files=files)
+    assert r.status_code == 201 and r.json() == {"id": r.json()["id"], "patients": 3, "valid": True}
+    # without the mapping the records are read as a REDCap export and the missing columns are named
+    r = client.post("/api/studies", files=files[:2])
+    probs = client.get(f"/api/studies/{r.json()['id']}/problems").json()
+    assert not probs["valid"]
+    assert {(p["file"], p["column"]) for p in probs["problems"]} >= {("records_raw.csv", "start_date")}
+
+
+def test_one_xlsx_workbook(client, tmp_path):
+    import pandas as pd
+
+    folder = example_study_path("mini")
+    book = tmp_path / "Study Workbook.xlsx"
+    with pd.ExcelWriter(book) as xw:
+        for name in ("patients", "lesions"):
+            pd.read_csv(folder / f"{name}.csv", dtype=str).to_excel(xw, sheet_name=name, index=False)
+    r = client.post("/api/studies", files=[("files", (book.name, book.read_bytes(), "application/vnd.ms-excel"))])
+    assert r.status_code == 201 and r.json()["patients"] == 8 and r.json()["valid"]

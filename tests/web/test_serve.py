@@ -75,3 +75,42 @@ def test_serve_with_token_answers_and_requires_it(tmp_path):
     finally:
         proc.terminate()
         proc.wait(30)
+
+
+def test_no_patient_value_in_the_server_log(tmp_path):
+    """The server's whole output (uvicorn and oncoseries logs) after an upload with an error and a run."""
+    import json as _json
+
+    from oncoseries.examples import example_study_path
+
+    folder = example_study_path("mini")
+    text = (folder / "patients.csv").read_text().replace("2019-02-04", "2019-02-31", 1)
+    boundary = "oncoseriesboundary"
+    parts = []
+    for name, data in [("patients.csv", text), ("lesions.csv", (folder / "lesions.csv").read_text())]:
+        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="{name}"\r\n'
+                     f"Content-Type: text/csv\r\n\r\n{data}\r\n")
+    body = ("".join(parts) + f"--{boundary}--\r\n").encode()
+    proc, base = start_server(tmp_path)
+    try:
+        req = urllib.request.Request(base + "/api/studies", data=body, method="POST",
+                                     headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+        created = _json.loads(urllib.request.urlopen(req).read())
+        assert created["valid"] is False
+        req = urllib.request.Request(base + "/api/studies/example", data=b"", method="POST")
+        sid = _json.loads(urllib.request.urlopen(req).read())["id"]
+        req = urllib.request.Request(base + f"/api/studies/{sid}/runs", data=b"", method="POST")
+        rid = _json.loads(urllib.request.urlopen(req).read())["id"]
+        end = time.time() + 300
+        while time.time() < end:
+            state = _json.loads(urllib.request.urlopen(base + f"/api/runs/{rid}").read())
+            if state["status"] in ("done", "failed"):
+                break
+            time.sleep(0.5)
+        assert state["status"] == "done"
+    finally:
+        proc.terminate()
+        out = proc.communicate(timeout=30)[0].decode()
+    assert "POST /api/studies" in out and f"run {rid} done" in out
+    for value in ("2019-02-31", "P02", "HDIFO-0", "Bologna", "2019-01-10"):
+        assert value not in out, value

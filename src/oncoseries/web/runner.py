@@ -63,8 +63,8 @@ class Runner:
                     run.status, run.error = "failed", outcome.get("error") or "the analysis failed"
                 audit(s, "server", f"run {run.status}", run.study_id, run_id)
             log.info("run %s %s", run_id, "done" if outcome.get("ok") else "failed")
-        except Exception:  # never let a callback kill the pool thread
-            log.exception("could not record the end of run %s", run_id)
+        except Exception as exc:  # never let a callback kill the pool thread (no values in the log line)
+            log.error("could not record the end of run %s (%s)", run_id, type(exc).__name__)
 
     def shutdown(self) -> None:
         if self._pool is not None:
