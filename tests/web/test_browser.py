@@ -83,7 +83,8 @@ def test_whole_flow_on_the_example(server, browser, tmp_path):
     page.select_option("#km-by", "sex")
     expect(page.locator("#km-risk tbody tr")).to_have_count(2)
     expect(page.locator("#km-medians tbody tr").first).to_contain_text("female")
-    page.locator("#km-plot").hover(position={"x": 300, "y": 150})
+    page.evaluate("Plotly.Fx.hover('km-plot', [{curveNumber: 0, pointNumber: 5}])")
+    expect(page.locator("#km-plot .hovertext").first).to_contain_text("at risk")
     shot(page, "05-results")
     yaml_used = page.request.get(page.url.replace("/runs/", "/api/runs/") + "/files/results.json").json()
     assert yaml_used["plan"]["cox"]["OS"] == ["sex"]
