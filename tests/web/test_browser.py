@@ -85,6 +85,12 @@ def test_whole_flow_on_the_example(server, browser, tmp_path):
     expect(page.locator("#km-medians tbody tr").first).to_contain_text("female")
     page.evaluate("Plotly.Fx.hover('km-plot', [{curveNumber: 0, pointNumber: 5}])")
     expect(page.locator("#km-plot .hovertext").first).to_contain_text("at risk")
+    for img in page.locator(".figures img").all():      # lazy images load when scrolled to
+        img.scroll_into_view_if_needed()
+        expect(img).to_have_js_property("complete", True)
+        assert img.evaluate("i => i.naturalWidth") > 0
+    expect(page.locator(".figures figcaption").first).to_contain_text("Kaplan-Meier")
+    page.evaluate("window.scrollTo(0, 0)")
     shot(page, "05-results")
     yaml_used = page.request.get(page.url.replace("/runs/", "/api/runs/") + "/files/results.json").json()
     assert yaml_used["plan"]["cox"]["OS"] == ["sex"]

@@ -43,7 +43,8 @@ def figure_list(folder: Path) -> list[dict]:
         kind, _, rest = svg.stem.partition("_")
         title = FIGURE_TITLES.get(kind, kind.capitalize())
         if rest:
-            title += ": " + rest.replace("_by_", " by ").replace("_", " ").upper().replace(" BY ", " by ")
+            endpoint, _, by = rest.partition("_by_")
+            title += ": " + endpoint.upper() + (f" by {by}" if by else "")
         out.append({"name": svg.name, "png": svg.with_suffix(".png").name, "title": title, "kind": kind})
     order = {"km": 0, "forest": 1, "waterfall": 2, "swimmer": 3, "spider": 4}
     return sorted(out, key=lambda f: (order.get(f["kind"], 9), f["name"]))
