@@ -182,6 +182,8 @@ def test_invalid_overrides_422(client):
     assert r.status_code == 422 and "no_such_column" in r.json()["detail"]
     r = client.post(f"/api/studies/{sid}/runs", json=[1, 2])
     assert r.status_code == 422
+    r = client.post(f"/api/studies/{sid}/runs", json={"redcap": {"records": "/etc/passwd"}})
+    assert r.status_code == 422 and "REDCap" in r.json()["detail"]
 
 
 def test_files_404_before_done_and_audit_fields(client):

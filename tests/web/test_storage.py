@@ -36,8 +36,8 @@ def test_blob_store(tmp_path):
         store.path("../../etc/passwd")
 
 
-@pytest.mark.parametrize("name, safe", [("Patients.CSV", "patients.csv"), ("../../x/lesions.csv", "lesions.csv"),
-                                        ("C:\\Users\\me\\study.yml", "study.yaml"), ("my book (2).xlsx", "my_book_2.xlsx"),
+@pytest.mark.parametrize("name, safe", [("Patients.CSV", "Patients.csv"), ("../../x/lesions.csv", "lesions.csv"),
+                                        ("C:\\Users\\me\\Study.yml", "study.yaml"), ("my book (2).xlsx", "my_book_2.xlsx"),
                                         ("..", "file")])
 def test_safe_names(name, safe):
     assert safe_name(name) == safe
@@ -53,3 +53,11 @@ def test_zip_checks_and_flattening():
         study_files([("a.zip", b""), ("patients.csv", b"")])
     with pytest.raises(UploadError, match="two files named"):
         study_files([("patients.csv", b""), ("PATIENTS.csv", b"")])
+
+
+def test_study_yaml_cannot_name_a_server_path():
+    yaml_text = b"redcap:\n  records: /etc/passwd\n"
+    with pytest.raises(UploadError, match="not one of the uploaded files"):
+        study_files([("study.yaml", yaml_text), ("dictionary.csv", b"Variable / Field Name\n")])
+    ok = study_files([("study.yaml", b"redcap:\n  records: Records.csv\n"), ("Records.csv", b"record_id\n")])
+    assert sorted(f.name for f in ok) == ["Records.csv", "study.yaml"]

@@ -150,6 +150,9 @@ def effective_plan(study: StudyRow, overrides: dict | None) -> dict:
     own = meta.get("own_yaml") or {}
     if meta.get("extra", {}).get("study.yaml"):
         own = yaml.safe_load(meta["extra"]["study.yaml"]) or {}
+    if "redcap" in (overrides or {}):
+        raise PlanError([{"severity": "error", "file": "study.yaml", "row": None, "column": "redcap",
+                          "message": "the REDCap mapping belongs to the uploaded study.yaml, not to a run"}])
     merged = deep_merge(deep_merge(own, study.plan), overrides or {})
     try:
         StudyConfig.model_validate(merged)

@@ -40,7 +40,7 @@ def sha256(data: bytes) -> str:
 
 
 def safe_name(name: str) -> str:
-    """The base name, reduced to safe characters; ``study.yml`` -> ``study.yaml``; table CSVs lower-case."""
+    """The base name, reduced to safe characters; extensions lower-case; ``Study.yml`` -> ``study.yaml``."""
     base = re.split(r"[\\/]", name or "")[-1].strip()
     stem, dot, ext = base.rpartition(".")
     if not dot:
@@ -49,7 +49,7 @@ def safe_name(name: str) -> str:
     stem = re.sub(r"[^A-Za-z0-9_-]+", "_", stem).strip("_")[:80] or "file"
     if ext == "yml":
         ext = "yaml"
-    if ext in ("csv", "xpt", "sas7bdat", "yaml"):
+    if ext == "yaml":
         stem = stem.lower()
     return f"{stem}.{ext}" if ext else stem
 
@@ -134,10 +134,33 @@ def study_files(uploads: list[tuple[str, bytes]]) -> list[Upload]:
         ext = "." + safe.rpartition(".")[2] if "." in safe else ""
         if ext not in ALLOWED:
             raise UploadError(f"{name}: not a study file (expected {', '.join(sorted(ALLOWED))}, or one .zip)")
-        if safe in out:
+        if safe.lower() in {k.lower() for k in out}:
             raise UploadError(f"two files named {safe}")
         out[safe] = Upload(safe, data)
+    _check_references(out)
     return list(out.values())
+
+
+def _check_references(files: dict[str, Upload]) -> None:
+    """Files named in study.yaml (``redcap: records/dictionary``) must be uploaded files of the study: never
+    a path on the server."""
+    import yaml
+
+    own = files.get("study.yaml")
+    if own is None:
+        return
+    try:
+        data = yaml.safe_load(own.data.decode("utf-8-sig"))
+    except (yaml.YAMLError, UnicodeDecodeError):
+        return                      # reported with its line by the validation
+    red = data.get("redcap") if isinstance(data, dict) else None
+    if not isinstance(red, dict):
+        return
+    for key in ("records", "dictionary"):
+        ref = red.get(key)
+        if ref is not None and str(ref) not in files:
+            raise UploadError(f"study.yaml: redcap.{key} is '{ref}', which is not one of the uploaded files "
+                              f"({', '.join(sorted(files))})")
 
 
 class BlobStore:
