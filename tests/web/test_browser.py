@@ -55,7 +55,11 @@ def new_page(browser, width: int):
 
 
 def shot(page, name: str) -> None:
+    """Save the screenshot, and check that every visible form field of the page has a label."""
     page.screenshot(path=str(ART / f"{name}-{page.viewport_size['width']}.png"), full_page=True)
+    unlabelled = page.evaluate("""Array.from(document.querySelectorAll('input, select, textarea'))
+        .filter(e => e.type !== 'hidden' && (!e.labels || e.labels.length === 0)).map(e => e.name || e.id)""")
+    assert unlabelled == [], f"{name}: fields without a label: {unlabelled}"
 
 
 def test_whole_flow_on_the_example(server, browser, tmp_path):
