@@ -14,7 +14,7 @@ import pytest
 
 from oncoseries.examples import example_study_path
 
-from .test_serve import start_server
+from .test_serve import start_server, stop_server
 
 CHROMIUM = "/usr/bin/chromium"
 ART = Path(__file__).resolve().parents[2] / "test-artifacts" / "web"
@@ -31,8 +31,7 @@ from playwright.sync_api import expect, sync_playwright  # noqa: E402
 def server(tmp_path_factory):
     proc, base = start_server(tmp_path_factory.mktemp("browser"))
     yield base
-    proc.terminate()
-    proc.wait(30)
+    stop_server(proc)
 
 
 @pytest.fixture(scope="module")

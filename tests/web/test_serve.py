@@ -61,6 +61,16 @@ def start_server(tmp_path: Path, *args: str) -> tuple[subprocess.Popen, str]:
     raise AssertionError("the server did not answer within 60 s")
 
 
+def stop_server(proc: subprocess.Popen) -> str:
+    """Stop the server (SIGTERM: a running analysis may finish first) and return its whole output."""
+    proc.terminate()
+    try:
+        return proc.communicate(timeout=120)[0].decode()
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        return proc.communicate()[0].decode()
+
+
 def test_serve_with_token_answers_and_requires_it(tmp_path):
     proc, base = start_server(tmp_path, "--host", "127.0.0.1", "--token", "tok")
     try:
@@ -73,8 +83,7 @@ def test_serve_with_token_answers_and_requires_it(tmp_path):
         assert err.value.code == 404
         assert (tmp_path / "data" / "oncoseries.db").exists()
     finally:
-        proc.terminate()
-        proc.wait(30)
+        stop_server(proc)
 
 
 def test_no_patient_value_in_the_server_log(tmp_path):
@@ -109,8 +118,7 @@ def test_no_patient_value_in_the_server_log(tmp_path):
             time.sleep(0.5)
         assert state["status"] == "done"
     finally:
-        proc.terminate()
-        out = proc.communicate(timeout=30)[0].decode()
+        out = stop_server(proc)
     assert "POST /api/studies" in out and f"run {rid} done" in out
     for value in ("2019-02-31", "P02", "HDIFO-0", "Bologna", "2019-01-10"):
         assert value not in out, value

@@ -37,6 +37,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        if settings.warm_workers:
+            app.state.runner.warm()
         yield
         app.state.runner.shutdown()
 

@@ -30,6 +30,13 @@ class Runner:
             self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
         return self._pool
 
+    def warm(self) -> None:
+        """Start the worker processes now, each importing the analysis code."""
+        from .worker import warm
+
+        for _ in range(self.workers):
+            self.pool.submit(warm)
+
     def submit(self, run_id: str, run_dir: Path) -> None:
         from .worker import execute
 

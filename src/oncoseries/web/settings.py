@@ -44,6 +44,7 @@ class Settings:
     workers: int = field(default_factory=lambda: max(1, min(4, os.cpu_count() or 1)))
     secret_key: str | None = None            # signs session cookies; default: kept in data_dir
     users_file: Path | None = None           # optional users (argon2 hashes), see docs/web.md
+    warm_workers: bool = False               # start the worker processes at startup (oncoseries serve does)
 
     def __post_init__(self):
         self.data_dir = Path(self.data_dir)
