@@ -1,4 +1,4 @@
-"""The `oncoseries` command: demo, validate, analyze.
+"""The `oncoseries` command: demo, validate, analyze, serve.
 
 Exit codes: 0 usable / done, 1 the study has errors, 2 usage error (bad option or path), 3 internal
 error (a short message, never a traceback; set ONCOSERIES_DEBUG=1 to see one).
@@ -127,6 +127,62 @@ def demo(out: Path = typer.Option(Path("oncoseries-demo"), "--out", "-o", help="
     path = example_study_path()
     typer.echo(f"Example study (SYNTHETIC - not patient data): {path}")
     _run_analysis(path, out)
+
+
+@app.command()
+def serve(host: str = typer.Option("127.0.0.1", help="Address to listen on (loopback by default)"),
+          port: int = typer.Option(8000, help="Port"),
+          data_dir: Path = typer.Option(None, "--data-dir", help="Data folder (default: a per-user data folder)"),
+          database_url: str = typer.Option(None, "--database-url",
+                                           help="SQLAlchemy URL, e.g. postgresql+psycopg://user:pw@host/db "
+                                                "(default: SQLite in the data folder)"),
+          token: str = typer.Option(None, "--token", envvar="ONCOSERIES_TOKEN",
+                                    help="Require 'Authorization: Bearer TOKEN' on /api and a login on pages"),
+          users: Path = typer.Option(None, "--users", help="Users file (name:argon2-hash lines; make one with "
+                                                          "python -m oncoseries.web.users NAME)"),
+          max_upload_mb: float = typer.Option(50.0, "--max-upload-mb", help="Largest upload accepted (MB)"),
+          workers: int = typer.Option(None, "--workers", help="Analyses run at once (default: min(4, CPUs))"),
+          ) -> None:
+    """Run the web application (docs/web.md): http://HOST:PORT/ in a browser, JSON API under /api."""
+    try:
+        from .web.settings import Settings, default_data_dir
+    except ImportError as exc:  # pragma: no cover - the web dependencies are main dependencies
+        typer.echo(f"Error: the web application needs its dependencies ({exc.name}); pip install oncoseries",
+                   err=True)
+        raise typer.Exit(2) from None
+    kw = {"workers": workers} if workers else {}
+    settings = Settings(data_dir=data_dir or default_data_dir(), database_url=database_url, token=token or None,
+                        host=host, port=port, max_upload_mb=max_upload_mb, users_file=users, **kw)
+    reason = settings.refusal()
+    if not reason and users is not None:
+        from .web.users import UsersFileError, read_users
+
+        try:
+            read_users(users)
+        except (OSError, UsersFileError) as exc:
+            reason = str(exc)
+    if reason:
+        typer.echo(f"Error: {reason}", err=True)
+        raise typer.Exit(2)
+    if max_upload_mb <= 0 or not 0 < port < 65536:
+        typer.echo("Error: --max-upload-mb must be > 0 and --port between 1 and 65535", err=True)
+        raise typer.Exit(2)
+    import logging
+
+    import uvicorn
+
+    from .web import create_app
+
+    log = logging.getLogger("oncoseries.web")   # ids and states only: never a patient value (docs/web.md)
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(levelname)s:     %(message)s"))
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+
+    web_app = create_app(settings)
+    typer.echo(f"oncoseries web application on http://{host}:{port}/ (data: {settings.data_dir}; Ctrl+C stops)")
+    uvicorn.run(web_app, host=host, port=port, log_level="info", proxy_headers=True,
+                forwarded_allow_ips="127.0.0.1")
 
 
 def main() -> None:
