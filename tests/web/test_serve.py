@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -46,7 +47,7 @@ def start_server(tmp_path: Path, *args: str) -> tuple[subprocess.Popen, str]:
     env = {**os.environ, "PYTHONPATH": SRC + os.pathsep + os.environ.get("PYTHONPATH", "")}
     proc = subprocess.Popen([sys.executable, "-c", "from oncoseries.cli import main; main()", "serve",
                              "--port", str(port), "--data-dir", str(tmp_path / "data"), *args],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     end = time.time() + 60
     while time.time() < end:
@@ -66,9 +67,15 @@ def stop_server(proc: subprocess.Popen) -> str:
     proc.terminate()
     try:
         return proc.communicate(timeout=120)[0].decode()
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        return proc.communicate()[0].decode()
+    except subprocess.TimeoutExpired:  # the whole process group: a worker must not keep the pipe open
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        try:
+            return proc.communicate(timeout=30)[0].decode()
+        except subprocess.TimeoutExpired:
+            return ""
 
 
 def test_serve_with_token_answers_and_requires_it(tmp_path):
