@@ -392,13 +392,9 @@ def _decode_yaml(data: bytes, name: str, log: ProblemLog) -> str | None:
             log.error(name, None, None, "the file starts like UTF-16 text but cannot be decoded",
                       "study.yaml saved as UTF-8", rule="config")
             return None
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        log.warning(name, line, None, "the file is not UTF-8; it was read as Windows-1252 (Western European)",
-                    "UTF-8 text", rule="encoding")
-        return data.decode("cp1252", errors="replace")
+    from .io.readers import utf8_or_cp1252  # the CSV reader's rule, shared
+
+    return utf8_or_cp1252(data, name, log)
 
 
 def read_yaml_text(path: Path) -> str | None:

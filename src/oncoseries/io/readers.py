@@ -91,6 +91,11 @@ def _decode(data: bytes, file: str, log: ProblemLog) -> str:
         log.error(file, None, None, "the file holds binary data (NUL bytes), not CSV text",
                   "a CSV text file saved as UTF-8", rule="unreadable")
         raise UnreadableFile(file)
+    return utf8_or_cp1252(data, file, log)
+
+
+def utf8_or_cp1252(data: bytes, file: str, log: ProblemLog) -> str:
+    """UTF-8 (with or without BOM); otherwise Windows-1252, with a warning naming the first bad line."""
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
