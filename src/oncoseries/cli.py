@@ -152,7 +152,7 @@ def serve(host: str = typer.Option("127.0.0.1", help="Address to listen on (loop
         raise typer.Exit(2) from None
     kw = {"workers": workers} if workers else {}
     settings = Settings(data_dir=data_dir or default_data_dir(), database_url=database_url, token=token or None,
-                        host=host, port=port, max_upload_mb=max_upload_mb, users_file=users, **kw)
+                        host=host, port=port, max_upload_mb=max_upload_mb, users_file=users, warm_workers=True, **kw)
     reason = settings.refusal()
     if not reason and users is not None:
         from .web.users import UsersFileError, read_users

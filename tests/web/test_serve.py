@@ -129,3 +129,50 @@ def test_no_patient_value_in_the_server_log(tmp_path):
     assert "POST /api/studies" in out and f"run {rid} done" in out
     for value in ("2019-02-31", "P02", "HDIFO-0", "Bologna", "2019-01-10"):
         assert value not in out, value
+
+
+def _children(pid: int) -> list[int]:
+    """Processes whose parent is ``pid`` (Linux /proc)."""
+    kids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            kids.append(int(stat.parent.name))
+    return kids
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_stopping_the_server_stops_its_workers(tmp_path):
+    """Workers are started with the server; SIGTERM during runs leaves no worker process behind."""
+    import json as _json
+
+    proc, base = start_server(tmp_path)
+    try:
+        end = time.time() + 60
+        while time.time() < end and len(_children(proc.pid)) < 2:  # resource tracker + >= 1 worker
+            time.sleep(0.3)
+        workers = _children(proc.pid)
+        assert workers, "the server started no worker process"
+        req = urllib.request.Request(base + "/api/studies/example", data=b"", method="POST")
+        sid = _json.loads(urllib.request.urlopen(req).read())["id"]
+        for _ in range(3):
+            req = urllib.request.Request(base + f"/api/studies/{sid}/runs", data=b"", method="POST")
+            urllib.request.urlopen(req).read()
+        time.sleep(1)
+        workers = _children(proc.pid)
+    finally:
+        stop_server(proc)
+    end = time.time() + 20
+    while time.time() < end and any(_alive(p) for p in workers):
+        time.sleep(0.3)
+    assert not [p for p in workers if _alive(p)]

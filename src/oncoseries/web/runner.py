@@ -74,9 +74,22 @@ class Runner:
             log.error("could not record the end of run %s (%s)", run_id, type(exc).__name__)
 
     def shutdown(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
-            self._pool = None
+        """Stop the pool and its worker processes: queued runs are cancelled, idle or running workers are
+        terminated (a run cut short is marked failed when the server starts again), so no process is left
+        behind holding the server's terminal or ports."""
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        procs = list((getattr(pool, "_processes", None) or {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
+        for p in procs:
+            if p.is_alive():
+                p.terminate()
+        for p in procs:
+            p.join(timeout=5)
+            if p.is_alive():
+                p.kill()
+                p.join(timeout=5)
 
 
 def read_progress(run_dir: Path) -> tuple[str | None, float]:
