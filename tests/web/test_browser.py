@@ -72,8 +72,8 @@ def test_whole_flow_on_the_example(server, browser, tmp_path):
     page.click("text=Plan the analysis")
     expect(page.locator("h1")).to_have_text("Analysis plan")
     # the plan form: OS by sex instead of cr2 (keyboard-operable checkboxes with labels)
-    page.get_by_label("cr2").first.uncheck()     # OS fieldset comes first
-    page.locator("fieldset.covs").first.get_by_label("sex").check()
+    page.locator("fieldset.covs").first.get_by_role("checkbox", name="cr2").uncheck()  # OS fieldset first
+    page.locator("fieldset.covs").first.get_by_role("checkbox", name="sex").check()
     shot(page, "03-plan")
     page.click("#save-run")
     expect(page.locator("h1")).not_to_have_text("Analysis plan")

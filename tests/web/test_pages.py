@@ -69,12 +69,14 @@ def test_clinician_flow_example(client):
     sid = str(r.url).rstrip("/").rsplit("/", 1)[1]
     assert 'id="flow"' in r.text and "Patients in the study file" in r.text
     plan = client.get(f"/studies/{sid}/plan")
-    assert plan.status_code == 200 and "prior_ifosfamide" in plan.text and "levels: no (reference), yes" in plan.text
+    assert plan.status_code == 200 and "prior_ifosfamide" in plan.text and "levels: no, yes" in plan.text
+    assert 'name="ref_prior_ifosfamide"' in plan.text and 'name="cox_DOR"' in plan.text
+    assert 'name="landmarks_TTP"' in plan.text and "Prior ifosfamide" in plan.text  # the study.yaml label
     # the plan form: OS by sex instead of cr2, confirmation on; the YAML shown follows
     form = {"csrf_token": tok, "title": "HDIFO web", "time_unit": "months", "confirmation": "on",
             "confirmation_days": "28", "sd_min_days": "42", "censor_at_new_therapy": "", "landmarks_OS": "12, 24",
             "landmarks_PFS": "6", "cox_OS": "sex", "cox_PFS": "prior_ifosfamide", "p_style": "default",
-            "percent_decimals": "", "action": "save"}
+            "percent_decimals": "", "action": "save", "ref_prior_ifosfamide": "yes", "landmarks_DOR": "6"}
     form.pop("censor_at_new_therapy")
     r = client.post(f"/studies/{sid}/plan", data=form)
     assert r.status_code == 200 and "The plan was saved" in r.text
@@ -89,6 +91,12 @@ def test_clinician_flow_example(client):
     assert page.status_code == 200 and 'id="results-text"' in page.text
     data = client.get(f"/api/runs/{rid}/files/results.json").json()
     assert data["plan"]["cox"]["OS"] == ["sex"] and data["plan"]["response"]["confirmation"] is True
+    # the reference level chosen in the form: prior ifosfamide "yes" is the reference of the PFS model
+    assert data["plan"]["labels"]["prior_ifosfamide"]["reference"] == "yes"
+    assert data["plan"]["labels"]["prior_ifosfamide"]["label"] == "Prior ifosfamide"  # own study.yaml kept
+    pfs = next(m for m in data["cox"] if m["endpoint"] == "PFS" and m["covariates"] == ["prior_ifosfamide"])
+    assert [(t["level"], t["reference"]) for t in pfs["terms"]] == [("no", "yes")]
+    assert data["plan"]["landmarks"]["DOR"] == [6]
     # every number of the Results paragraph is the value at its results.json path
     p = Nums()
     p.feed(page.text)
@@ -167,3 +175,14 @@ def test_token_pages_need_login(make_client):
     assert r.status_code == 401
     r = c.post("/login", data={"csrf_token": tok, "password": "tok", "next": "/"})
     assert r.status_code == 200 and "Studies" in r.text
+
+
+def test_plan_refuses_an_unknown_reference_level(client):
+    tok = csrf(client)
+    r = client.post("/studies/example", data={"csrf_token": tok})
+    sid = str(r.url).rstrip("/").rsplit("/", 1)[1]
+    form = {"csrf_token": tok, "title": "x", "time_unit": "months", "confirmation_days": "28", "sd_min_days": "42",
+            "p_style": "default", "percent_decimals": "", "action": "save", "ref_prior_ifosfamide": "maybe"}
+    r = client.post(f"/studies/{sid}/plan", data=form)
+    assert r.status_code == 422
+    assert "reference level of prior_ifosfamide" in r.text and "&#39;maybe&#39; is not a level" in r.text

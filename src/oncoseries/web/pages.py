@@ -166,7 +166,10 @@ def _csv_numbers(text: str) -> list[float]:
     return out
 
 
-def plan_from_form(form, covariates: list[str]) -> dict:
+ENDPOINTS = ("OS", "PFS", "DOR", "TTP")
+
+
+def plan_from_form(form, covariates: list[str], levels: dict[str, list[str]] | None = None) -> dict:
     """The plan form -> study.yaml keys (every key the form shows; docs/web.md)."""
     def num(name, default=None):
         v = str(form.get(name, "")).strip()
@@ -189,7 +192,15 @@ def plan_from_form(form, covariates: list[str]) -> dict:
     interval, missed = num("missed_interval_days"), num("missed_max")
     if interval is not None or missed is not None:
         plan["pfs"]["missed_assessments"] = {"interval_days": interval, "max_missed": missed}
-    for ep in ("OS", "PFS"):
+    for name, offered in (levels or {}).items():  # reference level of a categorical covariate
+        chosen = str(form.get(f"ref_{name}", "")).strip()
+        if not chosen:
+            continue
+        if chosen not in offered:
+            raise PlanError([{"column": f"reference level of {name}",
+                              "message": f"'{chosen}' is not a level of {name} ({', '.join(offered)})"}])
+        plan.setdefault("labels", {})[name] = {"reference": chosen}
+    for ep in ENDPOINTS:
         marks = _csv_numbers(str(form.get(f"landmarks_{ep}", "")))
         if marks:
             plan["landmarks"][ep] = marks
@@ -229,10 +240,12 @@ async def save_plan(study_id: str, request: Request, user: str = Depends(page_us
         study = visible_study(session, study_id, user, st.auth)
         if not study.valid:
             raise HTTPException(409, "the study has errors and cannot be planned")
-        names = [c["name"] for c in study.meta.get("covariates", [])]
+        offered = study.meta.get("covariates", [])
+        names = [c["name"] for c in offered]
+        levels = {c["name"]: c["levels"] for c in offered if c.get("kind") == "categorical" and len(c["levels"]) > 1}
         plan = None
         try:
-            plan = plan_from_form(form, names)
+            plan = plan_from_form(form, names, levels)
             effective_plan(study, plan)
         except PlanError as exc:
             return _plan_page(request, study, plan or current_plan(study), exc.problems, 422)

@@ -70,25 +70,38 @@ def extra_yaml(files: list[Upload]) -> dict[str, str]:
 
 
 def describe_covariates(study) -> list[dict]:
-    """Covariates offered by the plan form: name, kind and (categorical) levels in sorted order."""
+    """Covariates offered by the plan form: name, display label, kind and (categorical) levels, the reference
+    first (study.yaml ``labels:`` order/reference, else sorted as R does)."""
     from ..analysis.run import analysis_covariates
 
     try:
         frame, names = analysis_covariates(study)
     except Exception:  # the offer is a convenience; validation already ran
         frame, names = study.patients, study.covariates
+    from ..analysis.labels import display_name, relevel
+
+    labels = study.config.labels
     out = []
     for name in names:
         if name not in frame.columns:
             continue
         col = frame[name]
+        if name in labels:  # grouped, relabelled, ordered as the analysis will see it
+            col = relevel(col, labels[name])
+        shown = display_name(name, labels[name]) if name in labels else None
+        if isinstance(col.dtype, pd.CategoricalDtype):  # the order's first level is the reference
+            present = set(col.dropna())
+            out.append({"name": name, "kind": "categorical", "label": shown,
+                        "levels": [str(c) for c in col.cat.categories if c in present][:30]})
+            continue
         numeric = pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col)
         values = col.dropna().unique()
         if numeric:
             levels = [f"{v:g}" for v in sorted(values)] if len(values) <= 5 else []
         else:
             levels = sorted(str(v) for v in values)
-        out.append({"name": name, "kind": "numeric" if numeric else "categorical", "levels": levels[:30]})
+        out.append({"name": name, "kind": "numeric" if numeric else "categorical", "label": shown,
+                    "levels": levels[:30]})
     return out
 
 
@@ -140,6 +153,14 @@ def create_study(session, store: BlobStore, work: Path, uploads: list[Upload], o
     return row
 
 
+def _label_mappings(plan: dict) -> dict:
+    """``labels: {x: "Text"}`` written as ``{x: {label: "Text"}}``, so a saved reference merges into it."""
+    labels = plan.get("labels")
+    if not isinstance(labels, dict):
+        return plan
+    return {**plan, "labels": {k: ({"label": v} if isinstance(v, str) else v) for k, v in labels.items()}}
+
+
 def effective_plan(study: StudyRow, overrides: dict | None) -> dict:
     """The study.yaml a run uses: own study.yaml <- saved plan <- this run's overrides; checked."""
     from pydantic import ValidationError
@@ -153,7 +174,7 @@ def effective_plan(study: StudyRow, overrides: dict | None) -> dict:
     if "redcap" in (overrides or {}):
         raise PlanError([{"severity": "error", "file": "study.yaml", "row": None, "column": "redcap",
                           "message": "the REDCap mapping belongs to the uploaded study.yaml, not to a run"}])
-    merged = deep_merge(deep_merge(own, study.plan), overrides or {})
+    merged = deep_merge(deep_merge(_label_mappings(own), study.plan), overrides or {})
     try:
         StudyConfig.model_validate(merged)
     except ValidationError as exc:
