@@ -32,6 +32,7 @@ _API = {
     "reference_curve": ("oncoseries.compare.reference", "reference_curve"),
     "one_sample_logrank": ("oncoseries.compare.one_sample", "one_sample_logrank"),
     "binomial_test": ("oncoseries.compare.one_sample", "binomial_test"),
+    "reconstruct_ipd": ("oncoseries.compare.guyot", "reconstruct_ipd"),
 }
 
 __all__ = sorted(_API) + ["__version__"]
