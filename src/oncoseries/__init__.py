@@ -33,6 +33,7 @@ _API = {
     "one_sample_logrank": ("oncoseries.compare.one_sample", "one_sample_logrank"),
     "binomial_test": ("oncoseries.compare.one_sample", "binomial_test"),
     "reconstruct_ipd": ("oncoseries.compare.guyot", "reconstruct_ipd"),
+    "digitize_km": ("oncoseries.compare.digitize", "digitize_km"),
 }
 
 __all__ = sorted(_API) + ["__version__"]

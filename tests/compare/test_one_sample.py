@@ -114,3 +114,16 @@ def test_size_under_the_null():
         smr.append(res.smr)
     assert 0.02 < np.mean(rejected) < 0.09
     assert np.mean(smr) == pytest.approx(1.0, abs=0.03)
+
+
+def test_horizon_censors_the_series_there():
+    lung = load_dataset("lung")
+    ref = osr.reference_curve(median=300)
+    cut = lung.assign(event=lambda d: ((d["event"] == 1) & (d["time"] <= 400)).astype(int),
+                      time=lambda d: d["time"].clip(upper=400))
+    a = osr.one_sample_logrank(lung, "time", "event", ref, horizon=400)
+    b = osr.one_sample_logrank(cut, "time", "event", ref)
+    assert (a.observed, a.expected, a.p_value) == (b.observed, b.expected, b.p_value)
+    assert a.observed < 165
+    with pytest.raises(ValueError, match="horizon"):
+        osr.one_sample_logrank(lung, "time", "event", ref, horizon=0)

@@ -89,7 +89,8 @@ def poisson_test_p(x: int, m: float) -> float:
     return min(1.0, p)
 
 
-def one_sample_logrank(data, time, event, reference, conf_level: float = 0.95) -> OneSampleResult:
+def one_sample_logrank(data, time, event, reference, conf_level: float = 0.95,
+                       horizon: float | None = None) -> OneSampleResult:
     """One-sample log-rank test of a series against a reference curve (``reference_curve``).
 
     Parameters
@@ -102,6 +103,10 @@ def one_sample_logrank(data, time, event, reference, conf_level: float = 0.95) -
         The historical benchmark (``osr.reference_curve``).
     conf_level : float
         Level of the exact CI of the SMR.
+    horizon : float, optional
+        Compare up to this time only: follow-up beyond it is censored there (events after it do not
+        count). Use the last time the published numbers describe, so that the test does not rest on the
+        reference curve's extrapolation.
     """
     from ..stats._km_core import check_level, prepare
 
@@ -110,7 +115,14 @@ def one_sample_logrank(data, time, event, reference, conf_level: float = 0.95) -
         raise TypeError("reference must be a reference curve (osr.reference_curve(...))")
     sd = prepare(data, time, event)
     t = np.asarray(sd.time, float)
-    o = int(np.asarray(sd.event, bool).sum())
+    ev = np.asarray(sd.event, bool)
+    if horizon is not None:
+        h = float(horizon)
+        if not math.isfinite(h) or h <= 0:
+            raise ValueError(f"horizon must be a positive time, got {horizon!r}")
+        ev = ev & (t <= h)
+        t = np.minimum(t, h)
+    o = int(ev.sum())
     e = float(reference.cumhaz(t).sum())
     if not e > 0:
         raise ValueError("no events are expected under the reference (all follow-up times are 0)")

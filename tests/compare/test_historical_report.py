@@ -1,0 +1,98 @@
+"""study.yaml historical_controls -> results.json historical_controls -> the report section, the overlay
+figure; bad entries are errors at their line (study.yaml) or comparisons listed as not made (files)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from oncoseries.analysis import analyze
+from oncoseries.examples import example_study_path
+from oncoseries.report import build_report_document
+from oncoseries.study import validate_study
+from tests.conftest import TODAY, write_study
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "published_km"
+
+
+def test_bundled_example_agrees_with_its_seed_paper():
+    """The example compares itself with Palmerini 2020's summary numbers; it was calibrated to them."""
+    res = analyze(example_study_path()).to_dict()["historical_controls"]
+    pfs, os_, orr = res
+    assert [r["endpoint"] for r in res] == ["PFS", "OS", "ORR"]
+    assert pfs["reference"]["kind"] == "exponential" and os_["reference"]["kind"] == "weibull"
+    for r in (pfs, os_):
+        assert r["one_sample"]["p_value"] > 0.5
+        assert r["one_sample"]["smr_lower"] < 1 < r["one_sample"]["smr_upper"]
+        assert r["horizon"] == r["reference"]["last_time"]
+    assert orr["test"]["p_value"] == pytest.approx(1.0)
+    doc = build_report_document(analyze(example_study_path()))
+    sec = next(s for s in doc.sections if s.id == "historical")
+    assert sec.title == "Comparison with published results"
+    assert "selection bias" in sec.text[0] and "era bias" in sec.text[0]
+    assert [t.name for t in sec.tables] == ["historical_survival", "historical_orr"]
+
+
+def test_no_section_without_historical_controls():
+    doc = build_report_document(analyze(example_study_path("mini")))
+    assert "historical" not in [s.id for s in doc.sections]
+
+
+def _study_with(tmp_path, extra: str) -> Path:
+    folder = tmp_path / "study"
+    shutil.copytree(example_study_path(), folder)
+    for f in ("gandhi_placebo_curve.csv", "gandhi_placebo_at_risk.csv"):
+        shutil.copy(DATA / f, folder / f)
+    text = (folder / "study.yaml").read_text()
+    text = text[: text.index("historical_controls:")] + "historical_controls:\n" + extra
+    (folder / "study.yaml").write_text(text)
+    return folder
+
+
+def test_curve_reference_reconstructed_and_compared(tmp_path):
+    folder = _study_with(tmp_path, """  - endpoint: OS
+    citation: Gandhi L et al. N Engl J Med 2018;378:2078
+    label: KEYNOTE-189 placebo
+    curve: gandhi_placebo_curve.csv
+    at_risk: gandhi_placebo_at_risk.csv
+  - endpoint: PFS
+    citation: Missing file
+    curve: nowhere.csv
+    n_total: 40
+""")
+    results = analyze(folder)
+    ok, missing = results.to_dict()["historical_controls"]
+    assert ok["source"] == "curve" and ok["reconstruction"]["n"] == 206
+    assert ok["two_sample"]["n_reference"] == 206 and ok["two_sample"]["n_series"] == 51
+    assert 0 < ok["two_sample"]["hr"] and ok["two_sample"]["lower"] < ok["two_sample"]["hr"] < ok["two_sample"]["upper"]
+    assert "nowhere.csv: file not found" in missing["error"]
+    assert any(p.column == "historical_controls[1]" and "nowhere.csv" in p.message for p in results.problems)
+    ipd = results.derived["historical_ipd"]
+    assert set(ipd["reference"]) == {0} and len(ipd) == 206
+    from oncoseries.report import write_report
+
+    out = tmp_path / "out"
+    write_report(results, out)
+    assert (out / "figures" / "historical_os.png").exists() and (out / "tables" / "historical_two_sample.csv").exists()
+    html = (out / "report.html").read_text()
+    assert "KEYNOTE-189 placebo" in html and "not compared: nowhere.csv: file not found" in html
+
+
+@pytest.mark.parametrize("entry, message", [
+    ("  - {endpoint: OS, citation: X}", "give the reference one way"),
+    ("  - {endpoint: OS, citation: X, median: 12, ipd: a.csv}", "got median or landmarks and ipd"),
+    ("  - {endpoint: OS, citation: X, curve: a.csv}", "needs 'at_risk'"),
+    ("  - {endpoint: ORR, citation: X}", "ORR benchmark needs"),
+    ("  - {endpoint: ORR, citation: X, responders: 12, n: 10}", "cannot exceed"),
+    ("  - {endpoint: OS, citation: X, landmarks: {12: 140}}", "proportion"),
+    ("  - {endpoint: OS, median: 12}", "citation"),
+    ("  - {endpoint: OS, citation: X, median: 12, colour: red}", "unknown key"),
+])
+def test_bad_entries_name_their_line(tmp_path, base_tables, entry, message):
+    text = "title: t\nhistorical_controls:\n" + entry + "\n"
+    folder = write_study(tmp_path / "s", **base_tables, **{"study.yaml": text})
+    errors = validate_study(folder, today=TODAY).errors
+    assert errors and any(message in e.message for e in errors), [e.message for e in errors]
+    assert all(e.row == 3 for e in errors if "historical_controls" in (e.column or ""))
