@@ -96,3 +96,22 @@ def test_bad_entries_name_their_line(tmp_path, base_tables, entry, message):
     errors = validate_study(folder, today=TODAY).errors
     assert errors and any(message in e.message for e in errors), [e.message for e in errors]
     assert all(e.row == 3 for e in errors if "historical_controls" in (e.column or ""))
+
+
+def test_horizon_of_the_example_as_documented():
+    """docs/historical-control.md: the example's OS over the whole follow-up (SMR 0.69, P = 0.012) against up
+    to 24 months (SMR 1.00, P = 0.979); PFS up to 6 months (26 vs 27.0, SMR 0.96, P = 0.848)."""
+    import oncoseries as osr
+    from oncoseries.analysis.survival import EVENT, TIME, endpoint_frame
+
+    res = analyze(example_study_path())
+    adtte = res.derived["adtte"]
+    os_ = endpoint_frame(adtte, "OS", res.study.patients).assign(months=lambda d: d[TIME] / 30.4375)
+    ref = osr.reference_curve(median=15, landmarks={24: 0.30})
+    whole = osr.one_sample_logrank(os_, "months", EVENT, ref)
+    cut = osr.one_sample_logrank(os_, "months", EVENT, ref, horizon=24)
+    assert (round(whole.smr, 2), round(whole.p_value, 3)) == (0.69, 0.012)
+    assert (round(cut.smr, 2), round(cut.p_value, 3)) == (1.00, 0.979)
+    pfs = res.to_dict()["historical_controls"][0]["one_sample"]
+    assert (pfs["observed"], round(pfs["expected"], 1), round(pfs["smr"], 2), round(pfs["p_value"], 3)) == \
+        (26, 27.0, 0.96, 0.848)

@@ -8,9 +8,10 @@ Rules:
 - A curve is the set of pixels within ``tolerance`` (RGB distance) of its colour; without ``colors`` every
   saturated colour with enough pixels is a curve. Only the connected pieces of a colour that carry the curve are
   kept (legend samples and dashed guide lines of the same colour are separate pieces and dropped).
-- In each pixel column the survival is the centre of the lowest run of pixels that continue horizontally for
-  more than the line's thickness: censor ticks and the vertical parts of the steps do not, so they are ignored
-  and a drop is read at its foot (as Guyot's algorithm expects).
+- In each pixel column the survival is the foot of the line (its lowest pixel less half the line's thickness),
+  so a drop is read at its foot (as Guyot's algorithm expects); censor ticks (which rise above the line on both
+  sides) keep the level before them, and thin lines of the same colour hanging below the curve are removed by a
+  running median.
 - Points are returned where the level changes (and at the ends of each flat run); survival is a proportion (a
   y axis up to 100 is read as percent).
 Black or grey curves cannot be told from the axes by colour; give them a colour in the figure.
@@ -107,19 +108,24 @@ def _axes(rgb: np.ndarray):
     x_right = int(row_start[r1] + row_len[r1] - 1)
     y_top = int(col_start[c0])
     gap = max(2, r1 - r0 + 2)
-    # x ticks: below the x axis (outward), else above it (inward)
-    xt = np.array([])
-    for row in (r1 + gap, r1 + gap + 1, r0 - gap):
-        if 0 <= row < h:
-            xt = _tick_centres(dark[row], max(0, x_left - 2), w - 1)
-            if xt.size >= 2:
-                break
-    yt = np.array([])
-    for col in (c0 - gap, c0 - gap - 1, c1 + gap):
-        if 0 <= col < w:
-            yt = _tick_centres(dark[:, col], 0, min(h - 1, r1 + 2))
-            if yt.size >= 2:
-                break
+    # tick marks: the row (column) just outside the axis with the most marks (a curve drawn over the axis end
+    # can hide a mark in the row nearest to it); inside the axes when there are none outside
+    def best(lines, strip, lo, hi):
+        found = [_tick_centres(strip(i), lo, hi) for i in lines if 0 <= i < (h if strip is row else w)]
+        return max(found, key=len, default=np.array([]))
+
+    def row(i):
+        return dark[i]
+
+    def col(i):
+        return dark[:, i]
+
+    xt = best(range(r1 + gap, r1 + gap + 5), row, max(0, x_left - 2), w - 1)
+    if xt.size < 2:
+        xt = best(range(r0 - gap - 4, r0 - gap + 1), row, max(0, x_left - 2), w - 1)
+    yt = best(range(c0 - gap - 4, c0 - gap + 1), col, 0, min(h - 1, r1 + 2))
+    if yt.size < 2:
+        yt = best(range(c1 + gap, c1 + gap + 5), col, 0, min(h - 1, r1 + 2))
     xpix = (xt[0], xt[-1]) if xt.size >= 2 else ((c0 + c1) / 2, float(x_right))
     ypix = (yt[-1], yt[0]) if yt.size >= 2 else ((r0 + r1) / 2, float(y_top))   # (bottom, top)
     return {"rows": (int(min(y_top, ypix[1])), r0), "cols": (c1 + 1, x_right), "xpix": xpix, "ypix": ypix,
@@ -181,31 +187,28 @@ def _keep_curve(mask: np.ndarray) -> np.ndarray:
 
 
 def _levels(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(columns, centre row of the lowest horizontally continuing run) of a curve mask."""
-    col_runs = np.diff(np.pad(mask.astype(np.int8), ((1, 1), (0, 0))), axis=0)
-    starts = np.nonzero(col_runs.T == 1)
-    ends = np.nonzero(col_runs.T == -1)
-    lengths = ends[1] - starts[1]
-    thick = int(np.median(lengths)) if lengths.size else 1
-    k = thick + 1
+    """(columns, survival row) of a curve mask: per column the foot of the line (its lowest pixel less half the
+    line's thickness), so that a drop is read at its foot. A censor tick rises above the line on both sides, so a
+    column whose top is well above the tops to its left and to its right keeps the level before it; thin guide
+    lines hanging below the curve (a dashed median line) are removed by a running median as wide as the line."""
     h, w = mask.shape
-    right = mask.copy()
-    left = mask.copy()
-    for j in range(1, k + 1):
-        right[:, : w - j] &= mask[:, j:]
-        right[:, w - j:] = False
-        left[:, j:] &= mask[:, : w - j]
-        left[:, :j] = False
-    cont = right | left
-    flipped = cont[::-1]
-    has = flipped.any(axis=0)
-    p0 = np.argmax(flipped, axis=0)
-    rows = np.arange(h)[:, None]
-    run = np.cumprod(flipped | (rows < p0), axis=0).sum(axis=0) - p0
-    bottom = h - 1 - p0
-    centre = bottom - (run - 1) / 2.0
+    has = mask.any(axis=0)
     cols = np.nonzero(has)[0]
-    return cols, centre[cols]
+    top = np.argmax(mask, axis=0).astype(float)[cols]
+    bottom = (h - 1 - np.argmax(mask[::-1], axis=0)).astype(float)[cols]
+    thick = float(np.median(bottom - top + 1))
+    win = int(np.ceil(3 * thick))
+    pad = np.full(win, -np.inf)
+    tp = np.r_[pad, top, pad]
+    idx = np.arange(cols.size)[:, None] + np.arange(win)[None, :]
+    left = tp[idx].max(axis=1)                 # the lowest top among the win columns to the left
+    right = tp[idx + win + 1].max(axis=1)      # ... and to the right
+    tick = (top < left - 0.5 * thick) & (top < right - 0.5 * thick)
+    level = np.where(tick, np.nan, bottom - (thick - 1) / 2.0)
+    level = pd.Series(level).ffill().bfill().to_numpy()
+    k = int(2 * np.ceil(thick) + 1)
+    level = pd.Series(level).rolling(k, center=True, min_periods=1).median().to_numpy()
+    return cols, level
 
 
 def digitize_km(image, x_range, y_range, colors=None, tolerance: float = 60.0) -> pd.DataFrame:

@@ -39,7 +39,7 @@ def survival_table(ctx: ReportContext):
     t = ReportTable("historical_survival", "Comparison with published results: survival", SECTION[0],
                     ["Endpoint", "Published result", "Reference curve", "Median, series (95% CI)",
                      "Survival: published / reference / series (95% CI)", "Events observed / expected",
-                     "SMR (95% CI)", "P"])
+                     "SMR (95% CI)", "P (one-sample log-rank)"])
     for _, r in items:
         if "error" in r:
             t.add([r["endpoint"], r["label"], f"not compared: {r['error']}", "", "", "", "", ""])
@@ -183,7 +183,7 @@ def historical_infos(results, out_dir, opts) -> list:
                 sub = ipd[ipd["reference"] == i]
                 frame.append(pd.DataFrame({"time": sub["time"].to_numpy(float) * scale,
                                            "event": sub["event"].to_numpy(int),
-                                           "group": f"{r['label']} (reconstructed)"}))
+                                           "group": r["label"]}))
         both = pd.concat(frame, ignore_index=True)
         order = list(dict.fromkeys(both["group"]))
         both["group"] = pd.Categorical(both["group"], categories=order)
@@ -197,10 +197,9 @@ def historical_infos(results, out_dir, opts) -> list:
         grid = np.linspace(0, x1, 400)
         from ..compare.reference import ReferenceCurve
         drawn = []
-        for k, (i, r) in enumerate(mine):
+        handles = ax.get_legend_handles_labels()[0] if len(order) > 1 else [ax.get_lines()[0]]
+        for k, (i, r) in enumerate([(i, r) for i, r in mine if r["source"] == "summary"]):
             ref = r["reference"]
-            if r["source"] != "summary":
-                continue
             curve = _curve_of(ref, ReferenceCurve)
             style = (0, (4, 2)) if k % 2 == 0 else ":"
             h = r.get("horizon") or x1
@@ -215,7 +214,6 @@ def historical_infos(results, out_dir, opts) -> list:
                     markersize=4, color="0.25", zorder=5, gid=f"published-{i}")
             drawn.append(line)
         if drawn:
-            handles = ax.get_legend_handles_labels()[0] if len(order) > 1 else [ax.get_lines()[0]]
             if len(order) == 1:
                 handles[0].set_label("This series")
             ax.legend(handles=handles + drawn, loc="upper right", frameon=False, fontsize="small")
@@ -224,8 +222,8 @@ def historical_infos(results, out_dir, opts) -> list:
         refs = "; ".join(f"{r['label']} ({KIND[r['source']]}: {r['citation']})" for _, r in mine)
         cap = (f"Kaplan-Meier estimate of the series ({ep}) with the published results it is compared with: {refs}. "
                "Dashed or dotted line: reference curve built from the published numbers (dots), light grey past the "
-               "last published time (an extrapolation, not used by the test); a reconstructed "
-               "curve is drawn as a second Kaplan-Meier curve with its numbers at risk. Tick marks: censored "
+               "last published time (an extrapolation, not used by the test); patients reconstructed from a published "
+               "curve are drawn as a second Kaplan-Meier curve with their numbers at risk. Tick marks: censored "
                "patients. Historical comparisons are subject to selection and era bias.")
         infos.append(FigureInfo(name, f"{YLABELS.get(ep, ep)}: series and published results", cap, png, svg,
                                 "historical", "km", ep, None, int(len(d)),
