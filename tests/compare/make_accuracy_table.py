@@ -17,7 +17,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from tests.compare._roundtrip import SHAPES, round_trip  # noqa: E402
+from tests.compare._roundtrip import SHAPES, round_trip
 
 DOC = ROOT / "docs" / "historical-control.md"
 START, END = "<!-- ACCURACY START (tests/compare/make_accuracy_table.py) -->", "<!-- ACCURACY END -->"

@@ -5,4 +5,4 @@ a curve from an image."""
 from .one_sample import binomial_test, one_sample_logrank
 from .reference import reference_curve
 
-__all__ = ["reference_curve", "one_sample_logrank", "binomial_test"]
+__all__ = ["binomial_test", "one_sample_logrank", "reference_curve"]

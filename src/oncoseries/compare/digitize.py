@@ -191,7 +191,7 @@ def _levels(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     line's thickness), so that a drop is read at its foot. A censor tick rises above the line on both sides, so a
     column whose top is well above the tops to its left and to its right keeps the level before it; thin guide
     lines hanging below the curve (a dashed median line) are removed by a running median as wide as the line."""
-    h, w = mask.shape
+    h = mask.shape[0]
     has = mask.any(axis=0)
     cols = np.nonzero(has)[0]
     top = np.argmax(mask, axis=0).astype(float)[cols]

@@ -13,12 +13,10 @@ before); it runs over the digitised points, not over patients.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pandas as pd
 
-__all__ = ["reconstruct_ipd", "clean_curve", "reconstruction_fit"]
+__all__ = ["clean_curve", "reconstruct_ipd", "reconstruction_fit"]
 
 MAX_ITER = 10_000
 
@@ -192,8 +190,7 @@ def _guyot(t, s, trisk, nrisk, tot_events):
             n_hat[lo] = nrisk[i]
             last = _events(t, s, n_hat, d, cen, km, lo, hi, last_i[i], i == 0, False)
             n_censor[i] += n_hat[nxt] - nrisk[i + 1]
-        if n_hat[nxt] < nrisk[i + 1]:
-            nrisk[i + 1] = n_hat[nxt]
+        nrisk[i + 1] = min(nrisk[i + 1], n_hat[nxt])
         last_i[i + 1] = last
     lo, hi = lower[-1], upper[-1]
 

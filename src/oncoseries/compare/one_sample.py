@@ -19,7 +19,7 @@ import numpy as np
 
 from ..stats._dist import chi2_sf
 
-__all__ = ["one_sample_logrank", "OneSampleResult", "binomial_test", "BinomialTestResult", "poisson_test_p"]
+__all__ = ["BinomialTestResult", "OneSampleResult", "binomial_test", "one_sample_logrank", "poisson_test_p"]
 
 _REL_ERR = 1 + 1e-7   # R's tolerance for "as or less likely" in the two-sided exact tests
 

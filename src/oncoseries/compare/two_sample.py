@@ -24,7 +24,7 @@ def compare_with_ipd(data, time: str, event: str, ipd: pd.DataFrame, conf_level:
     lr = logrank(both, "time", "event", by="arm")
     fit = cox(both, "time", "event", ["arm"], reference={"arm": REFERENCE}, conf_level=conf_level)
     row = fit.summary.loc[f"arm{SERIES}"]
-    return {"n_series": int(len(series)), "events_series": int(series["event"].sum()),
-            "n_reference": int(len(ref)), "events_reference": int(ref["event"].sum()),
+    return {"n_series": len(series), "events_series": int(series["event"].sum()),
+            "n_reference": len(ref), "events_reference": int(ref["event"].sum()),
             "logrank": {"statistic": float(lr.statistic), "df": int(lr.df), "p": float(lr.p_value)},
             "hr": float(row["hr"]), "lower": float(row["lower"]), "upper": float(row["upper"]), "p": float(row["p"])}

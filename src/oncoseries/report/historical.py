@@ -159,10 +159,11 @@ def _caveat_short() -> str:
 def historical_infos(results, out_dir, opts) -> list:
     """One overlay figure per endpoint with a survival reference: the series' Kaplan-Meier curve, the
     reconstructed reference patients' curves (numbers at risk below), the parametric references dashed."""
+    import pandas as pd
+
+    from ..stats.kaplan_meier import kaplan_meier
     from .figures import YLABELS, FigureInfo, save_figure
     from .km_plot import km_figure
-    from ..stats.kaplan_meier import kaplan_meier
-    import pandas as pd
 
     items = [(i, r) for i, r in enumerate(results.sections.get("historical_controls") or [])
              if r["endpoint"] != "ORR" and "error" not in r]
@@ -226,7 +227,7 @@ def historical_infos(results, out_dir, opts) -> list:
                "curve are drawn as a second Kaplan-Meier curve with their numbers at risk. Tick marks: censored "
                "patients. Historical comparisons are subject to selection and era bias.")
         infos.append(FigureInfo(name, f"{YLABELS.get(ep, ep)}: series and published results", cap, png, svg,
-                                "historical", "km", ep, None, int(len(d)),
+                                "historical", "km", ep, None, len(d),
                                 f"Kaplan-Meier curve of the series with published reference curves ({ep})"))
     return infos
 
