@@ -61,13 +61,18 @@ def test_curve_reference_reconstructed_and_compared(tmp_path):
     citation: Missing file
     curve: nowhere.csv
     n_total: 40
+  - endpoint: OS
+    citation: Outside the study
+    ipd: ../outside.csv
 """)
+    (tmp_path / "outside.csv").write_text("time,event\n1,1\n2,0\n")
     results = analyze(folder)
-    ok, missing = results.to_dict()["historical_controls"]
+    ok, missing, outside = results.to_dict()["historical_controls"]
+    assert "../outside.csv: not a file of the study folder" in outside["error"]
     assert ok["source"] == "curve" and ok["reconstruction"]["n"] == 206
     assert ok["two_sample"]["n_reference"] == 206 and ok["two_sample"]["n_series"] == 51
     assert 0 < ok["two_sample"]["hr"] and ok["two_sample"]["lower"] < ok["two_sample"]["hr"] < ok["two_sample"]["upper"]
-    assert "nowhere.csv: file not found" in missing["error"]
+    assert "nowhere.csv: file not found in the study folder" in missing["error"]
     assert any(p.column == "historical_controls[1]" and "nowhere.csv" in p.message for p in results.problems)
     ipd = results.derived["historical_ipd"]
     assert set(ipd["reference"]) == {0} and len(ipd) == 206

@@ -23,9 +23,14 @@ CAVEAT = ("Comparisons with published results are not randomised: they are subje
 
 
 def _read_csv(folder: Path, name: str) -> pd.DataFrame:
-    path = (folder / name) if not Path(name).is_absolute() else Path(name)
+    """A CSV named in study.yaml: a file inside the study folder (a path leading out of it is refused, so a
+    study uploaded to the web application cannot read other files)."""
+    base = folder.resolve()
+    path = (base / name).resolve()
+    if Path(name).is_absolute() or not path.is_relative_to(base):
+        raise ValueError(f"{name}: not a file of the study folder (give a path relative to the study folder)")
     if not path.is_file():
-        raise ValueError(f"{name}: file not found (relative to the study folder {folder})")
+        raise ValueError(f"{name}: file not found in the study folder")
     try:
         return pd.read_csv(path)
     except (OSError, ValueError, UnicodeDecodeError) as exc:
