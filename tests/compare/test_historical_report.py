@@ -83,6 +83,7 @@ def test_curve_reference_reconstructed_and_compared(tmp_path):
     assert (out / "figures" / "historical_os.png").exists() and (out / "tables" / "historical_two_sample.csv").exists()
     html = (out / "report.html").read_text()
     assert "KEYNOTE-189 placebo" in html and "not compared: nowhere.csv: file not found" in html
+    assert "against its reconstructed patients, HR" in html and "events up to" in html
 
 
 @pytest.mark.parametrize("entry, message", [

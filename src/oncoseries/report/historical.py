@@ -125,10 +125,18 @@ def results_pieces(w) -> list:
         if "error" in r:
             continue
         base = f"historical_controls[{i}].one_sample"
+        until = [] if r.get("horizon") is None else [
+            " up to ", w.num(f"historical_controls[{i}].horizon", "time"), f" {w.ctx.unit}"]
         out += [f" Against {r['label']} ({r['endpoint']}), the series had ", w.num(f"{base}.observed", "int"),
-                " events where the reference curve predicts ", w.num(f"{base}.expected", "num"), " (SMR ",
-                w.num(f"{base}.smr", "hr"), ", 95% CI ", w.num(f"{base}.smr_lower", "hr"), nb.DASH,
-                w.num(f"{base}.smr_upper", "hr"), "; one-sample log-rank ", w.num(f"{base}.p_value", "p"), ")."]
+                " events", *until, " where the reference curve predicts ", w.num(f"{base}.expected", "num"),
+                " (SMR ", w.num(f"{base}.smr", "hr"), ", 95% CI ", w.num(f"{base}.smr_lower", "hr"), nb.DASH,
+                w.num(f"{base}.smr_upper", "hr"), "; one-sample log-rank ", w.num(f"{base}.p_value", "p"), ")"]
+        if r.get("two_sample"):
+            two = f"historical_controls[{i}].two_sample"
+            out += ["; against its reconstructed patients, HR ", w.num(f"{two}.hr", "hr"), " (95% CI ",
+                    w.num(f"{two}.lower", "hr"), nb.DASH, w.num(f"{two}.upper", "hr"), ", ",
+                    w.num(f"{two}.p", "p"), ")"]
+        out.append(".")
     for i, r in _items(w.data, False):
         if "error" in r:
             continue
