@@ -29,6 +29,11 @@ _API = {
     "read_study": ("oncoseries.study", "read_study"),
     "validate_study": ("oncoseries.study", "validate_study"),
     "analyze": ("oncoseries.analysis", "analyze"),
+    "reference_curve": ("oncoseries.compare.reference", "reference_curve"),
+    "one_sample_logrank": ("oncoseries.compare.one_sample", "one_sample_logrank"),
+    "binomial_test": ("oncoseries.compare.one_sample", "binomial_test"),
+    "reconstruct_ipd": ("oncoseries.compare.guyot", "reconstruct_ipd"),
+    "digitize_km": ("oncoseries.compare.digitize", "digitize_km"),
 }
 
 __all__ = sorted(_API) + ["__version__"]

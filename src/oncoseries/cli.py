@@ -1,4 +1,4 @@
-"""The `oncoseries` command: demo, validate, analyze, serve.
+"""The `oncoseries` command: demo, validate, analyze, serve, reconstruct, digitize.
 
 Exit codes: 0 usable / done, 1 the study has errors, 2 usage error (bad option or path), 3 internal
 error (a short message, never a traceback; set ONCOSERIES_DEBUG=1 to see one).
@@ -183,6 +183,91 @@ def serve(host: str = typer.Option("127.0.0.1", help="Address to listen on (loop
     typer.echo(f"oncoseries web application on http://{host}:{port}/ (data: {settings.data_dir}; Ctrl+C stops)")
     uvicorn.run(web_app, host=host, port=port, log_level="info", proxy_headers=True,
                 forwarded_allow_ips="127.0.0.1")
+
+
+def _read_table(path: Path, what: str):
+    """A CSV the user named, or exit 2 with a one-line reason."""
+    import pandas as pd
+
+    if not path.is_file():
+        typer.echo(f"Error: {path} does not exist (expected {what}).", err=True)
+        raise typer.Exit(2)
+    try:
+        return pd.read_csv(path)
+    except (OSError, ValueError, UnicodeDecodeError) as exc:
+        typer.echo(f"Error: {path}: cannot be read as CSV ({exc}); expected {what}.", err=True)
+        raise typer.Exit(1) from None
+
+
+@app.command()
+def reconstruct(curve: Path = typer.Argument(..., help="Digitised points CSV (time, survival; e.g. from "
+                                                       "WebPlotDigitizer or oncoseries digitize)"),
+                at_risk: Path = typer.Option(None, "--at-risk", help="Published numbers at risk CSV (time, n_risk)"),
+                n_total: int = typer.Option(None, "--n-total", help="Patients at time 0 (without --at-risk)"),
+                events_total: int = typer.Option(None, "--events-total", help="Published total number of events"),
+                curve_name: str = typer.Option(None, "--curve", help="Which curve of a CSV with a 'curve' column"),
+                out: Path = typer.Option(..., "--out", "-o", help="Output CSV of patients (time, event)")) -> None:
+    """Reconstruct patient data from a published Kaplan-Meier curve (Guyot et al. 2012)."""
+    from .compare.guyot import reconstruct_ipd
+
+    points = _read_table(curve, "digitised points with columns time, survival")
+    if "curve" in points.columns:
+        names = list(dict.fromkeys(points["curve"].astype(str)))
+        if curve_name is None and len(names) > 1:
+            typer.echo(f"Error: {curve} holds {len(names)} curves ({', '.join(names)}); choose one with --curve.",
+                       err=True)
+            raise typer.Exit(2)
+        pick = curve_name if curve_name is not None else names[0]
+        if pick not in names:
+            typer.echo(f"Error: {curve} has no curve {pick!r} (curves: {', '.join(names)}).", err=True)
+            raise typer.Exit(2)
+        points = points[points["curve"].astype(str) == pick].drop(columns="curve")
+    table = None if at_risk is None else _read_table(at_risk, "numbers at risk with columns time, n_risk")
+    try:
+        ipd = reconstruct_ipd(points, table, n_total=n_total, events_total=events_total)
+    except (ValueError, TypeError) as exc:
+        typer.echo(f"Error: {curve}" + (f" with {at_risk}" if at_risk else "") + f": {exc}", err=True)
+        raise typer.Exit(1) from None
+    out.parent.mkdir(parents=True, exist_ok=True)
+    ipd.to_csv(out, index=False, lineterminator="\n")
+    fit = ipd.attrs["fit"]
+    for note in ipd.attrs.get("notes", []):
+        typer.echo(f"  {note}")
+    typer.echo(f"{fit['n']} patients, {fit['events']} events"
+               + ("" if fit["events_published"] is None else f" (published {fit['events_published']})")
+               + f"; Kaplan-Meier of the reconstruction vs the points: largest difference "
+               f"{100 * fit['max_abs_diff']:.1f}, mean {100 * fit['mean_abs_diff']:.2f} percentage points.")
+    if fit["at_risk"] and len(fit["at_risk"]) > 1:
+        typer.echo("  numbers at risk, published / reconstructed: " + ", ".join(
+            f"{r['time']:g}: {r['published']}/{r['reconstructed']}" for r in fit["at_risk"]))
+    typer.echo(f"Patients written to {out}")
+
+
+@app.command()
+def digitize(image: Path = typer.Argument(..., help="PNG or JPEG of a Kaplan-Meier plot"),
+             x_range: tuple[float, float] = typer.Option(..., "--x-range", help="Values at the first and last x tick"),
+             y_range: tuple[float, float] = typer.Option((0.0, 1.0), "--y-range",
+                                                         help="Values at the first and last y tick (0 1 or 0 100)"),
+             color: list[str] = typer.Option(None, "--color", help="Colour of a curve (repeat for several; "
+                                                                   "default: every coloured curve)"),
+             out: Path = typer.Option(..., "--out", "-o", help="Output CSV (curve, time, survival)")) -> None:
+    """Read Kaplan-Meier curves from an image by colour (for oncoseries reconstruct)."""
+    from .compare.digitize import digitize_km
+
+    if not image.is_file():
+        typer.echo(f"Error: {image} does not exist (expected a PNG or JPEG image).", err=True)
+        raise typer.Exit(2)
+    try:
+        points = digitize_km(image, x_range, y_range, colors=color or None)
+    except (ValueError, TypeError) as exc:
+        typer.echo(f"Error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    out.parent.mkdir(parents=True, exist_ok=True)
+    points.to_csv(out, index=False, lineterminator="\n")
+    for name, grp in points.groupby("curve", sort=False):
+        typer.echo(f"  curve {name}: {len(grp)} points, time {grp['time'].min():.3g}-{grp['time'].max():.3g}, "
+                   f"survival {grp['survival'].min():.3f}-{grp['survival'].max():.3f}")
+    typer.echo(f"Points written to {out} (check them against the figure before reconstructing).")
 
 
 def main() -> None:

@@ -13,6 +13,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from .compare.settings import HistoricalControl
 from .problems import ProblemLog
 
 DAYS_PER = {"days": 1.0, "weeks": 7.0, "months": 30.4375, "years": 365.25}
@@ -310,6 +311,7 @@ class StudyConfig(_Strict):
     labels: dict[str, VariableLabel] = Field(default_factory=dict)   # variable -> label, unit, levels
     report: ReportConfig = ReportConfig()
     redcap: RedcapConfig | None = None
+    historical_controls: list[HistoricalControl] = Field(default_factory=list)  # published results to compare with
 
     @field_validator("landmarks", "cox")
     @classmethod

@@ -231,7 +231,14 @@ def run_analysis(study: Study):
         sections["time_dependent"] = changes
     derived = {"timepoints": recist.timepoints, "best_response": best_all, "adtte": adtte,
                "lesions": recist.lesion_table}
-    problems = list(study.problems) + _warnings_as_problems(study, recist, endpoints)
+    hist_problems = []
+    if study.config.historical_controls:   # published results to compare with (analysis/historical.py)
+        from .historical import historical_section
+        sections["historical_controls"], hist_problems, hist_ipd = historical_section(
+            study, adtte, frame, sections["response"], scale)
+        if hist_ipd is not None:
+            derived["historical_ipd"] = hist_ipd
+    problems = list(study.problems) + _warnings_as_problems(study, recist, endpoints) + hist_problems
     problems += td.warnings_for(planned if not plan.cox_is_default else set(), td_specs,
                                 study.files.get("patients", "patients"))
     lap("statistics")

@@ -63,6 +63,24 @@ labels:
   parp1_ihc: {{label: PARP1 immunohistochemistry, unit: H-score}}
   parp1_category: PARP1 expression
   ngs_tested: Tumour sequenced (NGS)
+# the seed publication's own summary numbers as historical controls (docs/historical-control.md); the series
+# was calibrated to them, so the comparison should show agreement
+historical_controls:
+  - endpoint: PFS
+    citation: Palmerini E et al. Cells 2020;9(11):2389
+    label: Palmerini 2020
+    median: 6
+    landmarks: {{6: 0.51}}
+  - endpoint: OS
+    citation: Palmerini E et al. Cells 2020;9(11):2389
+    label: Palmerini 2020
+    median: 15
+    landmarks: {{24: 0.30}}
+  - endpoint: ORR
+    citation: Palmerini E et al. Cells 2020;9(11):2389
+    label: Palmerini 2020
+    responders: 10
+    n: 51
 """
 
 README = """\

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from . import historical
 from .context import ReportContext
 from .narrative import methods_paragraphs, results_paragraph
 from .tables import ReportTable, build_tables
@@ -22,6 +23,7 @@ SECTIONS = [
     ("survival", "Survival", "No time-to-event endpoint could be derived."),
     ("cox", "Prognostic factors (Cox regression)",
      "No Cox model was fitted (no covariates planned or usable)."),
+    ("historical", "Comparison with published results", None),   # only with study.yaml historical_controls
     ("biomarkers", "Biomarkers and mutations",
      "No biomarker or mutation data (biomarkers.csv and mutations.csv were not given)."),
     ("adverse_events", "Adverse events", "No adverse-event data (adverse_events.csv was not given)."),
@@ -30,7 +32,8 @@ SECTIONS = [
     ("methods", "Methods", None),
 ]
 FIGURE_GROUPS = {"survival": "Survival", "response": "Response", "regression": "Prognostic factors",
-                 "cox": "Prognostic factors", "exposure": "Treatment", "adverse_events": "Adverse events"}
+                 "cox": "Prognostic factors", "exposure": "Treatment", "adverse_events": "Adverse events",
+                 "historical": "Comparison with published results"}
 UPSTREAM_REASONS = {"not treated"}
 
 
@@ -40,6 +43,7 @@ class Section:
     title: str
     tables: list[ReportTable] = field(default_factory=list)
     empty: list[str] = field(default_factory=list)
+    text: list[str] = field(default_factory=list)    # paragraphs shown under the heading
 
 
 @dataclass
@@ -128,7 +132,9 @@ def build_document(results, figures=None, figures_note: str | None = None) -> Re
     sections = []
     for sid, title, empty in SECTIONS:
         mine = [t for t in tables if t.section == sid]
-        sec = Section(sid, title, mine)
+        if sid == "historical" and not ctx.data.get("historical_controls"):
+            continue
+        sec = Section(sid, title, mine, text=historical.caveat(ctx) if sid == "historical" else [])
         if not mine and empty:
             sec.empty.append(empty)
         sections.append(sec)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from . import historical
 from . import numbers as nb
 from .context import BOR_LABELS, ReportContext, label
 
@@ -587,6 +588,6 @@ def build_tables(ctx: ReportContext) -> list[ReportTable]:
     """Every table of the report, in report order (the order of tables/*.csv too)."""
     makers = [flow_table, table1, exposure_table, response_table, concordance_table, survival_table,
               landmark_table, followup_table, logrank_table, lambda c: cox_table(c, "univariable"),
-              lambda c: cox_table(c, "multivariable"), time_dependent_table, biomarker_table, ae_table,
-              problems_table]
+              lambda c: cox_table(c, "multivariable"), time_dependent_table, historical.survival_table,
+              historical.two_sample_table, historical.orr_table, biomarker_table, ae_table, problems_table]
     return [t for t in (make(ctx) for make in makers) if t is not None]
