@@ -76,7 +76,7 @@ def scale_terms(model: dict, df: pd.DataFrame, per: dict, units: dict[str, str])
             x = used[name].dropna().astype(float).to_numpy()
             q1, q3 = np.quantile(x, [0.25, 0.75])
             amount = float(q3 - q1)
-            text = f"per IQR ({_amount_text(round(amount, 3))} {_unit_word(units.get(name), amount)})"
+            text = f"per IQR ({amount:.3g} {_unit_word(units.get(name), amount)})"
         else:
             amount = float(want)
             text = f"per {_amount_text(amount)} {_unit_word(units.get(name), amount)}"

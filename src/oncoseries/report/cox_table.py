@@ -26,7 +26,7 @@ def _estimate(ctx: ReportContext, m: dict, term: dict) -> tuple[str, object, lis
         if not firth:
             return "not estimable", None, ["separation (monotone likelihood): infinite HR"], False
         hr, lo, hi, p = firth["hr"], firth["lower"], firth["upper"], firth["p"]
-        notes.append(f"separation: Firth estimate{FIRTH_MARK}")
+        notes.append(f"separation: Firth estimate shown{FIRTH_MARK}")
         firth_used = True
         if "hr" in per:
             k = per["amount"]
@@ -134,6 +134,14 @@ def cox_side_by_side(ctx: ReportContext) -> ReportTable | None:
                 del r[j]
     t.drop_if_empty("Notes")
     _notes(t, ctx, models, flags)
+    left_out: dict[tuple, list[str]] = {}
+    for m in models:
+        if m.get("dropped_patients") and not m.get("skipped"):
+            left_out.setdefault(tuple(m["dropped_patients"]), []).append(label(m["covariates"][0], False)
+                                                                         if m["model"] == "univariable"
+                                                                         else f"{m['endpoint']} multivariable model")
+    for ids, names in left_out.items():
+        t.notes.append(f"Left out for a missing value ({', '.join(dict.fromkeys(names))}): {', '.join(ids)}.")
     return t
 
 

@@ -481,6 +481,8 @@ def _methods_statistics(w: _Writer) -> list:
             out.append(DEFAULT_COX_TEXT + ("; those with a likelihood-ratio P < 0.10 entered a multivariable "
                                            "model." if d.get("plan", {}).get("multivariable") else "."))
     out += td.methods_pieces(w)
+    from .tables_methods import tables_methods
+    out += tables_methods(w)       # Table 1 by group and the Cox table options
     b = d.get("biomarkers") or {}
     if b.get("markers"):
         genes = bool(b.get("genes_tested"))

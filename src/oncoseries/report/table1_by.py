@@ -76,7 +76,9 @@ def table1_by_group(ctx: ReportContext) -> ReportTable | None:
     if show_p and used:
         t.notes.append("P values compare the groups (patients with a value; as gtsummary add_p): "
                        + "; ".join(f"{MARKS[i]} {TEST_TEXT[k]}" for i, k in enumerate(used)) + ".")
-    if show_p:
+    if show_p and any(r[-1] == "\u2014" for r in t.rows):
         t.notes.append("\u2014: no test (a single level or group with values). P values are descriptive, not "
                        "adjusted for multiple comparisons.")
+    elif show_p:
+        t.notes.append("P values are descriptive, not adjusted for multiple comparisons.")
     return t
