@@ -209,3 +209,14 @@ def test_clinical_benefit_is_consistent_with_pfs(example):
     six = example.sections["survival"]["PFS"]["landmarks"][0]
     assert cb["confirmed"]["proportion"] >= at_risk / n and abs(cb["confirmed"]["proportion"] - six["survival"]) < 0.1
     assert np.isclose(cb["unconfirmed"]["proportion"], len(responders | free) / n)
+
+
+def test_table1_by_a_continuous_variable_is_refused_with_a_note():
+    study = read_study(example_study_path())
+    frame, covariates = analysis_covariates(study)
+    tb = table1_by(frame, covariates, "age")
+    assert tb["groups"] == [] and "distinct values" in tb["skipped"]
+    tb = table1_by(frame, covariates, "ecog")                 # three groups: Kruskal-Wallis for age
+    assert next(v for v in tb["variables"] if v["variable"] == "age")["test"] == "kruskal"
+    by_level = next(v for v in tb["variables"] if v["variable"] == "sex")["groups"]
+    assert [g["level"] for g in by_level] == ["0", "1", "2"] and sum(g["N"] for g in by_level) == 51

@@ -17,6 +17,9 @@ import pandas as pd
 from ..stats.group_compare import categorical_test, kruskal_wallis, wilcoxon_test
 from .descriptive import table1
 
+#: Table 1 by group needs between these numbers of groups (a continuous ``by`` would give one per value).
+MIN_GROUPS, MAX_GROUPS = 2, 10
+
 TEST_NAMES = {"chisq": "Pearson's chi-square test (no continuity correction)",
               "chisq_fallback": "Pearson's chi-square test (no continuity correction; table too large "
                                 "for the exact test)",
@@ -68,6 +71,10 @@ def table1_by(patients: pd.DataFrame, covariates: list[str], by: str) -> dict:
     ``reason``)."""
     groups_raw = patients[by]
     levels = group_levels(groups_raw)
+    if not MIN_GROUPS <= len(levels) <= MAX_GROUPS:
+        return {"by": by, "n": int(len(patients)), "groups": [], "variables": [],
+                "skipped": f"{len(levels)} distinct values; Table 1 by group needs {MIN_GROUPS} to {MAX_GROUPS} "
+                           "groups (group a numeric variable with labels: groups)"}
     g = groups_raw.astype(object).where(groups_raw.notna(), None)
     g = pd.Series([None if v is None else (_as_text(pd.Series([v])).iloc[0]) for v in g],
                   index=patients.index, dtype=object)

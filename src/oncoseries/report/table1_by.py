@@ -29,7 +29,7 @@ def _continuous(r: dict) -> str:
 def table1_by_group(ctx: ReportContext) -> ReportTable | None:
     tb = ctx.data.get("table1_by")
     overall = {r["variable"]: r for r in ctx.data.get("table1") or []}
-    if not tb or len(tb["groups"]) < 2 or not overall:
+    if not tb or len(tb.get("groups") or []) < 2 or not overall:
         return None
     show_p = tb.get("p_values", True)
     n = tb["n"]

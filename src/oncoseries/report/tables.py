@@ -100,6 +100,9 @@ def table1(ctx: ReportContext) -> ReportTable | None:
             t.add(["Missing", ctx.n_pct(r["missing"], r["missing"] / r["N"], r["N"])], "indent")
     t.notes.append("Treated patients. Continuous characteristics: median (range); categorical: n (%); "
                    "missing values are counted in their own row and included in the denominator.")
+    skipped = (ctx.data.get("table1_by") or {}).get("skipped")
+    if skipped:
+        t.notes.append(f"Not shown by {label(ctx.data['table1_by']['by'], False)}: {skipped}.")
     return t
 
 
