@@ -4,6 +4,8 @@ Goldens: tests/golden/tables.R -> tables.json (R stats and survival 3.5-3)."""
 
 from __future__ import annotations
 
+import html
+import json
 import re
 import shutil
 
@@ -17,6 +19,7 @@ from oncoseries.analysis.run import analysis_covariates
 from oncoseries.analysis.table1_by import table1_by
 from oncoseries.examples import example_study_path
 from oncoseries.report import build_report_document
+from oncoseries.report.context import resolve
 from oncoseries.stats.group_compare import kruskal_wallis, pwilcox_counts, wilcoxon_test
 from oncoseries.stats.kaplan_meier import kaplan_meier
 from oncoseries.study import read_study
@@ -177,7 +180,14 @@ def test_both_orrs_in_results_table_and_text(example, tables, tmp_path):
     assert any(n.startswith("Clinical benefit: CR or PR, or no progression or death for at least 24 weeks")
                for n in t.notes)
     write_outputs(example, tmp_path / "out", figures=False)
-    page = re.sub(r"<[^>]+>", "", (tmp_path / "out" / "report.html").read_text())
+    raw = (tmp_path / "out" / "report.html").read_text()
+    data = json.loads((tmp_path / "out" / "results.json").read_text())
+    for path, value in re.findall(r'data-path="([^"]+)" data-kind="[^"]+" data-value="([^"]*)"', raw):
+        if path.startswith(("table1_by", "response", "cox", "regression")):
+            assert resolve(data, html.unescape(path)) == json.loads(html.unescape(value)), path
+    page = html.unescape(re.sub(r"<[^>]+>", "", raw))
+    assert ("Compared by prior ifosfamide (No: 23 patients; Yes: 28), the groups differed in number of lesions at "
+            "relapse (P = 0.0351) and line of therapy (P < 0.001)") in page.replace("\u00a0", " ")
     assert "objective response rate (ORR), by the unconfirmed best overall response as planned, was 20%" in page
     assert re.search(r"and 4% \(95% CI [^)]*\) with confirmation", page)
     assert "clinical benefit rate (CR or PR, or no progression or death for at least 24 weeks) was 63%" in page

@@ -321,7 +321,8 @@ class _Writer:
         return out + ["."]
 
     def results(self) -> list:
-        parts = self.patients() + self.exposure() + self.response()
+        from .table1_by import results_pieces as table1_by_pieces
+        parts = self.patients() + table1_by_pieces(self) + self.exposure() + self.response()
         for ep in ("PFS", "IPFS", "OS"):     # iPFS beside PFS when iRECIST was derived
             parts += self.endpoint(ep)
         parts += self.followup()

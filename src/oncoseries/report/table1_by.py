@@ -82,3 +82,27 @@ def table1_by_group(ctx: ReportContext) -> ReportTable | None:
     elif show_p:
         t.notes.append("P values are descriptive, not adjusted for multiple comparisons.")
     return t
+
+
+def results_pieces(w) -> list:
+    """Results sentence: the characteristics that differed between the groups (P < 0.05), with traced P."""
+    tb = w.data.get("table1_by")
+    if not tb or len(tb.get("groups") or []) < 2 or not tb.get("p_values", True):
+        return []
+    tested = [(i, v) for i, v in enumerate(tb["variables"]) if nb.is_number(v.get("p"))]
+    hits = [(i, v) for i, v in tested if v["p"] < 0.05]
+    lead = [f" Compared by {label(tb['by'], False)} ("]
+    for k, g in enumerate(tb["groups"]):
+        lead += ["; " if k else "", f"{g['level']}: ", w.num(f"table1_by.groups[{k}].n", "int"),
+                 " patients" if k == 0 else ""]
+    lead += ["), "]
+    if not hits:
+        return [*lead, "no characteristic differed between the groups (", w.num("table1_by.n", "int"),
+                f" patients; {len(tested)} characteristics tested, all P \u2265 0.05)."]
+    out = [*lead, "the groups differed in "]
+    for k, (i, v) in enumerate(hits):
+        sep = "" if k == 0 else (" and " if k == len(hits) - 1 else ", ")
+        out += [sep, label(v["variable"], False), " (", w.num(f"table1_by.variables[{i}].p", "p"), ")"]
+    rest = len(tested) - len(hits)
+    out += [f"; the other {rest} characteristics tested did not (P \u2265 0.05)." if rest else "."]
+    return out
