@@ -63,7 +63,7 @@ def _amount_text(v: float) -> str:
 def scale_terms(model: dict, df: pd.DataFrame, per: dict, units: dict[str, str]) -> None:
     """Add ``per`` (the HR per the chosen amount) to numeric terms named in study.yaml ``regression.per``,
     and ``unit_text`` ("per 1 year") to every numeric term."""
-    used = df.drop(index=[i for i in df.index if str(df.at[i, "patient_id"]) in set(model["dropped_patients"])])
+    used = df[~df["patient_id"].astype(str).isin(model["dropped_patients"])]
     for term in model["terms"]:
         if term.get("level") is not None or term["reference"] is not None:
             continue

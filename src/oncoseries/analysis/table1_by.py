@@ -32,8 +32,10 @@ def group_levels(values: pd.Series) -> list[str]:
     present = values.dropna()
     if isinstance(values.dtype, pd.CategoricalDtype):
         return [str(c) for c in values.cat.categories if (present == c).any()]
-    text = _as_text(present)
-    return sorted(text.unique().tolist())
+    if pd.api.types.is_numeric_dtype(present):        # numeric order (2 before 10), shown as text
+        ordered = present.drop_duplicates().sort_values()
+        return _as_text(ordered).tolist() if len(ordered) else []
+    return sorted(_as_text(present).unique().tolist())
 
 
 def _as_text(values: pd.Series) -> pd.Series:
@@ -75,9 +77,9 @@ def table1_by(patients: pd.DataFrame, covariates: list[str], by: str) -> dict:
         return {"by": by, "n": int(len(patients)), "groups": [], "variables": [],
                 "skipped": f"{len(levels)} distinct values; Table 1 by group needs {MIN_GROUPS} to {MAX_GROUPS} "
                            "groups (group a numeric variable with labels: groups)"}
-    g = groups_raw.astype(object).where(groups_raw.notna(), None)
-    g = pd.Series([None if v is None else (_as_text(pd.Series([v])).iloc[0]) for v in g],
-                  index=patients.index, dtype=object)
+    present = groups_raw.dropna()
+    text = present.astype(str) if isinstance(groups_raw.dtype, pd.CategoricalDtype) else _as_text(present)
+    g = text.astype(object).reindex(patients.index)
     known = g.notna()
     out = {"by": by, "groups": [{"level": lev, "n": int((g == lev).sum())} for lev in levels],
            "n_unknown_group": int((~known).sum()), "n": int(len(patients)),
