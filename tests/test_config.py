@@ -79,3 +79,22 @@ def test_response_population_and_criteria_keys(tmp_path, base_tables):
     assert (ok.study.config.response.population, ok.study.config.response.criteria) == ("all", "irecist")
     bad = _problems(tmp_path, base_tables, "response:\n  population: everyone\n  criteria: irRC\n")
     assert sorted((p.row, p.column) for p in bad.errors) == [(2, "response.population"), (3, "response.criteria")]
+
+
+def test_table1_and_regression_keys(tmp_path, base_tables):
+    """table1: {by} and regression: {screen, per, min_events_per_variable} (docs/study-yaml.md)."""
+    ok = _problems(tmp_path, base_tables, "table1: {by: sex}\nregression:\n  screen: all\n  per: {age: 10}\n"
+                                          "  min_events_per_variable: 15\n")
+    assert ok.problems == []
+    c = ok.study.config
+    assert (c.table1.by, c.regression.screen, c.regression.per, c.regression.min_events_per_variable) == (
+        "sex", "all", {"age": 10.0}, 15.0)
+    bad = _problems(tmp_path, base_tables, "table1: {by: sexx}\nregression:\n  per: {age: -1}\n")
+    assert any((p.row, p.column) == (3, "regression.per") and "age: -1.0 is not a unit; expected a number > 0 or "
+               "'iqr'" in p.message for p in bad.errors)
+    bad = _problems(tmp_path, base_tables, "regression:\n  screen: some\n")
+    assert [(p.row, p.column) for p in bad.errors] == [(2, "regression.screen")]
+    bad = _problems(tmp_path, base_tables, "table1: {by: sexx}\nregression:\n  per: {agee: iqr}\n")
+    assert [(p.row, p.column) for p in bad.errors] == [(1, "table1.by")]
+    assert "'sexx' is not a variable of the study" in bad.errors[0].message
+    assert any((p.row, p.column) == (3, "regression.per.agee") and p.severity == "warning" for p in bad.problems)

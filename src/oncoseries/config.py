@@ -298,6 +298,32 @@ class VariableLabel(_Strict):
         return None if value is None else _text(value)
 
 
+class Table1Config(_Strict):
+    """Table 1 by group (docs/study-yaml.md ``table1:``): ``by`` names the grouping variable; P values
+    as gtsummary add_p (``p_values: false`` leaves them out)."""
+
+    by: str | None = None
+    p_values: bool = True
+
+
+class RegressionConfig(_Strict):
+    """The Cox table (docs/study-yaml.md ``regression:``): ``screen: all`` fits every Table 1 variable in a
+    univariable model beside the planned ones; ``per`` scales a numeric covariate's HR (a number of units,
+    or ``iqr``); models with fewer events per coefficient than ``min_events_per_variable`` are flagged."""
+
+    screen: Literal["planned", "all"] = "planned"
+    per: dict[str, float | Literal["iqr"]] = Field(default_factory=dict)
+    min_events_per_variable: float = Field(10, gt=0, allow_inf_nan=False)
+
+    @field_validator("per")
+    @classmethod
+    def _positive(cls, value: dict) -> dict:
+        for k, v in value.items():
+            if v != "iqr" and (not math.isfinite(v) or v <= 0):
+                raise ValueError(f"{k}: {v!r} is not a unit; expected a number > 0 or 'iqr'")
+        return value
+
+
 class StudyConfig(_Strict):
     title: str = "Oncology case series"
     time_unit: Literal["days", "weeks", "months", "years"] = "months"
@@ -309,6 +335,8 @@ class StudyConfig(_Strict):
     multivariable: bool = False
     time_dependent: dict[str, TimeDependent] = Field(default_factory=dict)  # covariate -> its date
     labels: dict[str, VariableLabel] = Field(default_factory=dict)   # variable -> label, unit, levels
+    table1: Table1Config = Table1Config()
+    regression: RegressionConfig = RegressionConfig()
     report: ReportConfig = ReportConfig()
     redcap: RedcapConfig | None = None
     historical_controls: list[HistoricalControl] = Field(default_factory=list)  # published results to compare with
@@ -375,6 +403,15 @@ def check_names(path: Path, config: StudyConfig, known: set[str], log: ProblemLo
             log.warning(path.name, _line_of(node, ("labels", name)), f"labels.{name}",
                         f"labels: '{name}' is not a variable of the study; the label is not used",
                         "a column of patients.csv or biomarkers.csv", rule="config")
+    if config.table1.by is not None and config.table1.by not in known:
+        log.error(path.name, _line_of(node, ("table1", "by")), "table1.by",
+                  f"table1: by '{config.table1.by}' is not a variable of the study",
+                  "a column of patients.csv or biomarkers.csv", rule="config")
+    for name in config.regression.per:
+        if name not in known:
+            log.warning(path.name, _line_of(node, ("regression", "per", name)), f"regression.per.{name}",
+                        f"regression: per '{name}' is not a variable of the study; not used",
+                        "a numeric column of patients.csv or biomarkers.csv", rule="config")
     for endpoint, names in config.cox.items():
         for i, name in enumerate(names):
             if name not in known:

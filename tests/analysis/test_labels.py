@@ -46,7 +46,7 @@ def test_levels_grouped_relabelled_and_ordered(labelled):
     assert sum(lv["n"] for lv in t1["ecog"]["levels"]) == 51
     assert t1["n_lesions"]["type"] == "categorical" and [lv["level"] for lv in t1["n_lesions"]["levels"]] == \
         ["1", "2", "3", "4", "5"]
-    cox = {m["covariates"][0]: m for m in results.sections["cox"] if m["model"] == "univariable"}
+    cox = {m["covariates"][0]: m for m in results.sections["cox"] if m["model"] == "univariable" and "terms" in m}
     term = cox["prior_ifosfamide"]["terms"][0]
     assert (term["level"], term["reference"]) == ("no", "yes")          # reference: yes
     naive = cox["cr2"]["terms"][0]
@@ -57,10 +57,12 @@ def test_levels_grouped_relabelled_and_ordered(labelled):
 def test_reference_level_inverts_the_hazard_ratio(labelled):
     results, _ = labelled
     plain = analyze(example_study_path())
-    hr = {m["covariates"][0]: m["terms"][0]["hr"] for m in plain.sections["cox"] if m["model"] == "univariable"}
-    hr_l = {m["covariates"][0]: m["terms"][0]["hr"] for m in results.sections["cox"] if m["model"] == "univariable"}
-    assert hr_l["prior_ifosfamide"] == pytest.approx(1 / hr["prior_ifosfamide"], rel=1e-9)
-    assert hr_l["cr2"] == pytest.approx(hr["cr2"], rel=1e-9)             # same comparison, new names
+    hr = {(m["endpoint"], m["covariates"][0]): m["terms"][0]["hr"] for m in plain.sections["cox"]
+          if m["model"] == "univariable" and "terms" in m}
+    hr_l = {(m["endpoint"], m["covariates"][0]): m["terms"][0]["hr"] for m in results.sections["cox"]
+            if m["model"] == "univariable" and "terms" in m}
+    assert hr_l[("PFS", "prior_ifosfamide")] == pytest.approx(1 / hr[("PFS", "prior_ifosfamide")], rel=1e-9)
+    assert hr_l[("OS", "cr2")] == pytest.approx(hr[("OS", "cr2")], rel=1e-9)             # same comparison, new names
 
 
 def test_no_raw_name_in_the_report(labelled):
@@ -76,8 +78,9 @@ def test_no_raw_name_in_the_report(labelled):
     cells = "\n".join(c.text for t in Document(out / "report.docx").tables for r in t.rows for c in r.cells)
     for raw in ("cr2", "prior_ifosfamide", "n_lesions"):
         assert not re.search(rf"\b{raw}\b", doc + cells), raw
-    csv = pd.read_csv(out / "tables" / "cox_univariable.csv")
-    assert set(csv["Covariate"].dropna()) == {"Prior ifosfamide", "Surgical second complete remission"}
+    csv = pd.read_csv(out / "tables" / "cox_models.csv")
+    assert {"Prior ifosfamide", "Surgical second complete remission"} <= set(csv["Characteristic"].dropna())
+    assert not {"prior_ifosfamide", "cr2"} & set(csv["Characteristic"].dropna())
 
 
 def test_time_dependent_follows_relabelled_levels(labelled):

@@ -63,7 +63,8 @@ def test_measurable_population_with_non_measurable_patients(tmp_path):
     pfs = res.derived["adtte"].query("paramcd == 'PFS'").set_index("patient_id")
     assert len(pfs) == 5 and (pfs.loc["N02", "aval"], pfs.loc["N02", "cnsr"]) == (57, 0)
     table = next(t for t in build_document(res).tables if t.name == "response")
-    assert table.columns[1:] == ["n (%)", "95% CI", "All with disease, n (%)", "All with disease, 95% CI"]
+    assert table.columns[1:] == ["Unconfirmed, n (%)", "Unconfirmed, 95% CI", "Confirmed, n (%)", "Confirmed, 95% CI",
+                                 "All with disease, n (%)", "All with disease, 95% CI"]   # headline first
     assert any("3 patient(s) with non-measurable disease only are outside it" in n for n in table.notes)
 
 

@@ -85,7 +85,8 @@ def test_structure(study):
     assert (o.bor == "CR").sum() == 1 and (o.bor == "PR").sum() == 9
     assert "SYNTHETIC" in study.config.title and study.config.time_unit == "months"
     assert study.config.landmarks == {"PFS": [6], "OS": [12, 24]}
-    assert study.config.cox == {"PFS": ["prior_ifosfamide"], "OS": ["cr2"]}
+    assert study.config.cox == {"PFS": ["prior_ifosfamide", "ecog", "age"], "OS": ["cr2"]}
+    assert study.config.table1.by == "prior_ifosfamide" and study.config.regression.screen == "all"
 
 
 def test_no_date_after_2025_and_date_order(study):

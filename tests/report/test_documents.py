@@ -135,7 +135,8 @@ def test_results_paragraph_reads_like_an_abstract(mini):
     text = "".join(p if isinstance(p, str) else p.text for p in doc.results_text)
     orr = next(x for x in data["response"]["unconfirmed"] if x["category"] == "ORR")
     assert text.startswith(f"{data['study']['n_patients']} patients were included.")
-    assert f"(ORR) was {r(100 * orr['proportion'], 0)}% (1 CR + 1 PR; 95% CI {r(100 * orr['lower'], 0)}" \
+    assert f"(ORR), by the unconfirmed best overall response as planned, was {r(100 * orr['proportion'], 0)}% " \
+           f"(1 CR + 1 PR; 95% CI {r(100 * orr['lower'], 0)}" \
            f"{DASH}{r(100 * orr['upper'], 0)}%)" in text
     pfs = data["survival"]["PFS"]["median"]
     assert f"Median PFS was {r(pfs['value'], 1)} months (95% CI {r(pfs['lower'], 1)}{DASH}NR;" in text
@@ -147,10 +148,10 @@ def test_docx_cells_match_results_json(mini):
     res, out, data = mini
     tables = docx_tables(out / "report.docx")
     resp = next(v for k, v in tables.items() if "Best overall response" in k)
-    assert resp[0][:3] == ["Best overall response", "n (%)", "95% CI"]
+    assert resp[0][:3] == ["Best overall response", "Unconfirmed, n (%)", "Unconfirmed, 95% CI"]  # the headline
     orr = next(x for x in data["response"]["unconfirmed"] if x["category"] == "ORR")
     row = next(x for x in resp if x[0].startswith("Objective response rate"))
-    assert row[1:] == [f"{orr['n']} ({r(100 * orr['proportion'], 0)}%)",
+    assert row[1:3] == [f"{orr['n']} ({r(100 * orr['proportion'], 0)}%)",
                        f"{r(100 * orr['lower'], 0)}{DASH}{r(100 * orr['upper'], 0)}%"]
     surv = next(v for k, v in tables.items() if "Time-to-event" in k)
     pfs = data["survival"]["PFS"]
@@ -159,23 +160,30 @@ def test_docx_cells_match_results_json(mini):
                        f"{r(pfs['median']['value'], 1)} ({r(pfs['median']['lower'], 1)}{DASH}NR)"]
     dor = next(x for x in surv if x[0].startswith("Duration of response"))
     assert dor[-1] == f"not reached (NR{DASH}NR)"
-    cox = next(v for k, v in tables.items() if "Univariable Cox" in k)
+    cox = next(v for k, v in tables.items() if "Cox proportional hazards models" in k)
     firth = data["cox"][0]["firth"]["terms"][0]          # separation: the Firth estimate is shown
-    assert cox[1][4] == f"{r(firth['hr'], 1)} ({r(firth['lower'], 2)}{DASH}{r(firth['upper'], 0)})\u2020"
-    assert cox[1][-1] == "separation: Firth estimate shown\u2020"
+    row = next(x for x in cox if x[0] == "yes")          # PFS, prior ifosfamide yes vs no (reference row above)
+    assert cox[cox.index(row) - 1][:3] == ["no", "", "1 (reference)"]
+    assert row[2] == f"{r(firth['hr'], 1)} ({r(firth['lower'], 2)}{DASH}{r(firth['upper'], 0)})\u2020"
+    assert row[-1] == "separation: Firth estimate shown\u2020"
 
 
 def test_docx_cox_cells_and_styles(rich):
     res, out, data = rich
     tables = docx_tables(out / "report.docx")
-    uni = next(v for k, v in tables.items() if "Univariable Cox" in k)
-    for model, row in zip([m for m in data["cox"] if m["model"] == "univariable"], uni[1:]):
-        term = model["terms"][0]
-        assert row[4] == f"{r(term['hr'], 2)} ({r(term['lower'], 2)}{DASH}{r(term['upper'], 2)})"
-        p = r(term["p"], 2 if term["p"] >= 0.01 else 3)
-        assert row[5] == p[1:]                                          # JAMA style: no leading zero
-    stage = next(x for x in uni if x[1] == "Stage")
-    assert "S04, S11" in stage[-1]                                       # who was left out
+    cox = next(v for k, v in tables.items() if "Cox proportional hazards models" in k)
+    hr_j, p_j = cox[0].index("Univariable HR (95% CI)"), cox[0].index("Univariable P")
+    for model in [m for m in data["cox"] if m["model"] == "univariable"]:
+        for term in model["terms"]:
+            cell = f"{r(term['hr'], 2)} ({r(term['lower'], 2)}{DASH}{r(term['upper'], 2)})"
+            row = next(x for x in cox if x[hr_j] == cell)
+            if len(model["terms"]) == 1:
+                p = r(term["p"], 2 if term["p"] >= 0.01 else 3)
+                assert row[p_j] == p[1:]                                # JAMA style: no leading zero
+    stage = next(x for x in cox if x[0] == "Stage")
+    assert "left out" in stage[-1]
+    notes = next(t for t in build_report_document(res).tables if t.name == "cox_models").notes
+    assert any("S04, S11" in n for n in notes)                           # who was left out
     d = docx.Document(str(out / "report.docx"))
     h1 = [p.text for p in d.paragraphs if p.style.name == "Heading 1"]
     assert h1 == ["Results", "Patient flow", "Patient characteristics", "Treatment exposure",
@@ -227,7 +235,8 @@ def test_assessments_only_study_is_complete(rich):
     page = parse(out / "report.html")
     assert page.sections == SECTION_IDS
     text = "".join(page.text)
-    for title in ("Treatment exposure", "Adverse events, worst grade per patient", "Multivariable Cox models",
+    for title in ("Treatment exposure", "Adverse events, worst grade per patient",
+                  "univariable and multivariable hazard ratios",
                   "Best overall response", "Median follow-up", "Event-free rates at landmark times"):
         assert title in text, title
     assert "Time-point responses were taken as recorded by the investigators" in text

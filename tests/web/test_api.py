@@ -161,7 +161,7 @@ def test_example_run_and_files(client):
     data = results.json()
     assert data["study"]["n_patients"] == 51
     assert data["plan"]["response"]["confirmation"] is True       # the override was used
-    assert data["plan"]["cox"] == {"PFS": ["prior_ifosfamide"], "OS": ["cr2"]}  # the study's own plan kept
+    assert data["plan"]["cox"] == {"PFS": ["prior_ifosfamide", "ecog", "age"], "OS": ["cr2"]}  # the study's own plan
     html = client.get(f"/api/runs/{rid}/files/report.html")
     assert html.status_code == 200 and html.text.lstrip().lower().startswith("<!doctype html")
     docx = client.get(f"/api/runs/{rid}/files/report.docx")

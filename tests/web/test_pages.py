@@ -119,7 +119,9 @@ def test_clinician_flow_example(client):
     d = client.get(f"/runs/{rid}/download/report.docx")
     assert d.status_code == 200 and d.content[:2] == b"PK" and "attachment" in d.headers["content-disposition"]
     # a second run with the study's saved plan, then compare
-    r = client.post(f"/studies/{sid}/plan", data={**form, "cox_OS": "cr2", "action": "run"}, follow_redirects=False)
+    # (the example screens every characteristic univariably, so a multivariable OS model is what changes)
+    r = client.post(f"/studies/{sid}/plan", data={**form, "cox_OS": ["cr2", "age"], "action": "run"},
+                    follow_redirects=False)
     rid2 = r.headers["location"].rsplit("/", 1)[1]
     assert wait_run(client, rid2)["status"] == "done"
     cmp = client.get(f"/studies/{sid}/compare", params={"a": rid, "b": rid2})

@@ -72,8 +72,14 @@ class Results:
                 lines.append(f"  {row.label}: {row.included} of {row.n}")
         resp = self.sections.get("response")
         if resp and resp.get("unconfirmed"):
-            orr = next(r for r in resp["unconfirmed"] if r["category"] == "ORR")
-            lines.append(f"  ORR {orr['n']}/{orr['N']} ({100 * orr['proportion']:.0f}%)")
+            head = "confirmed" if resp.get("headline") == "confirmed_bor" else "unconfirmed"
+            other = "unconfirmed" if head == "confirmed" else "confirmed"
+            orr = next(r for r in resp[head] if r["category"] == "ORR")
+            line = f"  ORR {orr['n']}/{orr['N']} ({100 * orr['proportion']:.0f}%, {head} best response)"
+            alt = next((r for r in resp.get(other) or [] if r["category"] == "ORR"), None)
+            if alt:
+                line += f"; {other} {alt['n']}/{alt['N']} ({100 * alt['proportion']:.0f}%)"
+            lines.append(line)
         for ep, s_ in self.sections.get("survival", {}).items():
             m = s_["median"]
             med = "not reached" if m["value"] is None else f"{m['value']:.1f} {self.study.config.time_unit}"

@@ -21,6 +21,9 @@ from .regression import fit_model, univariable_p
 from .survival import EVENT, by_covariate, endpoint_frame, followup, summarise_endpoint
 from . import time_dependent as td
 from .labels import apply_labels
+from . import cox_extras as cx
+from . import response_claims as rc
+from .table1_by import table1_by
 
 
 def analysis_covariates(study: Study) -> pd.DataFrame:
@@ -174,6 +177,9 @@ def run_analysis(study: Study):
     endpoints = derive_endpoints(study.patients[study.patients["patient_id"].isin(treated)],
                                  tps, best, plan.endpoints, known_alive=known)
     adtte = endpoints.adtte
+    # clinical benefit by the PFS rule (response_claims): cannot contradict PFS
+    best_all = best_all.assign(durable_control=rc.pfs_benefit(best_all, adtte, plan.recist.clinical_benefit_days))
+    best = best_all[best_all["response_population"].astype(bool)]
     lap("endpoints")
     responders = set(adtte.loc[adtte["paramcd"] == "DOR", "patient_id"])
     flow.set("DOR", ids, study.patients["patient_id"].isin(responders).to_numpy(),
@@ -183,6 +189,7 @@ def run_analysis(study: Study):
     survival, curves, logranks, models, changes = {}, {}, [], [], []
     planned = {c for ep in ("PFS", "OS") for c in plan.cox.get(ep, [])}
     td_specs = td.specs(study.config, frame, planned)
+    units = {k: v.unit for k, v in study.config.labels.items() if v.unit}
     for ep in ENDPOINTS:
         if not (adtte["paramcd"] == ep).any():
             continue
@@ -195,18 +202,19 @@ def run_analysis(study: Study):
         curves[(ep, None)] = km
         if ep not in ("PFS", "OS"):
             continue
-        for cov in plan.cox.get(ep, []):
+        for cov in cx.univariable_covariates(plan.cox.get(ep, []), covariates, study.config.regression.screen):
             why = usable_covariate(df[cov]) if cov in df.columns else "not a column of patients"
             if why:
                 models.append({"endpoint": ep, "model": "univariable", "covariates": [cov], "skipped": why})
                 continue
-            if not pd.api.types.is_numeric_dtype(df[cov]) or df[cov].nunique() <= 5:
+            if cov in plan.cox.get(ep, []) and (not pd.api.types.is_numeric_dtype(df[cov])
+                                                or df[cov].nunique() <= 5):
                 res = by_covariate(df, cov, scale)
                 if res is not None:
                     logranks.append({"endpoint": ep, **res[0]})
                     curves[(ep, cov)] = res[1]
             if int(df[EVENT].sum()) >= 2:
-                models.append(fit_model(df, ep, [cov], "univariable"))
+                models.append(cx.enrich(fit_model(df, ep, [cov], "univariable"), df, study.config, units))
         for cov, spec in td_specs.items():
             res, sm = td.analyse(df, ep, cov, spec, scale)
             changes.append(res)
@@ -214,7 +222,7 @@ def run_analysis(study: Study):
                 curves[(ep, f"{cov} (time-dependent)")] = sm
         multi = _multivariable_covariates(plan, ep, models)
         if len(multi) >= 2:
-            models.append(fit_model(df, ep, multi, "multivariable"))
+            models.append(cx.enrich(fit_model(df, ep, multi, "multivariable"), df, study.config, units))
     sections = {
         "plan": plan.config.model_dump(mode="json", exclude={"redcap"}),
         "response": _response_section(recist, best, plan, len(flow.included("response_evaluable")),
@@ -223,12 +231,19 @@ def run_analysis(study: Study):
         "logrank": logranks,
         "cox": models,
         "table1": table1(frame[frame["patient_id"].isin(treated)], covariates),
+        "regression": cx.regression_section(study.config, models),
         "exposure": exposure(study.treatments, study.patients),
         "adverse_events": adverse_events(study.adverse_events, len(treated)),
         "biomarkers": biomarker_section(study, frame, best, adtte, treated, plan),
     }
     if changes:
         sections["time_dependent"] = changes
+    by = study.config.table1.by
+    if by and by in frame.columns:
+        sections["table1_by"] = table1_by(frame[frame["patient_id"].isin(treated)], covariates, by)
+        sections["table1_by"]["p_values"] = study.config.table1.p_values
+    resp = sections["response"]
+    resp.update(rc.claims(resp, best, plan.recist.clinical_benefit_days, resp["headline"]))
     derived = {"timepoints": recist.timepoints, "best_response": best_all, "adtte": adtte,
                "lesions": recist.lesion_table}
     hist_problems = []
@@ -250,6 +265,6 @@ def _multivariable_covariates(plan: Plan, ep: str, models: list[dict]) -> list[s
     if not plan.multivariable:
         return []
     fitted = [m for m in models if m["endpoint"] == ep and m["model"] == "univariable" and "skipped" not in m]
-    if not plan.cox_is_default:
-        return [m["covariates"][0] for m in fitted]
+    if not plan.cox_is_default:      # the planned covariates (screened ones stay univariable)
+        return [m["covariates"][0] for m in fitted if m["covariates"][0] in plan.cox.get(ep, [])]
     return [m["covariates"][0] for m in fitted if univariable_p(m) < 0.10 and not m["separation"]]

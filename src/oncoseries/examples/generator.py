@@ -42,8 +42,15 @@ pfs:
   censor_at_new_therapy: false
 landmarks: {{PFS: [6], OS: [12, 24]}}
 cox:
-  PFS: [prior_ifosfamide]
+  PFS: [prior_ifosfamide, ecog, age]
   OS: [cr2]
+# Table 1 by prior ifosfamide, with P values as gtsummary add_p (chi-square/Fisher, Wilcoxon)
+table1: {{by: prior_ifosfamide}}
+# the Cox table: every Table 1 variable screened univariably beside the planned model; HRs per 10 years
+# of age and per interquartile range of the relapse-free interval
+regression:
+  screen: all
+  per: {{age: 10, relapse_free_interval_months: iqr, parp1_ihc: iqr}}
 # surgical CR2 happens months after the start: analysed as it happened (time-dependent Cox, landmark,
 # Simon-Makuch) beside the naive comparison; the CR2 date is the metastasectomy (new_therapy_date)
 time_dependent:
@@ -51,14 +58,14 @@ time_dependent:
 labels:
   centre: Centre
   age: {{label: Age, unit: years}}
-  sex: Sex
+  sex: {{label: Sex, levels: {{female: Female, male: Male}}}}
   primary_site: Primary tumour site
   relapse_site: Site of relapse
   n_lesions: Number of lesions at relapse
   relapse_free_interval_months: {{label: Relapse-free interval, unit: months}}
-  prior_ifosfamide: Prior ifosfamide
+  prior_ifosfamide: {{label: Prior ifosfamide, levels: {{no: No, yes: Yes}}}}
   line_of_therapy: Line of therapy
-  ecog: ECOG performance status
+  ecog: {{label: ECOG performance status, categorical: true}}
   cr2: Surgical second complete remission (CR2)
   parp1_ihc: {{label: PARP1 immunohistochemistry, unit: H-score}}
   parp1_category: PARP1 expression

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from .context import VARIABLE_LABELS, label
+from .context import label as _label  # where a local name shadows label
 from .forest import forest_figure, forest_rows
 from ._layout import count
 from .km_plot import MAX_CENSOR_MARKS, km_figure
@@ -224,11 +225,13 @@ def _forest_infos(results, out_dir, opts) -> list[FigureInfo]:
             parts.append("Arrows: CI extends beyond the axis.")
         dropped = [m for m in fitted if m.get("n_dropped")]
         for m in dropped:
-            parts.append(f"{m['model'].capitalize()} model of {', '.join(m['covariates'])}: {m['n_dropped']} "
+            parts.append(f"{m['model'].capitalize()} model of {', '.join(_label(c, False) for c in m['covariates'])}: "
+                         f"{m['n_dropped']} "
                          "patient(s) with missing values excluded.")
         skipped = [m for m in models if m["endpoint"] == ep and "skipped" in m]
         if skipped:
-            parts.append("Not modelled: " + "; ".join(f"{m['covariates'][0]} ({m['skipped']})" for m in skipped) + ".")
+            parts.append("Not modelled: " + "; ".join(f"{_label(m['covariates'][0], False)} ({m['skipped']})"
+                                                      for m in skipped) + ".")
         n = max((m["n"] for m in fitted), default=None)
         infos.append(FigureInfo(name, f"Cox regression: {label}", " ".join(parts), png, svg, "regression",
                                 "forest", ep, None, n, f"Forest plot of hazard ratios for {label.lower()}"))

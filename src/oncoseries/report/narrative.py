@@ -124,11 +124,13 @@ class _Writer:
         else:
             out += ["The "]
         orr, dcr = f"{base}[{idx['ORR']}]", f"{base}[{idx['DCR']}]"
-        out += ["confirmed " if col == "confirmed" else "", "objective response rate (ORR) was ",
+        out += ["objective response rate (ORR), by the ", col, " best overall response as planned, was ",
                 self.num(f"{orr}.proportion", pk), " (", self.num(f"{base}[{idx['CR']}].n", "int"), " CR + ",
-                self.num(f"{base}[{idx['PR']}].n", "int"), " PR; ", *self.ci(orr, bk, "%"),
-                ") and the disease control rate ", self.num(f"{dcr}.proportion", pk), " (",
-                *self.ci(dcr, bk, "%"), ")."]
+                self.num(f"{base}[{idx['PR']}].n", "int"), " PR; ", *self.ci(orr, bk, "%"), ")"]
+        out += self._other_orr(resp, col, pk, bk)
+        out += ["; the disease control rate was ", self.num(f"{dcr}.proportion", pk), " (",
+                *self.ci(dcr, bk, "%"), ")"]
+        out += self._cbr(resp, col, idx, base, pk, bk) + ["."]
         ir = resp.get("irecist")
         if ir and ir.get("n"):
             j = {r["category"]: i for i, r in enumerate(ir["ibor"])}
@@ -138,6 +140,30 @@ class _Writer:
                     " (", *self.ci(idcr, bk, "%"), "); ", self.num(f"response.irecist.ibor[{j['iUPD']}].n", "int"),
                     " patient(s) had unconfirmed progression (iUPD) as best response."]
         return out
+
+    def _other_orr(self, resp: dict, col: str, pk: str, bk: str) -> list:
+        """``, and 4% (95% CI ...) with confirmation`` (the other best overall response), when known."""
+        other = "unconfirmed" if col == "confirmed" else "confirmed"
+        rows = resp.get(other) or []
+        j = next((i for i, r in enumerate(rows) if r["category"] == "ORR"), None)
+        if j is None:
+            return []
+        path = f"response.{other}[{j}]"
+        how = "with confirmation" if other == "confirmed" else "without confirmation"
+        return [" and ", self.num(f"{path}.proportion", pk), " (", *self.ci(path, bk, "%"), f") {how}"]
+
+    def _cbr(self, resp: dict, col: str, idx: dict, base: str, pk: str, bk: str) -> list:
+        """The clinical benefit rate with its definition (by the PFS rule), when it differs from the DCR."""
+        cb = resp.get("clinical_benefit")
+        if not cb or "CBR" not in idx:
+            return []
+        row = resp[col][idx["CBR"]]
+        if row["n"] == resp[col][idx["DCR"]]["n"]:
+            return []
+        span = f"{nb.format_num(cb['weeks'])} weeks" if cb["days"] % 7 == 0 else f"{cb['days']} days"
+        path = f"{base}[{idx['CBR']}]"
+        return [f"; the clinical benefit rate (CR or PR, or no progression or death for at least {span}) was ",
+                self.num(f"{path}.proportion", pk), " (", *self.ci(path, bk, "%"), ")"]
 
     def endpoint(self, ep: str) -> list:
         s = (self.data.get("survival") or {}).get(ep)
@@ -199,44 +225,9 @@ class _Writer:
         return term["hr"]
 
     def cox(self, kind: str) -> list:
-        """Terms with P < 0.05; with a planned model (study.yaml cox:) every planned term."""
-        models = [(i, m) for i, m in enumerate(self.data.get("cox") or [])
-                  if m["model"] == kind and not m.get("skipped")]
-        planned = bool(self.data.get("plan", {}).get("cox"))
-        out = []
-        for ep in ("PFS", "OS"):
-            hits, quiet = [], 0
-            for mi, m in models:
-                if m["endpoint"] != ep:
-                    continue
-                ph = (m.get("ph_test") or {}).get("terms", {})
-                for ti, term in enumerate(m["terms"]):
-                    p = self._term_p(m, term)
-                    if not nb.is_number(p):
-                        continue
-                    if p >= ALPHA and (kind == "multivariable" or not planned):
-                        quiet += 1
-                        continue
-                    if p < ALPHA:
-                        shorter = self._shown_hr(m, term) > 1
-                        verb = f"was associated with {'shorter' if shorter else 'longer'} {ep}"
-                    else:
-                        verb = f"was not significantly associated with {ep}"
-                    ph_p = (ph.get(term["term"]) or {}).get("p")
-                    flag = " (proportional hazards questionable)" if nb.is_number(ph_p) and ph_p < PH_ALPHA \
-                        else ""
-                    hits.append([self._subject(term), f" {verb} ", *self._term_text(mi, m, ti, term), flag])
-            lead = "In univariable analysis, " if kind == "univariable" else "In multivariable analysis, "
-            if hits:
-                body = []
-                for k, h in enumerate(hits):
-                    body += (["; "] if k else []) + h
-                out += [" ", lead, *body, "."]
-            elif quiet and kind == "univariable":
-                what = "the covariate tested was" if quiet == 1 else \
-                    f"none of the {quiet} covariates tested was"
-                out += [f" {lead}{what} {'not ' if quiet == 1 else ''}associated with {ep} (P \u2265 0.05)."]
-        return out
+        """Per endpoint (report/cox_text.py): planned terms always, screened ones with P < 0.05."""
+        from .cox_text import cox_pieces
+        return cox_pieces(self, kind)
 
     # --- biomarkers and mutations ------------------------------------------------------------------------
     def _marker_hit(self, i: int, m: dict, what: str) -> list:
@@ -331,7 +322,8 @@ class _Writer:
         return out + ["."]
 
     def results(self) -> list:
-        parts = self.patients() + self.exposure() + self.response()
+        from .table1_by import results_pieces as table1_by_pieces
+        parts = self.patients() + table1_by_pieces(self) + self.exposure() + self.response()
         for ep in ("PFS", "IPFS", "OS"):     # iPFS beside PFS when iRECIST was derived
             parts += self.endpoint(ep)
         parts += self.followup()
@@ -493,6 +485,8 @@ def _methods_statistics(w: _Writer) -> list:
                                            "model." if d.get("plan", {}).get("multivariable") else "."))
     out += td.methods_pieces(w)
     out += historical.methods_pieces(w)
+    from .tables_methods import tables_methods
+    out += tables_methods(w)       # Table 1 by group and the Cox table options
     b = d.get("biomarkers") or {}
     if b.get("markers"):
         genes = bool(b.get("genes_tested"))

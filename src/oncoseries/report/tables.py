@@ -76,6 +76,10 @@ def _range(lo, hi, decimals: int) -> str:
 
 
 def table1(ctx: ReportContext) -> ReportTable | None:
+    from .table1_by import table1_by_group
+    grouped = table1_by_group(ctx)       # study.yaml table1: by (overall and per group, with P values)
+    if grouped is not None:
+        return grouped
     rows = ctx.data.get("table1") or []
     if not rows:
         return None
@@ -97,6 +101,9 @@ def table1(ctx: ReportContext) -> ReportTable | None:
             t.add(["Missing", ctx.n_pct(r["missing"], r["missing"] / r["N"], r["N"])], "indent")
     t.notes.append("Treated patients. Continuous characteristics: median (range); categorical: n (%); "
                    "missing values are counted in their own row and included in the denominator.")
+    skipped = (ctx.data.get("table1_by") or {}).get("skipped")
+    if skipped:
+        t.notes.append(f"Not shown by {label(ctx.data['table1_by']['by'], False)}: {skipped}.")
     return t
 
 
@@ -137,16 +144,27 @@ def _response_label(cat: str, ctx: ReportContext) -> str:
     if cat == "CBR":
         days = ctx.clinical_benefit_days
         span = f"{days // 7} weeks" if days and days % 7 == 0 else f"{days} days" if days else "the set time"
-        return f"Clinical benefit rate (CR + PR, or no progression for at least {span})"
+        return f"Clinical benefit rate (CR + PR, or no progression or death for at least {span})"
     return BOR_LABELS.get(cat, cat)
 
 
 def response_columns(ctx: ReportContext) -> list[str]:
-    """Which BOR columns the report shows: the confirmed one first when the plan asks for confirmation."""
+    """Which BOR columns the report shows: both, the headline first (confirmed when the plan asks for
+    confirmation, else unconfirmed); one when the other is not in results.json."""
     resp = ctx.data.get("response") or {}
-    if (ctx.data.get("plan", {}).get("response", {}) or {}).get("confirmation") and resp.get("confirmed"):
-        return ["confirmed", "unconfirmed"]
-    return ["unconfirmed"]
+    confirmed = bool((ctx.data.get("plan", {}).get("response", {}) or {}).get("confirmation"))
+    order = ["confirmed", "unconfirmed"] if confirmed else ["unconfirmed", "confirmed"]
+    have = [c for c in order if resp.get(c)]
+    return have or ["unconfirmed"]
+
+
+def cbr_note(ctx: ReportContext) -> str | None:
+    """The clinical benefit definition (results.json ``response.clinical_benefit``), for the table footnote."""
+    cb = (ctx.data.get("response") or {}).get("clinical_benefit")
+    if not cb:
+        return None
+    return (f"Clinical benefit: {cb['definition']}. The progression-free part uses the same events and dates as "
+            "PFS, so it agrees with the PFS curve at that time.")
 
 
 def population_note(sizes: dict | None) -> str | None:
@@ -240,9 +258,13 @@ def response_table(ctx: ReportContext) -> ReportTable | None:
         t.notes.append(f"All with disease: the {resp['any_disease']['n']} patients with measurable or "
                        "non-measurable disease at baseline (non-target disease only: RECIST 1.1 Table 2).")
     if len(cols) == 2 and n:
-        t.notes.append("Confirmed: CR/PR confirmed by a later scan at least "
-                       f"{ctx.data['plan']['response']['confirmation_days']} days after the first "
-                       "(the headline).")
+        t.notes.append("Unconfirmed: best overall response counting a single CR or PR scan; confirmed: CR/PR "
+                       f"confirmed by a later scan at least {ctx.data['plan']['response']['confirmation_days']} "
+                       f"days after the first. The headline rate (Results) is the {cols[0]} one, as planned "
+                       f"(study.yaml response.confirmation: {'true' if cols[0] == 'confirmed' else 'false'}).")
+    if any("CBR" in b for _, b, _ in blocks) and cbr_note(ctx) and any(r[0].startswith("Clinical benefit")
+                                                                        for r in t.rows):
+        t.notes.append(cbr_note(ctx))
     if irecist:
         t.notes.append("iRECIST (Seymour et al., Lancet Oncol 2017): best overall response (iBOR, confirmation "
                        "not required) up to confirmed progression (iCPD); iCR, iPR, iSD, non-iCR/non-iUPD and "
@@ -579,6 +601,11 @@ def problems_table(ctx: ReportContext) -> ReportTable | None:
     return t
 
 
+def cox_models_table(ctx: ReportContext) -> ReportTable | None:
+    from .cox_table import cox_side_by_side
+    return cox_side_by_side(ctx)
+
+
 def time_dependent_table(ctx: ReportContext) -> ReportTable | None:
     from .time_dependent import time_dependent_table as make
     return make(ctx)
@@ -587,7 +614,7 @@ def time_dependent_table(ctx: ReportContext) -> ReportTable | None:
 def build_tables(ctx: ReportContext) -> list[ReportTable]:
     """Every table of the report, in report order (the order of tables/*.csv too)."""
     makers = [flow_table, table1, exposure_table, response_table, concordance_table, survival_table,
-              landmark_table, followup_table, logrank_table, lambda c: cox_table(c, "univariable"),
-              lambda c: cox_table(c, "multivariable"), time_dependent_table, historical.survival_table,
-              historical.two_sample_table, historical.orr_table, biomarker_table, ae_table, problems_table]
+              landmark_table, followup_table, logrank_table, cox_models_table, time_dependent_table,
+              historical.survival_table, historical.two_sample_table, historical.orr_table,
+              biomarker_table, ae_table, problems_table]
     return [t for t in (make(ctx) for make in makers) if t is not None]
