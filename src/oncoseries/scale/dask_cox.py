@@ -155,8 +155,8 @@ class _Part:
     def __init__(self, df: pd.DataFrame, spec: _Spec):
         k, X, t, status, sc = _rows(df, spec)
         g = _group_index(spec, sc, t)
-        order = np.argsort(g, kind="stable")
-        self.X = np.ascontiguousarray(X[order])
+        order = np.lexsort((status == 0, g))          # by group, event rows first (as core.prepare)
+        self.X = np.ascontiguousarray(X[order])       # row-major for the numba kernel
         self.X -= spec.means
         if not np.all(spec.scale == 1.0):
             self.X *= spec.scale
@@ -167,39 +167,39 @@ class _Part:
         self.n = len(g)
         brk = np.ones(self.n, dtype=bool)
         brk[1:] = g[1:] != g[:-1]
-        self.starts = np.flatnonzero(brk)
-        self.ug = g[self.starts]                      # global groups held here
+        starts = np.flatnonzero(brk)
+        self.gstart = np.append(starts, self.n).astype(np.int64)
+        ndead = np.add.reduceat(self.status, starts).astype(np.int64) if self.n else np.zeros(0, np.int64)
+        self.dend = (starts + ndead).astype(np.int64)
+        self.ug = g[starts]                           # global groups held here
         self.gid = np.cumsum(brk) - 1                 # row -> local group
-        ev = np.flatnonzero(self.status > 0)
-        self.ev = ev
-        eg = np.searchsorted(spec.ekeys, g[ev])       # event row -> global event group
-        ebrk = np.ones(ev.size, dtype=bool)
-        ebrk[1:] = eg[1:] != eg[:-1]
-        self.estarts = np.flatnonzero(ebrk)
-        self.ue = eg[self.estarts]
-        self.eid = np.cumsum(ebrk) - 1                # event row -> local event group
+        self.has_ev = ndead > 0
+        self.ue = np.searchsorted(spec.ekeys, self.ug[self.has_ev])  # their global event groups
+        self.ev = np.flatnonzero(self.status > 0)
+        self.ev_e = np.searchsorted(spec.ekeys, g[self.ev])          # event row -> global event group
+        nch = max(1, min(len(starts), 16))           # group-aligned chunks of about equal rows (numba)
+        cut = np.searchsorted(self.gstart, np.linspace(0, self.n, nch + 1)[1:-1])
+        self.cstart = np.unique(np.concatenate([[0], cut, [len(starts)]])).astype(np.int64)
 
     def sums(self, beta: np.ndarray, pairs: tuple, efron: bool):
-        """S0, S1, S2 (packed) per group held here; D0, D1, D2 per event group; sum of eta over events."""
-        p = self.X.shape[1]
+        """S0, S1, S2 (packed) per group held here; D0, D1, D2 per event group; sum of eta over events
+        (the grouped numba kernel of the in-memory engine, stats/_cox_numba.py)."""
+        from ..stats._cox_numba import _grouped
+
+        p, P2, m = self.X.shape[1], len(pairs[0]), len(self.ug)
         if self.n == 0:
-            return (self.ug, np.zeros(0), np.zeros((0, p)), np.zeros((0, len(pairs[0]))), self.ue,
-                    np.zeros(0), np.zeros((0, p)), np.zeros((0, len(pairs[0]))), 0.0)
-        eta = self.X @ beta
-        r = np.exp(eta)
-        RX = self.X * r[:, None]
-        S0 = np.add.reduceat(r, self.starts)
-        S1 = np.add.reduceat(RX, self.starts, axis=0)
-        S2 = np.column_stack([np.add.reduceat(RX[:, i] * self.X[:, j], self.starts) for i, j in zip(*pairs)])
-        if self.ev.size:
-            RXe, Xe = RX[self.ev], self.X[self.ev]
-            D0 = np.add.reduceat(r[self.ev], self.estarts)
-            D1 = np.add.reduceat(RXe, self.estarts, axis=0)
-            D2 = (np.column_stack([np.add.reduceat(RXe[:, i] * Xe[:, j], self.estarts) for i, j in zip(*pairs)])
-                  if efron else np.zeros((self.ue.size, len(pairs[0]))))
-        else:
-            D0, D1, D2 = np.zeros(0), np.zeros((0, p)), np.zeros((0, len(pairs[0])))
-        return self.ug, S0, S1, S2, self.ue, D0, D1, D2, float(eta[self.ev].sum())
+            return (self.ug, np.zeros(0), np.zeros((0, p)), np.zeros((0, P2)), self.ue,
+                    np.zeros(0), np.zeros((0, p)), np.zeros((0, P2)), 0.0)
+        r = np.empty(self.n)
+        S0, D0 = np.empty(m), np.empty(m)
+        S1, D1 = np.empty((m, p)), np.empty((m, p))
+        S2, D2 = np.empty((m, P2)), np.empty((m, P2))
+        etad = np.zeros(self.cstart.size - 1)
+        _grouped(self.X, np.ascontiguousarray(beta, dtype=np.float64), self.gstart, self.dend, self.cstart, r,
+                 S0, S1, S2, D0, D1, D2, etad)
+        e = self.has_ev
+        D2 = D2[e] if efron else np.zeros((int(e.sum()), P2))
+        return self.ug, S0, S1, S2, self.ue, D0[e], D1[e], D2, float(etad.sum())
 
     def residuals(self, beta: np.ndarray, arrays: dict, efron: bool, cluster: bool):
         """Score residuals of the rows (R coxscore2, as core.score_residuals), summed as R'R and sum R,
@@ -212,7 +212,7 @@ class _Part:
         Hc, XHc = arrays["Hc"][gl], arrays["XHc"][gl]
         resid = -(r[:, None] * (self.X * Hc[:, None] - XHc))
         if self.ev.size:
-            e = self.ue[self.eid]
+            e = self.ev_e
             ev = self.ev
             own = self.X[ev] - arrays["mh3"][e]
             if efron:
