@@ -35,3 +35,28 @@ def test_rich_display_on_a_terminal():
     assert "✓" in text and "read" in text and "validate" in text
     timings.lap("after")  # no listener left behind
     assert timings._listener is None
+
+
+def test_web_worker_progress_follows_the_same_stage_events(tmp_path, monkeypatch):
+    import shutil
+
+    from oncoseries.web import worker
+
+    run_dir = tmp_path / "run"
+    shutil.copytree(example_study_path("mini"), run_dir / "input")
+    seen = []
+    original = worker._progress
+
+    def record(run, stage, progress=None, step=None):
+        original(run, stage, progress, step)
+        seen.append(__import__("json").loads((run / "progress.json").read_text()))
+
+    monkeypatch.setattr(worker, "_progress", record)
+    result = worker.execute(str(run_dir))
+    assert result["ok"], result
+    steps = [s["step"] for s in seen if "step" in s]
+    assert steps == list(progress.ANALYZE_STAGES)
+    values = [s["progress"] for s in seen]
+    assert values == sorted(values) and values[-1] == 0.9 and seen[-1]["stage"] == "packing"
+    assert {s["stage"] for s in seen} <= set(worker.STAGES)
+    assert timings._listener is None
