@@ -75,7 +75,7 @@ class _Spec:
         self.kinds: dict[str, tuple] = {}      # covariate -> ("num",) or ("cat", cats)
         self.means = self.scale = None
         self.utimes = self.fixed = None         # distinct times and their aeqSurv-merged value
-        self.skeys = None                       # strata key frame -> code
+        self.skeys = None                       # distinct strata keys and their code (column __code)
         self.gkeys = None                       # sorted global group keys (stratum code, fixed time)
         self.ekeys = None                       # global group index of each event group
 
@@ -128,12 +128,16 @@ def _rows(df: pd.DataFrame, spec: _Spec):
     t = spec.fixed[np.searchsorted(spec.utimes, t)]
     status = cox_mod._event_values(k[spec.event], spec.event, np.ones(n, bool))
     if spec.strata:
-        sc = pd.MultiIndex.from_frame(k[spec.strata]).map(lambda key: spec.skeys[key if isinstance(key, tuple)
-                                                                                  else (key,)])
-        sc = np.asarray(sc, dtype=np.int64)
+        sc = _strata_codes(k[spec.strata], spec.skeys)
     else:
         sc = np.zeros(n, dtype=np.int64)
     return k, X, t, status, sc
+
+
+def _strata_codes(frame: pd.DataFrame, skeys: pd.DataFrame) -> np.ndarray:
+    """Stratum code of each row: a hashed join on the key columns (codes in sorted key order, as in memory)."""
+    codes = frame.merge(skeys, how="left", on=list(frame.columns), sort=False)["__code"]
+    return codes.to_numpy(dtype=np.int64)
 
 
 def _group_index(spec: _Spec, sc: np.ndarray, t: np.ndarray) -> np.ndarray:
@@ -440,8 +444,8 @@ def cox_dask(ddf, time, event, covariates, strata=None, ties="efron", robust=Fal
         code = uniq.groupby(strata_cols, sort=True, observed=True).ngroup()
         strata_levels = [k if isinstance(k, tuple) else (k,) for k in
                          uniq.groupby(strata_cols, sort=True, observed=True).size().index]
-        spec.skeys = {tuple(r): int(c) for r, c in zip(uniq.itertuples(index=False, name=None), code)}
-        keys["__s"] = [spec.skeys[tuple(r)] for r in keys[strata_cols].itertuples(index=False, name=None)]
+        spec.skeys = uniq.assign(__code=code.to_numpy(dtype=np.int64)).reset_index(drop=True)
+        keys["__s"] = _strata_codes(keys[strata_cols], spec.skeys)
     else:
         keys["__s"] = 0
     grp = keys.groupby(["__s", "__t"], sort=True)[["sum", "size"]].sum()
