@@ -85,14 +85,15 @@ class _Spec:
 
 
 def _kept(df: pd.DataFrame, spec: _Spec) -> pd.DataFrame:
-    """Rows without a missing value in any used column (R's na.omit)."""
-    return df.loc[~df[spec.required].isna().any(axis=1).to_numpy()]
+    """Rows without a missing value in any used column (R's na.omit); the frame itself when none is."""
+    miss = df[spec.required].isna().any(axis=1).to_numpy()
+    return df.loc[~miss] if miss.any() else df
 
 
 def _pass1(df: pd.DataFrame, spec: _Spec, categorical: list[str], numeric: list[str]) -> dict:
     """Counts, numeric sums and ranges, categorical levels and (stratum, time) keys of one partition."""
     miss = df[spec.required].isna().any(axis=1).to_numpy()
-    k = df.loc[~miss]
+    k = df.loc[~miss] if miss.any() else df
     tt = cox_mod._time_values(k[spec.time], spec.time, np.ones(len(k), bool))
     ev = cox_mod._event_values(k[spec.event], spec.event, np.ones(len(k), bool))
     out = {"n": len(k), "dropped": list(df.index[miss]),
@@ -112,18 +113,19 @@ def _rows(df: pd.DataFrame, spec: _Spec):
     """Kept rows of a partition: design matrix (global levels), time, status, stratum code, group index."""
     k = _kept(df, spec)
     n = len(k)
-    cols = []
+    width = sum(1 if spec.kinds[c][0] == "num" else len(spec.kinds[c][1]) - 1 for c in spec.covariates)
+    X = np.zeros((n, width))
+    j = 0
     for c in spec.covariates:
         kind = spec.kinds[c]
         if kind[0] == "num":
-            cols.append(cox_mod.numeric_values(k[c], c, "covariate")[:, None])
+            X[:, j] = cox_mod.numeric_values(k[c], c, "covariate")
+            j += 1
         else:
             codes = pd.Categorical(k[c].to_numpy(dtype=object), categories=kind[1]).codes
-            block = np.zeros((n, len(kind[1]) - 1))
             rows = np.flatnonzero(codes > 0)
-            block[rows, codes[rows] - 1] = 1.0
-            cols.append(block)
-    X = np.hstack(cols) if cols else np.zeros((n, 0))
+            X[rows, j + codes[rows] - 1] = 1.0
+            j += len(kind[1]) - 1
     t = cox_mod._time_values(k[spec.time], spec.time, np.ones(n, bool))
     t = spec.fixed[np.searchsorted(spec.utimes, t)]
     status = cox_mod._event_values(k[spec.event], spec.event, np.ones(n, bool))
