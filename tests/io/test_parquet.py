@@ -170,3 +170,13 @@ def test_parts_with_different_columns_warn(tmp_path):
     (w,) = report.warnings
     assert (w.file, w.column, w.rule) == ("patients/part-1.parquet", "age", "part-columns")
     assert report.study.patients["age"].isna().tolist() == [False, True]
+
+
+def test_analysis_from_parquet_equals_csv(tmp_path):
+    from oncoseries.analysis import analyze
+
+    pq_study = _to_parquet_study(EXAMPLE, tmp_path / "pq", {"lesions": 3, "adverse_events": 2})
+    a, b = analyze(EXAMPLE), analyze(pq_study)
+    assert a.sections == b.sections
+    for name in a.derived:
+        assert a.derived[name].equals(b.derived[name]), name
