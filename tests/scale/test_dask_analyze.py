@@ -23,7 +23,7 @@ def test_cli_dask_local_equals_in_memory(tmp_path):
     assert (tmp_path / "mem" / "results.json").read_bytes() == (tmp_path / "dask" / "results.json").read_bytes()
     names = [p.name for p in (tmp_path / "mem" / "derived").iterdir()]
     assert names
-    match, mismatch, errors = filecmp.cmpfiles(tmp_path / "mem" / "derived", tmp_path / "dask" / "derived", names,
+    _, mismatch, errors = filecmp.cmpfiles(tmp_path / "mem" / "derived", tmp_path / "dask" / "derived", names,
                                                shallow=False)
     assert (mismatch, errors) == ([], [])
 
