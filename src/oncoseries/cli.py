@@ -81,7 +81,17 @@ def validate(study: Path = typer.Argument(..., help="Study folder, .xlsx workboo
     raise typer.Exit(1)
 
 
-def _run_analysis(study: Path, out: Path, timings: bool = False, figures: bool = True) -> None:
+def _run_analysis(study: Path, out: Path, timings: bool = False, figures: bool = True,
+                  dask: str | None = None, progress: bool = False) -> None:
+    if dask:
+        from .scale.derive import DaskSpecError, dask_engine
+
+        try:
+            with dask_engine(dask):
+                return _run_analysis(study, out, timings, figures, None, progress)
+        except DaskSpecError as exc:
+            typer.echo(f"Error: {exc}", err=True)
+            raise typer.Exit(2) from None
     from . import timings as tm
 
     if timings:
@@ -91,13 +101,16 @@ def _run_analysis(study: Path, out: Path, timings: bool = False, figures: bool =
 
     tm.lap("start-up (imports)")
 
-    try:
-        results = analyze(study)
-    except StudyError as exc:
-        typer.echo(f"{study}: the study has errors; nothing was analysed.")
-        _print_problems([p for p in exc.problems if p.severity == "error"], 100)
-        raise typer.Exit(1)
-    written = write_outputs(results, out, figures=figures)
+    from .progress import show
+
+    with show(enabled=progress):
+        try:
+            results = analyze(study)
+        except StudyError as exc:
+            typer.echo(f"{study}: the study has errors; nothing was analysed.")
+            _print_problems([p for p in exc.problems if p.severity == "error"], 100)
+            raise typer.Exit(1)
+        written = write_outputs(results, out, figures=figures)
     typer.echo(results.summary_text())
     report = out / "report.html"
     typer.echo(f"Outputs written to {out} ({len(written)} files).")
@@ -114,9 +127,16 @@ def analyze(study: Path = typer.Argument(..., help="Study folder or .xlsx workbo
             timings: bool = typer.Option(False, "--timings",
                                          help="Print the wall time of each stage to stderr"),
             figures: bool = typer.Option(True, "--figures/--no-figures",
-                                         help="Draw the figures (--no-figures: tables and text only, faster)")) -> None:
+                                         help="Draw the figures (--no-figures: tables and text only, faster)"),
+            dask: str = typer.Option(None, "--dask", metavar="local[:N]|tcp://HOST:PORT",
+                                     help="Derive responses and endpoints per block of patients on a Dask "
+                                          "cluster: a local one of N worker processes, or a running "
+                                          "scheduler (docs/scale.md)"),
+            progress: bool = typer.Option(True, "--progress/--no-progress",
+                                          help="Progress per stage on stderr (a bar on a terminal, "
+                                               "log lines otherwise)")) -> None:
     """Analyse a study and write results.json, derived tables and the report to OUT."""
-    _run_analysis(_study_path_or_exit(study), out, timings, figures)
+    _run_analysis(_study_path_or_exit(study), out, timings, figures, dask, progress)
 
 
 @app.command()

@@ -16,6 +16,7 @@ import pandas as pd
 from .config import StudyConfig, check_names, load_config
 from .flow import PatientFlow, initial_flow
 from .io.layout import TABLE_NAMES, TABLES
+from .io.parquet import has_parquet_patients, parquet_tables, read_parquet_table
 from .io.readers import RawTable, UnreadableFile, normalise_name, read_csv_table, read_xlsx_tables
 from .io.typing import parse_dates, type_table
 from .problems import HasProblems, Problem, ProblemLog
@@ -133,7 +134,7 @@ def _read_raw(path: Path, config: StudyConfig, log: ProblemLog,
         return read_redcap(path, config.redcap, log, notes), "REDCap export"
     files = _find_files(path)
     csvs = {normalise_name(f.stem): f for f in files.get(".csv", [])}
-    if "patients" not in csvs:
+    if "patients" not in csvs and not has_parquet_patients(path):
         books = files.get(".xlsx", [])
         if len(books) == 1:
             return read_xlsx_tables(books[0], TABLE_NAMES, log), "xlsx workbook"
@@ -144,14 +145,16 @@ def _read_raw(path: Path, config: StudyConfig, log: ProblemLog,
         from .io import cdisc_intake
         if cdisc_intake.looks_like_cdisc(path):
             return cdisc_intake.read_cdisc_study(path, log), "CDISC"
+    parquets = parquet_tables(path, csvs, log)
     tables = {}
     for name in TABLE_NAMES:
-        if name in csvs:
+        if name in csvs or name in parquets:
             try:
-                tables[name] = read_csv_table(csvs[name], name, log)
+                tables[name] = read_csv_table(csvs[name], name, log) if name in csvs \
+                    else read_parquet_table(parquets[name], name, log)
             except UnreadableFile:
                 pass
-    return tables, "CSV folder"
+    return tables, "CSV folder" if not parquets else "Parquet folder" if not csvs else "CSV and Parquet folder"
 
 
 def load_study(path: str | Path, today: dt.date | None = None) -> ValidationReport:

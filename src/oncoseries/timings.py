@@ -13,6 +13,8 @@ __all__ = ["start", "lap", "stop", "format_table"]
 
 _laps: dict | None = None
 _last = 0.0
+_listener = None          # progress display (oncoseries.progress): called with (stage, seconds)
+_plast = 0.0
 
 
 def start() -> None:
@@ -24,12 +26,22 @@ def start() -> None:
 
 def lap(stage: str) -> None:
     """Charge the time since the previous lap to ``stage`` (no-op when not recording)."""
-    global _last
+    global _last, _plast
+    if _listener is not None:
+        now = time.perf_counter()
+        _listener(stage, now - _plast)
+        _plast = now
     if _laps is None:
         return
     now = time.perf_counter()
     _laps[stage] = _laps.get(stage, 0.0) + (now - _last)
     _last = now
+
+
+def listen(func) -> None:
+    """Call ``func(stage, seconds)`` at every lap from now on (None: stop); used for progress display."""
+    global _listener, _plast
+    _listener, _plast = func, time.perf_counter()
 
 
 def stop() -> dict:

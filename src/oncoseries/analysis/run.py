@@ -11,6 +11,7 @@ import pandas as pd
 from ..endpoints import derive_endpoints
 from ..problems import Problem
 from ..recist import derive_responses
+from ..scale import derive as scale_derive
 from ..study import Study
 from ..timings import lap
 from .biomarkers import MIN_MUTATION_CARRIERS  # noqa: F401  (its former home)
@@ -157,10 +158,14 @@ def run_analysis(study: Study):
     frame, covariates = analysis_covariates(study)
     study.labels = {**study.labels, **apply_labels(frame, study.config.labels)}  # study.yaml labels: win
     plan = make_plan(study.config, covariates)
-    recist = derive_responses(study.patients, study.lesions, study.assessments, plan.recist)
-    lap("RECIST")
     flow = study.flow
     treated = set(flow.included("all_treated"))
+    if scale_derive.active():  # --dask: per block of patients on the cluster (scale/derive.py)
+        recist, endpoints = scale_derive.derive_patient_level(study, plan, treated)
+        lap("RECIST and endpoints (Dask)")
+    else:
+        recist = derive_responses(study.patients, study.lesions, study.assessments, plan.recist)
+        lap("RECIST")
     pop = recist.population.set_index("patient_id").reindex(study.patients["patient_id"])
     ids = study.patients["patient_id"].to_numpy(dtype=object)
     is_treated = study.patients["patient_id"].isin(treated).to_numpy()  # hashed; np.isin on objects is O(n*m)
@@ -170,17 +175,18 @@ def run_analysis(study: Study):
     flow.set("response_evaluable", ids, evaluable, reasons)
     best_all = recist.best_response[recist.best_response["patient_id"].isin(treated)]
     best = best_all[best_all["response_population"].astype(bool)]
-    known = None
-    if study.treatments is not None:
-        known = study.treatments[["patient_id", "date"]].assign(source="treatment")
-    tps = recist.timepoints[recist.timepoints["patient_id"].isin(treated)]
-    endpoints = derive_endpoints(study.patients[study.patients["patient_id"].isin(treated)],
-                                 tps, best, plan.endpoints, known_alive=known)
+    if not scale_derive.active():
+        known = None
+        if study.treatments is not None:
+            known = study.treatments[["patient_id", "date"]].assign(source="treatment")
+        tps = recist.timepoints[recist.timepoints["patient_id"].isin(treated)]
+        endpoints = derive_endpoints(study.patients[study.patients["patient_id"].isin(treated)],
+                                     tps, best, plan.endpoints, known_alive=known)
+        lap("endpoints")
     adtte = endpoints.adtte
     # clinical benefit by the PFS rule (response_claims): cannot contradict PFS
     best_all = best_all.assign(durable_control=rc.pfs_benefit(best_all, adtte, plan.recist.clinical_benefit_days))
     best = best_all[best_all["response_population"].astype(bool)]
-    lap("endpoints")
     responders = set(adtte.loc[adtte["paramcd"] == "DOR", "patient_id"])
     flow.set("DOR", ids, study.patients["patient_id"].isin(responders).to_numpy(),
              np.where(is_treated, "not a responder (no CR or PR)", "not treated"))

@@ -40,6 +40,8 @@ class RawTable:
     #                                                        differs from `rows` (REDCap events)
     excluded: pd.DataFrame | None = None                    # records left out at intake: patient_id, reason
     display: dict[str, str] = field(default_factory=dict)   # column -> label for the report (REDCap)
+    parts: bool = False                                     # rows come from several files (`_file` column)
+    header_row: int | None = 1                              # the header's row (None: Parquet, no header row)
 
     def label(self, column: str) -> str:
         return self.labels.get(column, column)
@@ -112,9 +114,11 @@ def _sniff_delimiter(text: str) -> str:
     return best if counts[best] > 0 else ","
 
 
-def _frame_from_rows(header: list, body: pd.DataFrame, first_row: int, name: str, file: str,
-                     log: ProblemLog, excel: bool, duplicate_columns: str = "error") -> RawTable:
-    """Apply the header: normalise names, report duplicates and nameless columns, drop blank rows."""
+def frame_from_rows(header: list, body: pd.DataFrame, first_row: int, name: str, file: str,
+                    log: ProblemLog, excel: bool, duplicate_columns: str = "error",
+                    header_row: int | None = 1) -> RawTable:
+    """Apply the header: normalise names, report duplicates and nameless columns, drop blank rows.
+    ``header_row`` is the row problems with column names point to (None: the file has no header row)."""
     labels: dict[str, str] = {}
     keep: list[int] = []
     names: list[str] = []
@@ -123,11 +127,12 @@ def _frame_from_rows(header: list, body: pd.DataFrame, first_row: int, name: str
         col = body.iloc[:, j] if j < body.shape[1] else None
         if not norm:
             if col is not None and col.notna().any():
-                log.warning(file, 1, f"#{j + 1}", "this column has no name in the header row; it is ignored",
+                log.warning(file, header_row, f"#{j + 1}",
+                            "this column has no name in the header row; it is ignored",
                             "a column name in row 1", rule="unnamed-column")
             continue
         if norm.startswith("_"):  # oncoseries' own bookkeeping columns (_row, _file, _time ...) start with "_"
-            log.warning(file, 1, str(raw_name).strip(), "column names starting with '_' are reserved; "
+            log.warning(file, header_row, str(raw_name).strip(), "column names starting with '_' are reserved; "
                         "this column is ignored", "a column name starting with a letter or digit",
                         rule="reserved-column")
             continue
@@ -138,7 +143,7 @@ def _frame_from_rows(header: list, body: pd.DataFrame, first_row: int, name: str
             norm = f"{norm}__{k}"
         if norm in labels:
             first = names.index(norm)
-            log.error(file, 1, str(raw_name),
+            log.error(file, header_row, str(raw_name),
                       f"duplicate column name (columns {keep[first] + 1} and {j + 1} both read as '{norm}')",
                       "each column name once", rule="duplicate-column")
             continue
@@ -154,7 +159,7 @@ def _frame_from_rows(header: list, body: pd.DataFrame, first_row: int, name: str
             df = df.loc[nonblank]
             rows = rows[nonblank]
     df = df.reset_index(drop=True)
-    return RawTable(name=name, file=file, df=df, rows=rows, labels=labels, excel=excel)
+    return RawTable(name=name, file=file, df=df, rows=rows, labels=labels, excel=excel, header_row=header_row)
 
 
 def read_csv_table(path: Path, name: str, log: ProblemLog, display: str | None = None,
@@ -186,7 +191,7 @@ def read_csv_table(path: Path, name: str, log: ProblemLog, display: str | None =
     header = list(body.iloc[0])
     _check_cut_short(text, sep, len(header), len(body), file, log)
     body = clean_cells(body.iloc[1:].reset_index(drop=True))
-    return _frame_from_rows(header, body, 2, name, file, log, excel=False, duplicate_columns=duplicate_columns)
+    return frame_from_rows(header, body, 2, name, file, log, excel=False, duplicate_columns=duplicate_columns)
 
 
 def _check_cut_short(text: str, sep: str, width: int, n_rows: int, file: str, log: ProblemLog) -> None:
@@ -298,7 +303,7 @@ def read_xlsx_tables(path: Path, wanted: tuple[str, ...], log: ProblemLog) -> di
             rows = [r + [None] * (width - len(r)) for r in rows]
             body = pd.DataFrame(rows[1:], columns=range(width), dtype=object) if len(rows) > 1 \
                 else pd.DataFrame(columns=range(width), dtype=object)
-            tables[name] = _frame_from_rows(rows[0], clean_cells(body), 2, name, display, log, excel=True)
+            tables[name] = frame_from_rows(rows[0], clean_cells(body), 2, name, display, log, excel=True)
     except Exception as exc:
         log.error(path.name, None, None, f"the workbook cannot be read ({type(exc).__name__}: {exc})",
                   "an Excel .xlsx file", rule="unreadable")

@@ -7,6 +7,7 @@ reader, and bare Excel serial day numbers are accepted in workbook cells only.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -43,6 +44,14 @@ def _report(log: ProblemLog, raw: RawTable, mask: np.ndarray, column: str, value
             template: str, expected: str, rule: str, severity: str = "error") -> None:
     idx = np.flatnonzero(mask)
     if not len(idx):
+        return
+    if raw.parts:  # a folder of part files: each problem names its part (io/parquet.py)
+        files = raw.df["_file"].to_numpy()[idx]
+        for file in dict.fromkeys(files):
+            sub = np.zeros(len(mask), dtype=bool)
+            sub[idx[files == file]] = True
+            _report(log, replace(raw, file=file, parts=False), sub, column, values, template, expected, rule,
+                    severity)
         return
     pids = raw.df["patient_id"].iloc[idx] if "patient_id" in raw.df.columns else None
     msgs = [template.format(value=v) for v in values.iloc[idx[:25]]] + [template.format(value="")] * max(
@@ -88,7 +97,7 @@ def parse_numbers(raw: RawTable, col: Column, log: ProblemLog) -> pd.Series:
         num = num.where(~comma, pd.to_numeric(s.where(comma).str.replace(",", ".", regex=False),
                                               errors="coerce"))
         first = int(np.flatnonzero(comma.to_numpy())[0])
-        log.warning(raw.file, raw.rows_of(col.name)[first], raw.label(col.name),
+        log.warning(raw.df["_file"].iloc[first] if raw.parts else raw.file, raw.rows_of(col.name)[first], raw.label(col.name),
                     "decimal commas (e.g. '12,5') were read as decimal points", "numbers like 12.5",
                     rule="decimal-comma")
     num = num.astype("float64")
@@ -162,7 +171,7 @@ def type_table(raw: RawTable, spec: TableSpec, log: ProblemLog) -> pd.DataFrame 
     """Typed copy of a raw table, or None when a required column is missing."""
     missing = [c for c in spec.required if c not in raw.df.columns]
     for name in missing:
-        log.error(raw.file, 1, name, f"required column '{name}' is missing",
+        log.error(raw.file, raw.header_row, name, f"required column '{name}' is missing",
                   f"columns {', '.join(spec.required)}", rule="missing-column")
     if missing:
         return None

@@ -10,6 +10,7 @@ over groups.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 
 import numpy as np
@@ -181,6 +182,7 @@ class SurvData:
     scode: np.ndarray | None  # strata codes (log-rank)
     slabels: list[str]
     n_missing: int
+    weight: np.ndarray | None = None  # rows standing for several subjects (Dask counts, scale/dask_km.py)
 
     @property
     def n(self) -> int:
@@ -201,8 +203,16 @@ def _compact(codes: np.ndarray, labels: list[str]) -> tuple[np.ndarray, list[str
     return remap[codes], [lab for lab, k in zip(labels, keep) if k]
 
 
-def prepare(data, time, event, by=None, entry=None, strata=None) -> SurvData:
-    """Fetch and validate the columns; drop rows with missing values (R's na.omit)."""
+def prepare(data, time, event, by=None, entry=None, strata=None, weight=None) -> SurvData:
+    """Fetch and validate the columns; drop rows with missing values (R's na.omit).
+
+    A Dask DataFrame is reduced to counts per distinct (time, event, group, stratum, entry) on its
+    workers first (oncoseries.scale.dask_km); ``weight`` is then the number of subjects of each row.
+    """
+    if is_dask(data):
+        from oncoseries.scale.dask_km import prepare_dask
+
+        return prepare_dask(data, time, event, by=by, entry=entry, strata=strata)
     t = _numeric(_fetch(data, time, "time"), "time", _name(time, "time"))
     n = t.shape[0]
     ev, ev_miss = _event(_fetch(data, event, "event"), _name(event, "event"))
@@ -240,7 +250,8 @@ def prepare(data, time, event, by=None, entry=None, strata=None) -> SurvData:
     n_missing = 0
     if miss is not None and miss.any():
         keep = ~miss
-        n_missing = int(miss.sum())
+        n_missing = int(miss.sum()) if weight is None else int(weight[miss].sum())
+        weight = None if weight is None else weight[keep]
         t, ev = t[keep], ev[keep]
         e = None if e is None else e[keep]
         gcode = None if gcode is None else gcode[keep]
@@ -265,7 +276,13 @@ def prepare(data, time, event, by=None, entry=None, strata=None) -> SurvData:
         gcode, labels = _compact(gcode, labels)
     if scode is not None and (s_unused or n_missing):
         scode, slabels = _compact(scode, slabels)
-    return SurvData(t, ev, e, gcode, labels, scode, slabels, n_missing)
+    return SurvData(t, ev, e, gcode, labels, scode, slabels, n_missing, weight)
+
+
+def is_dask(data) -> bool:
+    """A Dask DataFrame (checked without importing dask unless it is already imported)."""
+    dd = sys.modules.get("dask.dataframe")
+    return dd is not None and isinstance(data, dd.DataFrame)
 
 
 # --------------------------------------------------------------------------------------------
@@ -415,6 +432,7 @@ def group_counts(sd: SurvData, ax: TimeAxis) -> list[Counts]:
     k = ax.size
     g = sd.ngroups
     n = sd.n
+    w = sd.weight
     if g * k <= max(2 * n, 1 << 20):
         # one pass: key = 2 (group k + time code) + event, so counts[..., 1] are the events
         if g == 1:
@@ -423,14 +441,14 @@ def group_counts(sd: SurvData, ax: TimeAxis) -> list[Counts]:
             key = np.multiply(sd.gcode, 2 * k, dtype=np.intp)
             key += 2 * ax.tcode
         key += sd.event
-        both = np.bincount(key, minlength=2 * g * k).reshape(g, k, 2)
+        both = _count(key, w, 2 * g * k).reshape(g, k, 2)
         del key
         events = both[:, :, 1]
         stops = both[:, :, 0] + events
         entries = None
         if ax.ecode is not None:
             ekey = ax.ecode if g == 1 else sd.gcode.astype(np.intp) * k + ax.ecode
-            entries = np.bincount(ekey, minlength=g * k).reshape(g, k)
+            entries = _count(ekey, w, g * k).reshape(g, k)
         return [_dense_group(ax.values, stops[i], events[i], None if entries is None else entries[i])
                 for i in range(g)]
     # many groups and many times: sort by group once, then a local axis per group
@@ -447,9 +465,10 @@ def group_counts(sd: SurvData, ax: TimeAxis) -> list[Counts]:
             local, inv = np.unique(np.concatenate([tc, ax.ecode[idx]]), return_inverse=True)
             inv, ecl = inv[: idx.size], inv[idx.size:]
         m = local.size
-        stops = np.bincount(inv, minlength=m)
-        events = np.bincount(inv[sd.event[idx]], minlength=m)
-        entries = None if ecl is None else np.bincount(ecl, minlength=m)
+        wi = None if w is None else w[idx]
+        stops = _count(inv, wi, m)
+        events = _count(inv[sd.event[idx]], None if wi is None else wi[sd.event[idx]], m)
+        entries = None if ecl is None else _count(ecl, wi, m)
         out.append(_dense_group(ax.values[local], stops, events, entries))
     return out
 
@@ -457,6 +476,13 @@ def group_counts(sd: SurvData, ax: TimeAxis) -> list[Counts]:
 # --------------------------------------------------------------------------------------------
 # Kaplan-Meier, Greenwood, confidence bands
 # --------------------------------------------------------------------------------------------
+
+
+def _count(codes: np.ndarray, weight: np.ndarray | None, size: int) -> np.ndarray:
+    """Rows per code, or the summed weights (whole numbers: counts of subjects) when weighted."""
+    if weight is None:
+        return np.bincount(codes, minlength=size)
+    return np.bincount(codes, weights=weight, minlength=size).astype(np.int64)
 
 
 def km_estimate(c: Counts) -> tuple[np.ndarray, np.ndarray]:

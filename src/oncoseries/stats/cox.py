@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from . import _cox_core as core
+from . import _km_core as core_km
 from ._dist import chi2_sf, norm_ppf, norm_sf
 from ._cholesky import wald_test
 from .concordance import concordance as _concordance
@@ -199,6 +200,11 @@ def cox(data: pd.DataFrame, time: str, event: str, covariates: Sequence[str], st
         raise ValueError(f"ties must be 'efron' or 'breslow', got {ties!r}")
     if not (0 < conf_level < 1):
         raise ValueError(f"conf_level must be between 0 and 1, got {conf_level!r}")
+    if core_km.is_dask(data):  # the Dask engine: per-partition sums (oncoseries.scale.dask_cox)
+        from ..scale.dask_cox import cox_dask
+
+        return cox_dask(data, time, event, covariates, strata, ties, robust, cluster, conf_level, reference,
+                        entry)
     if not isinstance(data, pd.DataFrame):
         raise TypeError(f"data must be a pandas DataFrame, got {type(data).__name__}")
     covariates = _as_list(covariates)
@@ -250,6 +256,21 @@ def _fit(design: Design, time, event, strata, entry, ties, robust, cluster, conf
     engine = _make_engine(cd, use_numba)
     out = core.newton(engine, p)
     state = engine.last
+    robust_var = (lambda imat: _robust(cd, engine, state, imat, cd.scale, cluster, p)) if robust else None
+    res = result_from_fit(CoxResult(), design, cd, out, n, int(event.sum()), ties, conf_level, robust_var)
+    res.strata = strata
+    res._conc_args = dict(time=time, status=event, strata=strata, entry=entry, cluster=cluster,
+                          use_numba=n >= core.CONCORDANCE_NUMBA_MIN_N, order=cd.order)
+    return res
+
+
+def result_from_fit(res: CoxResult, design: Design, cd, out: dict, n: int, n_events: int, ties: str,
+                    conf_level: float, robust_var=None) -> CoxResult:
+    """Fill a CoxResult from the Newton-Raphson output (R coxph's post-processing); ``robust_var(imat)``
+    gives the robust variance and the robust score test's (matrix, score), or is None (not robust).
+    Shared by the in-memory fit and the Dask engine (oncoseries.scale.dask_cox)."""
+    p = len(design.columns)
+    robust = robust_var is not None
     scale = cd.scale
     beta_s = out["beta"]
     coef = beta_s * scale
@@ -265,11 +286,9 @@ def _fit(design: Design, time, event, strata, entry, ties, robust, cluster, conf
         infs = ~np.isfinite(infs) | ((infs > core.EPS) & (infs > TOLER_INF * np.abs(coef)))
     coef = np.where(singular, np.nan, coef)
 
-    res = CoxResult()
-    res.design, res.X, res.columns, res.terms = design, X, list(design.columns), design.terms
+    res.design, res.X, res.columns, res.terms = design, design.X, list(design.columns), design.terms
     res.coef, res.var, res.ties = coef, var, ties
-    res.strata = strata
-    res.n, res.n_events = n, int(event.sum())
+    res.n, res.n_events = n, n_events
     res.dropped_index, res.n_dropped = design.dropped_index, design.n_dropped
     res.loglik = (float(out["loglik"][0]), float(out["loglik"][1]))
     res.iterations, res.converged = int(out["iter"]), bool(converged)
@@ -283,7 +302,7 @@ def _fit(design: Design, time, event, strata, entry, ties, robust, cluster, conf
     res.score_test = TestResult.chisq(out["sctest"], k)
     se_naive = np.sqrt(np.diag(var))
     if robust:
-        rvar, rscore = _robust(cd, engine, state, out["imat"], scale, cluster, p)
+        rvar, rscore = robust_var(out["imat"])
         res.robust_var = rvar
         stat, df = wald_test(rscore[0], rscore[1], core.TOLER_CHOL)
         res.robust_score_test = TestResult.chisq(stat, df)
@@ -305,18 +324,16 @@ def _fit(design: Design, time, event, strata, entry, ties, robust, cluster, conf
         summ["se_naive"] = np.where(ok, se_naive, np.nan)
     res.summary = summ
     res.conf_level = conf_level
-    res._conc_args = dict(time=time, status=event, strata=strata, entry=entry, cluster=cluster,
-                          use_numba=n >= core.CONCORDANCE_NUMBA_MIN_N, order=cd.order)
 
     if res.singular:
         warnings.warn(f"X matrix deemed to be singular (collinear covariates): no coefficient for "
-                      f"{', '.join(res.singular)} (NaN, as R's NA)", CoxSingularWarning, stacklevel=3)
+                      f"{', '.join(res.singular)} (NaN, as R's NA)", CoxSingularWarning, stacklevel=4)
     flagged = [c for c, f in zip(design.columns, infs) if f and not np.isnan(coef[design.columns.index(c)])]
     res.separation = flagged
     res.message = None
     if flagged or not converged:
         res.message = _separation_message(flagged, converged)
-        warnings.warn(res.message, CoxSeparationWarning, stacklevel=3)
+        warnings.warn(res.message, CoxSeparationWarning, stacklevel=4)
     return res
 
 

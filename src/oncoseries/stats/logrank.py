@@ -26,7 +26,8 @@ class _Sums:
     n: np.ndarray
 
 
-def _stratum(tcode: np.ndarray, event: np.ndarray, gcode: np.ndarray, g: int, k: int, rho: float):
+def _stratum(tcode: np.ndarray, event: np.ndarray, gcode: np.ndarray, g: int, k: int, rho: float,
+             w: np.ndarray | None = None):
     """O, E and V of one stratum (R survdiff2.c), vectorised over the distinct times.
 
     At a time with D deaths among N at risk (r_j in group j), weight w = S(t-)^rho:
@@ -36,8 +37,8 @@ def _stratum(tcode: np.ndarray, event: np.ndarray, gcode: np.ndarray, g: int, k:
         local, tcode = np.unique(tcode, return_inverse=True)
         k = local.shape[0]
     key = gcode * k + tcode
-    stops = np.bincount(key, minlength=g * k).reshape(g, k)
-    deaths = np.bincount(key[event], minlength=g * k).reshape(g, k).astype(np.float64)
+    stops = core._count(key, w, g * k).reshape(g, k)  # w: subjects per row (Dask counts)
+    deaths = core._count(key[event], None if w is None else w[event], g * k).reshape(g, k).astype(np.float64)
     used = stops.any(axis=0)
     stops, deaths = stops[:, used], deaths[:, used]
     risk = np.cumsum(stops[:, ::-1], axis=1)[:, ::-1].astype(np.float64)
@@ -69,21 +70,22 @@ def _sums(sd: core.SurvData, rho: float) -> _Sums:
     obs = np.zeros(g)
     exp = np.zeros(g)
     var = np.zeros((g, g))
+    w = sd.weight
     if sd.scode is None or len(sd.slabels) == 1:
-        parts = [(ax.tcode, sd.event, gcode)]
+        parts = [(ax.tcode, sd.event, gcode, w)]
     else:
         order = np.argsort(sd.scode, kind="stable")
         bounds = np.concatenate(([0], np.cumsum(np.bincount(sd.scode, minlength=len(sd.slabels)))))
         parts = []
         for i in range(len(sd.slabels)):
             idx = order[bounds[i]:bounds[i + 1]]
-            parts.append((ax.tcode[idx], sd.event[idx], gcode[idx]))
-    for tc, ev, gc in parts:
-        o, e, v = _stratum(tc, ev, gc, g, k, rho)
+            parts.append((ax.tcode[idx], sd.event[idx], gcode[idx], None if w is None else w[idx]))
+    for tc, ev, gc, wi in parts:
+        o, e, v = _stratum(tc, ev, gc, g, k, rho, wi)
         obs += o
         exp += e
         var += v
-    return _Sums(obs, exp, var, np.bincount(gcode, minlength=g))
+    return _Sums(obs, exp, var, core._count(gcode, w, g))
 
 
 @dataclass

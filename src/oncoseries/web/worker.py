@@ -12,12 +12,34 @@ import zipfile
 from pathlib import Path
 
 STAGES = {"validating": 0.05, "analysing": 0.2, "writing": 0.5, "packing": 0.9}
+_LAST: dict = {}  # run folder -> last progress written
 
 
-def _progress(run_dir: Path, stage: str) -> None:
+def _progress(run_dir: Path, stage: str, progress: float | None = None, step: str | None = None) -> None:
     tmp = run_dir / "progress.tmp"
-    tmp.write_text(json.dumps({"stage": stage, "progress": STAGES[stage]}), encoding="utf-8")
+    progress = max(STAGES[stage] if progress is None else progress, _LAST.get(run_dir, 0.0))  # never backwards
+    _LAST[run_dir] = progress
+    data = {"stage": stage, "progress": progress}
+    if step:
+        data["step"] = step
+    tmp.write_text(json.dumps(data), encoding="utf-8")
     os.replace(tmp, run_dir / "progress.json")
+
+
+def _stage_events(run_dir: Path):
+    """The CLI's per-stage events (timings.lap, oncoseries.progress) as finer progress.json updates."""
+    from ..progress import ANALYZE_STAGES
+
+    coarse = {"read": "validating", "validate": "analysing", "RECIST": "analysing", "endpoints": "analysing"}
+
+    def on_lap(step: str, seconds: float) -> None:
+        if step not in ANALYZE_STAGES:
+            return
+        i = ANALYZE_STAGES.index(step) + 1
+        stage = coarse.get(step, "writing" if i >= ANALYZE_STAGES.index("statistics") + 1 else "analysing")
+        _progress(run_dir, stage, round(STAGES["validating"] + 0.85 * i / len(ANALYZE_STAGES), 3), step)
+
+    return on_lap
 
 
 def warm() -> bool:
@@ -47,8 +69,18 @@ def _execute(run: Path) -> dict:
     from ..analysis import analyze, write_outputs
     from ..analysis.run import analysis_covariates
     from ..study import validate_study
+    from .. import timings
 
     _progress(run, "validating")
+    timings.listen(_stage_events(run))
+    try:
+        return _analyse(run, validate_study, analyze, write_outputs, analysis_covariates)
+    finally:
+        timings.listen(None)
+        _LAST.pop(run, None)
+
+
+def _analyse(run: Path, validate_study, analyze, write_outputs, analysis_covariates) -> dict:
     report = validate_study(run / "input")
     if not report.usable:
         errors = report.errors
