@@ -64,18 +64,19 @@ def parse(path: Path) -> Page:
 
 
 def docx_tables(path: Path) -> dict[str, list[list[str]]]:
-    """Word tables keyed by the caption (the Heading 2 paragraph just before each table)."""
+    """Word tables keyed by the caption (the Caption paragraph just before each table)."""
     d = docx.Document(str(path))
     out, caption = {}, None
     for block in d.element.body.iterchildren():
         tag = block.tag.split("}")[1]
         if tag == "p":
             p = docx.text.paragraph.Paragraph(block, d)
-            if p.style.name == "Heading 2":
+            if p.style.name == "Caption":
                 caption = p.text
         elif tag == "tbl":
             t = docx.table.Table(block, d)
-            out[caption] = [[c.text for c in row.cells] for row in t.rows]
+            # no-break spaces (words.keep_together) read as spaces here; test_journal_text checks them
+            out[caption] = [[c.text.replace("\u00a0", " ") for c in row.cells] for row in t.rows]
     return out
 
 
@@ -183,7 +184,7 @@ def test_docx_cox_cells_and_styles(rich):
     assert h1 == ["Methods", "Results", "Patient flow", "Patient characteristics", "Treatment exposure",
                   "Response (RECIST 1.1)", "Survival", "Prognostic factors (Cox regression)",
                   "Biomarkers and mutations", "Adverse events", "Figures", "Data problems"]
-    assert any(p.style.name == "Heading 2" and p.text.startswith("Table ") for p in d.paragraphs)
+    assert any(p.style.name == "Caption" and p.text.startswith("Table ") for p in d.paragraphs)
     assert len(d.inline_shapes) == len(list((out / "figures").glob("*.png")))
     resp = next(v for k, v in tables.items() if "Best overall response" in k)
     assert resp[0][1:] == ["Confirmed, n (%)", "Confirmed, 95% CI", "Unconfirmed, n (%)",

@@ -4,9 +4,9 @@ Cut rule (Pocock, Clayton & Altman, Lancet 2002;359:1686: the tail of a curve wi
 risk is unreliable and should not be drawn): the axis stops at the last time at which at least
 ``fraction`` of the patients *and* at least ``min_patients`` patients remain at risk (all groups
 together), i.e. it stops where fewer than 10% or fewer than 5 patients remain, whichever comes first
-(defaults; study.yaml ``report: figures: axis_cut``). Breaks (months): every 3 months up to a 12-month
-range, every 6 months up to 48 months, every 12 months beyond (24 beyond 132); other units use the nice
-steps of ``_layout.nice_ticks``.
+(defaults; study.yaml ``report: figures: axis_cut``). Breaks (months): every 6 months up to a 48-month
+range, every 12 months up to 132 months, 24 beyond; short axes every 1, 2 or 3 months (up to 4, 8, 12
+months); other units use the nice steps of ``_layout.nice_ticks``.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import numpy as np
 from ._layout import nice_ticks
 
 #: Month breaks by range (upper end of the range, step): 3, then 6 or 12 months, 24 for very long series.
-MONTH_BREAKS = ((12.0, 3.0), (48.0, 6.0), (132.0, 12.0), (float("inf"), 24.0))
+MONTH_BREAKS = ((4.0, 1.0), (8.0, 2.0), (12.0, 3.0), (48.0, 6.0), (132.0, 12.0), (float("inf"), 24.0))
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,9 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
 from .document import ReportDocument
+from .docx_captions import caption, keep_first_rows
 from .narrative import plain
+from .words import keep_together as _nb
 
 PAGE_W, PAGE_H, MARGIN = 21.0, 29.7, 2.0           # A4, cm
 TEXT_W = PAGE_W - 2 * MARGIN
@@ -94,8 +96,10 @@ def _words(text: str) -> list[str]:
 
 
 def _widths(t, size: float = 9) -> list[float]:
-    """Column widths (cm): each column wants its typical cell length (capped) and needs its longest word;
-    when the wants exceed the text width, only the wrappable part of each column gives way."""
+    """Column widths (cm) fitted to the content: each column wants its longest cell unwrapped (at most 60
+    characters) and needs its longest word (a number or "n (%)" cell unbroken); when the wants exceed the
+    text width, each column gives way in proportion to its wrappable part, so a long notes column keeps
+    more room than a short label column."""
     need, want = [], []
     char = CHAR_CM * size / 9
     for j, col in enumerate(t.columns):
@@ -103,9 +107,9 @@ def _widths(t, size: float = 9) -> list[float]:
         longest_word = max([len(w) for c in cells for w in _words(c)] + [len(w) * 1.1 for w in _words(col)]
                            + [len(c) for c in cells[:-1] if len(c) <= NO_WRAP and NUMERIC.match(c)],
                            default=4)
-        typical = max(len(c) for c in cells)
+        typical = max(len(c) for c in cells)   # the longest cell: the column's width unwrapped
         need.append(max(MIN_CM, longest_word * char + PAD_CM))
-        want.append(max(longest_word, min(typical, 46 if j == 0 else 28)) * char + PAD_CM)
+        want.append(max(longest_word, min(typical, 60)) * char + PAD_CM)
     if sum(want) <= TEXT_W:
         return want
     if sum(need) >= TEXT_W:
@@ -128,13 +132,13 @@ def _cell_text(cell, text: str, bold: bool = False, size: float = 9, indent: boo
     p.paragraph_format.space_after = Pt(1)
     if indent:
         p.paragraph_format.left_indent = Cm(0.4)
-    run = p.add_run(text)
+    run = p.add_run(_nb(text))
     run.font.size = Pt(size)
     run.bold = bold
 
 
 def _table(document, t) -> None:
-    _heading(document, f"Table {t.number}. {t.title}", 2)
+    caption(document, "Table", t.number, _nb(t.title))   # Caption style + SEQ field, kept with the table
     keep = len(t.rows) <= KEEP_ROWS
     size = 8 if len(t.columns) >= 7 else 8.5 if len(t.columns) >= 5 else 9
     table = document.add_table(rows=1 + len(t.rows), cols=len(t.columns))
@@ -166,11 +170,13 @@ def _table(document, t) -> None:
         for j, cell in enumerate(row_cells):
             cell.width = Cm(widths[j])
     _fixed_layout(table, sum(widths))
+    if not keep:   # a long table may break, but never before its header and first three rows
+        keep_first_rows(table)
     for k, note in enumerate(t.notes):
         p = document.add_paragraph()
         p.paragraph_format.space_after = Pt(1)
         p.paragraph_format.keep_with_next = keep and k < len(t.notes) - 1
-        run = p.add_run(note)
+        run = p.add_run(_nb(note))
         run.font.size = Pt(8)
         run.font.color.rgb = GREY
     document.add_paragraph().paragraph_format.space_after = Pt(4)
@@ -192,10 +198,8 @@ def _figure(document, f, number: int) -> None:
     if h > FIG_MAX_H:
         w, h = w * FIG_MAX_H / h, FIG_MAX_H
     document.add_picture(str(f.png), width=Cm(w))
-    document.paragraphs[-1].paragraph_format.keep_with_next = True
-    p = document.add_paragraph(style="Caption")
-    p.add_run(f"Figure {number}. {f.title}. ").bold = True
-    p.add_run(f.caption)
+    document.paragraphs[-1].paragraph_format.keep_with_next = True   # the picture stays with its caption
+    caption(document, "Figure", number, _nb(f.title), _nb(f.caption), keep_with_next=False)
 
 
 def _page_field(paragraph) -> None:
@@ -283,15 +287,23 @@ def write_docx(doc: ReportDocument, path: Path, results=None) -> Path:
     meta.add_run(doc.meta).font.color.rgb = GREY
     for sec in doc.sections:
         h = _heading(document, sec.title, 1)
-        h.paragraph_format.page_break_before = sec.id in ("figures", "methods")
+        h.paragraph_format.page_break_before = sec.id == "figures"
         if sec.id == "summary":
-            document.add_paragraph(plain(doc.results_text))
+            document.add_paragraph(_nb(plain(doc.results_text)))
         elif sec.id == "figures":
             _figures(document, doc)
         elif sec.id == "methods":
             for heading, pieces in doc.methods:
                 _heading(document, heading, 2)
-                document.add_paragraph(plain(pieces))
+                document.add_paragraph(_nb(plain(pieces)))
+            if doc.references:
+                _heading(document, "References", 2)
+                for k, ref in enumerate(doc.references, 1):
+                    p = document.add_paragraph(f"{k}. {ref}")
+                    p.paragraph_format.left_indent = Cm(0.6)
+                    p.paragraph_format.first_line_indent = Cm(-0.6)
+                    p.paragraph_format.space_after = Pt(2)
+                    p.runs[0].font.size = Pt(9)
         for t in sec.tables:
             _table(document, t)
         for line in sec.empty:

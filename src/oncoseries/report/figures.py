@@ -32,6 +32,9 @@ EVENTS = {"PFS": "progression or death", "OS": "death", "DOR": "progression or d
           "TTP": "progression", "IPFS": "iRECIST progression (iUPD confirmed or not reset) or death"}
 
 
+DEFAULT_CUT = AxisCut()   # 10% or 5 patients (docs/figures.md)
+
+
 @dataclass
 class FigureInfo:
     name: str          # file stem, e.g. "km_pfs"
@@ -382,7 +385,7 @@ def save_figure(fig, stem: Path, **kw) -> list[Path]:
 def make_figures(results, out_dir: Path, *, size: str = "double", risk_table: str = "simple",
                  risk_times=None, show_ci: bool | None = None, p_style: str = "default", dpi: int = 300,
                  max_spider: int = MAX_SPIDER_PATIENTS, max_swimmer: int = MAX_SWIMMER_PATIENTS,
-                 min_at_risk: int | None = None, axis_cut: AxisCut | None = AxisCut(),
+                 min_at_risk: int | None = None, axis_cut: AxisCut | None = DEFAULT_CUT,
                  formats=()) -> list[FigureInfo]:
     """Draw every report figure from ``results`` into ``out_dir`` (PNG at ``dpi`` and SVG).
 

@@ -12,11 +12,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from .numbers import MISSING, fixed, format_hr as _hr, hr_decimals, is_number
+from .numbers import MISSING, P_STYLES, fixed, hr_decimals, is_number
+from .numbers import format_hr as _hr
 
-from .numbers import P_STYLES  # noqa: E402  (one list of styles)
-
-__all__ = ["format_p", "format_hr", "P_STYLES", "p_decimals"]
+__all__ = ["P_STYLES", "format_hr", "format_p", "p_decimals"]
 
 
 def p_decimals(p: float) -> int:

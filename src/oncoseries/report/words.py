@@ -61,7 +61,7 @@ def no_numeral_openings(pieces: list, num_type, format_value, ctx) -> list:
 
 
 _P = re.compile(r"\bP ([<=>\u2264\u2265]) (?=[.\d])")
-_CI = re.compile(r"(\d+(?:\.\d+)?%) CI\b")
+_CI = re.compile(r"(\d+(?:\.\d+)?%) CI(?=s?\b)")
 
 
 def keep_together(text: str) -> str:
