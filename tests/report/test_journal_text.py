@@ -208,3 +208,31 @@ def test_p_rule_applied_in_example_text(hdifo):
         decimals = len(p.split(".")[1])
         assert decimals == (3 if value < 0.01 else 2) or (decimals > 2 and value < 0.05), p
     assert pd.notna(text)
+
+
+# ------------------------------------------------------------------------------------- print and phone CSS
+
+def _media(css: str, query: str) -> str:
+    """The body of the first ``@media <query>`` block (braces balanced)."""
+    start = css.index("{", css.index(f"@media {query}")) + 1
+    depth, i = 1, start
+    while depth:
+        depth += {"{": 1, "}": -1}.get(css[i], 0)
+        i += 1
+    return css[start:i - 1]
+
+
+def test_print_and_phone_css(hdifo):
+    html = (hdifo[1] / "report.html").read_text(encoding="utf-8")
+    css = html.split("<style>", 1)[1].split("</style>", 1)[0]
+    pr = _media(css, "print")
+    assert re.search(r"h2, h3[^{]*\{[^}]*break-after: avoid", pr)                  # headings stay with what follows
+    assert re.search(r"h2 \+ \*, h3 \+ \*[^{]*\{[^}]*break-before: avoid", pr)
+    assert re.search(r"\.num \{[^}]*border-bottom: none", pr)                       # no hover marks on paper
+    assert re.search(r"figcaption \{[^}]*break-before: avoid", pr)
+    assert re.search(r"thead \{[^}]*table-header-group", pr)
+    phone = _media(css, "(max-width: 600px)")
+    assert re.search(r"\.tablewrap \{[^}]*overflow-x: auto", phone)
+    assert re.search(r"td:first-child \{[^}]*position: sticky; left: 0", phone)     # first column fixed
+    # the long Table 1 may break across pages; short tables are kept whole
+    assert 'id="table-table1_characteristics" data-csv="tables/table1_characteristics.csv" class="long"' in html

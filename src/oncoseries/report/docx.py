@@ -30,7 +30,6 @@ from .words import keep_together as _nb
 PAGE_W, PAGE_H, MARGIN = 21.0, 29.7, 2.0           # A4, cm
 TEXT_W = PAGE_W - 2 * MARGIN
 FIG_MAX_W, FIG_MAX_H = 15.0, 19.0                  # cm
-CHAR_CM = 0.22                                     # about one character at 9 pt
 PAD_CM = 0.45                                      # cell margins
 MIN_CM = 1.5
 NUMERIC = re.compile(r"^[<>]?[0-9.]")             # numbers, n (%), HR (CI): kept on one line
@@ -95,27 +94,66 @@ def _words(text: str) -> list[str]:
     return [w for w in re.split(r"[\s\-/]+", text) if w]
 
 
+#: Approximate advance widths in em by character class (Calibri digits are 0.507 em; 0.55 leaves room).
+#: Approximate advance widths in em by character class (Calibri digits are 0.507 em; 0.55 leaves room).
+#: Margin for a substitute font (LibreOffice without Calibri or Carlito uses a wider sans-serif).
+SAFETY = 1.2
+_EM = {"digit": 0.55, "upper": 0.58, "lower": 0.47, "space": 0.226, "narrow": 0.27, "other": 0.5}
+
+
+def _text_cm(text: str, size: float) -> float:
+    """Printed width (cm) of ``text`` at ``size`` pt in Calibri, from per-class advance widths."""
+    em = 0.0
+    for ch in text:
+        if ch.isdigit():
+            em += _EM["digit"]
+        elif ch.isupper():
+            em += _EM["upper"]
+        elif ch.islower():
+            em += _EM["lower"]
+        elif ch.isspace():
+            em += _EM["space"]
+        elif ch in ".,;:()[]|'!-\u2013/":
+            em += _EM["narrow"]
+        else:
+            em += _EM["other"]
+    return em * size / 72 * 2.54 * SAFETY
+
+
 def _widths(t, size: float = 9) -> list[float]:
-    """Column widths (cm) fitted to the content: each column wants its longest cell unwrapped (at most 60
-    characters) and needs its longest word (a number or "n (%)" cell unbroken); when the wants exceed the
-    text width, each column gives way in proportion to its wrappable part, so a long notes column keeps
-    more room than a short label column."""
-    need, want = [], []
-    char = CHAR_CM * size / 9
+    """Column widths (cm) fitted to the content (text measured with Calibri's advance widths). Each column
+    needs its longest word (a number or "n (%)" cell unbroken; a header word bold, 10% wider) and wants its
+    longest cell unwrapped (at most 60 characters). When the wants exceed the text width, the room left
+    after the needs goes to the columns by how much text they would wrap (the sum over their cells of the
+    width beyond the need), never past a column's want: a column of long notes gets more room than a
+    column with one long label."""
+    need, want, volume = [], [], []
     for j, col in enumerate(t.columns):
-        cells = [r[j] for r in t.rows] + [col]
-        longest_word = max([len(w) for c in cells for w in _words(c)] + [len(w) * 1.1 for w in _words(col)]
-                           + [len(c) for c in cells[:-1] if len(c) <= NO_WRAP and NUMERIC.match(c)],
-                           default=4)
-        typical = max(len(c) for c in cells)   # the longest cell: the column's width unwrapped
-        need.append(max(MIN_CM, longest_word * char + PAD_CM))
-        want.append(max(longest_word, min(typical, 60)) * char + PAD_CM)
+        cells = [r[j] for r in t.rows]
+        longest_word = max([_text_cm(w, size) for c in cells for w in _words(c)]
+                           + [_text_cm(w, size) * 1.15 for w in _words(col)]
+                           + [_text_cm(c, size) for c in cells if len(c) <= NO_WRAP and NUMERIC.match(c)],
+                           default=1.0)
+        longest = max([_text_cm(c[:60], size) for c in cells] + [_text_cm(col, size) * 1.15])
+        need.append(max(MIN_CM, longest_word + PAD_CM))
+        want.append(max(longest_word + PAD_CM, longest + PAD_CM, need[-1]))
+        volume.append(sum(max(0.0, _text_cm(c, size) + PAD_CM - need[-1]) for c in cells))
     if sum(want) <= TEXT_W:
         return want
     if sum(need) >= TEXT_W:
         return [w * TEXT_W / sum(need) for w in need]
-    spare = (TEXT_W - sum(need)) / (sum(want) - sum(need))
-    return [n + (w - n) * spare for n, w in zip(need, want)]
+    widths, open_ = list(need), [j for j in range(len(need)) if want[j] > need[j]]
+    spare = TEXT_W - sum(need)
+    while spare > 1e-9 and open_:       # water-filling by text volume, capped at the wants
+        weight = sum(volume[j] for j in open_) or len(open_)
+        give = {j: spare * ((volume[j] if sum(volume[k] for k in open_) else 1.0) / weight) for j in open_}
+        spare = 0.0
+        for j, g in give.items():
+            room = want[j] - widths[j]
+            widths[j] += min(g, room)
+            spare += max(0.0, g - room)
+        open_ = [j for j in open_ if want[j] - widths[j] > 1e-9]
+    return widths
 
 
 def _heading(document, text: str, level: int):
