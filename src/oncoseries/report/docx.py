@@ -95,7 +95,6 @@ def _words(text: str) -> list[str]:
 
 
 #: Approximate advance widths in em by character class (Calibri digits are 0.507 em; 0.55 leaves room).
-#: Approximate advance widths in em by character class (Calibri digits are 0.507 em; 0.55 leaves room).
 #: Margin for a substitute font (LibreOffice without Calibri or Carlito uses a wider sans-serif).
 SAFETY = 1.2
 _EM = {"digit": 0.55, "upper": 0.58, "lower": 0.47, "space": 0.226, "narrow": 0.27, "other": 0.5}
