@@ -238,12 +238,30 @@ class RedcapConfig(_Strict):
         return out
 
 
+class AxisCutConfig(_Strict):
+    """Where the Kaplan-Meier and swimmer time axes stop: where fewer than ``fraction`` of the patients or
+    fewer than ``min_patients`` remain at risk, whichever comes first (null: that part of the rule off)."""
+
+    fraction: float | None = Field(0.10, ge=0, lt=1)
+    min_patients: int | None = Field(5, ge=0)
+
+
+class FigureConfig(_Strict):
+    """Report figures (docs/figures.md): time-axis cut, risk-table style, print width, extra formats."""
+
+    axis_cut: AxisCutConfig | None = AxisCutConfig()     # null: the whole follow-up
+    risk_table: Literal["simple", "events", "kmunicate"] = "simple"
+    size: Literal["double", "single"] = "double"
+    formats: list[Literal["pdf", "tiff"]] = Field(default_factory=list)  # beside PNG and SVG
+
+
 class ReportConfig(_Strict):
     """How the report prints numbers (docs/report.md). Only the presentation changes, never results.json."""
 
     p_style: Literal["default", "nejm", "jama"] = "default"
     percent_decimals: int | None = Field(None, ge=0, le=3, description="None: 0 when N < 100, else 1")
     risk_times: dict[str, list[float]] = Field(default_factory=dict, description="numbers at risk, per endpoint")
+    figures: FigureConfig = FigureConfig()
 
     @field_validator("risk_times")
     @classmethod

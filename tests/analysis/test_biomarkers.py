@@ -126,7 +126,7 @@ def test_hdifo_report_table_and_sentence(hdifo, tmp_path):
     rows = {r["Marker and level"]: r for r in csv.to_dict("records")
             if r["Marker and level"].endswith("mutation")}
     assert list(rows) == [f"{g} mutation" for g in ("ATRX", "CDKN2A", "PTEN", "RB1", "TP53")]
-    assert rows["RB1 mutation"]["PFS, median months (95% CI)"] == "P = 0.398"
+    assert rows["RB1 mutation"]["PFS, median months (95% CI)"] == "P = 0.40"
     block = csv.iloc[list(csv["Marker and level"]).index("RB1 mutation"):][:4]
     assert list(block["Marker and level"]) == ["RB1 mutation", "not mutated", "mutated", "Not sequenced"]
     assert list(block["Patients"]) == ["34", "28", "6", "17"]
@@ -144,7 +144,7 @@ def test_hdifo_report_table_and_sentence(hdifo, tmp_path):
     text = plain(doc.results_text)
     assert b["n_p_below_alpha"] == 0       # the example has no association (Palmerini et al. 2020)
     assert ("No biomarker or mutation tested (PARP1 immunohistochemistry (H-score), PARP1 expression; ATRX, CDKN2A, PTEN, RB1, TP53 "
-            "mutations) was associated with response, PFS or OS (all P \u2265 0.05; smallest P = 0.245; "
+            "mutations) was associated with response, PFS or OS (all P \u2265 0.05; smallest P = 0.25; "
             "21 tests, not adjusted for multiple comparisons).") in text
     nums = [p for p in doc.results_text if isinstance(p, Num) and p.path.startswith("biomarkers")]
     ctx = ReportContext.from_results(res)
@@ -214,7 +214,7 @@ def test_small_study_sentence_reports_each_hit_with_traced_numbers(small, tmp_pa
     os_ = b["markers"][i]["OS"]
     assert (f"Followup was associated with longer PFS at higher values (HR " in text
             and f"and with longer OS at higher values (HR {os_['hr_iqr']:.2f} per interquartile range of "
-            f"{os_['iqr']:.1f}, 95% CI {os_['lower_iqr']:.2f}\u2013{os_['upper_iqr']:.2f}, P = 0.0223)" in text)
+            f"{os_['iqr']:.1f}, 95% CI {os_['lower_iqr']:.2f}\u2013{os_['upper_iqr']:.2f}, P = 0.02)" in text)
     ctx = ReportContext.from_results(res)
     for n in (p for p in doc.results_text if isinstance(p, Num)):
         assert resolve(ctx.data, n.path) == n.value and format_value(ctx, n.kind, n.value) == n.text

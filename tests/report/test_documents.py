@@ -18,9 +18,10 @@ from oncoseries.examples import example_study_path
 from oncoseries.report import build_report_document, write_report
 from oncoseries.report.context import ReportContext, resolve
 from oncoseries.report.narrative import format_value
+from oncoseries.report.words import keep_together, number_words
 
-SECTION_IDS = ["summary", "flow", "table1", "exposure", "response", "survival", "cox", "biomarkers", "adverse_events",
-               "figures", "problems", "methods"]
+SECTION_IDS = ["methods", "summary", "flow", "table1", "exposure", "response", "survival", "cox", "biomarkers",
+               "adverse_events", "figures", "problems"]
 DASH = "\u2013"
 
 
@@ -63,18 +64,19 @@ def parse(path: Path) -> Page:
 
 
 def docx_tables(path: Path) -> dict[str, list[list[str]]]:
-    """Word tables keyed by the caption (the Heading 2 paragraph just before each table)."""
+    """Word tables keyed by the caption (the Caption paragraph just before each table)."""
     d = docx.Document(str(path))
     out, caption = {}, None
     for block in d.element.body.iterchildren():
         tag = block.tag.split("}")[1]
         if tag == "p":
             p = docx.text.paragraph.Paragraph(block, d)
-            if p.style.name == "Heading 2":
+            if p.style.name == "Caption":
                 caption = p.text
         elif tag == "tbl":
             t = docx.table.Table(block, d)
-            out[caption] = [[c.text for c in row.cells] for row in t.rows]
+            # no-break spaces (words.keep_together) read as spaces here; test_journal_text checks them
+            out[caption] = [[c.text.replace("\u00a0", " ") for c in row.cells] for row in t.rows]
     return out
 
 
@@ -124,7 +126,8 @@ def test_narrative_numbers_resolve_in_results_json(mini, rich):
             assert n["title"] == n["data-path"]
             value = resolve(data, n["data-path"])
             assert value == json.loads(n["data-value"]), n["data-path"]
-            assert format_value(ctx, n["data-kind"], value) == n["text"], n["data-path"]
+            # as formatted, with no-break spaces inside "P = 0.03" (words.keep_together)
+            assert keep_together(format_value(ctx, n["data-kind"], value)) == n["text"], n["data-path"]
         paths = {n["data-path"] for n in page.nums}
         assert "survival.PFS.median.value" in paths and "survival.OS.followup.median" in paths
 
@@ -134,7 +137,7 @@ def test_results_paragraph_reads_like_an_abstract(mini):
     doc = build_report_document(res)
     text = "".join(p if isinstance(p, str) else p.text for p in doc.results_text)
     orr = next(x for x in data["response"]["unconfirmed"] if x["category"] == "ORR")
-    assert text.startswith(f"{data['study']['n_patients']} patients were included.")
+    assert text.startswith(f"{number_words(data['study']['n_patients'], capital=True)} patients were included.")
     assert f"(ORR), by the unconfirmed best overall response as planned, was {r(100 * orr['proportion'], 0)}% " \
            f"(1 CR + 1 PR; 95% CI {r(100 * orr['lower'], 0)}" \
            f"{DASH}{r(100 * orr['upper'], 0)}%)" in text
@@ -164,7 +167,7 @@ def test_docx_cells_match_results_json(mini):
     firth = data["cox"][0]["firth"]["terms"][0]          # separation: the Firth estimate is shown
     row = next(x for x in cox if x[0] == "yes")          # PFS, prior ifosfamide yes vs no (reference row above)
     assert cox[cox.index(row) - 1][:3] == ["no", "", "1 (reference)"]
-    assert row[2] == f"{r(firth['hr'], 1)} ({r(firth['lower'], 2)}{DASH}{r(firth['upper'], 0)})\u2020"
+    assert row[2] == f"{r(firth['hr'], 1)} ({r(firth['lower'], 1)}{DASH}{r(firth['upper'], 1)})\u2020"
     assert row[-1] == "separation: Firth estimate shown\u2020"
 
 
@@ -186,10 +189,10 @@ def test_docx_cox_cells_and_styles(rich):
     assert any("S04, S11" in n for n in notes)                           # who was left out
     d = docx.Document(str(out / "report.docx"))
     h1 = [p.text for p in d.paragraphs if p.style.name == "Heading 1"]
-    assert h1 == ["Results", "Patient flow", "Patient characteristics", "Treatment exposure",
+    assert h1 == ["Methods", "Results", "Patient flow", "Patient characteristics", "Treatment exposure",
                   "Response (RECIST 1.1)", "Survival", "Prognostic factors (Cox regression)",
-                  "Biomarkers and mutations", "Adverse events", "Figures", "Data problems", "Methods"]
-    assert any(p.style.name == "Heading 2" and p.text.startswith("Table ") for p in d.paragraphs)
+                  "Biomarkers and mutations", "Adverse events", "Figures", "Data problems"]
+    assert any(p.style.name == "Caption" and p.text.startswith("Table ") for p in d.paragraphs)
     assert len(d.inline_shapes) == len(list((out / "figures").glob("*.png")))
     resp = next(v for k, v in tables.items() if "Best overall response" in k)
     assert resp[0][1:] == ["Confirmed, n (%)", "Confirmed, 95% CI", "Unconfirmed, n (%)",
@@ -239,8 +242,8 @@ def test_assessments_only_study_is_complete(rich):
                   "univariable and multivariable hazard ratios",
                   "Best overall response", "Median follow-up", "Event-free rates at landmark times"):
         assert title in text, title
-    assert "Time-point responses were taken as recorded by the investigators" in text
-    assert "likelihood-ratio test P = ." in text                           # JAMA style in the notes
+    assert "Time-point responses were those recorded by the investigators" in text
+    assert "likelihood-ratio test P\u00a0=\u00a0." in text                           # JAMA style in the notes
     assert "No treatment data" not in text and "SYNTHETIC data" in text
 
 
@@ -257,7 +260,7 @@ def test_study_without_treatments_or_adverse_events(plain_study, tmp_path):
     body = [p.text for p in d.paragraphs]
     assert "No adverse-event data (adverse_events.csv was not given)." in body
     assert not (tmp_path / "tables" / "exposure.csv").exists()
-    assert "With no covariates planned" in text
+    assert "Every baseline variable with at least three patients per category" in text
 
 
 def test_figure_failure_still_writes_the_report(monkeypatch, tmp_path):
@@ -299,7 +302,7 @@ def test_investigator_concordance_and_data_warnings(mini, tmp_path):
     assert warn.columns == ["Severity", "File", "Row", "Column", "Patient", "Message"]
     assert warn.rows[0][:5] == ["warning", "patients.csv", "2", "last_contact_date", "P01"]
     text = "".join(parse(tmp_path / "out" / "report.html").text)
-    assert "Data problems (warnings)" in text and "compared with the derived ones" in text
+    assert "Data problems (warnings)" in text and "compared with the derived responses" in text
     csv = pd.read_csv(tmp_path / "out" / "tables" / "data_warnings.csv", dtype=str, keep_default_na=False)
     assert csv.to_numpy().tolist() == warn.rows
 

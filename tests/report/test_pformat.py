@@ -18,13 +18,16 @@ def test_same_p_as_tables(p, style):
 
 
 def test_default_style_values():
-    assert format_p(0.0067271725855302875) == "P = 0.00673"
+    assert format_p(0.0067271725855302875) == "P = 0.007"
+    assert format_p(0.0326) == "P = 0.03" and format_p(0.13) == "P = 0.13"
     assert format_p(0.0499) == "P = 0.0499"          # never rounded up to 0.05
     assert format_p(0.0004, prefix=False) == "<0.001"
 
 
 def test_hr_text_matches_table_cells():
     hr, lo, hi = 19.071576774834508, 1.868142580090373, 2582.646696698889
-    assert format_hr(hr, lo, hi) == f"{numbers.format_hr(hr)} ({numbers.format_hr(lo)}–{numbers.format_hr(hi)})"
+    d = numbers.hr_decimals(hr)
+    assert format_hr(hr, lo, hi) == (f"{numbers.format_hr(hr, decimals=d)} ({numbers.format_hr(lo, decimals=d)}–"
+                                      f"{numbers.format_hr(hi, decimals=d)})") == "19.1 (1.9–2582.6)"
     assert format_hr(1.0, 0.5, math.inf) == "1.00 (0.50–∞)"
     assert format_hr(1.0, 0.5, None) == "1.00 (0.50–\u2014)"

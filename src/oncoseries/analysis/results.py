@@ -13,6 +13,7 @@ import pandas as pd
 from .. import __version__
 from ..study import Study, read_study
 from ..timings import lap
+from .accrual import accrual
 
 SCHEMA_VERSION = 1
 
@@ -57,7 +58,7 @@ class Results:
             "software": {"name": "oncoseries", "version": __version__},
             "study": {"title": s.config.title, "source": s.source, "time_unit": s.config.time_unit,
                       "n_patients": len(s.patients), "tables": {k: len(v) for k, v in s.tables.items()},
-                      "covariates": s.covariates,
+                      "covariates": s.covariates, "accrual": accrual(s.patients),
                       **({"labels": dict(sorted(s.labels.items()))} if getattr(s, "labels", None) else {})},
             "patient_flow": flow,
             "data_problems": [p.to_dict() for p in self.problems],

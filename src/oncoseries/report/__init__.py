@@ -40,7 +40,7 @@ def write_report(results, out_dir, figures: bool = True) -> list[Path]:
     """
     from .docx import write_docx
     from .document import build_document
-    from .figures import make_figures
+    from .figures import figure_options, make_figures
     from .html import write_html
 
     out = Path(out_dir)
@@ -49,8 +49,8 @@ def write_report(results, out_dir, figures: bool = True) -> list[Path]:
     draw = figures
     try:
         rc = results.study.config.report
-        figures = (make_figures(results, out / "figures", p_style=rc.p_style, risk_times=rc.risk_times or None)
-                   if draw else [])
+        figures = (make_figures(results, out / "figures", p_style=rc.p_style, risk_times=rc.risk_times or None,
+                                **figure_options(rc)) if draw else [])
         if not draw:
             note = "Figures were not drawn for this run (--no-figures)."
     except Exception as exc:  # a figure must never cost the user the whole report
@@ -69,5 +69,5 @@ def write_report(results, out_dir, figures: bool = True) -> list[Path]:
     written.append(write_docx(doc, out / "report.docx", results))
     lap("DOCX")
     for f in figures:
-        written += [Path(p) for p in (f.png, f.svg) if p is not None]
+        written += [Path(p) for p in (f.png, f.svg, *f.extra) if p is not None]
     return written

@@ -104,7 +104,11 @@ def legend_columns(labels, avail_pt: float, size: float, extra_em: float = 3.4) 
         return 0, 0
     widths = [text_width_pt(x, size) + extra_em * size for x in labels]
     for ncol in range(len(labels), 0, -1):
-        cols = [max(widths[j::ncol]) for j in range(ncol)]
+        # matplotlib fills a legend column by column: the first len % ncol columns take one entry more
+        rows, large = divmod(len(labels), ncol)
+        per = [rows + 1] * large + [rows] * (ncol - large)
+        bounds = np.cumsum([0] + per)
+        cols = [max(widths[bounds[c]:bounds[c + 1]]) for c in range(ncol) if per[c]]
         if sum(cols) <= avail_pt or ncol == 1:
             return ncol, -(-len(labels) // ncol)
     return 1, len(labels)

@@ -119,7 +119,9 @@ class ReportContext:
         return nb.format_median(value, lower, upper, self.unit)
 
     def hr_ci(self, hr, lower, upper) -> str:
-        return f"{nb.format_hr(hr)} ({nb.format_ci(lower, upper, nb.format_hr, missing=nb.MISSING)})"
+        d = nb.hr_decimals(hr)   # HR and CI limits with the same decimals
+        return (f"{nb.format_hr(hr, decimals=d)} "
+                f"({nb.format_ci(lower, upper, lambda v: nb.format_hr(v, decimals=d), missing=nb.MISSING)})")
 
     def endpoint_name(self, ep: str) -> str:
         name = self.data.get("survival", {}).get(ep, {}).get("name") or ep

@@ -1,7 +1,7 @@
 """The report as one model (sections, numbered tables, figures, text) that the HTML and DOCX writers render.
 
-Section order (issue 6): Results paragraph, patient flow, Table 1, exposure, response, survival, Cox models,
-biomarkers and mutations, adverse events, figures, data problems, Methods. A section with nothing to show says why.
+Section order (issue 6; Methods first since issue 11): Methods, Results paragraph, patient flow, Table 1, exposure, response, survival, Cox models,
+biomarkers and mutations, adverse events, figures, data problems. A section with nothing to show says why.
 """
 
 from __future__ import annotations
@@ -10,11 +10,12 @@ from dataclasses import dataclass, field
 
 from . import historical
 from .context import ReportContext
-from .narrative import methods_paragraphs, results_paragraph
+from .narrative import methods_and_references, results_paragraph
 from .tables import ReportTable, build_tables
 
 #: (id, heading, what to say when the section has no table)
 SECTIONS = [
+    ("methods", "Methods", None),        # Methods before Results, as in a manuscript
     ("summary", "Results", None),
     ("flow", "Patient flow", "No patient flow was recorded."),
     ("table1", "Patient characteristics", "The study has no patient covariates."),
@@ -29,7 +30,6 @@ SECTIONS = [
     ("adverse_events", "Adverse events", "No adverse-event data (adverse_events.csv was not given)."),
     ("figures", "Figures", None),
     ("problems", "Data problems", "No data problems were found."),
-    ("methods", "Methods", None),
 ]
 FIGURE_GROUPS = {"survival": "Survival", "response": "Response", "regression": "Prognostic factors",
                  "cox": "Prognostic factors", "exposure": "Treatment", "adverse_events": "Adverse events",
@@ -70,6 +70,7 @@ class ReportDocument:
     figures_note: str | None = None
     flow_chain: list[FlowBox] = field(default_factory=list)
     flow_branches: list[FlowBox] = field(default_factory=list)
+    references: list[str] = field(default_factory=list)   # cited in Methods
 
     def figure_groups(self) -> list[tuple[str, list]]:
         """Figures grouped by their ``section``, groups in first-seen order."""
@@ -139,7 +140,8 @@ def build_document(results, figures=None, figures_note: str | None = None) -> Re
             sec.empty.append(empty)
         sections.append(sec)
     chain, branches = _flow(ctx)
+    methods, references = methods_and_references(ctx)
     return ReportDocument(ctx=ctx, title=ctx.title, meta=_meta(ctx), synthetic=ctx.synthetic,
-                          results_text=results_paragraph(ctx), methods=methods_paragraphs(ctx),
+                          results_text=results_paragraph(ctx), methods=methods, references=references,
                           sections=sections, tables=tables, figures=list(figures or []),
                           figures_note=figures_note, flow_chain=chain, flow_branches=branches)

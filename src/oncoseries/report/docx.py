@@ -23,12 +23,13 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
 from .document import ReportDocument
+from .docx_captions import caption, keep_first_rows
 from .narrative import plain
+from .words import keep_together as _nb
 
 PAGE_W, PAGE_H, MARGIN = 21.0, 29.7, 2.0           # A4, cm
 TEXT_W = PAGE_W - 2 * MARGIN
 FIG_MAX_W, FIG_MAX_H = 15.0, 19.0                  # cm
-CHAR_CM = 0.22                                     # about one character at 9 pt
 PAD_CM = 0.45                                      # cell margins
 MIN_CM = 1.5
 NUMERIC = re.compile(r"^[<>]?[0-9.]")             # numbers, n (%), HR (CI): kept on one line
@@ -93,25 +94,65 @@ def _words(text: str) -> list[str]:
     return [w for w in re.split(r"[\s\-/]+", text) if w]
 
 
+#: Approximate advance widths in em by character class (Calibri digits are 0.507 em; 0.55 leaves room).
+#: Margin for a substitute font (LibreOffice without Calibri or Carlito uses a wider sans-serif).
+SAFETY = 1.2
+_EM = {"digit": 0.55, "upper": 0.58, "lower": 0.47, "space": 0.226, "narrow": 0.27, "other": 0.5}
+
+
+def _text_cm(text: str, size: float) -> float:
+    """Printed width (cm) of ``text`` at ``size`` pt in Calibri, from per-class advance widths."""
+    em = 0.0
+    for ch in text:
+        if ch.isdigit():
+            em += _EM["digit"]
+        elif ch.isupper():
+            em += _EM["upper"]
+        elif ch.islower():
+            em += _EM["lower"]
+        elif ch.isspace():
+            em += _EM["space"]
+        elif ch in ".,;:()[]|'!-\u2013/":
+            em += _EM["narrow"]
+        else:
+            em += _EM["other"]
+    return em * size / 72 * 2.54 * SAFETY
+
+
 def _widths(t, size: float = 9) -> list[float]:
-    """Column widths (cm): each column wants its typical cell length (capped) and needs its longest word;
-    when the wants exceed the text width, only the wrappable part of each column gives way."""
-    need, want = [], []
-    char = CHAR_CM * size / 9
+    """Column widths (cm) fitted to the content (text measured with Calibri's advance widths). Each column
+    needs its longest word (a number or "n (%)" cell unbroken; a header word bold, 10% wider) and wants its
+    longest cell unwrapped (at most 60 characters). When the wants exceed the text width, the room left
+    after the needs goes to the columns by how much text they would wrap (the sum over their cells of the
+    width beyond the need), never past a column's want: a column of long notes gets more room than a
+    column with one long label."""
+    need, want, volume = [], [], []
     for j, col in enumerate(t.columns):
-        cells = [r[j] for r in t.rows] + [col]
-        longest_word = max([len(w) for c in cells for w in _words(c)] + [len(w) * 1.1 for w in _words(col)]
-                           + [len(c) for c in cells[:-1] if len(c) <= NO_WRAP and NUMERIC.match(c)],
-                           default=4)
-        typical = max(len(c) for c in cells)
-        need.append(max(MIN_CM, longest_word * char + PAD_CM))
-        want.append(max(longest_word, min(typical, 46 if j == 0 else 28)) * char + PAD_CM)
+        cells = [r[j] for r in t.rows]
+        longest_word = max([_text_cm(w, size) for c in cells for w in _words(c)]
+                           + [_text_cm(w, size) * 1.15 for w in _words(col)]
+                           + [_text_cm(c, size) for c in cells if len(c) <= NO_WRAP and NUMERIC.match(c)],
+                           default=1.0)
+        longest = max([_text_cm(c[:60], size) for c in cells] + [_text_cm(col, size) * 1.15])
+        need.append(max(MIN_CM, longest_word + PAD_CM))
+        want.append(max(longest_word + PAD_CM, longest + PAD_CM, need[-1]))
+        volume.append(sum(max(0.0, _text_cm(c, size) + PAD_CM - need[-1]) for c in cells))
     if sum(want) <= TEXT_W:
         return want
     if sum(need) >= TEXT_W:
         return [w * TEXT_W / sum(need) for w in need]
-    spare = (TEXT_W - sum(need)) / (sum(want) - sum(need))
-    return [n + (w - n) * spare for n, w in zip(need, want)]
+    widths, open_ = list(need), [j for j in range(len(need)) if want[j] > need[j]]
+    spare = TEXT_W - sum(need)
+    while spare > 1e-9 and open_:       # water-filling by text volume, capped at the wants
+        weight = sum(volume[j] for j in open_) or len(open_)
+        give = {j: spare * ((volume[j] if sum(volume[k] for k in open_) else 1.0) / weight) for j in open_}
+        spare = 0.0
+        for j, g in give.items():
+            room = want[j] - widths[j]
+            widths[j] += min(g, room)
+            spare += max(0.0, g - room)
+        open_ = [j for j in open_ if want[j] - widths[j] > 1e-9]
+    return widths
 
 
 def _heading(document, text: str, level: int):
@@ -128,13 +169,13 @@ def _cell_text(cell, text: str, bold: bool = False, size: float = 9, indent: boo
     p.paragraph_format.space_after = Pt(1)
     if indent:
         p.paragraph_format.left_indent = Cm(0.4)
-    run = p.add_run(text)
+    run = p.add_run(_nb(text))
     run.font.size = Pt(size)
     run.bold = bold
 
 
 def _table(document, t) -> None:
-    _heading(document, f"Table {t.number}. {t.title}", 2)
+    caption(document, "Table", t.number, _nb(t.title))   # Caption style + SEQ field, kept with the table
     keep = len(t.rows) <= KEEP_ROWS
     size = 8 if len(t.columns) >= 7 else 8.5 if len(t.columns) >= 5 else 9
     table = document.add_table(rows=1 + len(t.rows), cols=len(t.columns))
@@ -166,11 +207,13 @@ def _table(document, t) -> None:
         for j, cell in enumerate(row_cells):
             cell.width = Cm(widths[j])
     _fixed_layout(table, sum(widths))
+    if not keep:   # a long table may break, but never before its header and first three rows
+        keep_first_rows(table)
     for k, note in enumerate(t.notes):
         p = document.add_paragraph()
         p.paragraph_format.space_after = Pt(1)
         p.paragraph_format.keep_with_next = keep and k < len(t.notes) - 1
-        run = p.add_run(note)
+        run = p.add_run(_nb(note))
         run.font.size = Pt(8)
         run.font.color.rgb = GREY
     document.add_paragraph().paragraph_format.space_after = Pt(4)
@@ -192,10 +235,8 @@ def _figure(document, f, number: int) -> None:
     if h > FIG_MAX_H:
         w, h = w * FIG_MAX_H / h, FIG_MAX_H
     document.add_picture(str(f.png), width=Cm(w))
-    document.paragraphs[-1].paragraph_format.keep_with_next = True
-    p = document.add_paragraph(style="Caption")
-    p.add_run(f"Figure {number}. {f.title}. ").bold = True
-    p.add_run(f.caption)
+    document.paragraphs[-1].paragraph_format.keep_with_next = True   # the picture stays with its caption
+    caption(document, "Figure", number, _nb(f.title), _nb(f.caption), keep_with_next=False)
 
 
 def _page_field(paragraph) -> None:
@@ -283,17 +324,25 @@ def write_docx(doc: ReportDocument, path: Path, results=None) -> Path:
     meta.add_run(doc.meta).font.color.rgb = GREY
     for sec in doc.sections:
         h = _heading(document, sec.title, 1)
-        h.paragraph_format.page_break_before = sec.id in ("figures", "methods")
+        h.paragraph_format.page_break_before = sec.id == "figures"
         if sec.id == "summary":
-            document.add_paragraph(plain(doc.results_text))
+            document.add_paragraph(_nb(plain(doc.results_text)))
         elif sec.id == "figures":
             _figures(document, doc)
         elif sec.id == "methods":
             for heading, pieces in doc.methods:
                 _heading(document, heading, 2)
-                document.add_paragraph(plain(pieces))
+                document.add_paragraph(_nb(plain(pieces)))
+            if doc.references:
+                _heading(document, "References", 2)
+                for k, ref in enumerate(doc.references, 1):
+                    p = document.add_paragraph(f"{k}. {ref}")
+                    p.paragraph_format.left_indent = Cm(0.6)
+                    p.paragraph_format.first_line_indent = Cm(-0.6)
+                    p.paragraph_format.space_after = Pt(2)
+                    p.runs[0].font.size = Pt(9)
         for text in sec.text:
-            document.add_paragraph(text)
+            document.add_paragraph(_nb(text))
         for t in sec.tables:
             _table(document, t)
         for line in sec.empty:

@@ -9,7 +9,7 @@ DOCX writers embed them by name. Figure names: ``km_<endpoint>`` and ``km_<endpo
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +18,7 @@ from .context import VARIABLE_LABELS, label
 from .context import label as _label  # where a local name shadows label
 from .forest import forest_figure, forest_rows
 from ._layout import count
+from .axis import AxisCut, km_cut
 from .km_plot import MAX_CENSOR_MARKS, km_figure
 from .pformat import format_hr, format_p
 from .spider import MAX_SPIDER_PATIENTS, spider_data, spider_figure
@@ -30,6 +31,9 @@ YLABELS = {"PFS": "Progression-free survival", "OS": "Overall survival", "DOR": 
            "TTP": "Free from progression", "IPFS": "Progression-free survival (iRECIST)"}
 EVENTS = {"PFS": "progression or death", "OS": "death", "DOR": "progression or death after response",
           "TTP": "progression", "IPFS": "iRECIST progression (iUPD confirmed or not reset) or death"}
+
+
+DEFAULT_CUT = AxisCut()   # 10% or 5 patients (docs/figures.md)
 
 
 @dataclass
@@ -45,6 +49,7 @@ class FigureInfo:
     covariate: str | None = None
     n: int | None = None   # patients drawn
     alt: str = ""      # one-sentence alternative text for HTML
+    extra: list = field(default_factory=list)   # PDF / TIFF files asked for (study.yaml report.figures.formats)
 
 
 def _slug(text: str) -> str:
@@ -70,6 +75,24 @@ def covariate_labels(covariate: str, levels) -> dict[str, str]:
     return {g: f"{name}: {_level(g)}" for g in levels}
 
 
+def level_labels(levels) -> dict[str, str]:
+    """Legend entries under a legend titled with the covariate: the level as written, a lower-case word
+    capitalised ("yes" -> "Yes", "1.0" -> "1"; a level label from study.yaml is kept as given)."""
+    out = {}
+    for g in levels:
+        text = _level(g)
+        out[g] = text[:1].upper() + text[1:] if re.fullmatch(r"[a-z][a-z ]*", text) else text
+    return out
+
+
+def cut_sentence(cut_days, scale: float, unit: str, rule: AxisCut | None) -> str:
+    """The caption sentence stating where and why the time axis stops."""
+    if cut_days is None or rule is None:
+        return ""
+    return (f" The time axis stops at {cut_days / scale:.1f} {unit}: beyond it {rule.describe()} "
+            "(Pocock et al. 2002).")
+
+
 TD_SUFFIX = " (time-dependent)"
 
 
@@ -82,8 +105,7 @@ def _shown_covariate(cov: str) -> str:
 
 def _simon_makuch_text(results, ep: str, cov: str, opts) -> tuple[str | None, dict]:
     """Annotation (time-dependent HR) and group labels of a Simon-Makuch figure."""
-    name = label(cov, False)
-    labels = {"after": f"after {name}", "before": f"before {name}"}
+    labels = {"after": "After", "before": "Before"}   # under a legend title naming the covariate
     res = next((r for r in results.sections.get("time_dependent", [])
                 if r["endpoint"] == ep and r["covariate"] == cov), None)
     tdc = (res or {}).get("time_dependent")
@@ -92,6 +114,15 @@ def _simon_makuch_text(results, ep: str, cov: str, opts) -> tuple[str | None, di
     text = (f"HR (time-dependent) {format_hr(tdc['hr'], tdc['lower'], tdc['upper'])}, "
             f"{format_p(tdc['p'], opts['p_style'])}")
     return text, labels
+
+
+def _legend_title(cov: str | None) -> str | None:
+    """The covariate a by-group legend answers ("Surgical CR2"; Simon-Makuch: "... at each time")."""
+    if cov is None:
+        return None
+    if cov.endswith(TD_SUFFIX):
+        return label(cov[: -len(TD_SUFFIX)])
+    return label(cov)
 
 
 def _univariable(results, endpoint: str, covariate: str) -> dict | None:
@@ -152,15 +183,17 @@ def _km_infos(results, out_dir, opts) -> list[FigureInfo]:
                                            else "Log-rank test not estimable"]
             hr, firth = hr_lines(_univariable(results, ep, cov))
             annotation = "\n".join(lines + hr) or None
-            labels = covariate_labels(cov, km.groups)
+            labels = level_labels(km.groups)
         xlabel = f"Time since first response ({unit})" if ep == "DOR" else f"Time since start of treatment ({unit})"
+        shown = None if cov is None else _shown_covariate(cov)
+        cut = km_cut(km, opts["axis_cut"])
         fig = km_figure(km, unit_days=scale, unit_label=unit, ylabel=YLABELS.get(ep, label), show_ci=show_ci,
                         annotation=annotation, group_labels=labels, size=opts["size"],
                         risk_table=opts["risk_table"], risk_times=_risk_times(opts["risk_times"], ep),
-                        xlabel=xlabel, min_at_risk=opts["min_at_risk"],
+                        xlabel=xlabel, min_at_risk=opts["min_at_risk"], axis_cut=opts["axis_cut"],
+                        legend_title=_legend_title(cov),
                         single_label="Responders" if ep == "DOR" else "All patients")
-        png, svg = save_figure(fig, out_dir / name, dpi=opts["dpi"])
-        shown = None if cov is None else _shown_covariate(cov)
+        png, svg, *extra = save_figure(fig, out_dir / name, dpi=opts["dpi"], formats=opts["formats"])
         title = label if cov is None else f"{label} by {shown}"
         parts = [f"Kaplan-Meier estimate of {label.lower()} (event: {EVENTS.get(ep, 'event')})"
                  + ("" if cov is None else f" by {shown}") + f"; {count(n)} patients, {count(events)} events."]
@@ -178,6 +211,8 @@ def _km_infos(results, out_dir, opts) -> list[FigureInfo]:
         parts.append(f"{table[opts['risk_table']]} below the axis.")
         if opts["min_at_risk"] is not None:
             parts.append(f"The time axis ends where fewer than {opts['min_at_risk']} patients remain at risk.")
+        if cut is not None and opts["min_at_risk"] is None:
+            parts.append(cut_sentence(cut, scale, unit, opts["axis_cut"]).strip())
         if cov is not None and cov.endswith(TD_SUFFIX):
             parts.append("Simon-Makuch estimate: patients count in the 'before' curve until the date of the change "
                          "and in the 'after' curve from then on (late entry), so no time before the change is "
@@ -190,7 +225,8 @@ def _km_infos(results, out_dir, opts) -> list[FigureInfo]:
                          + ("; Firth: penalised-likelihood estimate with profile-likelihood 95% CI, used "
                             "because the standard fit diverges (monotone likelihood)" if firth else "") + ".")
         infos.append(FigureInfo(name, title, " ".join(parts), png, svg, "survival", "km", ep, cov, n,
-                                f"Kaplan-Meier curve of {label.lower()}" + ("" if cov is None else f" by {shown}")))
+                                f"Kaplan-Meier curve of {label.lower()}" + ("" if cov is None else f" by {shown}"),
+                                extra))
     return infos
 
 
@@ -209,7 +245,7 @@ def _forest_infos(results, out_dir, opts) -> list[FigureInfo]:
             continue
         fig = forest_figure(rows, size=opts["size"])
         name = f"forest_{ep.lower()}"
-        png, svg = save_figure(fig, out_dir / name, dpi=opts["dpi"])
+        png, svg, *extra = save_figure(fig, out_dir / name, dpi=opts["dpi"], formats=opts["formats"])
         label = survival.get(ep, {}).get("name", ep)
         fitted = [m for m in models if m["endpoint"] == ep and "skipped" not in m]
         kinds = sorted({m["model"] for m in fitted}, reverse=True)
@@ -234,7 +270,7 @@ def _forest_infos(results, out_dir, opts) -> list[FigureInfo]:
                                                       for m in skipped) + ".")
         n = max((m["n"] for m in fitted), default=None)
         infos.append(FigureInfo(name, f"Cox regression: {label}", " ".join(parts), png, svg, "regression",
-                                "forest", ep, None, n, f"Forest plot of hazard ratios for {label.lower()}"))
+                                "forest", ep, None, n, f"Forest plot of hazard ratios for {label.lower()}", extra))
     return infos
 
 
@@ -249,7 +285,7 @@ def _response_infos(results, out_dir, opts) -> list[FigureInfo]:
     wf = waterfall_data(best, column) if "best_pct_change" in best.columns else None
     if wf is not None and len(wf.values):
         fig = waterfall_figure(wf, size=opts["size"])
-        png, svg = save_figure(fig, out_dir / "waterfall", dpi=opts["dpi"])
+        png, svg, *extra = save_figure(fig, out_dir / "waterfall", dpi=opts["dpi"], formats=opts["formats"])
         cap = (f"Best percentage change from baseline in the sum of target-lesion diameters, one bar per patient "
                f"({count(len(wf.values))} patients, largest increase on the left), coloured by best overall response "
                f"(RECIST 1.1, {which}). Dashed lines: −30% (partial response) and +20% (progression threshold). "
@@ -262,7 +298,7 @@ def _response_infos(results, out_dir, opts) -> list[FigureInfo]:
             cap += " Bars are drawn edge to edge as a raster (too many patients for separate bars)."
         infos.append(FigureInfo("waterfall", "Waterfall plot of best tumour change", cap, png, svg, "response",
                                 "waterfall", None, None, len(wf.values),
-                                "Waterfall plot of the best change in target-lesion sum per patient"))
+                                "Waterfall plot of the best change in target-lesion sum per patient", extra))
     tp = results.derived.get("timepoints")
     # the spider plot needs lesion measurements (a study of investigator assessments has no % change)
     if tp is not None and not tp.empty and "pct_from_baseline" in tp.columns:
@@ -270,7 +306,7 @@ def _response_infos(results, out_dir, opts) -> list[FigureInfo]:
                          max_patients=opts["max_spider"])
         if sp.n_shown:
             fig = spider_figure(sp, unit=results.study.config.time_unit, size=opts["size"])
-            png, svg = save_figure(fig, out_dir / "spider", dpi=opts["dpi"])
+            png, svg, *extra = save_figure(fig, out_dir / "spider", dpi=opts["dpi"], formats=opts["formats"])
             cap = (f"Percentage change from baseline in the sum of target-lesion diameters over time, one line per "
                    f"patient, coloured by best overall response (RECIST 1.1, {which}); each line starts at 0% at "
                    "the start of treatment. Crosses: scans assessed as progression; triangles: new lesions. "
@@ -284,22 +320,64 @@ def _response_infos(results, out_dir, opts) -> list[FigureInfo]:
             else:
                 cap += f" {sp.n_total} patients."
             infos.append(FigureInfo("spider", "Spider plot of tumour change over time", cap, png, svg, "response",
-                                    "spider", None, None, sp.n_shown, "Spider plot of target-lesion change over time"))
+                                    "spider", None, None, sp.n_shown, "Spider plot of target-lesion change over time",
+                                    extra))
     sw = swimmer_data(results.derived.get("adtte"), tp, results.study.patients, best, column,
-                      results.study.config.days_per_unit, max_patients=opts["max_swimmer"])
+                      results.study.config.days_per_unit, max_patients=opts["max_swimmer"],
+                      treatments=results.study.tables.get("treatments"), changes=_swimmer_changes(results),
+                      axis_cut=opts["axis_cut"])
     if sw is not None and len(sw.rows):
         fig = swimmer_figure(sw, unit=results.study.config.time_unit, size=opts["size"])
-        png, svg = save_figure(fig, out_dir / "swimmer", dpi=opts["dpi"])
-        cap = (f"Time on study per patient, from the start of treatment to death or last contact (overall survival "
-               f"time), longest at the top, coloured by best overall response (RECIST 1.1, {which}). Markers: first "
-               "response (CR or PR), first progression (scan or clinical), death; arrow: alive at last contact.")
-        if len(sw.rows) < sw.n_total:
-            cap += f" The {len(sw.rows)} patients with the longest follow-up of {count(sw.n_total)} are drawn."
-        else:
-            cap += f" {sw.n_total} patients."
-        infos.append(FigureInfo("swimmer", "Swimmer plot of time on study", cap, png, svg, "response", "swimmer",
-                                None, None, len(sw.rows), "Swimmer plot of follow-up, response and progression"))
+        png, svg, *extra = save_figure(fig, out_dir / "swimmer", dpi=opts["dpi"], formats=opts["formats"])
+        infos.append(FigureInfo("swimmer", "Swimmer plot of time on study", _swimmer_caption(results, sw, opts),
+                                png, svg, "response", "swimmer", None, None, len(sw.rows),
+                                "Swimmer plot of follow-up, response at each scan, treatment and progression",
+                                extra))
     return infos
+
+
+def _swimmer_changes(results) -> dict:
+    """Swimmer markers: each study.yaml ``time_dependent`` covariate at its date (e.g. surgical CR2), and a
+    ``surgery_date`` column of patients when there is one."""
+    out = {}
+    for cov, spec in (results.study.config.time_dependent or {}).items():
+        out[label(cov)] = (spec.date, cov, list(spec.values))
+    if "surgery_date" in results.study.patients.columns and not any(d == "surgery_date" for d, _, _ in out.values()):
+        out["Surgery"] = ("surgery_date", None, [])
+    return out
+
+
+def _swimmer_caption(results, sw, opts) -> str:
+    unit = results.study.config.time_unit
+    cap = ("Time on study per patient, from the start of treatment to death or last contact (overall survival "
+           "time), longest at the top. Thick bar: the response at each scan (RECIST 1.1 time-point response, "
+           "held until the next scan; not the best response) up to the first progression; thin line: follow-up "
+           "after progression or after the last scan.")
+    if sw.rows["treatment_end"].notna().any():
+        cap += (" Black bar: on treatment (first to last cycle, plus the study's median interval between "
+                "cycles).")
+    if len(sw.changes):
+        cap += f" Diamonds: {', '.join(dict.fromkeys(sw.changes['what']))} (date)."
+    cap += (" Markers: first response (CR or PR), first progression (scan or clinical), death; arrow: alive at "
+            "last contact.")
+    if sw.cut is not None and (sw.rows["end"] > sw.cut + 1e-9).any():
+        cap += cut_sentence(sw.cut * results.study.config.days_per_unit, results.study.config.days_per_unit,
+                            unit, opts["axis_cut"]).replace("remained at risk", "were still followed")
+        cap += f" Longer bars end in a break mark with their length ({unit}) beside it."
+    if len(sw.rows) < sw.n_total:
+        cap += f" The {len(sw.rows)} patients with the longest follow-up of {count(sw.n_total)} are drawn."
+    else:
+        cap += f" {sw.n_total} patients."
+    return cap
+
+
+def figure_options(report_config) -> dict:
+    """make_figures keywords from study.yaml ``report: figures:`` (axis cut, risk table, size, formats)."""
+    fc = getattr(report_config, "figures", None)
+    if fc is None:
+        return {}
+    cut = None if fc.axis_cut is None else AxisCut(fc.axis_cut.fraction, fc.axis_cut.min_patients)
+    return {"axis_cut": cut, "risk_table": fc.risk_table, "size": fc.size, "formats": tuple(fc.formats)}
 
 
 def save_figure(fig, stem: Path, **kw) -> list[Path]:
@@ -310,7 +388,8 @@ def save_figure(fig, stem: Path, **kw) -> list[Path]:
 def make_figures(results, out_dir: Path, *, size: str = "double", risk_table: str = "simple",
                  risk_times=None, show_ci: bool | None = None, p_style: str = "default", dpi: int = 300,
                  max_spider: int = MAX_SPIDER_PATIENTS, max_swimmer: int = MAX_SWIMMER_PATIENTS,
-                 min_at_risk: int | None = None) -> list[FigureInfo]:
+                 min_at_risk: int | None = None, axis_cut: AxisCut | None = DEFAULT_CUT,
+                 formats=()) -> list[FigureInfo]:
     """Draw every report figure from ``results`` into ``out_dir`` (PNG at ``dpi`` and SVG).
 
     Parameters
@@ -331,8 +410,13 @@ def make_figures(results, out_dir: Path, *, size: str = "double", risk_table: st
     max_spider, max_swimmer : int
         Patients drawn at most in the spider (a seeded random sample) and swimmer (the longest) plots.
     min_at_risk : int, optional
-        Cut Kaplan-Meier time axes where fewer patients remain at risk (Pocock et al. 2002); default
-        the whole follow-up.
+        Cut Kaplan-Meier time axes where fewer patients remain at risk (Pocock et al. 2002).
+    axis_cut : AxisCut or None
+        Stop the Kaplan-Meier and swimmer time axes where fewer than ``fraction`` of the patients or
+        fewer than ``min_patients`` remain at risk, whichever comes first (default 10% or 5); None: the
+        whole follow-up.
+    formats : sequence of {"pdf", "tiff"}
+        Extra files beside PNG and SVG: PDF (TrueType text) and 600-dpi TIFF (LZW), in ``FigureInfo.extra``.
 
     Returns
     -------
@@ -344,7 +428,7 @@ def make_figures(results, out_dir: Path, *, size: str = "double", risk_table: st
     out_dir = Path(out_dir)
     opts = {"size": size, "risk_table": risk_table, "risk_times": risk_times, "show_ci": show_ci,
             "p_style": p_style, "dpi": int(dpi), "max_spider": int(max_spider), "max_swimmer": int(max_swimmer),
-            "min_at_risk": min_at_risk}
+            "min_at_risk": min_at_risk, "axis_cut": axis_cut, "formats": tuple(formats)}
     try:
         from .historical import historical_infos
 

@@ -15,6 +15,7 @@ import matplotlib.pyplot as plt
 from matplotlib.transforms import blended_transform_factory, offset_copy
 
 from ._layout import text_width_pt
+from .context import label as var_label
 from .pformat import format_hr, format_p
 from .style import WIDTHS, font_sizes, rc
 
@@ -41,7 +42,7 @@ def _term_rows(model: dict, p_style: str, digits: int) -> list[dict]:
         counts = f"n={model['n']}, {model['events']} events" if univariable else ""
         # a factor with several levels: its likelihood-ratio test P on the covariate's own row
         overall = format_p(model["lr_test"]["p"], p_style, prefix=False) if univariable and len(terms) > 1 else ""
-        rows.append({"label": term, "indent": 0, "kind": "covariate", "hr_text": counts, "p_text": overall})
+        rows.append({"label": var_label(term), "indent": 0, "kind": "covariate", "hr_text": counts, "p_text": overall})
         if categorical:
             rows.append({"label": str(terms[0]["reference"]), "indent": 1, "kind": "reference",
                          "hr_text": "reference"})

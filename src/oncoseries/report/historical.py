@@ -150,11 +150,11 @@ def results_pieces(w) -> list:
 def methods_pieces(w) -> list:
     if not w.data.get("historical_controls"):
         return []
-    return [" The series was compared with published results (study.yaml historical_controls) by the one-sample "
-            "log-rank test against a reference survival curve built from the published summary numbers "
+    return [" The series was compared with published results by the one-sample log-rank test (Finkelstein et "
+            "al., 2003) against a reference survival curve built from the published summary numbers "
             "(exponential from one number, Weibull from two, piecewise exponential from more), from patient data "
-            "reconstructed from the published Kaplan-Meier curve and numbers at risk (Guyot et al., BMC Med Res "
-            "Methodol 2012), or from patient data, up to the last time the published numbers describe; the "
+            "reconstructed from the published Kaplan-Meier curve and numbers at risk (Guyot et al., 2012), or "
+            "from patient data, up to the last time the published numbers describe; the "
             "standardised mortality ratio (observed / expected events) has an exact Poisson CI. Reconstructed "
             "patients were also compared with the series by the log-rank test and Cox regression, and the ORR by "
             "the exact binomial test against the published rate. " + _caveat_short()]

@@ -15,6 +15,7 @@ import jinja2
 
 from .document import ReportDocument
 from .narrative import Num
+from .words import keep_together as _nb
 
 
 def _env() -> jinja2.Environment:
@@ -26,8 +27,8 @@ def _env() -> jinja2.Environment:
 
 def _piece(p):
     if isinstance(p, Num):
-        return {"text": p.text, "path": p.path, "kind": p.kind, "json": json.dumps(p.value)}
-    return p
+        return {"text": _nb(p.text), "path": p.path, "kind": p.kind, "json": json.dumps(p.value)}
+    return _nb(p) if isinstance(p, str) else p
 
 
 def _data_uri(path: Path, mime: str) -> str:
@@ -41,7 +42,7 @@ def _figure(f, number: int) -> dict:
         src = _data_uri(svg, "image/svg+xml")
     else:
         src = _data_uri(png, "image/png")
-    return {"name": f.name, "title": f.title, "caption": f.caption, "src": src, "number": number,
+    return {"name": f.name, "title": f.title, "caption": _nb(f.caption), "src": src, "number": number,
             "width": None}
 
 
@@ -65,12 +66,14 @@ def render_html(doc: ReportDocument) -> str:
         sections=sections, tables_by=tables_by, flow=flow, figure_groups=groups,
         figures_note=doc.figures_note,
         results_text=[_piece(p) for p in doc.results_text],
-        methods=[(h, [_piece(p) for p in pieces]) for h, pieces in doc.methods])
+        methods=[(h, [_piece(p) for p in pieces]) for h, pieces in doc.methods],
+        references=getattr(doc, "references", []))
 
 
 def _table(t) -> dict:
-    return {"name": t.name, "number": t.number, "title": t.title, "columns": t.columns,
-            "body": list(zip(t.rows, t.styles)), "notes": t.notes}
+    return {"name": t.name, "number": t.number, "title": t.title, "columns": [_nb(c) for c in t.columns],
+            "body": [([_nb(c) for c in row], style) for row, style in zip(t.rows, t.styles)],
+            "notes": [_nb(n) for n in t.notes]}
 
 
 def write_html(doc: ReportDocument, path: Path) -> Path:

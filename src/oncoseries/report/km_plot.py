@@ -15,7 +15,8 @@ import pandas as pd
 import matplotlib.pyplot as plt
 from matplotlib.transforms import blended_transform_factory, offset_copy
 
-from ._layout import CORNER_ANCHOR, count, free_corner, legend_columns, nice_ticks, step_range, text_width_pt
+from ._layout import CORNER_ANCHOR, count, free_corner, legend_columns, step_range, text_width_pt
+from .axis import AxisCut, km_cut, time_breaks
 from .style import PALETTE, WIDTHS, font_sizes, rc
 
 #: Censor marks closer than 1/MAX_CENSOR_MARKS of the x range are drawn once (they would overlap).
@@ -25,13 +26,13 @@ RISK_TABLES = ("simple", "events", "kmunicate")
 
 def risk_ticks(max_time: float, unit: str = "months", risk_times=None) -> np.ndarray:
     """Risk-table times in display units: ``risk_times`` if given (those within the follow-up),
-    else nice ticks (months: multiples of 3 once the follow-up exceeds 8 months)."""
+    else the axis breaks (``axis.time_breaks``: months every 3, 6 or 12 by range)."""
     if risk_times is not None:
         t = np.unique(np.asarray([float(x) for x in risk_times], dtype=float))
         if t.size == 0 or not np.isfinite(t).all() or (t < 0).any():
             raise ValueError(f"risk_times must be non-negative finite numbers; got {risk_times!r}")
         return t[t <= max_time + 1e-9] if (t <= max_time + 1e-9).any() else t[:1]
-    return nice_ticks(max_time, unit)
+    return time_breaks(max_time, unit)
 
 
 def risk_table_data(km, times, unit_days: float = 30.4375) -> pd.DataFrame:
@@ -48,13 +49,8 @@ def risk_table_data(km, times, unit_days: float = 30.4375) -> pd.DataFrame:
 def at_risk_cutoff(km, min_at_risk: int) -> float:
     """The last step time (days) at which at least ``min_at_risk`` patients, all groups together, are
     still at risk; the first time when even the start has fewer."""
-    times = np.unique(km.table["time"].to_numpy())
-    if times.size == 0:
-        return 0.0
-    at = km.at(times)
-    total = at.groupby("time", sort=True)["n_risk"].sum()
-    ok = total.index.to_numpy()[total.to_numpy() >= min_at_risk]
-    return float(ok.max()) if ok.size else float(times[0])
+    cut = km_cut(km, AxisCut(None, int(min_at_risk)))
+    return float(km.table["time"].max()) if cut is None else cut
 
 
 def _cell(row, mode: str) -> list[str]:
@@ -80,7 +76,7 @@ def km_figure(km, *, unit_days: float = 30.4375, unit_label: str = "months",
               title: str | None = None, size: str = "double", risk_table: str = "simple",
               max_censor_marks: int = MAX_CENSOR_MARKS, legend_title: str | None = None,
               risk_title: str | None = None, xlabel: str | None = None, min_at_risk: int | None = None,
-              single_label: str = "All patients"):
+              single_label: str = "All patients", axis_cut: AxisCut | None = None):
     """Draw a Kaplan-Meier figure from a ``kaplan_meier`` result (times in days, axis in ``unit_label``).
 
     Parameters
@@ -105,6 +101,9 @@ def km_figure(km, *, unit_days: float = 30.4375, unit_label: str = "months",
     min_at_risk : int, optional
         Cut the x axis where fewer than this many patients (all groups together) remain at risk
         (Pocock, Clayton & Altman 2002: the tail of a curve with few patients left is unreliable).
+    axis_cut : AxisCut, optional
+        Cut the x axis where fewer than a fraction of the patients or fewer than a number remain at
+        risk, whichever comes first (``axis.AxisCut``; the report's default is 10% or 5 patients).
     size : {"double", "single"}
         Print width 7 or 3.5 inches; fonts are at their printed size.
     risk_table : {"simple", "events", "kmunicate"}
@@ -126,10 +125,19 @@ def km_figure(km, *, unit_days: float = 30.4375, unit_label: str = "months",
     labels = {g: (group_labels or {}).get(g, g) for g in groups}
     if n_groups == 1 and not group_labels:
         labels = {groups[0]: single_label}
+    legend_names = dict(labels)
+    if legend_title:
+        legend_title = _wrap(legend_title, WIDTHS[size] * 72 * 0.6, font_sizes(size)[1], "bold")
+    base, small = font_sizes(size)
+    with plt.rc_context(rc(size)):  # risk-table labels at most a third of the width (the legend keeps them whole)
+        labels = {g: _shorten(x, WIDTHS[size] * 72 / 3, small) for g, x in labels.items()}
     last = float(tab["time"].max()) / unit_days if len(tab) else 1.0
     max_time = float(max_time) if max_time is not None else last
     if min_at_risk is not None:
         max_time = min(max_time, at_risk_cutoff(km, int(min_at_risk)) / unit_days)
+    cut = km_cut(km, axis_cut)
+    if cut is not None:
+        max_time = min(max_time, cut / unit_days)
     ticks = risk_ticks(max_time, unit_label, risk_times)
     xmax = max(max_time, float(ticks[-1]) if ticks.size else 0.0) or 1.0
     base, small = font_sizes(size)
@@ -150,13 +158,14 @@ def km_figure(km, *, unit_days: float = 30.4375, unit_label: str = "months",
             widest = max(text_width_pt(x, small) for c in cells.values() for col in c for x in col)
             if col_pt >= widest + 0.8 * small:
                 break
-            ticks = nice_ticks(max_time, unit_label, max_ticks)
+            ticks = time_breaks(max_time, unit_label, max_ticks)
             xmax = max(max_time, float(ticks[-1])) or 1.0
-        legend_labels = [f"{labels[g]} (n={count(n)}, {count(e)} event{'' if int(e) == 1 else 's'})"
+        legend_labels = [f"{legend_names[g]} (n={count(n)}, {count(e)} event{'' if int(e) == 1 else 's'})"
                          for g, n, e in km.medians[["group", "n", "events"]].itertuples(index=False)]
         fig, ax, axr, ncol = _axes(width, size, base, small, n_rows, label_w + gap,
                                    legend_labels if n_groups > 1 else [],
-                                   (legend_title is not None) + (title is not None), ticks, cells)
+                                   legend_title.count("\n") + 1 + (title is not None) if legend_title else
+                                   (title is not None), ticks, cells)
         colours = [PALETTE[i % len(PALETTE)] for i in range(n_groups)]
         medians = km.medians.set_index("group")
         obstacles, handles = [], []
@@ -211,6 +220,26 @@ def km_figure(km, *, unit_days: float = 30.4375, unit_label: str = "months",
             _annotate(fig, ax, annotation, obstacles, small)
         _risk_table(fig, axr, rows, cells, colours, ticks, sub, small, gap, label_w, risk_title)
     return fig
+
+
+def _wrap(text: str, max_pt: float, size: float, weight: str = "normal") -> str:
+    """``text`` broken between words into lines at most ``max_pt`` points wide."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and text_width_pt(f"{lines[-1]} {word}", size, weight) <= max_pt:
+            lines[-1] += f" {word}"
+        else:
+            lines.append(word)
+    return "\n".join(lines)
+
+
+def _shorten(text: str, max_pt: float, size: float) -> str:
+    """``text`` cut with an ellipsis to at most ``max_pt`` points wide."""
+    if text_width_pt(text, size) <= max_pt:
+        return text
+    while len(text) > 4 and text_width_pt(text + "\u2026", size) > max_pt:
+        text = text[:-1]
+    return text.rstrip() + "\u2026"
 
 
 def _margins(base, small, label_pt, ticks, cells, pad=0.05) -> tuple[float, float]:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from . import numbers as nb
 from . import historical
+from . import words
 from . import time_dependent as td
 from .context import ReportContext, label, resolve
 from .tables import PH_ALPHA, marker_label, marker_level, response_columns
@@ -40,6 +41,14 @@ def format_value(ctx: ReportContext, kind: str, value) -> str:
         return nb.format_time(value, ctx.unit) if nb.is_number(value) else nb.NOT_REACHED
     if kind == "hr":
         return nb.format_hr(value)
+    if kind.startswith("hr") and kind[2:].isdigit():   # hr2: an HR or CI limit with the HR's decimals
+        return nb.format_hr(value, decimals=int(kind[2:]))
+    if kind == "words":                                  # a count opening a sentence: "Fifty-one"
+        return words.number_words(value, capital=True)
+    if kind in ("month", "date"):
+        return words.format_date(value, kind)
+    if kind == "count":                                  # the number of items of a list (centres)
+        return str(len(value))
     if kind == "p":
         return ctx.p(value)
     if kind == "num":
@@ -65,7 +74,17 @@ class _Writer:
 
     def num(self, path: str, kind: str) -> Num:
         value = resolve(self.data, path)
+        if kind == "hr":   # an HR and its CI limits print with the same decimals, set by the HR
+            kind = f"hr{nb.hr_decimals(self._sibling_hr(path))}"
         return Num(format_value(self.ctx, kind, value), path, value, kind)
+
+    def _sibling_hr(self, path: str):
+        """The HR a CI limit belongs to (``x.lower`` -> ``x.hr``, ``x.upper_iqr`` -> ``x.hr_iqr``)."""
+        base, _, leaf = path.rpartition(".")
+        try:
+            return resolve(self.data, f"{base}.{'hr_iqr' if leaf.endswith('_iqr') else 'hr'}")
+        except (KeyError, IndexError, TypeError):
+            return resolve(self.data, path)
 
     def pct_kind(self, n_total, sign: bool = True) -> str:
         return f"pct{'' if sign else 'bare'}{self.ctx.decimals(n_total)}"
@@ -332,7 +351,7 @@ class _Writer:
         parts += self.cox("univariable") + self.cox("multivariable") + td.results_pieces(self)
         parts += historical.results_pieces(self)
         parts += self.biomarkers() + self.adverse_events()
-        return _merge(parts)
+        return words.no_numeral_openings(_merge(parts), Num, format_value, self.ctx)
 
 
 def _merge(parts: list) -> list:
@@ -354,172 +373,16 @@ def results_paragraph(ctx: ReportContext) -> list:
     return _Writer(ctx).results()
 
 
-# --- Methods ----------------------------------------------------------------------------------------------
-
-def _methods_design(w: _Writer) -> list:
-    d = w.data
-    tables = d["study"].get("tables", {})
-    out = ["This retrospective case series analysed ", w.num("study.n_patients", "int"),
-           f" patients ({d['study'].get('source') or 'study files'}: {', '.join(sorted(tables))}). "
-           "Time zero was each patient's start date (start_date, e.g. the first treatment cycle). Times were "
-           "counted in days as end date \u2212 start date + 1 (the ADaM convention) and reported in ",
-           d["study"]["time_unit"]]
-    out.append(" (1 month = 30.4375 days)." if d["study"]["time_unit"] == "months" else
-               " (1 year = 365.25 days)." if d["study"]["time_unit"] == "years" else ".")
-    return out
-
-
-RECIST_TEXT = (
-    "Responses were derived from the lesion measurements by RECIST 1.1: the sum of target-lesion diameters "
-    "(short axis for lymph nodes, normal below 10 mm), partial response at a decrease of at least 30% from "
-    "baseline, progression at an increase of at least 20% and 5 mm over the nadir or at a new lesion "
-    "(boundaries inclusive; an equivocal new lesion is not progression until confirmed). The baseline scan "
-    "was the last one on or before the start date and at most ")
-OS_PFS_TEXT = (
-    "Overall survival (OS) ran from the start date to death from any cause; patients alive were censored at "
-    "the latest date known alive. Progression-free survival (PFS) ran to the earliest of the first scan "
-    "showing progression, clinical progression (progression_date) and death; patients without an event were "
-    "censored at their last adequate scan (overall response other than NE), or at the start date when they "
-    "had none.")
-KM_TEXT = (
-    "Survival was estimated by the Kaplan-Meier method with Greenwood variances and log-transformed "
-    "pointwise 95% confidence intervals; medians and their CIs follow R's print.survfit, and an unreached "
-    "median or limit is reported as not reached (NR). Event-free rates are given at the planned landmark "
-    "times with the number of patients still at risk. Median follow-up was estimated by the reverse "
-    "Kaplan-Meier method (Schemper & Smith 1996).")
-COX_TEXT = (
-    " Hazard ratios (HR) were estimated by Cox proportional hazards regression with Efron's method for ties "
-    "and Wald 95% CIs; patients with a missing covariate value were left out of that model (complete-case "
-    "analysis, listed in the table). Proportional hazards were checked with scaled Schoenfeld residuals "
-    "(R cox.zph, Kaplan-Meier time transform; P < 0.05 flagged).")
-FIRTH_TEXT = (
-    " Where a covariate separated the events (monotone likelihood, an infinite HR), Firth's penalised "
-    "partial likelihood (Heinze & Schemper 2001; Breslow ties) gave a finite HR with profile-likelihood CI "
-    "and penalised likelihood-ratio P.")
-DEFAULT_COX_TEXT = (
-    " With no covariates planned, every patient covariate with at least two values, at least three patients "
-    "per category and at most half missing was tested in a univariable model")
-DESCRIPTIVE_TEXT = (
-    " Patient characteristics are median (range) or n (%), with missing values counted in their own row; "
-    "adverse events are counted once per patient and term at the worst CTCAE grade. P values are two-sided, "
-    "with no adjustment for multiple comparisons, and descriptive in a series of this size.")
-
-
-def _methods_response(w: _Writer) -> list:
-    tables = w.data["study"].get("tables", {})
-    resp = w.data.get("plan", {}).get("response", {})
-    if "lesions" in tables:
-        out = [RECIST_TEXT, w.num("plan.baseline_window_days", "int"), " days before it."]
-        if "assessments" in tables:
-            out.append(" The investigators' recorded responses (assessments) were compared with the derived "
-                       "ones (agreement and Cohen's kappa), not used.")
-    elif "assessments" in tables:
-        out = ["Time-point responses were taken as recorded by the investigators (no lesion measurements "
-               "were available); best overall response was derived from them by the RECIST 1.1 rules."]
-    else:
-        return ["Tumour response could not be assessed: the study has no lesion or response data."]
-    out += [" Best overall response used the scans up to the first progression and before any new "
-            "anticancer therapy; stable disease counted only from day ",
-            w.num("plan.response.sd_min_days", "int"), " after the start."]
-    if resp.get("confirmation"):
-        out += [" Complete and partial responses required confirmation by a later scan at least ",
-                w.num("plan.response.confirmation_days", "int"), " days after the first, with at most ",
-                w.num("plan.response.max_ne_between", "int"), " non-evaluable scan(s) between; the headline "
-                "response rate and the duration of response use the confirmed best response."]
-    else:
-        out += [" The headline response rate uses the unconfirmed best response (as planned); the confirmed "
-                "best response (confirmation at least ", w.num("plan.response.confirmation_days", "int"),
-                " days later) is given in derived/best_response.csv."]
-    days = w.ctx.clinical_benefit_days
-    cbr = f"; clinical benefit, CR or PR or no progression for at least {days} days" if days else ""
-    out += [" A patient without any post-baseline scan is 'not assessed' (MISSING); one whose scans never "
-            "qualify is NE. The objective response rate (ORR) is CR + PR, the disease control rate CR + PR + "
-            f"SD + non-CR/non-PD{cbr}; their 95% CIs are exact (Clopper-Pearson)."]
-    return out
-
-
-def _methods_endpoints(w: _Writer) -> list:
-    pfs = w.data.get("plan", {}).get("pfs", {})
-    out = [OS_PFS_TEXT]
-    if pfs.get("censor_at_new_therapy"):
-        out.append(" Patients who started a new anticancer therapy before any event were censored at the "
-                   "last adequate scan before it.")
-    else:
-        out.append(" A new anticancer therapy did not censor PFS (as planned).")
-    if pfs.get("missed_assessments"):
-        out += [" An event more than ", w.num("plan.pfs.missed_assessments.max_missed", "int"), " \u00d7 ",
-                w.num("plan.pfs.missed_assessments.interval_days", "int"),
-                " days after the last adequate scan was censored at that scan."]
-    surv = w.data.get("survival") or {}
-    if "DOR" in surv:
-        out.append(" Duration of response (DOR) ran from the first CR or PR to progression or death, in "
-                   "responders, censored as PFS.")
-    if "TTP" in surv:
-        out.append(" Time to progression (TTP) was defined as PFS, with deaths without progression censored.")
-    if "IPFS" in surv:
-        out.append(" Responses were also assessed by iRECIST (Seymour et al., Lancet Oncol 2017): the first "
-                   "RECIST 1.1 progression is unconfirmed (iUPD) and is confirmed (iCPD) by further growth at a "
-                   "later assessment at least 4 weeks after it, or reset when the next assessment shows iSD, iPR "
-                   "or iCR; iPFS counts the date of an iUPD that was confirmed or never reset, otherwise "
-                   "censored as PFS.")
-    return out
-
-
-def _methods_statistics(w: _Writer) -> list:
-    d = w.data
-    fitted = [m for m in (d.get("cox") or []) if not m.get("skipped")]
-    out = [KM_TEXT]
-    if d.get("logrank"):
-        out.append(" Kaplan-Meier curves of categorical covariates were compared by the log-rank test.")
-    if fitted:
-        out.append(COX_TEXT)
-        if any(m.get("firth") for m in fitted):
-            out.append(FIRTH_TEXT)
-        if d.get("plan", {}).get("cox"):
-            multi = any(m["model"] == "multivariable" for m in fitted)
-            out.append(" Covariates were those planned in study.yaml, each in a univariable model"
-                       + ("; the planned covariates were also fitted together in a multivariable model."
-                          if multi else "."))
-        else:
-            out.append(DEFAULT_COX_TEXT + ("; those with a likelihood-ratio P < 0.10 entered a multivariable "
-                                           "model." if d.get("plan", {}).get("multivariable") else "."))
-    out += td.methods_pieces(w)
-    out += historical.methods_pieces(w)
-    from .tables_methods import tables_methods
-    out += tables_methods(w)       # Table 1 by group and the Cox table options
-    b = d.get("biomarkers") or {}
-    if b.get("markers"):
-        genes = bool(b.get("genes_tested"))
-        seq = (b.get("sequenced") or {}).get("column")
-        out += [" Each biomarker (biomarkers.csv)"]
-        if genes:
-            out += [" and each gene mutated in at least ", w.num("biomarkers.min_mutation_carriers", "int"),
-                    " patients (mutations.csv"
-                    + ("; patients whose tumour was not sequenced were excluded" if seq else
-                       "; every patient taken as sequenced") + ")"]
-        out += [" was compared with response by Fisher's exact test (categorical markers) or the Wilcoxon "
-                "rank-sum test (numeric markers), and with PFS and OS by the log-rank test or a univariable "
-                "Cox model (HR per unit and per interquartile range); patients without a value were excluded "
-                "from that marker's tests and counted. The ", w.num("biomarkers.n_tests", "int"),
-                " tests were not adjusted for multiple comparisons (REMARK: univariable associations with the "
-                "numbers of patients and events)."]
-    out.append(DESCRIPTIVE_TEXT)
-    return out
-
-
-def _methods_software(w: _Writer) -> list:
-    v = {k: w.ctx.versions.get(k, "") for k in ("oncoseries", "Python", "numpy", "scipy", "pandas",
-                                                  "matplotlib")}
-    return [f"Analyses were run with oncoseries {v['oncoseries']} (Python {v['Python']}; numpy {v['numpy']}, "
-            f"scipy {v['scipy']}, pandas {v['pandas']}, matplotlib {v['matplotlib']}), whose survival "
-            "statistics are tested against R's survival package (version 3.5-3) to a relative difference of "
-            "1e-6."]
-
+# --- Methods (report/methods.py) ------------------------------------------------------------------------
 
 def methods_paragraphs(ctx: ReportContext) -> list[tuple[str, list]]:
-    """The Methods section: (subheading, pieces) per paragraph."""
-    w = _Writer(ctx)
-    return [(title, _merge(make(w))) for title, make in (
-        ("Patients and data", _methods_design), ("Response assessment", _methods_response),
-        ("Endpoints", _methods_endpoints), ("Statistical analysis", _methods_statistics),
-        ("Software", _methods_software))]
+    """The Methods section: (subheading, pieces) per paragraph (journal prose, report/methods.py)."""
+    return methods_and_references(ctx)[0]
+
+
+def methods_and_references(ctx: ReportContext) -> tuple[list[tuple[str, list]], list[str]]:
+    """Methods paragraphs and the full references they cite."""
+    from .methods import methods
+
+    paragraphs, refs = methods(_Writer(ctx))
+    return [(title, _merge(pieces)) for title, pieces in paragraphs], refs

@@ -45,54 +45,11 @@ def significant(x: float, digits: int = 3) -> str:
     return f"{r:f}"
 
 
-def _two_or_three(p: float) -> str:
-    """Two decimals, three below 0.01 or when two would round a P < 0.05 up to 0.05 (AMA Manual 11th ed.)."""
-    two = fixed(p, 2)
-    if p < 0.01 or (p < 0.05 and Decimal(two) >= Decimal("0.05")):
-        return fixed(p, 3)
-    return two
-
-
 def format_p(p, style: str = "default", prefix: bool = True) -> str:
-    """Format a P value in one of the journal styles.
+    """A P value in one of the journal styles; the rule lives in ``report.pformat`` (docs/report.md)."""
+    from .pformat import format_p as _format_p
 
-    Parameters
-    ----------
-    p : float or None
-        The P value; None or NaN gives an em dash.
-    style : {"default", "nejm", "jama"}
-        ``default``: ``P < 0.001``, otherwise three significant digits (``P = 0.0346``, ``P = 0.500``).
-        ``nejm``: ``P<0.001``; ``P=0.003`` (three decimals below 0.01); otherwise two decimals
-        (``P=0.04``), three when two would turn P < 0.05 into 0.05 (``P=0.049``); ``P>0.99``.
-        ``jama``: as nejm, without the leading zero and with spaces: ``P < .001``, ``P = .003``,
-        ``P = .04``, ``P > .99`` (AMA Manual of Style).
-    prefix : bool
-        True: with ``P`` and the sign (for text); False: the value alone, ``<0.001`` (for a P column).
-
-    Returns
-    -------
-    str
-    """
-    if style not in P_STYLES:
-        raise ValueError(f"p_style must be one of {', '.join(P_STYLES)}; got {style!r}")
-    if not is_number(p):
-        return MISSING
-    if not 0 <= p <= 1:
-        raise ValueError(f"a P value must be between 0 and 1; got {p!r}")
-    space = "" if style == "nejm" else " "
-    if p < 0.001:
-        sign, value = "<", "0.001"
-    elif style != "default" and p > 0.99:
-        sign, value = ">", "0.99"
-    elif style == "default":
-        sign, value = "=", significant(p, 3)
-    else:
-        sign, value = "=", _two_or_three(p)
-    if style == "jama":
-        value = value[1:] if value.startswith("0.") else value
-    if not prefix:
-        return value if sign == "=" else f"{sign}{value}"
-    return f"P{space}{sign}{space}{value}"
+    return _format_p(p, style, prefix)
 
 
 def percent_decimals(n_total, setting: int | None = None) -> int:
@@ -128,17 +85,26 @@ def format_num(x, decimals: int = 1, missing: str = MISSING) -> str:
     return str(int(x)) if float(x).is_integer() else fixed(x, decimals)
 
 
-def format_hr(x, missing: str = MISSING) -> str:
-    """A hazard ratio: two decimals, one from 10, none from 100; two significant digits below 0.1."""
+def hr_decimals(hr) -> int:
+    """Decimals of a hazard ratio *and its CI* (one count for all three, set by the HR): 2 from 0.1 to
+    10, 1 from 10, 0 from 100, 3 from 0.01 and 4 below ("0.13 (0.06–0.28)", "0.060 (0.012–0.300)")."""
+    if not is_number(hr) or hr <= 0:
+        return 2
+    for bound, d in ((100, 0), (10, 1), (0.1, 2), (0.01, 3)):
+        if hr >= bound:
+            return d
+    return 4
+
+
+def format_hr(x, missing: str = MISSING, decimals: int | None = None) -> str:
+    """A hazard ratio, or a CI limit with ``decimals`` (those of its HR, :func:`hr_decimals`)."""
     if not is_number(x):
         return missing
-    if x >= 100:
-        return fixed(x, 0)
-    if x >= 10:
-        return fixed(x, 1)
-    if x >= 0.1:
-        return fixed(x, 2)
-    return significant(x, 2) if x > 0 else "0"
+    d = hr_decimals(x) if decimals is None else decimals
+    text = fixed(x, d)
+    if x > 0 and not text.strip("0."):   # a positive limit that would print as zero: "<0.001"
+        return "<" + fixed(10.0 ** -d, d)
+    return text
 
 
 def format_ci(lower, upper, fmt=format_time, missing: str = NR, suffix: str = "") -> str:

@@ -16,7 +16,8 @@ import matplotlib.pyplot as plt
 from matplotlib.collections import LineCollection
 from matplotlib.lines import Line2D
 
-from ._layout import count, legend_columns, nice_ticks, text_width_pt
+from ._layout import count, legend_columns, text_width_pt
+from .axis import time_breaks
 from .style import BOR_COLOURS, BOR_LABELS, BOR_ORDER, WIDTHS, font_sizes, rc
 
 MAX_SPIDER_PATIENTS = 100
@@ -117,7 +118,7 @@ def spider_figure(data: SpiderData, *, unit: str = "months", size: str = "double
                 gid="new-lesion-marks")
         tmax = float(pts["t"].max()) if len(pts) else 1.0
         ax.set_xlim(0, max(tmax, 1e-9) * 1.03)
-        ticks = nice_ticks(tmax, unit)
+        ticks = time_breaks(tmax, unit, 12)
         ax.set_xticks(ticks, [f"{t:g}" for t in ticks])
         lo = max(min(-40.0, float(shown.min())) - 5, -105.0)
         hi = max(40.0, float(shown.max())) + 8

@@ -50,7 +50,10 @@ _BASE_RC = {
     "legend.frameon": False,
     "svg.hashsalt": "oncoseries",
     "svg.id": "oncoseries",
-    "svg.fonttype": "path",
+    # text stays text: <text> elements in SVG and TrueType (Type 42) fonts in PDF, editable in
+    # Illustrator/Inkscape as journals' art editors expect
+    "svg.fonttype": "none",
+    "pdf.fonttype": 42,
     "figure.dpi": 100,
     "savefig.bbox": None,
     "savefig.facecolor": "white",
@@ -116,9 +119,35 @@ def _write_png(path: Path, rgba: np.ndarray, dpi: int) -> None:
            pil_kwargs={"compress_level": PNG_COMPRESS_LEVEL})
 
 
-def save_figure(fig, stem: Path, dpi: int = 300, close: bool = True, wait: bool = True) -> list[Path]:
+#: Extra figure formats on request (study.yaml ``report: figures: formats``) and the TIFF resolution.
+FORMATS = ("pdf", "tiff")
+TIFF_DPI = 600
+
+
+def _write_extra(fig, stem: Path, fmt: str) -> Path:
+    """PDF with TrueType text and no date; TIFF at ``TIFF_DPI`` as RGB with LZW compression."""
+    if fmt == "pdf":
+        path = stem.with_name(stem.name + ".pdf")
+        fig.savefig(path, format="pdf", bbox_inches=None,
+                    metadata={"CreationDate": None, "ModDate": None, "Creator": None, "Producer": None})
+        return path
+    if fmt == "tiff":
+        from PIL import Image
+
+        path = stem.with_name(stem.name + ".tiff")
+        fig.savefig(_Discard(), format="rgba", dpi=TIFF_DPI, bbox_inches=None)
+        rgba = np.asarray(fig.canvas.renderer.buffer_rgba())
+        Image.fromarray(rgba[..., :3].copy(), "RGB").save(path, format="TIFF", compression="tiff_lzw",
+                                                            dpi=(TIFF_DPI, TIFF_DPI))
+        return path
+    raise ValueError(f"figure format must be one of {', '.join(FORMATS)}; got {fmt!r}")
+
+
+def save_figure(fig, stem: Path, dpi: int = 300, close: bool = True, wait: bool = True,
+                formats=()) -> list[Path]:
     """Write ``stem.png`` (``dpi``, default 300) and ``stem.svg`` with fixed metadata, so reruns are
-    byte-identical (no dates, no software version, fixed SVG ids).
+    byte-identical (no dates, no software version, fixed SVG ids); ``formats`` adds ``stem.pdf``
+    and/or ``stem.tiff`` (600 dpi), returned after the PNG and SVG.
 
     The figure is drawn once at ``dpi``; the PNG is compressed (zlib level ``PNG_COMPRESS_LEVEL``) in
     a background thread while the SVG is drawn; the pixels are those of ``savefig(png)``. With
@@ -129,7 +158,7 @@ def save_figure(fig, stem: Path, dpi: int = 300, close: bool = True, wait: bool 
     stem = Path(stem)
     stem.parent.mkdir(parents=True, exist_ok=True)
     png, svg = stem.with_name(stem.name + ".png"), stem.with_name(stem.name + ".svg")
-    with plt.rc_context({k: _BASE_RC[k] for k in ("svg.hashsalt", "svg.id", "svg.fonttype")}):
+    with plt.rc_context({k: _BASE_RC[k] for k in ("svg.hashsalt", "svg.id", "svg.fonttype", "pdf.fonttype")}):
         fig.savefig(_Discard(), format="rgba", dpi=dpi, bbox_inches=None)
         rgba = np.array(fig.canvas.renderer.buffer_rgba())  # the Agg buffer at dpi, (h, w, 4)
         if _png_writer is None:
@@ -139,11 +168,12 @@ def save_figure(fig, stem: Path, dpi: int = 300, close: bool = True, wait: bool 
         job = _png_writer.submit(_write_png, png, rgba, dpi)
         _pending.append(job)
         fig.savefig(svg, metadata={"Date": None, "Creator": None}, bbox_inches=None)
+        extra = [_write_extra(fig, stem, f) for f in formats]
     if close:
         plt.close(fig)
     if wait:
         wait_for_figures()
-    return [png, svg]
+    return [png, svg, *extra]
 
 
 def wait_for_figures() -> None:

@@ -1,14 +1,20 @@
 """Swimmer plot: time on study per patient (start of treatment to death or last contact, the OS time).
 
-One bar per patient, longest at the top, coloured by best overall response; markers at the first
-response (CR/PR), the first progression (the first PD scan or a clinical ``progression_date``, whichever
-is earlier) and death; an arrow where the patient was alive at last contact. At most
-``MAX_SWIMMER_PATIENTS`` bars (the longest follow-up) stay readable; the caption says when some are left out.
+One row per patient, longest at the top. The thick bar runs from the start to the last assessment up to
+and including the first progression, coloured by the response *at each time* (the time-point overall
+response of a scan holds until the next scan; before the first scan: "not yet assessed"), never by the
+best response. A thin line carries the follow-up after it to death (cross) or last contact (arrow). A
+thin dark bar under it marks the treatment period (first to last cycle plus the study's median cycle
+length), diamonds the date of a change during follow-up (study.yaml ``time_dependent``, e.g. surgical
+CR2, or a ``surgery_date`` column), squares the first progression (first PD scan or clinical
+progression, whichever is earlier), triangles the first response. The time axis follows the report's
+cut rule (``axis.AxisCut``); a bar running past it ends in a break mark with its length written beside
+it. At most ``MAX_SWIMMER_PATIENTS`` rows (the longest follow-up) stay readable.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -16,38 +22,122 @@ import matplotlib.pyplot as plt
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from ._layout import legend_columns, nice_ticks, text_width_pt
+from ._layout import legend_columns, text_width_pt
+from .axis import AxisCut, time_breaks, times_cut
 from .style import BOR_COLOURS, BOR_LABELS, BOR_ORDER, WIDTHS, font_sizes, rc
 
 MAX_SWIMMER_PATIENTS = 60
 MAX_PLOT_HEIGHT = 7.6  # inches: with legend and axis the figure stays within a journal page (~9 in)
+NOT_ASSESSED = "NOT YET ASSESSED"
+STATE_COLOURS = {**BOR_COLOURS, NOT_ASSESSED: "#E6E6E6"}
+STATE_LABELS = {**BOR_LABELS, NOT_ASSESSED: "Not yet assessed"}
+STATE_ORDER = [NOT_ASSESSED] + BOR_ORDER
 
 
 @dataclass
 class SwimmerData:
-    rows: pd.DataFrame   # patient_id, end, death, response, progression, bor (times in display units)
+    rows: pd.DataFrame   # patient_id, end, death, response, progression, bor, assessed_to, treatment_end
     n_total: int
+    segments: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        columns=["patient_id", "start", "stop", "state"]))   # coloured bar pieces (display units)
+    changes: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        columns=["patient_id", "time", "what"]))              # surgery / time-dependent change markers
+    cut: float | None = None                                # axis end (display units); None: no cut
+    all_ends: np.ndarray | None = None                      # OS time of every patient (display units)
 
 
 def _days(later, start) -> np.ndarray:
     return (pd.to_datetime(later) - pd.to_datetime(start)).dt.days.to_numpy(float)
 
 
+def _segments(tp: pd.DataFrame | None, ids: pd.Series, start: pd.Series, prog: np.ndarray, end: np.ndarray,
+              scale: float) -> tuple[pd.DataFrame, np.ndarray]:
+    """Bar pieces from the time-point responses up to the first progression (inclusive): each scan's
+    response holds until the next scan; [0, first scan) is "not yet assessed". Returns the pieces and
+    the time each patient's assessed bar ends (the last scan used; 0 without scans)."""
+    cols = ["patient_id", "start", "stop", "state"]
+    assessed_to = np.zeros(len(ids))
+    if tp is None or tp.empty or "overall" not in tp.columns:
+        return pd.DataFrame(columns=cols), assessed_to
+    pos = pd.Series(np.arange(len(ids)), index=ids.to_numpy())
+    d = tp.loc[tp["patient_id"].astype(str).isin(pos.index), ["patient_id", "date", "overall"]].copy()
+    d["patient_id"] = d["patient_id"].astype(str)
+    k = pos.loc[d["patient_id"]].to_numpy()
+    d["t"] = (pd.to_datetime(d["date"]).to_numpy() - pd.to_datetime(start).to_numpy()[k]) / np.timedelta64(1, "D")
+    d["t"] = d["t"] / scale
+    d["end"] = end[k]
+    d["prog"] = prog[k]
+    d = d[(d["t"] >= 0) & (d["t"] <= d["end"] + 1e-9)].sort_values(["patient_id", "t"], kind="stable")
+    first_pd = d.loc[d["overall"] == "PD"].groupby("patient_id")["t"].min()
+    d = d[d["t"] <= d["patient_id"].map(first_pd).fillna(np.inf)]
+    if d.empty:
+        return pd.DataFrame(columns=cols), assessed_to
+    d["stop"] = d.groupby("patient_id")["t"].shift(-1)
+    last = d["stop"].isna()
+    d.loc[last, "stop"] = d.loc[last, "t"]          # the last scan closes the bar
+    pieces = d.loc[d["stop"] > d["t"], ["patient_id", "t", "stop", "overall"]].set_axis(cols, axis=1)
+    first = d.groupby("patient_id", sort=False)["t"].min()
+    lead = pd.DataFrame({"patient_id": first.index, "start": 0.0, "stop": first.to_numpy(), "state": NOT_ASSESSED})
+    out = pd.concat([lead[lead["stop"] > 0], pieces], ignore_index=True)
+    ends = d.groupby("patient_id")["t"].max()
+    assessed_to[pos.loc[ends.index].to_numpy()] = ends.to_numpy()
+    return out.reset_index(drop=True), assessed_to
+
+
+def _treatment_end(treatments: pd.DataFrame | None, ids: pd.Series, start: pd.Series, scale: float) -> np.ndarray:
+    """Last cycle date plus the study's median interval between consecutive cycles (the last cycle's
+    length), from the start of treatment; NaN without treatment rows."""
+    out = np.full(len(ids), np.nan)
+    if treatments is None or treatments.empty or "date" not in treatments.columns:
+        return out
+    t = treatments[["patient_id", "date"]].dropna().assign(patient_id=lambda x: x["patient_id"].astype(str))
+    t = t.drop_duplicates().sort_values(["patient_id", "date"], kind="stable")
+    gaps = t.groupby("patient_id")["date"].diff().dt.days.dropna()
+    length = float(gaps.median()) if len(gaps) else 1.0
+    last = t.groupby("patient_id")["date"].max()
+    out = _days(ids.map(last).reset_index(drop=True), start) + length
+    return out / scale
+
+
+def _changes(patients: pd.DataFrame, ids: pd.Series, start: pd.Series, changes: dict | None,
+             scale: float) -> pd.DataFrame:
+    """Markers of changes during follow-up: {name: (date column, covariate column or None, values)}."""
+    rows = []
+    pts = patients.assign(patient_id=patients["patient_id"].astype(str)).drop_duplicates("patient_id")
+    pts = pts.set_index("patient_id").reindex(ids)
+    for what, (date_col, cov, values) in (changes or {}).items():
+        if date_col not in pts.columns:
+            continue
+        t = _days(pts[date_col].reset_index(drop=True), start) / scale
+        ok = np.isfinite(t) & (t >= 0)
+        if cov is not None and cov in pts.columns:
+            wanted = {str(v).strip().lower() for v in values}
+            ok &= pts[cov].astype(str).str.strip().str.lower().isin(wanted).to_numpy()
+        rows.append(pd.DataFrame({"patient_id": ids.to_numpy()[ok], "time": t[ok], "what": what}))
+    if not rows:
+        return pd.DataFrame(columns=["patient_id", "time", "what"])
+    return pd.concat(rows, ignore_index=True)
+
+
 def swimmer_data(adtte: pd.DataFrame | None, timepoints: pd.DataFrame | None, patients: pd.DataFrame,
                  best: pd.DataFrame | None, column: str = "bor", days_per_unit: float = 30.4375,
-                 max_patients: int = MAX_SWIMMER_PATIENTS) -> SwimmerData | None:
-    """Bars from the ADTTE OS rows (``aval`` days, ``cnsr``), the first PD scan in ``timepoints``,
-    ``patients.progression_date`` and ``best_response.first_response_date``; the ``max_patients``
-    longest (ties by patient_id). None without OS rows."""
+                 max_patients: int = MAX_SWIMMER_PATIENTS, treatments: pd.DataFrame | None = None,
+                 changes: dict | None = None, axis_cut: AxisCut | None = None) -> SwimmerData | None:
+    """Rows from the ADTTE OS rows (``aval`` days, ``cnsr``), the time-point responses, the first PD scan
+    and ``patients.progression_date``, ``best_response.first_response_date``, the treatment cycles and
+    the change dates (``changes``: marker name -> (date column, covariate column or None, values)); the
+    ``max_patients`` longest (ties by patient_id). None without OS rows."""
     if adtte is None or adtte.empty or not (adtte["paramcd"] == "OS").any():
         return None
     os_ = adtte.loc[adtte["paramcd"] == "OS", ["patient_id", "aval", "cnsr"]].copy()
     os_["patient_id"] = os_["patient_id"].astype(str)
     n_total = len(os_)
     os_["end"] = os_["aval"].to_numpy(float) / days_per_unit
+    all_ends = os_["end"].to_numpy(float)
     os_ = os_.sort_values(["end", "patient_id"], ascending=[False, True], kind="stable").head(max_patients)
+    ids = os_["patient_id"].reset_index(drop=True)
     pts = patients.assign(patient_id=patients["patient_id"].astype(str)).drop_duplicates("patient_id")
-    pts = pts.set_index("patient_id").reindex(os_["patient_id"])
+    pts = pts.set_index("patient_id").reindex(ids)
     start = pts["start_date"].reset_index(drop=True)
     prog = np.full(len(os_), np.nan)
     if "progression_date" in pts.columns:
@@ -55,51 +145,77 @@ def swimmer_data(adtte: pd.DataFrame | None, timepoints: pd.DataFrame | None, pa
     if timepoints is not None and not timepoints.empty and "overall" in timepoints.columns:
         first_pd = (timepoints.loc[timepoints["overall"] == "PD"].assign(patient_id=lambda d: d["patient_id"].astype(str))
                     .groupby("patient_id")["date"].min())
-        scan = _days(os_["patient_id"].map(first_pd).reset_index(drop=True), start)
+        scan = _days(ids.map(first_pd), start)
         prog = np.fmin(prog, scan)
     resp = np.full(len(os_), np.nan)
     bor = np.full(len(os_), "MISSING", dtype=object)
     if best is not None and not best.empty:
         b = best.assign(patient_id=best["patient_id"].astype(str)).drop_duplicates("patient_id").set_index("patient_id")
         if "first_response_date" in b.columns:
-            resp = _days(os_["patient_id"].map(b["first_response_date"]).reset_index(drop=True), start)
-        bor = os_["patient_id"].map(b[column]).fillna("MISSING").astype(str).to_numpy(object)
-    rows = pd.DataFrame({"patient_id": os_["patient_id"].to_numpy(), "end": os_["end"].to_numpy(),
+            resp = _days(ids.map(b["first_response_date"]), start)
+        bor = ids.map(b[column]).fillna("MISSING").astype(str).to_numpy(object)
+    end = os_["end"].to_numpy(float)
+    segments, assessed_to = _segments(timepoints, ids, start, prog / days_per_unit, end, days_per_unit)
+    rows = pd.DataFrame({"patient_id": ids.to_numpy(), "end": end,
                          "death": (os_["cnsr"] == 0).to_numpy(), "response": resp / days_per_unit,
-                         "progression": prog / days_per_unit, "bor": bor})
+                         "progression": prog / days_per_unit, "bor": bor, "assessed_to": assessed_to,
+                         "treatment_end": _treatment_end(treatments, ids, start, days_per_unit)})
     # a marker after the bar's end (e.g. a scan after the last contact date) is drawn at the end
-    for c in ("response", "progression"):
+    for c in ("response", "progression", "treatment_end"):
         rows.loc[rows[c] > rows["end"], c] = rows["end"]
-    return SwimmerData(rows, n_total)
+    cut = times_cut(all_ends, axis_cut)
+    return SwimmerData(rows, n_total, segments, _changes(patients, ids, start, changes, days_per_unit), cut,
+                       all_ends)
+
+
+def _legend_handles(data: SwimmerData, ms: float):
+    r = data.rows
+    states = set(data.segments["state"]) if len(data.segments) else set()
+    present = [s for s in STATE_ORDER if s in states] + sorted(states - set(STATE_ORDER))
+    handles = [Patch(facecolor=STATE_COLOURS.get(s, "#999999"), label=STATE_LABELS.get(s, s)) for s in present]
+    handles.append(Line2D([], [], color="#555555", linewidth=0.9, label="Follow-up after progression or last scan"))
+    if r["treatment_end"].notna().any():
+        handles.append(Line2D([], [], color="black", linewidth=1.6, solid_capstyle="butt", label="On treatment"))
+    marks = [("response", "^", "white", "First response (CR/PR)"), ("progression", "s", "black", "Progression")]
+    for col, marker, face, label in marks:
+        if r[col].notna().any():
+            handles.append(Line2D([], [], marker=marker, markerfacecolor=face, markeredgecolor="black",
+                                  linestyle="none", markersize=ms, label=label))
+    for what in dict.fromkeys(data.changes["what"]):
+        handles.append(Line2D([], [], marker="D", markerfacecolor="#F0E442", markeredgecolor="black",
+                              linestyle="none", markersize=ms * 0.9, label=what))
+    if r["death"].any():
+        handles.append(Line2D([], [], marker="X", markerfacecolor="black", markeredgecolor="black",
+                              linestyle="none", markersize=ms, label="Death"))
+    if (~r["death"]).any():
+        handles.append(Line2D([], [], marker=">", color="black", linestyle="none", markersize=ms * 0.8,
+                              label="Alive at last contact"))
+    return handles, marks
 
 
 def swimmer_figure(data: SwimmerData, *, unit: str = "months", size: str = "double"):
-    """Draw the swimmer plot; returns the Figure (axes label "swimmer"; bars gids ``bar-<i>`` from the top,
-    marker gids "response-marks", "progression-marks", "death-marks", "alive-arrows")."""
+    """Draw the swimmer plot; returns the Figure (axes label "swimmer"; gids ``bar-<i>`` (follow-up line of
+    row i from the top), ``state-<i>-<k>`` (coloured pieces), "treatment-bars", "response-marks",
+    "progression-marks", "change-marks", "death-marks", "alive-arrows", "cut-labels")."""
     base, small = font_sizes(size)
     width = WIDTHS[size]
     r = data.rows
     n = len(r)
+    cut = data.cut
+    xmax = float(r["end"].max()) if n else 1.0
+    if cut is not None:
+        xmax = min(xmax, cut)
     with plt.rc_context(rc(size)):
-        present = [b for b in BOR_ORDER if b in set(r["bor"])] + sorted(set(r["bor"]) - set(BOR_ORDER))
         ms = small * 0.85
-        handles = [Patch(facecolor=BOR_COLOURS.get(b, "#999999"), label=BOR_LABELS.get(b, b)) for b in present]
-        marks = [("response", "^", "white", "First response (CR/PR)"), ("progression", "s", "black", "Progression"),
-                 ("death", "X", "black", "Death")]
-        for col, marker, face, label in marks:
-            if (r[col].notna() if col != "death" else r[col]).any():
-                handles.append(Line2D([], [], marker=marker, markerfacecolor=face, markeredgecolor="black",
-                                      linestyle="none", markersize=ms, label=label))
-        if (~r["death"]).any():
-            handles.append(Line2D([], [], marker=">", color="black", linestyle="none", markersize=ms * 0.8,
-                                  label="Alive at last contact"))
+        handles, marks = _legend_handles(data, ms)
         pad = 0.05
         id_w = max([text_width_pt(x, small * 0.9) for x in r["patient_id"]] + [10.0])
         left = pad + (base * 1.2 + 4 + id_w + 5) / 72
-        # the legend spans the full width (the patient ids make the left margin wide)
         ncol, legend_rows = legend_columns([h.get_label() for h in handles], (width - 2 * pad) * 72, small)
         row_h = min(small * 1.55 / 72, MAX_PLOT_HEIGHT / max(n, 1))
-        right = pad + 0.12
+        long = r["end"].to_numpy() > xmax + 1e-9
+        cut_w = max([text_width_pt(f"{x:.0f}", small * 0.85) for x in r["end"][long]] + [0.0])
+        right = pad + 0.12 + (cut_w + 6) / 72
         top = pad + (legend_rows * small * 1.7 + 0.5 * small) / 72
         bottom = pad + (3 + 3.5 + small * 1.25 + 4 + base * 1.25) / 72
         plot_h = max(n, 2) * row_h + 0.1
@@ -108,24 +224,53 @@ def swimmer_figure(data: SwimmerData, *, unit: str = "months", size: str = "doub
         ax = fig.add_axes([left / width, bottom / height, (width - left - right) / width, plot_h / height],
                           label="swimmer")
         y = np.arange(n, dtype=float)
-        bars = ax.barh(y, r["end"].to_numpy(), height=0.62, color=[BOR_COLOURS.get(b, "#999999") for b in r["bor"]],
-                       edgecolor="none", zorder=2)
-        for i, bar in enumerate(bars):
-            bar.set_gid(f"bar-{i}")
-        xmax = float(r["end"].max()) if n else 1.0
+        row_of = pd.Series(y, index=r["patient_id"].to_numpy())
+        ends = np.minimum(r["end"].to_numpy(float), xmax)
+        for i in range(n):  # the follow-up line under the coloured pieces
+            ax.plot([0, ends[i]], [y[i], y[i]], color="#555555", linewidth=0.9, solid_capstyle="butt", zorder=1,
+                    gid=f"bar-{i}")
+        seg = data.segments
+        if len(seg):
+            sy = row_of.loc[seg["patient_id"].astype(str)].to_numpy()
+            s0 = np.minimum(seg["start"].to_numpy(float), xmax)
+            s1 = np.minimum(seg["stop"].to_numpy(float), xmax)
+            bars = ax.barh(sy, s1 - s0, left=s0, height=0.56, edgecolor="none", zorder=2,
+                           color=[STATE_COLOURS.get(s, "#999999") for s in seg["state"]])
+            for k, (bar, yy) in enumerate(zip(bars, sy)):
+                bar.set_gid(f"state-{int(yy)}-{k}")
+        tr = r["treatment_end"].to_numpy(float)
+        has = np.isfinite(tr)
+        if has.any():
+            ax.barh(y[has] + 0.36, np.minimum(tr[has], xmax), height=0.14, color="black", edgecolor="none", zorder=3,
+                    gid="treatment-bars")
         for col, marker, face, _ in marks:
-            m = r[col].to_numpy(bool) if col == "death" else r[col].notna().to_numpy()
-            x = r["end"].to_numpy() if col == "death" else r[col].to_numpy(float)
-            ax.plot(x[m], y[m], linestyle="none", marker=marker, markerfacecolor=face, markeredgecolor="black",
-                    markeredgewidth=0.7, markersize=ms, zorder=4, gid=f"{col}-marks", clip_on=False)
-        alive = ~r["death"].to_numpy(bool)
-        ax.plot(r["end"].to_numpy()[alive] + xmax * 0.012, y[alive], linestyle="none", marker=">", color="black",
-                markersize=ms * 0.8, zorder=4, gid="alive-arrows", clip_on=False)
+            m = r[col].notna().to_numpy() & (r[col].to_numpy(float) <= xmax + 1e-9)
+            ax.plot(r[col].to_numpy(float)[m], y[m], linestyle="none", marker=marker, markerfacecolor=face,
+                    markeredgecolor="black", markeredgewidth=0.7, markersize=ms, zorder=5, gid=f"{col}-marks",
+                    clip_on=False)
+        ch = data.changes[data.changes["time"] <= xmax + 1e-9] if len(data.changes) else data.changes
+        cy = row_of.loc[ch["patient_id"].astype(str)].to_numpy() if len(ch) else np.array([])
+        ax.plot(ch["time"].to_numpy(float) if len(ch) else [], cy, linestyle="none", marker="D",
+                markerfacecolor="#F0E442", markeredgecolor="black", markeredgewidth=0.6, markersize=ms * 0.9,
+                zorder=5, gid="change-marks", clip_on=False)
+        death = r["death"].to_numpy(bool) & ~long
+        ax.plot(ends[death], y[death], linestyle="none", marker="X", markerfacecolor="black",
+                markeredgecolor="black", markersize=ms, zorder=5, gid="death-marks", clip_on=False)
+        alive = ~r["death"].to_numpy(bool) & ~long
+        ax.plot(ends[alive] + xmax * 0.012, y[alive], linestyle="none", marker=">", color="black",
+                markersize=ms * 0.8, zorder=5, gid="alive-arrows", clip_on=False)
+        if long.any():  # bars past the axis end: a break mark and the full length beside it
+            ax.plot(np.full(int(long.sum()), xmax), y[long], linestyle="none", marker=(2, 0, 20), color="black",
+                    markersize=ms * 1.1, markeredgewidth=1.0, zorder=6, gid="cut-marks", clip_on=False)
+            for yy, e in zip(y[long], r["end"].to_numpy(float)[long]):
+                ax.annotate(f"{e:.0f}", (xmax, yy), xytext=(5, 0), textcoords="offset points", ha="left",
+                            va="center", fontsize=small * 0.85, color="#333333", gid="cut-labels",
+                            annotation_clip=False)
         ax.set_ylim(max(n, 2) - 0.4, -0.6)
         ax.set_yticks(y, r["patient_id"].tolist(), fontsize=small * 0.9)
         ax.tick_params(axis="y", length=0, pad=3)
-        ax.set_xlim(0, xmax * 1.04)
-        ticks = nice_ticks(xmax, unit)
+        ax.set_xlim(0, xmax * (1.0 if long.any() else 1.04))
+        ticks = time_breaks(xmax, unit, 12)
         ax.set_xticks(ticks, [f"{t:g}" for t in ticks])
         ax.set_xlabel(f"Time since start of treatment ({unit})")
         ax.set_ylabel("Patient")

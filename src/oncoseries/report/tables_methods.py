@@ -30,5 +30,5 @@ def tables_methods(w) -> list:
         out.append(" Hazard ratios of continuous covariates are given per clinically meaningful unit or per "
                    "interquartile range where stated.")
     out += [" Models with fewer than ", w.num("regression.min_events_per_variable", "num"),
-            " events per estimated coefficient were flagged as at risk of overfitting (Peduzzi et al. 1996)."]
+            " events per estimated coefficient were flagged as at risk of overfitting (Peduzzi et al., 1996)."]
     return out
