@@ -47,8 +47,9 @@ def _term_rows(model: dict, p_style: str, digits: int) -> list[dict]:
             rows.append({"label": str(terms[0]["reference"]), "indent": 1, "kind": "reference",
                          "hr_text": "reference"})
         for t in terms:
-            label = str(t["level"]) if categorical else "per unit"
-            src, is_firth = t, False
+            per = t.get("per") or {}          # study.yaml regression.per: "per 10 years", "per IQR"
+            label = str(t["level"]) if categorical else (per.get("text") or "per unit")
+            src, is_firth = ({**t, **{k: per[k] for k in ("hr", "lower", "upper")}} if per else t), False
             if t["coefficient"] in sep:
                 if t["coefficient"] not in firth:
                     rows.append({"label": label, "indent": 1, "kind": "skipped",
@@ -80,8 +81,9 @@ def forest_rows(models: list[dict], endpoint: str, p_style: str = "default", dig
             rows.append({"label": "Univariable", "indent": 0, "kind": "section"})
         for m in ms:
             if "skipped" in m:
-                rows.append({"label": m["covariates"][0], "indent": 0, "kind": "skipped",
-                             "hr_text": f"not modelled: {m['skipped']}"})
+                # the reason is in the Cox table's notes; a long reason would widen the figure
+                rows.append({"label": var_label(m["covariates"][0]), "indent": 0, "kind": "skipped",
+                             "hr_text": "not modelled"})
                 continue
             if kind == "multivariable":
                 rows.append({"label": f"Multivariable ({m['n']} patients, {m['events']} events)", "indent": 0,

@@ -227,7 +227,7 @@ def historical_infos(results, out_dir, opts) -> list:
                 handles[0].set_label("This series")
             ax.legend(handles=handles + drawn, loc="upper right", frameon=False, fontsize="small")
         name = f"historical_{ep.lower()}"
-        png, svg = save_figure(fig, out_dir / name, dpi=opts["dpi"])
+        png, svg, *extra = save_figure(fig, out_dir / name, dpi=opts["dpi"], formats=opts.get("formats", ()))
         refs = "; ".join(f"{r['label']} ({KIND[r['source']]}: {r['citation']})" for _, r in mine)
         cap = (f"Kaplan-Meier estimate of the series ({ep}) with the published results it is compared with: {refs}. "
                "Dashed or dotted line: reference curve built from the published numbers (dots), light grey past the "
@@ -236,7 +236,8 @@ def historical_infos(results, out_dir, opts) -> list:
                "patients. Historical comparisons are subject to selection and era bias.")
         infos.append(FigureInfo(name, f"{YLABELS.get(ep, ep)}: series and published results", cap, png, svg,
                                 "historical", "km", ep, None, len(d),
-                                f"Kaplan-Meier curve of the series with published reference curves ({ep})"))
+                                f"Kaplan-Meier curve of the series with published reference curves ({ep})",
+                                extra))
     return infos
 
 

@@ -46,7 +46,7 @@ def format_date(value, kind: str = "date") -> str:
     return f"{d:%B %Y}" if kind == "month" else f"{d.day} {d:%B %Y}"
 
 
-_SENTENCE_END = re.compile(r"(^|[.!?:])\s*$")
+_SENTENCE_END = re.compile(r"(^|[.!?])\s*$")   # a colon does not end a sentence ("No: 23 patients")
 
 
 def no_numeral_openings(pieces: list, num_type, format_value, ctx) -> list:
