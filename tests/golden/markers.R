@@ -122,5 +122,60 @@ dl <- DLBCL[complete.cases(DLBCL[, c("time", "cens", "MGE")]), ]
 maxstat_cases <- list(dlbcl = ms(dl$time, dl$cens, dl$MGE), ties = ms(t2, e2, x2),
                       zeros = ms(t3, e3, x3))
 
+# --- the bundled hdifo example: odds ratios, REMARK hazard ratios, maxstat cut-points, BH over its 21 tests
+# (outcomes as oncoseries derives them: tests/golden/association_hdifo.csv; markers recoded here)
+ex <- "src/oncoseries/examples/data/hdifo"
+o <- read.csv("tests/golden/association_hdifo.csv", stringsAsFactors = FALSE)
+b <- read.csv(file.path(ex, "biomarkers.csv"), stringsAsFactors = FALSE, na.strings = "")
+mu <- read.csv(file.path(ex, "mutations.csv"), stringsAsFactors = FALSE)
+d <- merge(o, b, by = "patient_id", all.x = TRUE)
+sequenced <- (!is.na(d$ngs_tested) & d$ngs_tested == "yes") | d$patient_id %in% mu$patient_id
+carriers <- tapply(mu$patient_id, mu$gene, function(p) length(unique(p)))
+genes <- sort(names(carriers)[carriers >= 3])
+for (g in genes) d[[paste0(g, "_mutated")]] <- ifelse(d$patient_id %in% mu$patient_id[mu$gene == g], "yes",
+                                                     ifelse(sequenced, "no", NA))
+markers <- c("parp1_ihc", "parp1_category", paste0(genes, "_mutated"))
+hd <- list(); pvals <- c()
+for (mk in markers) {
+  x <- d[[mk]]; numeric <- is.numeric(x)
+  r <- d[!is.na(d$responder) & !is.na(x), ]
+  res <- list()
+  if (numeric) {
+    X <- cbind(1, r[[mk]]); iqr <- IQR(r[[mk]])
+    g <- glm_fit(list(y = r$responder, X = X, names = c("(Intercept)", mk)))
+    res$or <- list(method = "ml", coef = g$coef[2], lower = g$lower[2], upper = g$upper[2], p = g$p[2],
+                   iqr = iqr, or_iqr = exp(g$coef[2] * iqr))
+    pvals <- c(pvals, wilcox.test(r[[mk]][r$responder == 1], r[[mk]][r$responder == 0], exact = FALSE)$p.value)
+  } else {
+    lev <- sort(unique(r[[mk]]))
+    X <- cbind(1, sapply(lev[-1], function(l) as.numeric(r[[mk]] == l)))
+    few <- any(tapply(r$responder, r[[mk]], sum) < 5) || any(tapply(r$responder, r[[mk]], mean) %in% c(0, 1))
+    fit <- if (few) firth_fit(list(y = r$responder, X = X)) else glm_fit(list(y = r$responder, X = X, names = c("a", lev[-1])))
+    res$or <- list(method = if (few) "firth" else "ml", reference = lev[1], coef = I(fit$coef[-1]),
+                   lower = I(fit$lower[-1]), upper = I(fit$upper[-1]), p = I(fit$p[-1]))
+    pvals <- c(pvals, fisher.test(table(r[[mk]], r$responder))$p.value)
+  }
+  for (ep in c("PFS", "OS")) {
+    tt <- paste0(tolower(ep), "_time"); ee <- paste0(tolower(ep), "_event")
+    s <- d[!is.na(x), ]
+    f <- as.formula(sprintf("Surv(%s, %s) ~ %s", tt, ee, mk))
+    cf <- summary(coxph(f, data = s))$coefficients
+    ci <- exp(confint(coxph(f, data = s)))
+    res[[ep]] <- list(hr = I(unname(exp(cf[, "coef"]))), lower = I(unname(ci[, 1])), upper = I(unname(ci[, 2])),
+                      p_wald = I(unname(cf[, "Pr(>|z|)"])))
+    if (numeric) {
+      m <- maxstat.test(f, data = s, smethod = "LogRank", pmethod = "Lau92")
+      res[[ep]]$cutpoint <- unname(m$estimate); res[[ep]]$statistic <- unname(m$statistic)
+      res[[ep]]$p_lau92 <- m$p.value
+      pvals <- c(pvals, cf[1, "Pr(>|z|)"])
+    } else {
+      sd <- survdiff(f, data = s)
+      pvals <- c(pvals, pchisq(sd$chisq, length(sd$n) - 1, lower.tail = FALSE))
+    }
+  }
+  hd[[mk]] <- res
+}
+hdifo <- list(markers = hd, p = I(unname(pvals)), bh = I(p.adjust(pvals, "BH")), holm = I(p.adjust(pvals, "holm")))
+
 write_json(list(r_version = R.version.string, padjust = padjust, logistic = logistic,
-                maxstat = maxstat_cases), "tests/golden/markers.json")
+                maxstat = maxstat_cases, hdifo = hdifo), "tests/golden/markers.json")
