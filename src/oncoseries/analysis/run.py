@@ -229,8 +229,15 @@ def run_analysis(study: Study):
     }
     if changes:
         sections["time_dependent"] = changes
+    from .exposure import dosing_section   # issue 14: dose, BSA, intensity; toxicity tables
+    from .toxicity import toxicity_section
+    sections["dosing"], cycles = dosing_section(study.treatments, study.patients, study.adverse_events,
+                                                study.config.exposure)
+    sections["toxicity"] = toxicity_section(study.adverse_events, treated, study.treatments)
     derived = {"timepoints": recist.timepoints, "best_response": best_all, "adtte": adtte,
                "lesions": recist.lesion_table}
+    if cycles is not None:
+        derived["cycles"] = cycles
     problems = list(study.problems) + _warnings_as_problems(study, recist, endpoints)
     problems += td.warnings_for(planned if not plan.cox_is_default else set(), td_specs,
                                 study.files.get("patients", "patients"))
