@@ -8,7 +8,9 @@
 - Summary rows: any adverse event, any grade >= 3, grade 5 (toxic deaths), in patients.
 - Per cycle (incidence per cycle): cycles with the term at any grade and at grade >= 3, of all cycles given;
   an event's cycle is its ``cycle`` column, else the last cycle on or before its date.
-- Events of patients with no dose record in treatments.csv are counted and listed (flagged, not dropped).
+- Denominators: the treated patients (and, per cycle, the cycles given). Events of patients with no dose
+  record in treatments.csv are flagged (counted and listed) and, being outside the treated population, left
+  out of the tables (``excluded_events``).
 """
 
 from __future__ import annotations
@@ -62,6 +64,17 @@ def toxicity_section(ae: pd.DataFrame | None, treated: set, treatments: pd.DataF
     a = ae.drop(columns=[c for c in ae.columns if c.startswith("_")]).copy()
     a["term"] = a["term"].astype(str).str.strip()
     a["group"] = term_group(a["term"], a["soc"] if "soc" in a.columns else None)
+    flagged = None
+    if treatments is not None and not treatments.empty:
+        dosed = set(treatments["patient_id"])
+        no_dose = sorted({str(p) for p in a["patient_id"] if p not in dosed})
+        flagged = {"patients": len(no_dose), "events": int((~a["patient_id"].isin(dosed)).sum()),
+                   "patient_ids": no_dose}
+    outside = ~a["patient_id"].isin(treated)
+    n_outside = int(outside.sum())
+    a = a[~outside]
+    if a.empty:
+        return {"N": n, "events": 0, "excluded_events": n_outside, "no_dose_record": flagged, "terms": []}
     worst = a.groupby(["group", "term", "patient_id"], sort=False)["grade"].max().reset_index()
     rows = []
     for (grp, term), g in worst.groupby(["group", "term"]):     # one pass per term, not per row
@@ -84,12 +97,8 @@ def toxicity_section(ae: pd.DataFrame | None, treated: set, treatments: pd.DataF
     out = {"N": n, "grouping": "soc column" if "soc" in a.columns else "built-in haematological terms",
            "groups": group_order, "summary": summary, "by_group": by_group, "terms": rows,
            "toxic_deaths": [{"term": str(r.term)} for r in a[a["grade"] == 5].itertuples()],
-           "events": int(len(a))}
+           "events": int(len(a)), "excluded_events": n_outside, "no_dose_record": flagged}
     if treatments is not None and not treatments.empty:
-        dosed = set(treatments["patient_id"])
-        no_dose = sorted({str(p) for p in a["patient_id"] if p not in dosed})
-        out["no_dose_record"] = {"patients": len(no_dose), "events": int((~a["patient_id"].isin(dosed)).sum()),
-                                 "patient_ids": no_dose}
         cyc = _cycle_of(a, treatments)
         cycles_total = int(len(treatments))
         known = a.assign(_cycle=cyc).dropna(subset=["_cycle"])
