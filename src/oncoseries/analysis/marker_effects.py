@@ -120,7 +120,8 @@ def cutpoint_analysis(entry: dict, col: str, resp: pd.DataFrame, ends: dict, cfg
         return None
     out = {"source": "study.yaml" if given is not None else "data-driven (maximally selected log-rank)",
            "value": None if given is None else float(given),
-           "rule": "high = value >= cut-point" if given is not None else "high = value > cut-point"}
+           "rule": "high = value >= cut-point" if given is not None else "high = value > cut-point",
+           "minprop": cfg.minprop}
     if given is not None:
         r = resp[resp[col].notna()]
         high = r[col].astype(float) >= given
