@@ -148,13 +148,16 @@ def dosing_section(treatments: pd.DataFrame | None, patients: pd.DataFrame, ae: 
                 "cycles_computed": int((t["bsa_source"] == cfg.bsa_formula).sum()),
                 "cycles_missing": int((t["bsa_source"] == "missing").sum()),
                 "per_cycle": _summary(t["bsa_m2"])},
-        "cycle_days": length, "cycle_days_source": "study.yaml" if cfg.cycle_days else "median interval",
+        "cycle_days": float(length) if np.isfinite(length) else None,
+        "cycle_days_source": "study.yaml" if cfg.cycle_days else ("median interval" if np.isfinite(length) else
+                                                                  "not known: no patient had two cycles; set "
+                                                                  "exposure.cycle_days in study.yaml"),
         "delay_threshold_days": cfg.delay_days, "reduction_threshold": cfg.reduction_threshold,
         "cumulative_dose_g_m2": _summary(total / 1000.0),
         "dose_intensity_mg_m2_week": {"delivered": _summary(delivered),
                                       "planned": _summary(planned_di) if planned_di is not None else None},
         "relative_dose_intensity": _summary(rdi) if rdi is not None else None,
-        "rdi_at_least_85": int((rdi >= 0.85).sum()) if rdi is not None else None,
+        "rdi_at_least_85": int((rdi >= 0.85).sum()) if rdi is not None and rdi.notna().any() else None,
         "rdi_definition": ("delivered dose intensity (total mg/m2 / ((last - first cycle, days) + planned cycle "
                            "length) x 7) / planned dose intensity (planned mg/m2 per cycle / planned cycle "
                            "length x 7)"),

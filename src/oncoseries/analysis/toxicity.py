@@ -53,7 +53,7 @@ def _cycle_of(ae: pd.DataFrame, treatments: pd.DataFrame | None) -> pd.Series:
 
 
 def _n_pct(n: int, d: int) -> dict:
-    return {"n": int(n), "percent": 100.0 * n / d if d else None}
+    return {"n": int(n), "percent": 100.0 * n / d if d else None, "proportion": n / d if d else None}
 
 
 def toxicity_section(ae: pd.DataFrame | None, treated: set, treatments: pd.DataFrame | None) -> dict | None:

@@ -304,9 +304,11 @@ class _Writer:
                                  if genes else []))
             return [f" No {kinds} tested ({names}) was associated with {what} (all P \u2265 0.05; smallest ",
                     self.num("biomarkers.smallest_p.p", "p"), "; ", self.num("biomarkers.n_tests", "int"),
-                    " tests, not adjusted for multiple comparisons)."]
+                    " tests" + (", not adjusted for multiple comparisons)." if b.get("adjustment", "none") == "none"
+                                else "; unadjusted P).")]
         out = [" Of ", self.num("biomarkers.n_tests", "int"), " biomarker and mutation tests (not adjusted for "
-               "multiple comparisons), ", self.num("biomarkers.n_p_below_alpha", "int"), " had P < 0.05: "]
+               "multiple comparisons), " if b.get("adjustment", "none") == "none" else " biomarker and mutation "
+               "tests (unadjusted P), ", self.num("biomarkers.n_p_below_alpha", "int"), " had P < 0.05: "]
         first = True
         for i in dict.fromkeys(i for i, _ in hits):
             m = markers[i]
@@ -337,7 +339,9 @@ class _Writer:
         if "DOR" in (self.data.get("survival") or {}):
             parts += self.endpoint("DOR")
         parts += self.cox("univariable") + self.cox("multivariable") + td.results_pieces(self)
-        parts += self.biomarkers() + self.adverse_events()
+        from . import narrative_extra as nx   # issue 14: multiplicity, dose, toxicity
+        parts += self.biomarkers() + nx.adjustment_results(self) + nx.dosing_results(self) + self.adverse_events()
+        parts += nx.toxicity_results(self)
         return _merge(parts)
 
 
@@ -505,8 +509,14 @@ def _methods_statistics(w: _Writer) -> list:
                 "Cox model (HR per unit and per interquartile range); patients without a value were excluded "
                 "from that marker's tests and counted. The ", w.num("biomarkers.n_tests", "int"),
                 " tests were not adjusted for multiple comparisons (REMARK: univariable associations with the "
-                "numbers of patients and events)."]
-    out.append(DESCRIPTIVE_TEXT)
+                "numbers of patients and events)." if b.get("adjustment", "none") == "none" else
+                " tests are reported with raw and adjusted P (REMARK: univariable associations with the numbers "
+                "of patients and events)."]
+    from .narrative_extra import methods as _extra_methods   # issue 14
+    out += _extra_methods(w)
+    adjusted = (d.get("biomarkers") or {}).get("adjustment", "none") != "none"
+    out.append(DESCRIPTIVE_TEXT.replace("with no adjustment for multiple comparisons",
+                                        "adjusted for multiplicity only where stated") if adjusted else DESCRIPTIVE_TEXT)
     return out
 
 

@@ -27,14 +27,17 @@ def dosing_table(ctx: ReportContext) -> ReportTable | None:
     t = ReportTable("dosing", f"Dose, dose intensity, delays and reductions (N = {n} treated patients, "
                               f"{d['cycles_total']} cycles)", "exposure", ["Item", "Value"])
     b = d["bsa"]
-    t.add(["Body surface area per cycle, m\u00b2, median (IQR; range)", _med_iqr(b["per_cycle"], 2)])
-    t.add(["Cumulative dose, g/m\u00b2 per patient, median (IQR; range)", _med_iqr(d["cumulative_dose_g_m2"], 1)])
+    if b["per_cycle"]:
+        t.add(["Body surface area per cycle, m\u00b2, median (IQR; range)", _med_iqr(b["per_cycle"], 2)])
+    if d["cumulative_dose_g_m2"]:
+        t.add(["Cumulative dose, g/m\u00b2 per patient, median (IQR; range)", _med_iqr(d["cumulative_dose_g_m2"], 1)])
     di = d["dose_intensity_mg_m2_week"]
-    t.add(["Delivered dose intensity, mg/m\u00b2/week, median (IQR; range)", _med_iqr(di["delivered"], 0)])
+    if di["delivered"]:
+        t.add(["Delivered dose intensity, mg/m\u00b2/week, median (IQR; range)", _med_iqr(di["delivered"], 0)])
     if di.get("planned"):
         t.add(["Planned dose intensity, mg/m\u00b2/week, median", nb.fixed(di["planned"]["median"], 0)])
     rdi = d.get("relative_dose_intensity")
-    if rdi:
+    if rdi and d.get("rdi_at_least_85") is not None:
         t.add(["Relative dose intensity, %, median (IQR; range)", _med_iqr(rdi, 0, 100.0)])
         t.add(["Patients with relative dose intensity \u2265 85%, n (%)",
                ctx.n_pct(d["rdi_at_least_85"], d["rdi_at_least_85"] / n if n else None, n)])
@@ -60,7 +63,8 @@ def dosing_table(ctx: ReportContext) -> ReportTable | None:
            f"cycle(s) without bsa_m2")
     t.notes.append(f"Body surface area: {src}" + (f"; {b['cycles_missing']} cycle(s) without height or weight"
                                                   if b["cycles_missing"] else "") + ".")
-    t.notes.append(f"Planned cycle length {nb.fixed(d['cycle_days'], 0)} days ({d['cycle_days_source']}). "
+    length = f"{nb.fixed(d['cycle_days'], 0)} days" if d["cycle_days"] is not None else "unknown"
+    t.notes.append(f"Planned cycle length {length} ({d['cycle_days_source']}). "
                    f"Relative dose intensity = {d['rdi_definition']}.")
     t.notes.append(f"Attribution to toxicity: {tx['attribution']}; a dose reduction is the first cycle at a "
                    "reduced dose.")
