@@ -83,3 +83,25 @@ def test_ml_when_enough_responders_and_no_separation():
     o = odds_ratios(sub2, "x", numeric=True)
     assert o["method"] == "firth" and o["firth_reason"] == "separation" and np.isfinite(o["terms"][0]["upper"])
     assert odds_ratios(sub2.assign(_resp=False), "x", numeric=True) == {"skipped": "no responders"}
+
+
+def test_holm_and_given_cutpoint(tmp_path):
+    """study.yaml ``biomarkers: {adjust: holm, cutpoints: {parp1_ihc: 150}}`` on a copy of the example."""
+    import shutil
+
+    folder = tmp_path / "hdifo"
+    shutil.copytree(example_study_path("hdifo"), folder)
+    with open(folder / "study.yaml", "a", encoding="utf-8") as f:
+        f.write("biomarkers:\n  adjust: holm\n  cutpoints: {parp1_ihc: 150}\n")
+    b = json.loads(json.dumps(analyze(folder).to_dict()))["biomarkers"]
+    keys = [(m, k) for m in b["markers"] for k in ("response", "PFS", "OS")]
+    assert_close([m[k]["p_adjusted"] for m, k in keys], G["holm"], "Holm")
+    assert b["adjustment"] == "holm"
+    c = next(m for m in b["markers"] if m["marker"] == "parp1_ihc")["cutpoint"]
+    assert c["source"] == "study.yaml" and c["value"] == 150.0 and c["rule"] == "high = value >= cut-point"
+    h = pd.read_csv(folder / "biomarkers.csv")["parp1_ihc"]
+    h = h[h >= 0]                                        # -1 = no tissue (blank in the CSV)
+    assert c["PFS"]["n"] == len(h)
+    assert {g["level"]: g["n"] for g in c["PFS"]["groups"]} == {"high": int((h >= 150).sum()),
+                                                               "low": int((h < 150).sum())}
+    assert "p" in c["PFS"] and "p" in c["response"]
