@@ -180,3 +180,29 @@ def test_unknown_genes_are_kept(tmp_path):
     assert not [p for p in report.problems if p.severity == "error"]
     b = analyze(folder).to_dict()["biomarkers"]
     assert b["genes_tested"] == ["MYNEWGENE1"]
+
+
+def test_sentences_trace_their_numbers(tmp_path):
+    from oncoseries.report import build_report_document
+    from oncoseries.report.context import ReportContext, resolve
+    from oncoseries.report.narrative import Num, format_value, plain
+
+    folder = write_study(tmp_path / "s", patients=PATIENTS, lesions=LESIONS, treatments=TREATMENTS,
+                         adverse_events=AES)
+    results = analyze(folder)
+    doc = build_report_document(results)
+    ctx = ReportContext.from_results(results)
+    nums = [p for p in doc.results_text if isinstance(p, Num)]
+    assert {"dosing.relative_dose_intensity.median", "toxicity.summary.grade_3_plus.n",
+            "toxicity.summary.grade_5.n"} <= {n.path for n in nums}
+    for n in nums:
+        assert resolve(ctx.data, n.path) == n.value and format_value(ctx, n.kind, n.value) == n.text
+    text = plain(doc.results_text)
+    assert ("Grade \u2265 3 adverse events occurred in 2 of 3 patients (67%): haematological in 2 and "
+            "non-haematological in 2; there was 1 toxic death (grade 5).") in text
+    assert "1 patient had a dose reduction (1 of 1 reductions for toxicity)" in text
+    names = [t.name for t in doc.tables]
+    assert {"dosing", "dosing_per_cycle", "toxicity", "toxicity_per_cycle"} <= set(names)
+    tox = next(t for t in doc.tables if t.name == "toxicity")
+    assert tox.rows[0] == ["Any adverse event", "3 (100%)", "", "", "1 (33%)", "2 (67%)"]
+    assert any("1 event(s) of 1 patient(s) with no dose record" in n for n in tox.notes)

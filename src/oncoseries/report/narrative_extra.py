@@ -40,7 +40,8 @@ def dosing_results(w) -> list:
     n = d["patients_treated"]
     return [" The median relative dose intensity was ", w.num("dosing.relative_dose_intensity.median", "pct0"),
             " (", w.num("dosing.rdi_at_least_85", "int"), " of ", w.num("dosing.patients_treated", "int"),
-            " patients \u2265 85%); ", w.num("dosing.reductions.patients", "int"), " patients had a dose reduction (",
+            " patients \u2265 85%); ", w.num("dosing.reductions.patients", "int"),
+            " patient had a dose reduction (" if d["reductions"]["patients"] == 1 else " patients had a dose reduction (",
             w.num("dosing.toxicity.reductions", "int"), " of ", w.num("dosing.reductions.events", "int"),
             " reductions for toxicity) and ", w.num("dosing.delays.cycles", "int"), " of ",
             w.num("dosing.cycles_total", "int"), " cycles were delayed (", w.num("dosing.toxicity.delayed_cycles", "int"),
@@ -62,8 +63,9 @@ def toxicity_results(w) -> list:
         out += [": haematological in ", w.num(f"toxicity.by_group[{i}].grade_3_plus.n", "int"),
                 " and non-haematological in ", w.num(f"toxicity.by_group[{j}].grade_3_plus.n", "int")]
     deaths = t["summary"]["grade_5"]["n"]
-    out += ["; there were " if deaths else "; there was no toxic death (grade 5)",
-            *([w.num("toxicity.summary.grade_5.n", "int"), " toxic deaths (grade 5)"] if deaths else []), "."]
+    out += ["; there " + ("was " if deaths == 1 else "were ") if deaths else "; there was no toxic death (grade 5)",
+            *([w.num("toxicity.summary.grade_5.n", "int"),
+               " toxic death (grade 5)" if deaths == 1 else " toxic deaths (grade 5)"] if deaths else []), "."]
     return out
 
 
