@@ -71,7 +71,7 @@ def remark_table(ctx: ReportContext) -> ReportTable | None:
     firth = False
     for m in b["markers"]:
         for r in m.get("remark") or []:
-            name = ctx.endpoint_name(r["endpoint"]) if hasattr(ctx, "endpoint_name") else r["endpoint"]
+            name = r["endpoint"]                        # PFS, OS: the table stays narrow (DOCX portrait)
             p = ctx.p(r["p"], prefix=False) if r.get("p") is not None else r.get("skipped", "")
             if not r["hr"]:
                 t.add([marker_label(m), name, r.get("n", ""), r.get("events", ""), "not estimable", p,
