@@ -206,3 +206,18 @@ def test_sentences_trace_their_numbers(tmp_path):
     tox = next(t for t in doc.tables if t.name == "toxicity")
     assert tox.rows[0] == ["Any adverse event", "3 (100%)", "", "", "1 (33%)", "2 (67%)"]
     assert any("1 event(s) of 1 patient(s) with no dose record" in n for n in tox.notes)
+
+
+def test_attribution_inferred_without_a_recorded_reason(tmp_path):
+    """No modification_reason: a delay or reduction counts as toxicity when the previous cycle had a grade >= 3
+    event. P1's cycle 3 (delayed, first reduced) follows cycle 2, whose worst event is grade 2 (not attributed);
+    with a grade 3 event planted in cycle 2 (by date: 2020-02-05 lies in cycle 2) it is attributed."""
+    tr = [{k: v for k, v in r.items() if k != "modification_reason"} for r in TREATMENTS]
+    d = json.loads(json.dumps(analyze(write_study(tmp_path / "a", patients=PATIENTS, lesions=LESIONS,
+                                                  treatments=tr, adverse_events=AES)).to_dict()))["dosing"]
+    assert d["toxicity"]["attribution"] == "grade >= 3 adverse event in the previous cycle"
+    assert (d["toxicity"]["delayed_cycles"], d["toxicity"]["reductions"]) == (0, 0)
+    aes = AES + [dict(patient_id="P1", term="Diarrhoea", grade=3, cycle="", date="2020-02-05")]
+    d = json.loads(json.dumps(analyze(write_study(tmp_path / "b", patients=PATIENTS, lesions=LESIONS,
+                                                  treatments=tr, adverse_events=aes)).to_dict()))["dosing"]
+    assert (d["toxicity"]["delayed_cycles"], d["toxicity"]["reductions"]) == (1, 1)

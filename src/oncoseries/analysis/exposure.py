@@ -87,18 +87,13 @@ def cycle_table(treatments: pd.DataFrame, patients: pd.DataFrame, ae: pd.DataFra
     # attribution: the cycle's own reason, else a grade >= 3 event in the previous cycle
     prev_severe = pd.Series(False, index=t.index)
     if ae is not None and not ae.empty:
-        sev = ae[ae["grade"] >= 3]
-        if "cycle" in sev.columns and sev["cycle"].notna().any():
-            keys = set(zip(sev["patient_id"], sev["cycle"].dropna().astype(int)))
-            prev_cycle = t.groupby("patient_id")["cycle"].shift(1)
-            prev_severe = pd.Series([(pid, int(c)) in keys if pd.notna(c) else False
-                                     for pid, c in zip(t["patient_id"], prev_cycle)], index=t.index)
-        elif "date" in sev.columns:
-            prev_date = t.groupby("patient_id")["date"].shift(1)
-            m = t[["patient_id", "date"]].assign(_prev=prev_date, _i=t.index).merge(
-                sev[["patient_id", "date"]].rename(columns={"date": "_ae"}), on="patient_id")
-            hit = m[(m["_ae"] >= m["_prev"]) & (m["_ae"] < m["date"])]["_i"].unique()
-            prev_severe = pd.Series(t.index.isin(hit), index=t.index)
+        from .toxicity import cycle_of      # the event's cycle: its cycle column, else by its date
+        cyc = cycle_of(ae, treatments)
+        sev = (ae["grade"] >= 3).to_numpy() & cyc.notna().to_numpy()
+        keys = pd.MultiIndex.from_arrays([ae["patient_id"].to_numpy()[sev], cyc.to_numpy(float, na_value=np.nan)[sev]])
+        prev_cycle = t.groupby("patient_id")["cycle"].shift(1).astype(float)
+        prev_severe = pd.Series(pd.MultiIndex.from_arrays([t["patient_id"], prev_cycle]).isin(keys)
+                                & prev_cycle.notna().to_numpy(), index=t.index)
     reason = t["modification_reason"] if "modification_reason" in t.columns else pd.Series(None, index=t.index)
     has_reason = reason.fillna("").astype(str).str.strip() != ""
     tox = np.where(has_reason, is_toxicity(reason), prev_severe)

@@ -37,7 +37,7 @@ def term_group(term: pd.Series, soc: pd.Series | None = None) -> pd.Series:
     return s.where(s.notna() & (s != ""), pd.Series(built_in, index=term.index)).astype(str)
 
 
-def _cycle_of(ae: pd.DataFrame, treatments: pd.DataFrame | None) -> pd.Series:
+def cycle_of(ae: pd.DataFrame, treatments: pd.DataFrame | None) -> pd.Series:
     """Each event's cycle: ``cycle`` when given, else the latest cycle dated on or before the event."""
     cyc = ae["cycle"].astype("Float64") if "cycle" in ae.columns else pd.Series(np.nan, index=ae.index,
                                                                                    dtype="Float64")
@@ -99,7 +99,7 @@ def toxicity_section(ae: pd.DataFrame | None, treated: set, treatments: pd.DataF
            "toxic_deaths": [{"term": str(r.term)} for r in a[a["grade"] == 5].itertuples()],
            "events": int(len(a)), "excluded_events": n_outside, "no_dose_record": flagged}
     if treatments is not None and not treatments.empty:
-        cyc = _cycle_of(a, treatments)
+        cyc = cycle_of(a, treatments)
         cycles_total = int(len(treatments))
         known = a.assign(_cycle=cyc).dropna(subset=["_cycle"])
         per = known.groupby(["group", "term", "patient_id", "_cycle"])["grade"].max().reset_index()
