@@ -342,6 +342,25 @@ class RegressionConfig(_Strict):
         return value
 
 
+class BiomarkerConfig(_Strict):
+    """Biomarker analyses (docs/biomarkers-exposure-toxicity.md): multiplicity adjustment of the P values,
+    cut-points of numeric markers (given, else data-driven by maximally selected log-rank statistics)."""
+
+    adjust: Literal["BH", "holm", "none"] = "BH"
+    cutpoints: dict[str, float] = Field(default_factory=dict)      # marker -> value; high = value >= cut
+    data_driven_cutpoints: bool = True
+    minprop: float = Field(0.1, gt=0, lt=0.5)
+
+
+class ExposureConfig(_Strict):
+    """Dose and body size (docs/biomarkers-exposure-toxicity.md)."""
+
+    bsa_formula: Literal["mosteller", "dubois", "haycock"] = "mosteller"
+    cycle_days: float | None = Field(None, gt=0, description="planned cycle length; default the median interval")
+    reduction_threshold: float = Field(0.95, gt=0, le=1, description="delivered < this x planned = reduced")
+    delay_days: int = Field(3, ge=0, description="a cycle later than planned by more than this is delayed")
+
+
 class StudyConfig(_Strict):
     title: str = "Oncology case series"
     time_unit: Literal["days", "weeks", "months", "years"] = "months"
@@ -358,6 +377,8 @@ class StudyConfig(_Strict):
     report: ReportConfig = ReportConfig()
     redcap: RedcapConfig | None = None
     historical_controls: list[HistoricalControl] = Field(default_factory=list)  # published results to compare with
+    biomarkers: BiomarkerConfig = BiomarkerConfig()
+    exposure: ExposureConfig = ExposureConfig()
 
     @field_validator("landmarks", "cox")
     @classmethod

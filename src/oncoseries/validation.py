@@ -102,6 +102,19 @@ def check_after_death(child: pd.DataFrame, patients: pd.DataFrame, file: str, wh
           f"{what}s on or before the death date", "after-death")
 
 
+def check_before_start(child: pd.DataFrame, patients: pd.DataFrame, file: str, labels, log: ProblemLog) -> None:
+    """A treatment cycle dated before the patient's start_date (the time origin, e.g. the first cycle)."""
+    if "start_date" not in patients.columns or "date" not in child.columns:
+        return
+    start = child["patient_id"].map(patients.drop_duplicates("patient_id").set_index("patient_id")["start_date"])
+    bad = (child["date"] < start).to_numpy()
+    _rows(log, "error", file, child, bad, labels("date"),
+          lambda s: [f"cycle {c} on {d} is before start_date {x}" for c, d, x in
+                     zip(s["cycle"] if "cycle" in s.columns else [""] * len(s), _fmt(s["date"]),
+                         _fmt(start.loc[s.index]))],
+          "cycles on or after start_date", "cycle-before-start")
+
+
 def check_lesions(les: pd.DataFrame, patients: pd.DataFrame, file: str, labels, log: ProblemLog,
                   window_days: int) -> None:
     key = ["patient_id", "date", "lesion_id"]
@@ -169,6 +182,7 @@ def validate_tables(tables: dict[str, pd.DataFrame], files: dict[str, str], labe
         check_unique_per_patient(tables["treatments"], ["patient_id", "cycle"], files["treatments"],
                                  labels["treatments"], log, "a cycle number")
         check_after_death(tables["treatments"], p, files["treatments"], "treatment", labels["treatments"], log)
+        check_before_start(tables["treatments"], p, files["treatments"], labels["treatments"], log)
     if "biomarkers" in tables:
         check_unique_per_patient(tables["biomarkers"], ["patient_id"], files["biomarkers"],
                                  labels["biomarkers"], log, "a biomarker row")

@@ -126,7 +126,7 @@ def test_hdifo_report_table_and_sentence(hdifo, tmp_path):
     rows = {r["Marker and level"]: r for r in csv.to_dict("records")
             if r["Marker and level"].endswith("mutation")}
     assert list(rows) == [f"{g} mutation" for g in ("ATRX", "CDKN2A", "PTEN", "RB1", "TP53")]
-    assert rows["RB1 mutation"]["PFS, median months (95% CI)"] == "P = 0.40"
+    assert rows["RB1 mutation"]["PFS, median months (95% CI)"] == "P = 0.398 (adj. 0.870)"   # BH, 21 tests
     block = csv.iloc[list(csv["Marker and level"]).index("RB1 mutation"):][:4]
     assert list(block["Marker and level"]) == ["RB1 mutation", "not mutated", "mutated", "Not sequenced"]
     assert list(block["Patients"]) == ["34", "28", "6", "17"]
@@ -139,20 +139,23 @@ def test_hdifo_report_table_and_sentence(hdifo, tmp_path):
     assert parp.iloc[4]["PFS, median months (95% CI)"] == "0.78 (0.39\u20131.56)"
     doc = build_report_document(res)
     t = next(x for x in doc.tables if x.name == "biomarkers")
-    assert "21 tests, none adjusted for multiple comparisons." in t.notes
+    assert ("21 tests; adj.: P adjusted over all of them (Benjamini-Hochberg false discovery rate "
+            "(R p.adjust 'BH')).") in t.notes
     assert any("not sequenced (tumour sequenced (NGS))" in n for n in t.notes)   # study.yaml label
     text = plain(doc.results_text)
     assert b["n_p_below_alpha"] == 0       # the example has no association (Palmerini et al. 2020)
     assert ("No biomarker or mutation tested (PARP1 immunohistochemistry (H-score), PARP1 expression; ATRX, CDKN2A, PTEN, RB1, TP53 "
-            "mutations) was associated with response, PFS or OS (all P \u2265 0.05; smallest P = 0.25; "
-            "21 tests, not adjusted for multiple comparisons).") in text
+            "mutations) was associated with response, PFS or OS (all P \u2265 0.05; smallest P = 0.245; "
+            "21 tests; unadjusted P). After Benjamini-Hochberg adjustment for the 21 tests, none remained below "
+            "0.05 (smallest adjusted P = 0.870).") in text
     nums = [p for p in doc.results_text if isinstance(p, Num) and p.path.startswith("biomarkers")]
     ctx = ReportContext.from_results(res)
     assert {"biomarkers.smallest_p.p", "biomarkers.n_tests"} <= {n.path for n in nums}
     for n in nums:
         assert resolve(ctx.data, n.path) == n.value and format_value(ctx, n.kind, n.value) == n.text
     methods = plain(dict(doc.methods)["Statistical analysis"])
-    assert "gene mutated in at least 3 patients" in methods and "The 21 tests were not adjusted" in methods
+    assert "gene mutated in at least 3 patients" in methods and "The 21 tests are reported with raw and adjusted P" \
+        in methods and "Benjamini-Hochberg method (R p.adjust)" in methods
 
 
 def _study_with_markers(folder, mutations: bool = True, yaml: str | None = None):
@@ -235,7 +238,7 @@ def test_no_association_sentence(tmp_path):
     text = plain(build_report_document(res).results_text)
     smallest = format_value(ReportContext.from_results(res), "p", b["smallest_p"]["p"])
     assert (f"No biomarker tested (block, score) was associated with response, PFS or OS (all P \u2265 0.05; "
-            f"smallest {smallest}; 6 tests, not adjusted for multiple comparisons).") in text
+            f"smallest {smallest}; 6 tests; unadjusted P).") in text
 
 
 def test_confirmed_headline_response(tmp_path):
@@ -265,7 +268,7 @@ def test_chi_square_when_the_exact_table_is_too_large(small, monkeypatch):
     assert m["response"]["p"] == association.chisq_test([[0, 15], [9, 0]]).p_value
     t = next(x for x in build_report_document(again).tables if x.name == "biomarkers")
     assert any(n.startswith("\u2021 Pearson's chi-square") for n in t.notes)
-    assert t.rows[0][2].endswith("\u2021")
+    assert "\u2021" in t.rows[0][2] and t.rows[0][2].endswith("(adj. <0.001)")
 
 
 def test_study_without_biomarkers(tmp_path):

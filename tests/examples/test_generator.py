@@ -145,7 +145,14 @@ def test_treatments_are_hd_ifosfamide_cycles(study):
     p = study.patients.set_index("patient_id")
     assert set(t["drug"]) == {"ifosfamide"} and (t["planned_dose_mg_m2"] == 15000).all()
     assert set(t["dose_mg_m2"]) <= {15000, 12000}
-    assert t["bsa_m2"].between(1.1, 2.5).all()
+    # BSA from the patient's height and each cycle's weight (Mosteller), as oncoseries computes it
+    bsa = np.sqrt(t["patient_id"].map(p["height_cm"]) * t["weight_kg"] / 3600)
+    assert bsa.between(1.0, 2.6).all() and p["height_cm"].between(130, 205).all()
+    assert set(t["modification_reason"].dropna()) == {"toxicity", "scheduling"}
+    last = t.groupby("patient_id").tail(1)
+    assert last["stop_reason"].notna().all() and t.drop(last.index)["stop_reason"].isna().all()
+    assert set(last["stop_reason"]) <= {"completed", "progression", "metastasectomy", "death or lost to follow-up"}
+    assert (last.loc[last["cycle"] == 6, "stop_reason"] == "completed").all()
     c1 = t[t["cycle"] == 1]
     assert len(c1) == 51 and (c1["date"].to_numpy() == p.loc[c1["patient_id"], "start_date"].to_numpy()).all()
     assert t.groupby("patient_id")["cycle"].apply(lambda c: list(c) == list(range(1, len(c) + 1))).all()

@@ -16,7 +16,8 @@ levels), numeric otherwise. Per marker:
   in the patients of that model, R quantile type 7) with the Wald P (R coxph).
 
 Patients without a value (e.g. not tested; for mutation flags, not sequenced) are left out of that
-marker's tests and counted. P values are not adjusted for multiplicity; the number of tests is stored.
+marker's tests and counted. P values are adjusted for multiplicity, odds ratios, REMARK hazard ratios and
+cut-points are added by marker_effects.augment.
 """
 
 from __future__ import annotations
@@ -201,7 +202,7 @@ def biomarker_section(study, frame: pd.DataFrame, best: pd.DataFrame, adtte: pd.
                          "_resp": best[headline].isin(RESPONSE).to_numpy(bool)}).merge(frame, on="patient_id",
                                                                                       how="left")
     ends = {ep: endpoint_frame(adtte, ep, frame) for ep in SURVIVAL if (adtte["paramcd"] == ep).any()}
-    out_markers, skipped = [], []
+    out_markers, skipped, numeric_of, conv_of = [], [], {}, {}
     for col, source in markers:
         if col == SEQUENCED_COLUMN:
             skipped.append({"marker": col, "source": source,
@@ -218,6 +219,7 @@ def biomarker_section(study, frame: pd.DataFrame, best: pd.DataFrame, adtte: pd.
             skipped.append({**entry, "reason": why})
             continue
         conv = (lambda s: s.astype(float)) if numeric else _as_levels
+        numeric_of[col], conv_of[col] = numeric, conv
         values = conv(pop[col]).dropna()
         if numeric:
             x = values.to_numpy(float)
@@ -235,7 +237,7 @@ def biomarker_section(study, frame: pd.DataFrame, best: pd.DataFrame, adtte: pd.
     ps = [(i, k, m[k]["p"]) for i, m in enumerate(out_markers) for k in ("response",) + SURVIVAL
           if k in m and "p" in m[k] and m[k]["p"] is not None and np.isfinite(m[k]["p"])]
     smallest = min(ps, key=lambda t: t[2]) if ps else None
-    return {
+    section = {
         "response_population_n": int(len(best)), "survival_population_n": int(len(pop)),
         "headline": headline, "alpha": ALPHA,
         "sequenced": {"column": SEQUENCED_COLUMN if seq is not None else None,
@@ -250,3 +252,6 @@ def biomarker_section(study, frame: pd.DataFrame, best: pd.DataFrame, adtte: pd.
                                                       "p": smallest[2]},
         "adjustment": "none",
     }
+    from .marker_effects import augment   # odds ratios, REMARK HRs, cut-points, adjusted P (issue 14)
+    augment(section, resp, ends, numeric_of, conv_of, plan, plan.config.biomarkers)
+    return section

@@ -250,8 +250,15 @@ def run_analysis(study: Study):
         sections["table1_by"]["p_values"] = study.config.table1.p_values
     resp = sections["response"]
     resp.update(rc.claims(resp, best, plan.recist.clinical_benefit_days, resp["headline"]))
+    from .exposure import dosing_section   # issue 14: dose, BSA, intensity; toxicity tables
+    from .toxicity import toxicity_section
+    sections["dosing"], cycles = dosing_section(study.treatments, study.patients, study.adverse_events,
+                                                study.config.exposure)
+    sections["toxicity"] = toxicity_section(study.adverse_events, treated, study.treatments)
     derived = {"timepoints": recist.timepoints, "best_response": best_all, "adtte": adtte,
                "lesions": recist.lesion_table}
+    if cycles is not None:
+        derived["cycles"] = cycles
     hist_problems = []
     if study.config.historical_controls:   # published results to compare with (analysis/historical.py)
         from .historical import historical_section

@@ -24,6 +24,7 @@ from . import _outcomes as O
 from ._calibrate import (NO_ASSOCIATION_P, calibrated_markers, calibrated_outcomes, marker_tables,
                          smallest_p)
 from ._clinical import AE_TERMS, covariates, cycles_and_toxicity
+from ._dosing import dosing_columns
 from ._lesions import LESION_IDS, ORGANS, ROLES, SITES, STATES, lesion_rows, plan_lesions
 
 AE_TERM_NAMES = [t for t, _, _ in AE_TERMS]
@@ -199,6 +200,7 @@ def generate_study(out_dir, n_patients: int = 51, seed: int = 2020, centres: int
     baseline_day = -rng.integers(2, 28, n)
     les = lesion_rows(rng, o, plan, site, baseline_day)
     cyc = cycles_and_toxicity(rng, o, cov["age"], cov["sex"])
+    dose = dosing_columns(int(seed), o, cyc, cov["age"], cov["sex"])   # own random stream
     nt_gap = rng.integers(7, 36, n)
     ids = _ids(n)
     yaml_text = STUDY_YAML.format(n=n, seed=seed, centres=centres, title=TITLE)
@@ -220,7 +222,7 @@ def generate_study(out_dir, n_patients: int = 51, seed: int = 2020, centres: int
         "n_lesions": plan.n_target + plan.n_non_target,
         "relapse_free_interval_months": cov["relapse_free_interval_months"],
         "prior_ifosfamide": cov["prior_ifosfamide"], "line_of_therapy": cov["line_of_therapy"],
-        "ecog": cov["ecog"], "cr2": cov["cr2"],
+        "ecog": cov["ecog"], "cr2": cov["cr2"], "height_cm": dose["height_cm"],
     })
     _write(patients, out / "patients.csv")
     _write(pd.DataFrame({
@@ -236,8 +238,9 @@ def generate_study(out_dir, n_patients: int = 51, seed: int = 2020, centres: int
     _write(pd.DataFrame({
         "patient_id": _codes(cyc.patient, ids), "cycle": cyc.cycle,
         "date": _date_column(o.start[cyc.patient], cyc.day),
-        "drug": "ifosfamide", "bsa_m2": np.char.mod("%.2f", cyc.bsa), "dose_mg_m2": cyc.dose.astype(np.int64),
-        "planned_dose_mg_m2": 15000,
+        "drug": "ifosfamide", "weight_kg": dose["weight_kg"], "dose_mg_m2": cyc.dose.astype(np.int64),
+        "planned_dose_mg_m2": 15000, "modification_reason": dose["modification_reason"],
+        "stop_reason": dose["stop_reason"],
     }), out / "treatments.csv")
     _write(pd.DataFrame({
         "patient_id": _codes(cyc.ae_patient, ids), "term": _codes(cyc.ae_term, AE_TERM_NAMES),

@@ -55,6 +55,9 @@ TABLES: dict[str, TableSpec] = {
         Column("death_date", "date"),
         Column("progression_date", "date", doc="progression known outside the scans"),
         Column("new_therapy_date", "date", doc="next anticancer therapy"),
+        Column("height_cm", "number", min_value=30, max_value=250, doc="for the BSA when treatments lack it"),
+        Column("weight_kg", "number", min_value=1, max_value=400, doc="for the BSA when treatments lack it"),
+        Column("stop_reason", "text", doc="why treatment stopped (e.g. completed, progression, toxicity)"),
     ), one_per_patient=True, doc="one row per patient; extra columns are covariates"),
     "lesions": TableSpec("lesions", (
         PID,
@@ -87,6 +90,11 @@ TABLES: dict[str, TableSpec] = {
         Column("dose_mg_m2", "number", min_value=0, max_value=1e6),
         Column("bsa_m2", "number", min_value=0.1, max_value=5),
         Column("planned_dose_mg_m2", "number", min_value=0, max_value=1e6),
+        Column("dose_mg", "number", min_value=0, max_value=1e7, doc="absolute dose; mg/m2 = dose_mg / BSA"),
+        Column("height_cm", "number", min_value=30, max_value=250),
+        Column("weight_kg", "number", min_value=1, max_value=400),
+        Column("stop_reason", "text", doc="on the last cycle: why treatment stopped"),
+        Column("modification_reason", "text", doc="why this cycle was delayed or reduced (e.g. toxicity)"),
     ), doc="one row per cycle"),
     "adverse_events": TableSpec("adverse_events", (
         PID,
@@ -94,6 +102,7 @@ TABLES: dict[str, TableSpec] = {
         Column("grade", "int", required=True, min_value=1, max_value=5, integer=True),
         Column("date", "date"),
         Column("cycle", "int", min_value=1, max_value=1000, integer=True),
+        Column("soc", "text", doc="CTCAE v5 / MedDRA system organ class"),
     ), doc="one row per adverse event (CTCAE grade 1-5)"),
 }
 

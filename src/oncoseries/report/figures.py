@@ -430,9 +430,12 @@ def make_figures(results, out_dir: Path, *, size: str = "double", risk_table: st
             "p_style": p_style, "dpi": int(dpi), "max_spider": int(max_spider), "max_swimmer": int(max_swimmer),
             "min_at_risk": min_at_risk, "axis_cut": axis_cut, "formats": tuple(formats)}
     try:
+        from .extra_figures import marker_and_exposure_infos   # oncoprint, cycles per patient (issue 14)
         from .historical import historical_infos
 
         return _km_infos(results, out_dir, opts) + _forest_infos(results, out_dir, opts) + \
-            _response_infos(results, out_dir, opts) + historical_infos(results, out_dir, opts)
+            _response_infos(results, out_dir, opts) + \
+            marker_and_exposure_infos(results, out_dir, opts, FigureInfo, save_figure) + \
+            historical_infos(results, out_dir, opts)
     finally:
         wait_for_figures()  # every PNG is on disk when this returns

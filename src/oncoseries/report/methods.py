@@ -47,6 +47,14 @@ REFERENCES = {
              "2012;12:9.",
     "finkelstein": "Finkelstein DM, Muzikansky A, Schoenfeld DA. Comparing survival of a sample to that of a "
                    "standard population. J Natl Cancer Inst. 2003;95(19):1434-1439.",
+    "bh": "Benjamini Y, Hochberg Y. Controlling the false discovery rate: a practical and powerful approach to "
+          "multiple testing. J R Stat Soc Series B. 1995;57(1):289-300.",
+    "holm": "Holm S. A simple sequentially rejective multiple test procedure. Scand J Stat. 1979;6(2):65-70.",
+    "heinze2002": "Heinze G, Schemper M. A solution to the problem of separation in logistic regression. Stat Med. "
+                  "2002;21(16):2409-2419.",
+    "lausen": "Lausen B, Schumacher M. Maximally selected rank statistics. Biometrics. 1992;48(1):73-85.",
+    "hryniuk": "Hryniuk WM, Bush H. The importance of dose intensity in chemotherapy of metastatic breast cancer. "
+               "J Clin Oncol. 1984;2(11):1281-1288.",
     "pocock": "Pocock SJ, Clayton TC, Altman DG. Survival plots of time-to-event outcomes in clinical trials: "
               "good practice and pitfalls. Lancet. 2002;359(9318):1686-1689.",
 }
@@ -182,6 +190,8 @@ def statistics(w) -> list:
     from .tables_methods import tables_methods
 
     out += tables_methods(w)          # Table 1 by group and the Cox table options
+    from .narrative_extra import methods as extra_methods   # issue 14: multiplicity, odds ratios, dose, toxicity
+    out += extra_methods(w)
     out += historical.methods_pieces(w)
     b = d.get("biomarkers") or {}
     if b.get("markers"):
@@ -195,10 +205,13 @@ def statistics(w) -> list:
                 "(numeric) and with progression-free and overall survival by the log-rank test or univariable Cox "
                 "regression (hazard ratio per unit and per interquartile range); patients without a value were "
                 "excluded from that comparison. The ", w.num("biomarkers.n_tests", "int"),
-                " tests were not adjusted for multiple comparisons."]
+                (" tests were not adjusted for multiple comparisons." if b.get("adjustment", "none") == "none"
+                 else " tests are reported with raw and adjusted P values.")]
     out.append(" Patient characteristics are summarised as median (range) or number (percentage), and adverse "
-               "events by the worst grade per patient and term (CTCAE). All P values are two-sided, without "
-               "adjustment for multiple comparisons, and exploratory in a series of this size.")
+               "events by the worst grade per patient and term (CTCAE). All P values are two-sided, "
+               + ("adjusted for multiplicity only where stated" if (d.get("biomarkers") or {}).get("adjustment", "none")
+                  != "none" else "without adjustment for multiple comparisons")
+               + ", and exploratory in a series of this size.")
     return out
 
 
@@ -237,7 +250,9 @@ def cited(paragraphs) -> list[str]:
              "efron": "Efron, 1977", "grambsch": "Grambsch & Therneau, 1994", "heinze": "Heinze & Schemper, 2001",
              "andersen": "Andersen & Gill, 1982", "anderson": "Anderson et al., 1983",
              "simon": "Simon & Makuch, 1984", "peduzzi": "Peduzzi et al., 1996", "guyot": "Guyot et al., 2012",
-             "finkelstein": "Finkelstein et al., 2003"}
+             "finkelstein": "Finkelstein et al., 2003", "bh": "Benjamini & Hochberg, 1995", "holm": "Holm, 1979",
+             "heinze2002": "Heinze & Schemper, 2002", "lausen": "Lausen & Schumacher, 1992",
+             "hryniuk": "Hryniuk & Bush, 1984"}
     found = sorted((text.index(m), k) for k, m in marks.items() if m in text)
     return [REFERENCES[k] for _, k in found]
 

@@ -315,9 +315,11 @@ class _Writer:
                                  if genes else []))
             return [f" No {kinds} tested ({names}) was associated with {what} (all P \u2265 0.05; smallest ",
                     self.num("biomarkers.smallest_p.p", "p"), "; ", self.num("biomarkers.n_tests", "int"),
-                    " tests, not adjusted for multiple comparisons)."]
+                    " tests" + (", not adjusted for multiple comparisons)." if b.get("adjustment", "none") == "none"
+                                else "; unadjusted P).")]
         out = [" Of ", self.num("biomarkers.n_tests", "int"), " biomarker and mutation tests (not adjusted for "
-               "multiple comparisons), ", self.num("biomarkers.n_p_below_alpha", "int"), " had P < 0.05: "]
+               "multiple comparisons), " if b.get("adjustment", "none") == "none" else " biomarker and mutation "
+               "tests (unadjusted P), ", self.num("biomarkers.n_p_below_alpha", "int"), " had P < 0.05: "]
         first = True
         for i in dict.fromkeys(i for i, _ in hits):
             m = markers[i]
@@ -350,7 +352,9 @@ class _Writer:
             parts += self.endpoint("DOR")
         parts += self.cox("univariable") + self.cox("multivariable") + td.results_pieces(self)
         parts += historical.results_pieces(self)
-        parts += self.biomarkers() + self.adverse_events()
+        from . import narrative_extra as nx   # issue 14: multiplicity, dose, toxicity
+        parts += self.biomarkers() + nx.adjustment_results(self) + nx.dosing_results(self) + self.adverse_events()
+        parts += nx.toxicity_results(self)
         return words.no_numeral_openings(_merge(parts), Num, format_value, self.ctx)
 
 

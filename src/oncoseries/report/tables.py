@@ -476,7 +476,8 @@ def _marker_p(ctx: ReportContext, a: dict | None, why: list, name: str) -> str:
     if a.get("not_estimable"):
         why.append(f"{name} (log-rank test {a['not_estimable']})")
         return "not estimable"
-    return ctx.p(a["p"]) + (CHISQ_MARK if a.get("test") == "chisq" else "")
+    adj = f" (adj. {ctx.p(a['p_adjusted'], prefix=False)})" if a.get("p_adjusted") is not None else ""
+    return ctx.p(a["p"]) + (CHISQ_MARK if a.get("test") == "chisq" else "") + adj
 
 
 def _by_level(a: dict | None) -> dict:
@@ -561,7 +562,9 @@ def biomarker_table(ctx: ReportContext) -> ReportTable | None:
     if any((m.get("response") or {}).get("test") == "chisq" for m in b["markers"]):
         t.notes.append(f"{CHISQ_MARK} Pearson's chi-square test without continuity correction: the table "
                        "was too large for the exact test.")
-    t.notes.append(f"{b['n_tests']} tests, none adjusted for multiple comparisons.")
+    t.notes.append(f"{b['n_tests']} tests, none adjusted for multiple comparisons." if b.get("adjustment", "none")
+                   == "none" else f"{b['n_tests']} tests; adj.: P adjusted over all of them "
+                   f"({b.get('adjustment_method', b['adjustment'])}).")
     if why:
         t.notes.append("Not tested: " + "; ".join(why) + ".")
     if b["skipped"] and b["markers"]:
@@ -613,8 +616,10 @@ def time_dependent_table(ctx: ReportContext) -> ReportTable | None:
 
 def build_tables(ctx: ReportContext) -> list[ReportTable]:
     """Every table of the report, in report order (the order of tables/*.csv too)."""
-    makers = [flow_table, table1, exposure_table, response_table, concordance_table, survival_table,
-              landmark_table, followup_table, logrank_table, cox_models_table, time_dependent_table,
-              historical.survival_table, historical.two_sample_table, historical.orr_table,
-              biomarker_table, ae_table, problems_table]
+    from . import marker_tables as mt, treatment_tables as tt   # issue 14
+    makers = [flow_table, table1, exposure_table, tt.dosing_table, tt.per_cycle_table, response_table,
+              concordance_table, survival_table, landmark_table, followup_table, logrank_table,
+              cox_models_table, time_dependent_table, historical.survival_table, historical.two_sample_table,
+              historical.orr_table, biomarker_table, mt.odds_ratio_table, mt.remark_table, mt.cutpoint_table,
+              ae_table, tt.toxicity_table, tt.toxicity_cycle_table, problems_table]
     return [t for t in (make(ctx) for make in makers) if t is not None]

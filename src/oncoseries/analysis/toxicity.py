@@ -1,0 +1,113 @@
+"""Toxicity as CTCAE-based chemotherapy series report it (issue 14; docs/biomarkers-exposure-toxicity.md).
+
+- Per patient: the worst grade per term; rows term, any grade, grade 1, 2, 3, 4, 5, grade >= 3 as n (%) of
+  the treated patients, sorted by frequency (any grade, then grade >= 3, then term) within each group.
+- Groups: the ``soc`` column of adverse_events.csv (CTCAE v5 / MedDRA system organ class) when given;
+  otherwise haematological (the built-in HAEMATOLOGICAL terms, CTCAE v5 names and common synonyms) versus
+  non-haematological.
+- Summary rows: any adverse event, any grade >= 3, grade 5 (toxic deaths), in patients.
+- Per cycle (incidence per cycle): cycles with the term at any grade and at grade >= 3, of all cycles given;
+  an event's cycle is its ``cycle`` column, else the last cycle on or before its date.
+- Denominators: the treated patients (and, per cycle, the cycles given). Events of patients with no dose
+  record in treatments.csv are flagged (counted and listed) and, being outside the treated population, left
+  out of the tables (``excluded_events``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+HAEMATOLOGICAL = frozenset({
+    "anaemia", "anemia", "haemoglobin decreased", "hemoglobin decreased", "neutropenia",
+    "neutrophil count decreased", "febrile neutropenia", "thrombocytopenia", "platelet count decreased",
+    "leukopenia", "leucopenia", "white blood cell decreased", "lymphopenia", "lymphocyte count decreased",
+    "pancytopenia", "bone marrow hypocellular", "haemolysis", "hemolysis",
+})
+HAEM, NON_HAEM = "Haematological", "Non-haematological"
+GRADES = (1, 2, 3, 4, 5)
+
+
+def term_group(term: pd.Series, soc: pd.Series | None = None) -> pd.Series:
+    """The group of each event: its system organ class when given, else haematological or not."""
+    built_in = np.where(term.astype(str).str.strip().str.lower().isin(HAEMATOLOGICAL), HAEM, NON_HAEM)
+    if soc is None:
+        return pd.Series(built_in, index=term.index)
+    s = soc.astype("string").str.strip()
+    return s.where(s.notna() & (s != ""), pd.Series(built_in, index=term.index)).astype(str)
+
+
+def cycle_of(ae: pd.DataFrame, treatments: pd.DataFrame | None) -> pd.Series:
+    """Each event's cycle: ``cycle`` when given, else the latest cycle dated on or before the event."""
+    cyc = ae["cycle"].astype("Float64") if "cycle" in ae.columns else pd.Series(np.nan, index=ae.index,
+                                                                                   dtype="Float64")
+    if treatments is None or "date" not in ae.columns or not cyc.isna().any():
+        return cyc
+    t = treatments[["patient_id", "date", "cycle"]].dropna().sort_values("date")
+    need = ae.loc[cyc.isna() & ae["date"].notna(), ["patient_id", "date"]].reset_index().sort_values("date")
+    if need.empty:
+        return cyc
+    m = pd.merge_asof(need, t.rename(columns={"cycle": "_c"}), on="date", by="patient_id", direction="backward")
+    cyc.loc[m["index"].to_numpy()] = m["_c"].to_numpy(float)
+    return cyc
+
+
+def _n_pct(n: int, d: int) -> dict:
+    return {"n": int(n), "percent": 100.0 * n / d if d else None, "proportion": n / d if d else None}
+
+
+def toxicity_section(ae: pd.DataFrame | None, treated: set, treatments: pd.DataFrame | None) -> dict | None:
+    """The ``toxicity`` section of results.json (None without adverse events)."""
+    if ae is None or ae.empty:
+        return None
+    n = len(treated)
+    a = ae.drop(columns=[c for c in ae.columns if c.startswith("_")]).copy()
+    a["term"] = a["term"].astype(str).str.strip()
+    a["group"] = term_group(a["term"], a["soc"] if "soc" in a.columns else None)
+    flagged = None
+    if treatments is not None and not treatments.empty:
+        dosed = set(treatments["patient_id"])
+        no_dose = sorted({str(p) for p in a["patient_id"] if p not in dosed})
+        flagged = {"patients": len(no_dose), "events": int((~a["patient_id"].isin(dosed)).sum()),
+                   "patient_ids": no_dose}
+    outside = ~a["patient_id"].isin(treated)
+    n_outside = int(outside.sum())
+    a = a[~outside]
+    if a.empty:
+        return {"N": n, "events": 0, "excluded_events": n_outside, "no_dose_record": flagged, "terms": []}
+    worst = a.groupby(["group", "term", "patient_id"], sort=False)["grade"].max().reset_index()
+    rows = []
+    for (grp, term), g in worst.groupby(["group", "term"]):     # one pass per term, not per row
+        counts = g["grade"].value_counts()
+        row = {"group": str(grp), "term": str(term), "any": _n_pct(len(g), n)}
+        for k in GRADES:
+            row[f"grade_{k}"] = _n_pct(int(counts.get(k, 0)), n)
+        row["grade_3_plus"] = _n_pct(int((g["grade"] >= 3).sum()), n)
+        rows.append(row)
+    group_order = [HAEM, NON_HAEM] if "soc" not in a.columns else sorted(a["group"].unique())
+    group_order += [x for x in sorted(a["group"].unique()) if x not in group_order]
+    rank = {gname: i for i, gname in enumerate(group_order)}
+    rows.sort(key=lambda r: (rank[r["group"]], -r["any"]["n"], -r["grade_3_plus"]["n"], r["term"]))
+    pw = a.groupby("patient_id")["grade"].max()
+    summary = {"any": _n_pct(len(pw), n), "grade_3_plus": _n_pct(int((pw >= 3).sum()), n),
+               "grade_5": _n_pct(int((pw == 5).sum()), n)}
+    by_group = [{"group": gname, "any": _n_pct(a.loc[a["group"] == gname, "patient_id"].nunique(), n),
+                 "grade_3_plus": _n_pct(a.loc[(a["group"] == gname) & (a["grade"] >= 3), "patient_id"].nunique(), n)}
+                for gname in group_order if (a["group"] == gname).any()]
+    out = {"N": n, "grouping": "soc column" if "soc" in a.columns else "built-in haematological terms",
+           "groups": group_order, "summary": summary, "by_group": by_group, "terms": rows,
+           "toxic_deaths": [{"term": str(r.term)} for r in a[a["grade"] == 5].itertuples()],
+           "events": int(len(a)), "excluded_events": n_outside, "no_dose_record": flagged}
+    if treatments is not None and not treatments.empty:
+        cyc = cycle_of(a, treatments)
+        cycles_total = int(len(treatments))
+        known = a.assign(_cycle=cyc).dropna(subset=["_cycle"])
+        per = known.groupby(["group", "term", "patient_id", "_cycle"])["grade"].max().reset_index()
+        pc = []
+        for (grp, term), g in per.groupby(["group", "term"]):
+            pc.append({"group": str(grp), "term": str(term), "cycles": cycles_total,
+                       "any": _n_pct(len(g), cycles_total),
+                       "grade_3_plus": _n_pct(int((g["grade"] >= 3).sum()), cycles_total)})
+        pc.sort(key=lambda r: (rank[r["group"]], -r["any"]["n"], r["term"]))
+        out["per_cycle"] = {"cycles": cycles_total, "events_without_cycle": int(cyc.isna().sum()), "terms": pc}
+    return out

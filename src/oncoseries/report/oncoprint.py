@@ -1,0 +1,148 @@
+"""Oncoprint: patients (columns) x recurrent genes (rows), the mutation overview of a case series.
+
+Genes mutated in at least MIN_CARRIERS patients (at most MAX_GENES, most frequent first; ties by name);
+a cell is coloured by the variant's classification (pathogenic, likely pathogenic, VUS; the most severe when
+a patient has several variants in the gene). Patients are sorted by their mutation pattern (the most frequent
+gene first, as cBioPortal), then best overall response. Not-sequenced patients are drawn at the right with
+hatched grey cells: not wild type, not known. Two annotation tracks: best overall response and sequencing
+status. The percentage of sequenced patients with a mutation is printed beside each gene.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import matplotlib.pyplot as plt
+from matplotlib.patches import Patch, Rectangle
+
+from ._layout import legend_columns, text_width_pt
+from .style import BOR_COLOURS, BOR_LABELS, BOR_ORDER, WIDTHS, font_sizes, rc
+
+MIN_CARRIERS = 2
+MAX_GENES = 20
+CLASS_COLOURS = {"pathogenic": "#B2182B", "likely pathogenic": "#EF8A62", "vus": "#6A8EC6", "other": "#7F3C8D"}
+CLASS_LABELS = {"pathogenic": "Pathogenic", "likely pathogenic": "Likely pathogenic", "vus": "VUS",
+                "other": "Mutated (unclassified)"}
+CLASS_RANK = {"pathogenic": 0, "likely pathogenic": 1, "vus": 2, "other": 3}
+WILD = "#E6E6E6"
+NOT_SEQ = "#FFFFFF"
+
+
+@dataclass
+class OncoprintData:
+    genes: list                 # rows, most frequent first
+    patients: list              # columns, in drawing order
+    cells: pd.DataFrame         # genes x patients: class key or "" (wild type); None for not sequenced
+    bor: list                   # per patient
+    sequenced: list             # per patient (bool)
+    percent: list               # per gene: carriers / sequenced x 100
+    n_sequenced: int
+
+
+def _class_key(c) -> str:
+    s = str(c).strip().lower() if c is not None and not pd.isna(c) else ""
+    return s if s in CLASS_RANK else ("vus" if "uncertain" in s else "other")
+
+
+def oncoprint_data(mutations: pd.DataFrame | None, patients: list, sequenced: set | None,
+                   bor: dict) -> OncoprintData | None:
+    """Everything the figure draws. ``patients``: the patients to show (treated); ``sequenced``: the sequenced
+    ones (None: all); ``bor``: patient -> best overall response. None when no gene is recurrent."""
+    if mutations is None or mutations.empty:
+        return None
+    pats = [str(p) for p in patients]
+    seq = set(pats) if sequenced is None else {str(p) for p in sequenced} & set(pats)
+    m = mutations.assign(patient_id=mutations["patient_id"].astype(str))
+    m = m[m["patient_id"].isin(seq)]
+    key = m["classification"].map(_class_key) if "classification" in m.columns else pd.Series("other", index=m.index)
+    m = m.assign(_k=key, _r=key.map(CLASS_RANK))
+    carriers = m.groupby("gene")["patient_id"].nunique()
+    carriers = carriers[carriers >= MIN_CARRIERS]
+    if carriers.empty:
+        return None
+    genes = sorted(carriers.index, key=lambda g: (-carriers[g], g))[:MAX_GENES]
+    worst = m[m["gene"].isin(genes)].sort_values("_r").drop_duplicates(["gene", "patient_id"])
+    grid = worst.pivot(index="gene", columns="patient_id", values="_k").reindex(index=genes, columns=pats)
+    grid = grid.astype(object).where(grid.notna(), "")
+    is_seq = np.array([p in seq for p in pats])
+    # sort: sequenced first; by the mutation pattern (gene rows in order: mutated before wild type); then BOR
+    bor_rank = {b: i for i, b in enumerate(BOR_ORDER)}
+    keys = [(~is_seq).astype(int)] + [-(grid.loc[g].to_numpy() != "").astype(int) for g in genes] + \
+        [np.array([bor_rank.get(bor.get(p, "MISSING"), 99) for p in pats]), np.arange(len(pats))]
+    order = np.lexsort(keys[::-1])
+    pats_o = [pats[i] for i in order]
+    cells = grid[pats_o].copy()
+    for p in pats_o:
+        if p not in seq:
+            cells[p] = None
+    return OncoprintData(genes=genes, patients=pats_o, cells=cells, bor=[bor.get(p, "MISSING") for p in pats_o],
+                         sequenced=[p in seq for p in pats_o],
+                         percent=[100.0 * carriers[g] / max(len(seq), 1) for g in genes], n_sequenced=len(seq))
+
+
+def oncoprint_figure(d: OncoprintData, *, size: str = "double"):
+    """Draw the oncoprint; returns the Figure."""
+    base, small = font_sizes(size)
+    width = WIDTHS[size]
+    n_p, n_g = len(d.patients), len(d.genes)
+    with plt.rc_context(rc(size)):
+        classes = sorted({c for c in d.cells.to_numpy().ravel() if c}, key=lambda c: CLASS_RANK[c])
+        bors = [b for b in BOR_ORDER if b in set(d.bor)]
+        handles = [Patch(facecolor=CLASS_COLOURS[c], label=CLASS_LABELS[c]) for c in classes]
+        handles += [Patch(facecolor=WILD, label="Not mutated"),
+                    Patch(facecolor=NOT_SEQ, edgecolor="#9A9A9A", hatch="////", label="Not sequenced")]
+        handles += [Patch(facecolor=BOR_COLOURS[b], label=f"BOR: {BOR_LABELS[b]}") for b in bors]
+        label_w = max([text_width_pt(g, small) for g in d.genes + ["Best response", "Sequenced"]]) / 72
+        right = max(text_width_pt("sequenced", small * 0.9), text_width_pt("100%", small)) / 72 + 0.2
+        left, pad = 0.08 + label_w + 0.08, 0.05
+        ncol, legend_rows = legend_columns([h.get_label() for h in handles], (width - 2 * pad) * 72, small)
+        cell_w = (width - left - right) / max(n_p, 1)
+        row_h = min(0.22, max(0.12, cell_w * 1.6))
+        tracks = 2
+        plot_h = (n_g + tracks) * row_h + 0.12
+        top = pad + (2 * small * 1.25 + 2) / 72          # room for the two-line '% of sequenced' header
+        bottom = pad + (legend_rows * small * 1.7 + base * 1.4 + 8) / 72
+        height = top + plot_h + bottom
+        fig = plt.figure(figsize=(width, height))
+        ax = fig.add_axes([left / width, bottom / height, (width - left - right) / width, plot_h / height],
+                          label="oncoprint")
+        ax.set_xlim(0, n_p)
+        ax.set_ylim(n_g + tracks + 0.5, 0)
+        gap = 0.08
+        # annotation tracks (rows 0 and 1), then a half-row gap, then genes
+        for j, p in enumerate(d.patients):
+            ax.add_patch(Rectangle((j + gap / 2, 0 + 0.08), 1 - gap, 0.84,
+                                   facecolor=BOR_COLOURS.get(d.bor[j], "#999999"), edgecolor="none"))
+            ax.add_patch(Rectangle((j + gap / 2, 1 + 0.08), 1 - gap, 0.84,
+                                   facecolor="#4D4D4D" if d.sequenced[j] else NOT_SEQ,
+                                   edgecolor="none" if d.sequenced[j] else "#9A9A9A",
+                                   hatch=None if d.sequenced[j] else "////", linewidth=0.3))
+        for i, g in enumerate(d.genes):
+            y = tracks + 0.5 + i
+            for j, p in enumerate(d.patients):
+                c = d.cells.at[g, p]
+                if c is None:
+                    ax.add_patch(Rectangle((j + gap / 2, y + 0.06), 1 - gap, 0.88, facecolor=NOT_SEQ,
+                                           edgecolor="#B0B0B0", hatch="////", linewidth=0.3))
+                    continue
+                ax.add_patch(Rectangle((j + gap / 2, y + 0.06), 1 - gap, 0.88,
+                                       facecolor=CLASS_COLOURS[c] if c else WILD, edgecolor="none"))
+            ax.text(n_p + 0.6, y + 0.5, f"{d.percent[i]:.0f}%", va="center", ha="left", fontsize=small)
+        ax.set_yticks([0.5, 1.5] + [tracks + 1 + i for i in range(n_g)],
+                      ["Best response", "Sequenced"] + d.genes, fontsize=small)
+        for lbl in ax.get_yticklabels()[2:]:
+            lbl.set_fontstyle("italic")
+        ax.tick_params(axis="y", length=0, pad=3)
+        ax.set_xticks([])
+        for s in ax.spines.values():
+            s.set_visible(False)
+        n_ns = n_p - sum(d.sequenced)
+        ax.set_xlabel(f"{n_p} patients ({d.n_sequenced} sequenced" + (f", {n_ns} not sequenced, hatched)"
+                                                                      if n_ns else ")"), fontsize=base)
+        ax.text(n_p + 0.6, -0.05, "% of\nsequenced", va="bottom", ha="left", fontsize=small * 0.9,
+                linespacing=1.0)
+        fig.legend(handles=handles, loc="lower left", bbox_to_anchor=(pad / width, pad / height), ncol=ncol,
+                   frameon=False, handlelength=1.2, columnspacing=1.2, borderaxespad=0.2, fontsize=small)
+    return fig

@@ -1,0 +1,49 @@
+"""Oncoprint and cycles-per-patient figures: what they draw (data functions) and that they are drawn."""
+
+from __future__ import annotations
+
+import pandas as pd
+from matplotlib.patches import Rectangle
+
+from oncoseries.report.exposure_plot import exposure_figure, exposure_rows
+from oncoseries.report.oncoprint import oncoprint_data, oncoprint_figure
+
+MUT = pd.DataFrame({"patient_id": ["A", "A", "B", "C", "C", "D", "B"],
+                    "gene": ["TP53", "RB1", "TP53", "TP53", "TP53", "RB1", "MYC"],
+                    "classification": ["pathogenic", "VUS", "likely pathogenic", "VUS", "pathogenic",
+                                       "pathogenic", "pathogenic"]})
+
+
+def test_oncoprint_rows_columns_and_not_sequenced():
+    d = oncoprint_data(MUT, ["A", "B", "C", "D", "E", "F"], {"A", "B", "C", "D", "E"},
+                       {"A": "PR", "B": "SD", "C": "PD", "D": "PR", "E": "SD", "F": "CR"})
+    assert d.genes == ["TP53", "RB1"]                     # MYC has one carrier: not recurrent
+    assert d.patients == ["A", "B", "C", "D", "E", "F"]  # TP53+RB1, TP53 (SD before PD), RB1, none; F last
+    assert d.cells.at["TP53", "C"] == "pathogenic"        # the most severe of C's two TP53 variants
+    assert d.cells.at["RB1", "A"] == "vus" and d.cells.at["RB1", "E"] == ""
+    assert d.cells.at["TP53", "F"] is None and d.sequenced == [True] * 5 + [False]   # not sequenced, not wild type
+    assert d.percent == [60.0, 40.0] and d.n_sequenced == 5
+    fig = oncoprint_figure(d)
+    ax = fig.axes[0]
+    hatched = [p for p in ax.patches if isinstance(p, Rectangle) and p.get_hatch()]
+    assert len(hatched) == 1 + 2                          # F: sequencing track + two gene cells
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["Best response", "Sequenced", "TP53", "RB1"]
+
+
+def test_oncoprint_needs_a_recurrent_gene():
+    assert oncoprint_data(MUT[MUT["gene"] == "MYC"], ["B"], None, {}) is None
+    assert oncoprint_data(None, ["B"], None, {}) is None
+
+
+def test_exposure_rows_and_figure():
+    cyc = pd.DataFrame({"patient_id": ["P2", "P1", "P1", "P1", "P3"], "cycle": [1, 1, 2, 3, 1],
+                        "reduced": [False, False, True, True, False], "delayed": [False, False, True, False, False],
+                        "toxicity_attributed": [False, False, True, False, False],
+                        "stop_reason": ["toxicity", "completed", "completed", "completed", "progression"]})
+    rows, order, total = exposure_rows(cyc, max_patients=2)
+    assert order == ["P1", "P2"] and total == 3 and set(rows["patient_id"]) == {"P1", "P2"}
+    fig = exposure_figure(rows, order)
+    ax = fig.axes[0]
+    cells = [p for p in ax.patches if isinstance(p, Rectangle)]
+    assert len(cells) == 4 and sum(p.get_linewidth() > 0 for p in cells) == 1        # one delayed cycle
+    assert {ln.get_gid() for ln in ax.lines} >= {"toxicity-marks", "stop-completed", "stop-toxicity"}
