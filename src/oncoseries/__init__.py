@@ -29,6 +29,13 @@ _API = {
     "read_study": ("oncoseries.study", "read_study"),
     "validate_study": ("oncoseries.study", "validate_study"),
     "analyze": ("oncoseries.analysis", "analyze"),
+    # trial design (docs/trial-design.md)
+    **{name: ("oncoseries.design", name) for name in (
+        "events_schoenfeld", "events_freedman", "power_events", "design_survival", "power_survival",
+        "group_sequential", "simon_two_stage", "ahern", "one_sample_logrank_n", "PiecewiseExponential",
+        "Accrual", "control_from_km", "dropout_hazard", "DesignError")},
+    "simulate_trials": ("oncoseries.design.simulate", "simulate_trials"),
+    "simulate_design": ("oncoseries.design.simulate", "simulate_design"),
 }
 
 __all__ = sorted(_API) + ["__version__"]
