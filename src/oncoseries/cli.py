@@ -1,4 +1,4 @@
-"""The `oncoseries` command: demo, validate, analyze, serve.
+"""The `oncoseries` command: demo, validate, analyze, serve, design.
 
 Exit codes: 0 usable / done, 1 the study has errors, 2 usage error (bad option or path), 3 internal
 error (a short message, never a traceback; set ONCOSERIES_DEBUG=1 to see one).
@@ -183,6 +183,11 @@ def serve(host: str = typer.Option("127.0.0.1", help="Address to listen on (loop
     typer.echo(f"oncoseries web application on http://{host}:{port}/ (data: {settings.data_dir}; Ctrl+C stops)")
     uvicorn.run(web_app, host=host, port=port, log_level="info", proxy_headers=True,
                 forwarded_allow_ips="127.0.0.1")
+
+
+from .design.cli import design_app  # noqa: E402  (`oncoseries design ...`, docs/trial-design.md)
+
+app.add_typer(design_app, name="design")
 
 
 def main() -> None:
