@@ -33,9 +33,7 @@ _API = {
     **{name: ("oncoseries.design", name) for name in (
         "events_schoenfeld", "events_freedman", "power_events", "design_survival", "power_survival",
         "group_sequential", "simon_two_stage", "ahern", "one_sample_logrank_n", "PiecewiseExponential",
-        "Accrual", "control_from_km", "dropout_hazard", "DesignError")},
-    "simulate_trials": ("oncoseries.design.simulate", "simulate_trials"),
-    "simulate_design": ("oncoseries.design.simulate", "simulate_design"),
+        "Accrual", "control_from_km", "dropout_hazard", "DesignError", "simulate_trials", "simulate_design")},
 }
 
 __all__ = sorted(_API) + ["__version__"]

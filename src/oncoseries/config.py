@@ -13,6 +13,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from .design.settings import DesignConfig
 from .problems import ProblemLog
 
 DAYS_PER = {"days": 1.0, "weeks": 7.0, "months": 30.4375, "years": 365.25}
@@ -310,6 +311,7 @@ class StudyConfig(_Strict):
     labels: dict[str, VariableLabel] = Field(default_factory=dict)   # variable -> label, unit, levels
     report: ReportConfig = ReportConfig()
     redcap: RedcapConfig | None = None
+    design: DesignConfig | None = None    # the next trial, this regimen as control (docs/trial-design.md)
 
     @field_validator("landmarks", "cox")
     @classmethod

@@ -229,6 +229,9 @@ def run_analysis(study: Study):
     }
     if changes:
         sections["time_dependent"] = changes
+    if study.config.design is not None:   # study.yaml design: (docs/trial-design.md)
+        from .trial_design import design_section
+        sections["design"] = design_section(study.config.design, adtte, scale, sections["response"])
     derived = {"timepoints": recist.timepoints, "best_response": best_all, "adtte": adtte,
                "lesions": recist.lesion_table}
     problems = list(study.problems) + _warnings_as_problems(study, recist, endpoints)

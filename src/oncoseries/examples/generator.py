@@ -63,6 +63,17 @@ labels:
   parp1_ihc: {{label: PARP1 immunohistochemistry, unit: H-score}}
   parp1_category: PARP1 expression
   ngs_tested: Tumour sequenced (NGS)
+# the next trial with this regimen as control (docs/trial-design.md): a table of events and patients
+# for each hazard ratio, single-arm designs, a simulation check and a power curve
+design:
+  endpoint: PFS
+  hr: [0.67, 0.6, 0.5]
+  alpha: 0.05
+  power: 0.8
+  accrual: 24
+  follow_up: 12
+  dropout: 0.05
+  simulate: 2000
 """
 
 README = """\

@@ -25,12 +25,14 @@ SECTIONS = [
     ("biomarkers", "Biomarkers and mutations",
      "No biomarker or mutation data (biomarkers.csv and mutations.csv were not given)."),
     ("adverse_events", "Adverse events", "No adverse-event data (adverse_events.csv was not given)."),
+    ("design", "Designing a trial with this regimen as control", None),   # study.yaml design: only
     ("figures", "Figures", None),
     ("problems", "Data problems", "No data problems were found."),
     ("methods", "Methods", None),
 ]
 FIGURE_GROUPS = {"survival": "Survival", "response": "Response", "regression": "Prognostic factors",
-                 "cox": "Prognostic factors", "exposure": "Treatment", "adverse_events": "Adverse events"}
+                 "cox": "Prognostic factors", "exposure": "Treatment", "adverse_events": "Adverse events",
+                 "design": "Trial design"}
 UPSTREAM_REASONS = {"not treated"}
 
 
@@ -40,6 +42,7 @@ class Section:
     title: str
     tables: list[ReportTable] = field(default_factory=list)
     empty: list[str] = field(default_factory=list)
+    text: list[str] = field(default_factory=list)      # paragraphs before the tables
 
 
 @dataclass
@@ -126,9 +129,12 @@ def build_document(results, figures=None, figures_note: str | None = None) -> Re
     for i, t in enumerate(tables, 1):
         t.number = i
     sections = []
+    from .trial_design import section_text
     for sid, title, empty in SECTIONS:
         mine = [t for t in tables if t.section == sid]
-        sec = Section(sid, title, mine)
+        if sid == "design" and not ctx.data.get("design"):
+            continue
+        sec = Section(sid, title, mine, text=section_text(ctx) if sid == "design" else [])
         if not mine and empty:
             sec.empty.append(empty)
         sections.append(sec)

@@ -292,6 +292,8 @@ def write_docx(doc: ReportDocument, path: Path, results=None) -> Path:
             for heading, pieces in doc.methods:
                 _heading(document, heading, 2)
                 document.add_paragraph(plain(pieces))
+        for line in sec.text:
+            document.add_paragraph(line)
         for t in sec.tables:
             _table(document, t)
         for line in sec.empty:

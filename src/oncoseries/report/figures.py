@@ -343,7 +343,8 @@ def make_figures(results, out_dir: Path, *, size: str = "double", risk_table: st
             "p_style": p_style, "dpi": int(dpi), "max_spider": int(max_spider), "max_swimmer": int(max_swimmer),
             "min_at_risk": min_at_risk}
     try:
+        from .trial_design import design_figures
         return _km_infos(results, out_dir, opts) + _forest_infos(results, out_dir, opts) + \
-            _response_infos(results, out_dir, opts)
+            _response_infos(results, out_dir, opts) + design_figures(results, out_dir, opts)
     finally:
         wait_for_figures()  # every PNG is on disk when this returns

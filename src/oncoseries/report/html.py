@@ -56,7 +56,7 @@ def render_html(doc: ReportDocument) -> str:
             items.append(_figure(f, number))
         groups.append({"title": title, "figures": items})
     tables_by = {s.id: [_table(t) for t in s.tables] for s in doc.sections}
-    sections = [{"id": s.id, "title": s.title, "empty": s.empty} for s in doc.sections]
+    sections = [{"id": s.id, "title": s.title, "empty": s.empty, "text": s.text} for s in doc.sections]
     flow = None
     if doc.flow_chain:
         flow = {"chain": doc.flow_chain, "branches": doc.flow_branches}

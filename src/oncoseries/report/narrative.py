@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from . import numbers as nb
 from . import time_dependent as td
+from . import trial_design as tdz
 from .context import ReportContext, label, resolve
 from .tables import PH_ALPHA, marker_label, marker_level, response_columns
 
@@ -337,7 +338,7 @@ class _Writer:
         if "DOR" in (self.data.get("survival") or {}):
             parts += self.endpoint("DOR")
         parts += self.cox("univariable") + self.cox("multivariable") + td.results_pieces(self)
-        parts += self.biomarkers() + self.adverse_events()
+        parts += self.biomarkers() + self.adverse_events() + tdz.results_pieces(self)
         return _merge(parts)
 
 
@@ -489,7 +490,7 @@ def _methods_statistics(w: _Writer) -> list:
         else:
             out.append(DEFAULT_COX_TEXT + ("; those with a likelihood-ratio P < 0.10 entered a multivariable "
                                            "model." if d.get("plan", {}).get("multivariable") else "."))
-    out += td.methods_pieces(w)
+    out += td.methods_pieces(w) + tdz.methods_pieces(w)
     b = d.get("biomarkers") or {}
     if b.get("markers"):
         genes = bool(b.get("genes_tested"))

@@ -583,10 +583,20 @@ def time_dependent_table(ctx: ReportContext) -> ReportTable | None:
     return make(ctx)
 
 
+def _design_table(which: int):
+    def make(ctx: ReportContext):
+        from . import trial_design as tdz
+        return (tdz.design_table, tdz.single_arm_table)[which](ctx)
+    return make
+
+
+design_tables = (_design_table(0), _design_table(1))
+
+
 def build_tables(ctx: ReportContext) -> list[ReportTable]:
     """Every table of the report, in report order (the order of tables/*.csv too)."""
     makers = [flow_table, table1, exposure_table, response_table, concordance_table, survival_table,
               landmark_table, followup_table, logrank_table, lambda c: cox_table(c, "univariable"),
               lambda c: cox_table(c, "multivariable"), time_dependent_table, biomarker_table, ae_table,
-              problems_table]
+              problems_table, design_tables[0], design_tables[1]]
     return [t for t in (make(ctx) for make in makers) if t is not None]
