@@ -83,7 +83,7 @@ def _single_arm(cfg, response) -> dict:
 
 def _design(cfg, model) -> dict:
     from ..design import (design_survival, dropout_hazard, group_sequential, one_sample_logrank_n,
-                          power_survival)
+                          power_survival, time_to_events)
     from ..design.text import seq_events, seq_patients
 
     eta = dropout_hazard(cfg.dropout, cfg.dropout_time)
@@ -97,8 +97,9 @@ def _design(cfg, model) -> dict:
         row.pop("control", None)
         if seq is not None:
             nc, ne = seq_patients(d, seq)
-            row["sequential"] = {"events": seq_events(d, seq), "patients": nc + ne, "n_control": nc,
-                                 "n_experimental": ne}
+            ev = seq_events(d, seq)
+            row["sequential"] = {"events": ev, "patients": nc + ne, "n_control": nc, "n_experimental": ne,
+                                 "times": [time_to_events(e, nc, ne, hr, model, cfg.accrual, eta) for e in ev]}
         if cfg.single_arm and hr < 1:
             o = one_sample_logrank_n(hr, model, cfg.accrual, cfg.follow_up, cfg.phase2_alpha, cfg.power, eta)
             row["one_sample"] = o.to_dict()

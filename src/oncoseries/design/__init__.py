@@ -17,7 +17,7 @@ _WHERE = {
     "simon_two_stage": "single_arm", "ahern": "single_arm", "one_sample_logrank_n": "single_arm",
     "Accrual": "survival", "PiecewiseExponential": "survival", "SurvivalDesign": "survival",
     "control_from_km": "survival", "design_survival": "survival", "dropout_hazard": "survival",
-    "event_probability": "survival", "expected_events": "survival", "power_survival": "survival",
+    "event_probability": "survival", "expected_events": "survival", "power_survival": "survival", "time_to_events": "survival",
     "simulate_trials": "simulate", "simulate_design": "simulate", "SimulationResult": "simulate",
 }
 __all__ = sorted(_WHERE)

@@ -135,13 +135,15 @@ def simulate_trials(n_control: int, n_experimental: int, events, hr: float, cont
 
 def simulate_design(design: SurvivalDesign, control, accrual, n_sim: int = 10000, seed: int = 20240501,
                     sequential=None, use_dask: bool = False) -> dict:
-    """Simulate a ``design_survival`` result under its HR (power) and under HR 1 (type I error)."""
-    events, bounds = design.events_planned, None
-    if sequential is not None:
-        events = [math.ceil(design.events * sequential.inflation * t - 1e-9) for t in sequential.timing]
-        bounds = sequential.bounds
+    """Simulate a ``design_survival`` result under its HR (power) and under HR 1 (type I error); with
+    ``sequential`` the group-sequential trial (inflated patients and events, a look at each event count)."""
+    from .text import seq_events, seq_patients
+
+    events, bounds, (n_c, n_e) = design.events_planned, None, (design.n_control, design.n_experimental)
+    if sequential is not None:       # the group-sequential trial: events and patients inflated
+        events, bounds, (n_c, n_e) = seq_events(design, sequential), sequential.bounds, seq_patients(design, sequential)
     out = {}
     for key, hr in (("h1", design.hr), ("h0", 1.0)):
-        out[key] = simulate_trials(design.n_control, design.n_experimental, events, hr, control, accrual,
+        out[key] = simulate_trials(n_c, n_e, events, hr, control, accrual,
                                    design.dropout_rate, design.alpha, design.sides, bounds, n_sim, seed, use_dask)
     return out

@@ -29,7 +29,7 @@ from ._common import (DesignError, as_array, check_hr, check_positive, check_pro
 from .events import events_needed
 
 __all__ = ["PiecewiseExponential", "Accrual", "SurvivalDesign", "design_survival", "power_survival",
-           "event_probability", "expected_events", "dropout_hazard", "control_from_km"]
+           "event_probability", "expected_events", "dropout_hazard", "control_from_km", "time_to_events"]
 
 _GL_X, _GL_W = np.polynomial.legendre.leggauss(40)
 
@@ -259,6 +259,15 @@ def _time_to(d: float, n: float, qe: float, accrual, c, e, eta) -> float:
         if hi > 1e7:
             return math.inf
     return float(brentq(f, 1e-9, hi, xtol=1e-10))
+
+
+def time_to_events(events: float, n_control: int, n_experimental: int, hr: float, control, accrual,
+                   dropout_rate: float = 0.0) -> float:
+    """Expected calendar time (from the first entry) at which ``events`` events are expected in a trial of
+    ``n_control`` + ``n_experimental`` patients (used for the time of each analysis)."""
+    c, acc, _, eta = _setup(control, accrual, 0.0, dropout_rate)
+    n = n_control + n_experimental
+    return _time_to(events, n, n_experimental / n, acc, c, c.scaled(check_positive("hr", hr)), eta)
 
 
 def design_survival(hr: float, control, accrual, follow_up: float, alpha: float = 0.05, power: float = 0.8,

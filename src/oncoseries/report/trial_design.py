@@ -80,7 +80,7 @@ def design_table(ctx):
     cols = ["Hazard ratio", f"Median, control / experimental ({unit})", "Events", "Patients (control + experimental)",
             f"Final analysis expected at ({unit})"]
     if seq:
-        cols.append(f"With {len(seq['timing'])} analyses: events at each look; patients")
+        cols.append(f"With {len(seq['timing'])} analyses: events at each look (expected time, {unit}); patients")
     single = any("one_sample" in r for r in d["rows"])
     if single:
         cols.append("Single-arm trial instead: patients (events)")
@@ -92,7 +92,7 @@ def design_table(ctx):
                  f"{_f(r['time_to_events_h1'])} ({_f(r['time_to_events_h0'])} if no difference)"]
         if seq:
             q = r["sequential"]
-            cells.append(f"{', '.join(str(x) for x in q['events'])}; {q['patients']}")
+            cells.append(", ".join(f"{e} ({_f(t)})" for e, t in zip(q["events"], q["times"])) + f"; {q['patients']}")
         if single:
             o = r.get("one_sample")
             cells.append(f"{o['n_planned']} ({o['events_h1']:.0f})" if o else "")
