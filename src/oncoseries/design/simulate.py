@@ -112,7 +112,10 @@ def simulate_trials(n_control: int, n_experimental: int, events, hr: float, cont
     seeds = np.random.SeedSequence(seed).spawn(len(sizes))
     args = [(s, m, n_control, n_experimental, hr, c, acc, eta, cuts) for s, m in zip(seeds, sizes)]
     if use_dask:
-        import dask
+        try:
+            import dask
+        except ImportError:
+            raise DesignError("use_dask=True needs Dask: pip install 'oncoseries[scale]'") from None
 
         parts = dask.compute(*[dask.delayed(_chunk)(*a) for a in args])
     else:
