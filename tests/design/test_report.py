@@ -94,3 +94,21 @@ def test_bad_design_config_names_the_key_and_line(tmp_path, yaml, fragment):
     errors = [e for e in log.problems if e.severity == "error"]
     assert errors and any(fragment in str(e) for e in errors), [str(e) for e in errors]
     assert all(e.row == 2 for e in errors)
+
+
+def test_group_sequential_and_exponential_control(tmp_path):
+    folder = shutil.copytree(example_study_path("hdifo"), tmp_path / "ex")
+    text = (folder / "study.yaml").read_text(encoding="utf-8")
+    (folder / "study.yaml").write_text(text.replace("  simulate: 2000", "  simulate: 0\n  looks: 3\n  spending: pocock\n"
+                                                    "  control: exponential"), encoding="utf-8")
+    res = analyze(folder)
+    d = res.sections["design"]
+    assert d["control"]["model"] == "exponential" and "simulation" not in d
+    assert d["control"]["model_median"] == pytest.approx(d["control"]["km_median"], rel=1e-12)
+    for r in d["rows"]:
+        q = r["sequential"]
+        assert len(q["events"]) == 3 and q["events"][-1] > r["events_planned"] and q["patients"] > r["patients_planned"]
+        assert q["times"] == sorted(q["times"]) and q["times"][-1] < r["time_to_events_h1"] + 1
+    assert d["sequential"]["spending"] == "pocock" and len(d["sequential"]["bounds"]) == 3
+    sec = next(s for s in build_report_document(res).sections if s.id == "design")
+    assert "2 interim analyses" in sec.text[1] and "Pocock-like" in sec.text[1]

@@ -44,6 +44,9 @@ def _control(cfg, adtte: pd.DataFrame, scale: float):
     else:
         tab = km.table
         enough = tab[(tab["n_risk"] >= max(5, math.ceil(0.1 * n))) & (tab["survival"] > 0)]
+        if enough.empty or not (enough["time"] > 0).any():
+            raise DesignError(f"too few {cfg.endpoint} patients remain at risk to model the Kaplan-Meier curve; "
+                              "use control: exponential")
         t_max = float(min(enough["time"].max(), tab.loc[tab["n_event"] > 0, "time"].max()))
         breaks = np.linspace(0.0, t_max, cfg.pieces + 1)
         model = control_from_km(tab["time"], tab["survival"], breaks)
@@ -130,9 +133,12 @@ def design_section(cfg, adtte: pd.DataFrame, scale: float, response: dict | None
                 if cfg.looks > 1 else None
             sim = simulate_design(d, model, cfg.accrual, cfg.simulate, cfg.seed, seq)
             out["simulation"] = {k: v.to_dict() for k, v in sim.items()}
+        if cfg.single_arm:
+            out["single_arm"] = _single_arm(cfg, response)
     except DesignError as exc:
         out["message"] = str(exc)
         return out
-    if cfg.single_arm:
-        out["single_arm"] = _single_arm(cfg, response)
+    except Exception as exc:  # a design must never cost the user the analysis; the reason is reported
+        out["message"] = f"the design could not be computed ({type(exc).__name__}: {exc})"
+        return out
     return out

@@ -66,6 +66,8 @@ def section_text(ctx) -> list[str]:
              f"{'piecewise exponential through the Kaplan-Meier curve' if c['model'] == 'km' else 'exponential'})")
     sentence = survival_sentence(SurvivalDesign(**first), s["endpoint"], unit, short, seq)
     out.append("For the protocol (target hazard ratio " + f"{first['hr']:g}): " + sentence)
+    if d.get("message"):
+        out.append(f"Part of the design could not be computed: {d['message']}.")
     return out
 
 
