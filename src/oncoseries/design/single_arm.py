@@ -108,25 +108,51 @@ class _Tables:
         return tail[1:]                                          # row r1: x1 > r1
 
 
-def _best_for_n(n: int, t0: _Tables, t1: _Tables, a: float, pw: float):
+def _pet_max(t0: _Tables, t1: _Tables, nmax: int, pw: float) -> np.ndarray:
+    """For each n1, the largest P(stop after stage 1 | p0) any design can have: r1 at most the largest value
+    with P(X1 > r1 | p1) >= power (NaN when no r1 >= 0 qualifies, i.e. no design has that n1)."""
+    out = np.full(nmax + 1, np.nan)
+    for n1 in range(1, nmax + 1):
+        ok = np.flatnonzero(t1.sf[n1, 1:n1 + 1] >= pw)          # r1 = 0 .. n1 - 1
+        if ok.size:
+            out[n1] = t0.cdf[n1, ok[-1]]
+    return out
+
+
+def _search(n_from: int, nmax: int, t0: _Tables, t1: _Tables, a: float, pw: float, minimax: bool):
+    """Smallest EN0 (optimal) or smallest n then EN0 (minimax). Branch and bound: EN0 of any design with
+    (n, n1) is at least n1 + (1 - PETmax(n1)) (n - n1), so pairs that cannot beat the best are skipped and
+    the search stops once no n1 can (the bound grows with n)."""
+    pet_max = _pet_max(t0, t1, nmax, pw)
     best = None
-    r = np.arange(n)[None, :]
-    for n1 in range(1, n):
-        rej0 = t0.reject(n1, n)
-        r1 = np.arange(n1)[:, None]
-        ok = (rej0 <= a) & (r1 < r)
-        if not ok.any():
+    for n in range(n_from, nmax + 1):
+        n1s = np.arange(1, n)
+        lb = n1s + (1 - pet_max[1:n]) * (n - n1s)
+        bound = best[0] - 1e-12 if best is not None else np.inf
+        cand = n1s[np.isfinite(lb) & (lb < bound)]
+        if cand.size == 0:
+            if best is not None and n >= best[0]:
+                break
             continue
-        rej1 = t1.reject(n1, n)
-        ok &= rej1 >= pw
-        if not ok.any():
-            continue
-        pet = t0.cdf[n1, :n1]
-        en = np.where(ok, n1 + (1 - pet)[:, None] * (n - n1), np.inf)
-        i, j = np.unravel_index(np.argmin(en), en.shape)           # first minimum: smallest r1, then r
-        cand = (float(en[i, j]), n1, int(i), int(j), float(pet[i]), float(rej0[i, j]), float(rej1[i, j]))
-        if best is None or cand[0] < best[0] - 1e-12:
-            best = cand
+        r = np.arange(n)[None, :]
+        for n1 in cand:
+            n1 = int(n1)
+            rej0 = t0.reject(n1, n)
+            ok = (rej0 <= a) & (np.arange(n1)[:, None] < r)
+            if not ok.any():
+                continue
+            rej1 = t1.reject(n1, n)
+            ok &= rej1 >= pw
+            if not ok.any():
+                continue
+            pet = t0.cdf[n1, :n1]
+            en = np.where(ok, n1 + (1 - pet)[:, None] * (n - n1), np.inf)
+            i, j = np.unravel_index(np.argmin(en), en.shape)       # first minimum: smallest r1, then r
+            if best is None or en[i, j] < best[0] - 1e-12:
+                best = (float(en[i, j]), n, n1, int(i), int(j), float(pet[i]), float(rej0[i, j]),
+                        float(rej1[i, j]))
+        if minimax and best is not None:
+            break
     return best
 
 
@@ -140,18 +166,10 @@ def simon_two_stage(p0: float, p1: float, alpha: float = 0.05, power: float = 0.
     single = ahern(p0, p1, a, pw).n
     nmax = int(nmax or min(max(100, 2 * single), 400))
     t0, t1 = _Tables(nmax, p0), _Tables(nmax, p1)
-    found = []
-    for n in range(2, nmax + 1):
-        best = _best_for_n(n, t0, t1, a, pw)
-        if best is None:
-            continue
-        found.append((n, best))
-        if design == "minimax":
-            break
-    if not found:
+    best = _search(2, nmax, t0, t1, a, pw, design == "minimax")
+    if best is None:
         raise DesignError(f"no two-stage design with at most {nmax} patients meets alpha {a} and power {pw}")
-    n, (en, n1, r1, r, pet, aa, ap) = min(found, key=lambda f: (round(f[1][0], 10), f[0])) \
-        if design == "optimal" else found[0]
+    en, n, n1, r1, r, pet, aa, ap = best
     return SimonDesign(design, p0, p1, a, pw, r1, n1, r, n, en, pet, aa, ap)
 
 
