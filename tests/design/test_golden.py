@@ -82,3 +82,13 @@ def test_one_sample_logrank_matches_independent_r(s):
                              s["eta"])
     assert d.n == pytest.approx(s["n"], rel=RTOL)
     assert d.prob_event_h1 == pytest.approx(s["q1"], rel=RTOL)
+
+
+def test_lachin_foulkes_matches_gsdesign_documented_output():
+    """gsDesign's own printed example (tests/testthat/_snaps/independent-test-print.nSurv.md, "checking for
+    Censoring Rates"): nSurv(lambdaC = log(2)/6, hr = 0.6, gamma = 1, R = 12, T = NULL, minfup = 0.2,
+    alpha = 0.025, beta = 0.1, sided = 1) solves the accrual duration at 1 patient per month: 171.997 months,
+    N = 172.0, D = 160.7. At that accrual, our Lachin-Foulkes N must equal the accrual duration."""
+    d = design_survival(0.6, 6, 171.997, 0.2, alpha=0.025, sides=1, power=0.9)
+    assert d.patients == pytest.approx(171.997, abs=5e-4)
+    assert round(d.patients, 1) == 172.0 and round(d.events, 1) == 160.7
