@@ -8,7 +8,6 @@ formulas. Run from the repo root (prints Markdown):
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 
 import pandas as pd

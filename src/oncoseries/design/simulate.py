@@ -19,7 +19,7 @@ import numpy as np
 from scipy.stats import norm
 
 from ._common import DesignError, check_positive, check_prob, check_sides
-from .survival import Accrual, PiecewiseExponential, SurvivalDesign, _setup
+from .survival import SurvivalDesign, _setup
 
 __all__ = ["SimulationResult", "simulate_trials", "simulate_design"]
 

@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 from scipy.stats import binom, norm
 
-from ._common import DesignError, check_hr, check_positive, check_prob
+from ._common import DesignError, check_hr, check_prob
 from .survival import Accrual, PiecewiseExponential, _setup
 
 __all__ = ["SimonDesign", "simon_two_stage", "AHernDesign", "ahern", "OneSampleDesign", "one_sample_logrank_n"]
