@@ -34,6 +34,11 @@ _API = {
     "binomial_test": ("oncoseries.compare.one_sample", "binomial_test"),
     "reconstruct_ipd": ("oncoseries.compare.guyot", "reconstruct_ipd"),
     "digitize_km": ("oncoseries.compare.digitize", "digitize_km"),
+    # trial design (docs/trial-design.md)
+    **{name: ("oncoseries.design", name) for name in (
+        "events_schoenfeld", "events_freedman", "power_events", "design_survival", "power_survival",
+        "group_sequential", "simon_two_stage", "ahern", "one_sample_logrank_n", "PiecewiseExponential",
+        "Accrual", "control_from_km", "dropout_hazard", "DesignError", "simulate_trials", "simulate_design")},
 }
 
 __all__ = sorted(_API) + ["__version__"]

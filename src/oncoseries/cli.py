@@ -1,4 +1,4 @@
-"""The `oncoseries` command: demo, validate, analyze, serve, reconstruct, digitize.
+"""The `oncoseries` command: demo, validate, analyze, serve, reconstruct, digitize, design.
 
 Exit codes: 0 usable / done, 1 the study has errors, 2 usage error (bad option or path), 3 internal
 error (a short message, never a traceback; set ONCOSERIES_DEBUG=1 to see one).
@@ -288,6 +288,11 @@ def digitize(image: Path = typer.Argument(..., help="PNG or JPEG of a Kaplan-Mei
         typer.echo(f"  curve {name}: {len(grp)} points, time {grp['time'].min():.3g}-{grp['time'].max():.3g}, "
                    f"survival {grp['survival'].min():.3f}-{grp['survival'].max():.3f}")
     typer.echo(f"Points written to {out} (check them against the figure before reconstructing).")
+
+
+from .design.cli import design_app  # noqa: E402  (`oncoseries design ...`, docs/trial-design.md)
+
+app.add_typer(design_app, name="design")
 
 
 def main() -> None:

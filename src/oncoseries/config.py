@@ -14,6 +14,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .compare.settings import HistoricalControl
+from .design.settings import DesignConfig
 from .problems import ProblemLog
 
 DAYS_PER = {"days": 1.0, "weeks": 7.0, "months": 30.4375, "years": 365.25}
@@ -379,6 +380,7 @@ class StudyConfig(_Strict):
     historical_controls: list[HistoricalControl] = Field(default_factory=list)  # published results to compare with
     biomarkers: BiomarkerConfig = BiomarkerConfig()
     exposure: ExposureConfig = ExposureConfig()
+    design: DesignConfig | None = None    # the next trial, this regimen as control (docs/trial-design.md)
 
     @field_validator("landmarks", "cox")
     @classmethod

@@ -89,6 +89,17 @@ historical_controls:
     label: Palmerini 2020
     responders: 10
     n: 51
+# the next trial with this regimen as control (docs/trial-design.md): a table of events and patients
+# for each hazard ratio, single-arm designs, a simulation check and a power curve
+design:
+  endpoint: PFS
+  hr: [0.67, 0.6, 0.5]
+  alpha: 0.05
+  power: 0.8
+  accrual: 24
+  follow_up: 12
+  dropout: 0.05
+  simulate: 2000
 """
 
 README = """\

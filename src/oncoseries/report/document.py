@@ -28,12 +28,14 @@ SECTIONS = [
     ("biomarkers", "Biomarkers and mutations",
      "No biomarker or mutation data (biomarkers.csv and mutations.csv were not given)."),
     ("adverse_events", "Adverse events", "No adverse-event data (adverse_events.csv was not given)."),
+    ("design", "Designing a trial with this regimen as control", None),   # study.yaml design: only
     ("figures", "Figures", None),
     ("problems", "Data problems", "No data problems were found."),
 ]
 FIGURE_GROUPS = {"survival": "Survival", "response": "Response", "regression": "Prognostic factors",
                  "cox": "Prognostic factors", "exposure": "Treatment", "adverse_events": "Adverse events",
-                 "historical": "Comparison with published results"}
+                 "historical": "Comparison with published results",
+                 "design": "Trial design"}
 UPSTREAM_REASONS = {"not treated"}
 
 
@@ -131,6 +133,7 @@ def build_document(results, figures=None, figures_note: str | None = None) -> Re
     for i, t in enumerate(tables, 1):
         t.number = i
     sections = []
+    from .trial_design import section_text
     for sid, title, empty in SECTIONS:
         mine = [t for t in tables if t.section == sid]
         if sid == "historical" and not ctx.data.get("historical_controls"):

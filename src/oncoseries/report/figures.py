@@ -432,10 +432,11 @@ def make_figures(results, out_dir: Path, *, size: str = "double", risk_table: st
     try:
         from .extra_figures import marker_and_exposure_infos   # oncoprint, cycles per patient (issue 14)
         from .historical import historical_infos
+        from .trial_design import design_figures
 
         return _km_infos(results, out_dir, opts) + _forest_infos(results, out_dir, opts) + \
             _response_infos(results, out_dir, opts) + \
             marker_and_exposure_infos(results, out_dir, opts, FigureInfo, save_figure) + \
-            historical_infos(results, out_dir, opts)
+            historical_infos(results, out_dir, opts) + design_figures(results, out_dir, opts)
     finally:
         wait_for_figures()  # every PNG is on disk when this returns

@@ -193,6 +193,9 @@ def statistics(w) -> list:
     from .narrative_extra import methods as extra_methods   # issue 14: multiplicity, odds ratios, dose, toxicity
     out += extra_methods(w)
     out += historical.methods_pieces(w)
+    from . import trial_design
+
+    out += trial_design.methods_pieces(w)
     b = d.get("biomarkers") or {}
     if b.get("markers"):
         out.append(" Each biomarker")

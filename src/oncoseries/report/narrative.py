@@ -13,6 +13,7 @@ from . import numbers as nb
 from . import historical
 from . import words
 from . import time_dependent as td
+from . import trial_design as tdz
 from .context import ReportContext, label, resolve
 from .tables import PH_ALPHA, marker_label, marker_level, response_columns
 
@@ -354,7 +355,7 @@ class _Writer:
         parts += historical.results_pieces(self)
         from . import narrative_extra as nx   # issue 14: multiplicity, dose, toxicity
         parts += self.biomarkers() + nx.adjustment_results(self) + nx.dosing_results(self) + self.adverse_events()
-        parts += nx.toxicity_results(self)
+        parts += nx.toxicity_results(self) + tdz.results_pieces(self)
         return words.no_numeral_openings(_merge(parts), Num, format_value, self.ctx)
 
 

@@ -614,6 +614,16 @@ def time_dependent_table(ctx: ReportContext) -> ReportTable | None:
     return make(ctx)
 
 
+def _design_table(which: int):
+    def make(ctx: ReportContext):
+        from . import trial_design as tdz
+        return (tdz.design_table, tdz.single_arm_table)[which](ctx)
+    return make
+
+
+design_tables = (_design_table(0), _design_table(1))
+
+
 def build_tables(ctx: ReportContext) -> list[ReportTable]:
     """Every table of the report, in report order (the order of tables/*.csv too)."""
     from . import marker_tables as mt, treatment_tables as tt   # issue 14
@@ -621,5 +631,6 @@ def build_tables(ctx: ReportContext) -> list[ReportTable]:
               concordance_table, survival_table, landmark_table, followup_table, logrank_table,
               cox_models_table, time_dependent_table, historical.survival_table, historical.two_sample_table,
               historical.orr_table, biomarker_table, mt.odds_ratio_table, mt.remark_table, mt.cutpoint_table,
-              ae_table, tt.toxicity_table, tt.toxicity_cycle_table, problems_table]
+              ae_table, tt.toxicity_table, tt.toxicity_cycle_table, problems_table,
+              design_tables[0], design_tables[1]]
     return [t for t in (make(ctx) for make in makers) if t is not None]
