@@ -126,7 +126,7 @@ def test_hdifo_report_table_and_sentence(hdifo, tmp_path):
     rows = {r["Marker and level"]: r for r in csv.to_dict("records")
             if r["Marker and level"].endswith("mutation")}
     assert list(rows) == [f"{g} mutation" for g in ("ATRX", "CDKN2A", "PTEN", "RB1", "TP53")]
-    assert rows["RB1 mutation"]["PFS, median months (95% CI)"] == "P = 0.398 (adj. 0.870)"   # BH, 21 tests
+    assert rows["RB1 mutation"]["PFS, median months (95% CI)"] == "P = 0.40 (adj. 0.87)"   # BH, 21 tests
     block = csv.iloc[list(csv["Marker and level"]).index("RB1 mutation"):][:4]
     assert list(block["Marker and level"]) == ["RB1 mutation", "not mutated", "mutated", "Not sequenced"]
     assert list(block["Patients"]) == ["34", "28", "6", "17"]
@@ -145,9 +145,9 @@ def test_hdifo_report_table_and_sentence(hdifo, tmp_path):
     text = plain(doc.results_text)
     assert b["n_p_below_alpha"] == 0       # the example has no association (Palmerini et al. 2020)
     assert ("No biomarker or mutation tested (PARP1 immunohistochemistry (H-score), PARP1 expression; ATRX, CDKN2A, PTEN, RB1, TP53 "
-            "mutations) was associated with response, PFS or OS (all P \u2265 0.05; smallest P = 0.245; "
+            "mutations) was associated with response, PFS or OS (all P \u2265 0.05; smallest P = 0.25; "
             "21 tests; unadjusted P). After Benjamini-Hochberg adjustment for the 21 tests, none remained below "
-            "0.05 (smallest adjusted P = 0.870).") in text
+            "0.05 (smallest adjusted P = 0.87).") in text
     nums = [p for p in doc.results_text if isinstance(p, Num) and p.path.startswith("biomarkers")]
     ctx = ReportContext.from_results(res)
     assert {"biomarkers.smallest_p.p", "biomarkers.n_tests"} <= {n.path for n in nums}
@@ -155,7 +155,7 @@ def test_hdifo_report_table_and_sentence(hdifo, tmp_path):
         assert resolve(ctx.data, n.path) == n.value and format_value(ctx, n.kind, n.value) == n.text
     methods = plain(dict(doc.methods)["Statistical analysis"])
     assert "gene mutated in at least 3 patients" in methods and "The 21 tests are reported with raw and adjusted P" \
-        in methods and "Benjamini-Hochberg method (R p.adjust)" in methods
+        in methods and "Benjamini-Hochberg method (Benjamini & Hochberg, 1995)" in methods
 
 
 def _study_with_markers(folder, mutations: bool = True, yaml: str | None = None):

@@ -69,7 +69,7 @@ def test_clinician_flow_example(client):
     sid = str(r.url).rstrip("/").rsplit("/", 1)[1]
     assert 'id="flow"' in r.text and "Patients in the study file" in r.text
     plan = client.get(f"/studies/{sid}/plan")
-    assert plan.status_code == 200 and "prior_ifosfamide" in plan.text and "levels: no, yes" in plan.text
+    assert plan.status_code == 200 and "prior_ifosfamide" in plan.text and "levels: No, Yes" in plan.text
     assert 'name="ref_prior_ifosfamide"' in plan.text and 'name="cox_DOR"' in plan.text
     assert 'name="landmarks_TTP"' in plan.text and "Prior ifosfamide" in plan.text  # the study.yaml label
     # the plan form: OS by sex instead of cr2, confirmation on; the YAML shown follows
@@ -92,10 +92,10 @@ def test_clinician_flow_example(client):
     data = client.get(f"/api/runs/{rid}/files/results.json").json()
     assert data["plan"]["cox"]["OS"] == ["sex"] and data["plan"]["response"]["confirmation"] is True
     # the reference level chosen in the form: prior ifosfamide "yes" is the reference of the PFS model
-    assert data["plan"]["labels"]["prior_ifosfamide"]["reference"] == "yes"
+    assert data["plan"]["labels"]["prior_ifosfamide"]["reference"] == "Yes"   # the level as labelled
     assert data["plan"]["labels"]["prior_ifosfamide"]["label"] == "Prior ifosfamide"  # own study.yaml kept
     pfs = next(m for m in data["cox"] if m["endpoint"] == "PFS" and m["covariates"] == ["prior_ifosfamide"])
-    assert [(t["level"], t["reference"]) for t in pfs["terms"]] == [("no", "yes")]
+    assert [(t["level"], t["reference"]) for t in pfs["terms"]] == [("No", "Yes")]
     assert data["plan"]["landmarks"]["DOR"] == [6]
     # every number of the Results paragraph is the value at its results.json path
     p = Nums()

@@ -138,7 +138,10 @@ def build_document(results, figures=None, figures_note: str | None = None) -> Re
         mine = [t for t in tables if t.section == sid]
         if sid == "historical" and not ctx.data.get("historical_controls"):
             continue
-        sec = Section(sid, title, mine, text=historical.caveat(ctx) if sid == "historical" else [])
+        if sid == "design" and not ctx.data.get("design"):
+            continue
+        text = historical.caveat(ctx) if sid == "historical" else section_text(ctx) if sid == "design" else []
+        sec = Section(sid, title, mine, text=text)
         if not mine and empty:
             sec.empty.append(empty)
         sections.append(sec)

@@ -22,7 +22,7 @@ def marker_and_exposure_infos(results, out_dir, opts, FigureInfo, save_figure) -
     d = oncoprint_data(study.mutations, treated, sequenced_patients(study), bor)
     if d is not None:
         fig = oncoprint_figure(d, size=opts["size"])
-        png, svg = save_figure(fig, out_dir / "oncoprint", dpi=opts["dpi"])
+        png, svg, *extra = save_figure(fig, out_dir / "oncoprint", dpi=opts["dpi"], formats=opts.get("formats", ()))
         ns = len(d.patients) - d.n_sequenced
         cap = (f"Mutations in genes altered in at least {MIN_CARRIERS} patients ({len(d.genes)} genes, most "
                f"frequent at the top), one column per treated patient ({count(len(d.patients))}), coloured by the "
@@ -33,12 +33,12 @@ def marker_and_exposure_infos(results, out_dir, opts, FigureInfo, save_figure) -
             cap += (f" The {ns} patients whose tumour was not sequenced are hatched at the right: their mutation "
                     "status is unknown, not wild type.")
         infos.append(FigureInfo("oncoprint", "Oncoprint of recurrent mutations", cap, png, svg, "biomarkers",
-                                "oncoprint", None, None, len(d.patients), "Oncoprint of mutations per patient"))
+                                "oncoprint", None, None, len(d.patients), "Oncoprint of mutations per patient", extra))
     cycles = results.derived.get("cycles")
     if cycles is not None and len(cycles):
         rows, order, total = exposure_rows(cycles)
         fig = exposure_figure(rows, order, size=opts["size"])
-        png, svg = save_figure(fig, out_dir / "exposure", dpi=opts["dpi"])
+        png, svg, *extra = save_figure(fig, out_dir / "exposure", dpi=opts["dpi"], formats=opts.get("formats", ()))
         cap = ("Cycles given per patient, one square per cycle in the order given: full dose or reduced dose "
                "(below the planned dose by more than the study's threshold); outlined: delayed beyond the "
                "planned interval; dot: delay or reduction attributed to toxicity; symbol at the end of a row: "
@@ -47,5 +47,5 @@ def marker_and_exposure_infos(results, out_dir, opts, FigureInfo, save_figure) -
                 else f" {total} patients.")
         infos.append(FigureInfo("exposure", "Cycles per patient, with delays and reductions", cap, png, svg,
                                 "exposure", "exposure", None, None, len(order),
-                                "Cycles per patient with dose reductions and delays"))
+                                "Cycles per patient with dose reductions and delays", extra))
     return infos

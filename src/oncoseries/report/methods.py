@@ -190,8 +190,6 @@ def statistics(w) -> list:
     from .tables_methods import tables_methods
 
     out += tables_methods(w)          # Table 1 by group and the Cox table options
-    from .narrative_extra import methods as extra_methods   # issue 14: multiplicity, odds ratios, dose, toxicity
-    out += extra_methods(w)
     out += historical.methods_pieces(w)
     from . import trial_design
 
@@ -210,6 +208,9 @@ def statistics(w) -> list:
                 "excluded from that comparison. The ", w.num("biomarkers.n_tests", "int"),
                 (" tests were not adjusted for multiple comparisons." if b.get("adjustment", "none") == "none"
                  else " tests are reported with raw and adjusted P values.")]
+    from .narrative_extra import methods as extra_methods   # issue 14: multiplicity, odds ratios, dose, toxicity
+
+    out += extra_methods(w)
     out.append(" Patient characteristics are summarised as median (range) or number (percentage), and adverse "
                "events by the worst grade per patient and term (CTCAE). All P values are two-sided, "
                + ("adjusted for multiplicity only where stated" if (d.get("biomarkers") or {}).get("adjustment", "none")

@@ -201,10 +201,12 @@ def design_figures(results, out_dir: Path, opts: dict) -> list:
         ax.spines[["top", "right"]].set_visible(False)
         ax.legend(loc="upper right", frameon=False)
         fig.tight_layout()
-        png, svg = save_figure(fig, Path(out_dir) / "trial_design_power", dpi=opts.get("dpi", 300))
+        png, svg, *extra = save_figure(fig, Path(out_dir) / "trial_design_power", dpi=opts.get("dpi", 300),
+                                       formats=opts.get("formats", ()))
     cap = (f"Power of each designed trial (patients and events as in the design table) against the true hazard "
            f"ratio, with this series' {s['endpoint']} as the control arm and the same accrual, follow-up and "
            f"dropout; dots: the hazard ratio each trial was designed for; dashed line: the target power "
            f"({100 * s['power']:.0f}%); dotted line: one-sided alpha ({s['alpha'] / s['sides']:g}).")
     return [FigureInfo("trial_design_power", "Power of the designed trials", cap, png, svg, "design", "power",
-                       s["endpoint"], None, None, "Power curves of the designed trials against the hazard ratio")]
+                       s["endpoint"], None, None, "Power curves of the designed trials against the hazard ratio",
+                       extra)]

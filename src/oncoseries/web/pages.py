@@ -196,10 +196,11 @@ def plan_from_form(form, covariates: list[str], levels: dict[str, list[str]] | N
         chosen = str(form.get(f"ref_{name}", "")).strip()
         if not chosen:
             continue
-        if chosen not in offered:
+        match = next((lv for lv in offered if lv.casefold() == chosen.casefold()), None)
+        if match is None:
             raise PlanError([{"column": f"reference level of {name}",
                               "message": f"'{chosen}' is not a level of {name} ({', '.join(offered)})"}])
-        plan.setdefault("labels", {})[name] = {"reference": chosen}
+        plan.setdefault("labels", {})[name] = {"reference": match}
     for ep in ENDPOINTS:
         marks = _csv_numbers(str(form.get(f"landmarks_{ep}", "")))
         if marks:

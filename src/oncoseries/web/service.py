@@ -54,8 +54,20 @@ def own_yaml(files: list[Upload]) -> dict:
                 data = yaml.safe_load(f.data.decode("utf-8-sig"))
             except (yaml.YAMLError, UnicodeDecodeError):
                 return {}
-            return data if isinstance(data, dict) else {}
+            return _json_safe_keys(data) if isinstance(data, dict) else {}
     return {}
+
+
+def _json_safe_keys(value):
+    """Mapping keys as YAML meant them once stored as JSON: YAML reads ``yes:``/``no:`` keys as booleans, which
+    JSON would turn into "true"/"false"; they become "Yes"/"No" (config._text's rule), numbers their text."""
+    from ..config import _text
+
+    if isinstance(value, dict):
+        return {(k if isinstance(k, str) else _text(k)): _json_safe_keys(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_json_safe_keys(v) for v in value]
+    return value
 
 
 def extra_yaml(files: list[Upload]) -> dict[str, str]:
