@@ -200,7 +200,7 @@ def historical_infos(results, out_dir, opts) -> list:
         labels = None if len(order) > 1 else {km.groups[0]: "This series"}
         fig = km_figure(km, unit_days=scale, unit_label=unit, ylabel=YLABELS.get(ep, ep), show_ci=len(order) == 1,
                         group_labels=labels, size=opts["size"], xlabel=f"Time since start of treatment ({unit})",
-                        single_label="This series", show_median=False)
+                        single_label="This series", show_median=False, axis_cut=opts.get("axis_cut"))
         ax = fig.axes[0]
         x1 = ax.get_xlim()[1]
         grid = np.linspace(0, x1, 400)
@@ -234,6 +234,11 @@ def historical_infos(results, out_dir, opts) -> list:
                "last published time (an extrapolation, not used by the test); patients reconstructed from a published "
                "curve are drawn as a second Kaplan-Meier curve with their numbers at risk. Tick marks: censored "
                "patients. Historical comparisons are subject to selection and era bias.")
+        from .axis import km_cut
+        from .figures import cut_sentence
+        cut = km_cut(km, opts.get("axis_cut"))
+        if cut is not None:
+            cap += " " + cut_sentence(cut, scale, unit, opts["axis_cut"]).strip()
         infos.append(FigureInfo(name, f"{YLABELS.get(ep, ep)}: series and published results", cap, png, svg,
                                 "historical", "km", ep, None, len(d),
                                 f"Kaplan-Meier curve of the series with published reference curves ({ep})",
