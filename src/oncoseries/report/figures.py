@@ -239,19 +239,28 @@ def _forest_infos(results, out_dir, opts) -> list[FigureInfo]:
     infos = []
     models = results.sections.get("cox", [])
     survival = results.sections.get("survival", {})
+    planned = results.study.config.cox
+    screened = results.study.config.regression.screen == "all"
     for ep in dict.fromkeys(m["endpoint"] for m in models):
-        rows = forest_rows(models, ep, p_style=opts["p_style"], digits=3 if opts["size"] == "double" else 2)
+        shown = models
+        if screened and planned.get(ep):  # the screen of every variable is in the Cox table, not the figure
+            keep = set(planned[ep])
+            shown = [m for m in models if m["endpoint"] != ep or m["model"] != "univariable"
+                     or set(m["covariates"]) <= keep]
+        rows = forest_rows(shown, ep, p_style=opts["p_style"], digits=3 if opts["size"] == "double" else 2)
         if not (rows["kind"] == "estimate").any():
             continue
         fig = forest_figure(rows, size=opts["size"])
         name = f"forest_{ep.lower()}"
         png, svg, *extra = save_figure(fig, out_dir / name, dpi=opts["dpi"], formats=opts["formats"])
         label = survival.get(ep, {}).get("name", ep)
-        fitted = [m for m in models if m["endpoint"] == ep and "skipped" not in m]
+        fitted = [m for m in shown if m["endpoint"] == ep and "skipped" not in m]
         kinds = sorted({m["model"] for m in fitted}, reverse=True)
         parts = [f"Hazard ratios for {label.lower()} from {' and '.join(kinds)} Cox regression "
                  "(Efron ties; Wald 95% CI; log scale; vertical line: HR = 1)."
-                 " Categorical covariates: HR of each level against the reference level (first in sorted order);"
+                 + (" Univariable models of the planned covariates only; every screened variable is in the Cox "
+                    "table." if shown is not models else "") +
+                 " Categorical covariates: HR of each level against its reference level;"
                  " a P on a covariate's own row is the likelihood-ratio test of all its levels."
                  " n: patients and events in each univariable model."]
         if rows["firth"].any():
@@ -264,7 +273,7 @@ def _forest_infos(results, out_dir, opts) -> list[FigureInfo]:
             parts.append(f"{m['model'].capitalize()} model of {', '.join(_label(c, False) for c in m['covariates'])}: "
                          f"{m['n_dropped']} "
                          "patient(s) with missing values excluded.")
-        skipped = [m for m in models if m["endpoint"] == ep and "skipped" in m]
+        skipped = [m for m in shown if m["endpoint"] == ep and "skipped" in m]
         if skipped:
             parts.append("Not modelled: " + "; ".join(f"{_label(m['covariates'][0], False)} ({m['skipped']})"
                                                       for m in skipped) + ".")
