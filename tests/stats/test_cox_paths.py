@@ -172,3 +172,49 @@ def test_design_matrix_is_one_column_major_copy():
     assert d.X.flags.f_contiguous and d.dropped_index == [3]
     np.testing.assert_array_equal(d.X[:, 0], data["x1"].drop(index=3).to_numpy())
     assert not np.shares_memory(d.X, data["x3"].to_numpy())
+
+
+@pytest.mark.parametrize("ties,strata,robust", [("efron", None, False), ("breslow", None, False),
+                                                ("efron", "site", True)])
+def test_two_chunk_engine_equals_one_chunk(monkeypatch, ties, strata, robust):
+    """Large fits split the element-wise work into two chunks (two threads): same coefficients,
+    variance and log likelihood as one chunk, to rounding; and the split itself is exercised (two
+    row chunks, two event-group chunks) on data with day ties, strata and a final block of censored
+    rows tied at the last time (one long segment)."""
+    from oncoseries.stats import _cox_numpy as cnp
+
+    data = sim(5000, 11)
+    data.loc[data.index[-600:], "time"] = data["time"].max()
+    data.loc[data.index[-600:], "status"] = 0
+    out = []
+    for threshold in (10**12, 1):
+        monkeypatch.setattr(cnp, "PARALLEL_MIN_N", threshold)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            res = cox_mod.cox(data, "time", "status", ["x1", "x2", "x3", "grp"], ties=ties, strata=strata,
+                              robust=robust)
+        out.append(res)
+        st = None if strata is None else res.strata
+        cd = core.prepare(res.X, res.time, res.event, st, None, ties)
+        segs = cnp._segments(cd)
+        assert len(segs[5]) == (3 if threshold == 1 else 2) and len(segs[8]) == len(segs[5])
+    agree(out[0], out[1], tol=1e-12)
+
+
+def test_two_chunks_with_a_single_event_group_or_segment(monkeypatch):
+    """Degenerate splits: one event time (one event group) or every row in one tied group."""
+    from oncoseries.stats import _cox_numpy as cnp
+
+    rng = np.random.default_rng(12)
+    X = rng.normal(size=(400, 2))
+    beta = np.array([0.2, -0.1])
+    for t, d in ((np.where(np.arange(400) < 50, 1.0, 2.0), (np.arange(400) < 50).astype(float)),
+                 (np.ones(400), (rng.random(400) < 0.5).astype(float))):
+        got = []
+        for threshold in (10**12, 1):
+            monkeypatch.setattr(cnp, "PARALLEL_MIN_N", threshold)
+            cd = core.prepare(X, t, d, None, None, "efron")
+            got.append(core.score_info(cd, *cnp.group_sums(cd, beta)))
+        np.testing.assert_allclose(got[1][0], got[0][0], rtol=1e-13)
+        np.testing.assert_allclose(got[1][1], got[0][1], rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(got[1][2], got[0][2], rtol=1e-12)

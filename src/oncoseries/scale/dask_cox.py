@@ -465,7 +465,7 @@ def cox_dask(ddf, time, event, covariates, strata=None, ties="efron", robust=Fal
     # pass 2: each partition's rows, sorted, centred and scaled, kept on its worker
     h.persist()
     cd.xdeath = sum(h.each(_xdeath))
-    engine = _Engine(h, cd, G, egroups.size, p, fast=n >= core.NUMBA_MIN_N)
+    engine = _Engine(h, cd, G, egroups.size, p, fast=n >= core.GROUPED_NUMBA_MIN_N)
     out = core.newton(engine, p)
 
     robust = robust or bool(cluster_cols)

@@ -22,10 +22,13 @@ from ._cholesky import chinv2, cholesky2, chsolve2
 EPS = 1e-9
 TOLER_CHOL = float(np.finfo(float).eps) ** 0.75
 ITER_MAX = 20
-#: rows from which the Cox fit uses the numba kernels. Below, the whole-array numpy engine
-#: (_cox_numpy): no JIT, and starting numba in a new process (import, target set-up, cache load:
-#: about 0.5 s) costs more than it saves on one fit of fewer rows.
-NUMBA_MIN_N = 500_000
+#: rows from which an in-memory Cox fit uses the numba kernels: never by default. The whole-array
+#: numpy engine (_cox_numpy: one gemv, reduceat and one syrk per Newton step) was measured faster at
+#: every size up to 10^6 x 10 (benchmarks/bench_cox.py), and starting numba in a new process (import,
+#: target set-up, cache load: 0.5-2 s) is paid by every first fit. Tests lower it to check both agree.
+NUMBA_MIN_N = 1 << 62
+#: rows of a Dask partition from which the Dask Cox engine uses the grouped numba kernel
+GROUPED_NUMBA_MIN_N = 500_000
 #: rows from which the concordance uses its O(n log n) numba kernel (the numpy one is O(n^2))
 CONCORDANCE_NUMBA_MIN_N = 5000
 

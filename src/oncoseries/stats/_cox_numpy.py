@@ -10,6 +10,12 @@ its censored rows dend[g]..gstart[g+1]-1. One pass per Newton step gives, per se
 r = exp(x'beta) and r x; the Efron (or Breslow) denominators follow per event group, then the row
 weights v of the nested risk sets, then the information. Equal to the numba kernels and to the
 row-by-row formulas in ``_cox_core`` to rounding (tested at 1e-10).
+
+Large fits use both cores: the element-wise work of a Newton step (exp, r x, the segment sums, the
+Efron denominators, the sqrt(v) x rows) is done on two fixed chunks of rows (split at a segment
+boundary) and of event groups, in two threads (numpy releases the GIL in these loops); the BLAS calls
+(x'beta, the syrk) stay whole and use BLAS's own threads. The chunks are the same with or without
+threads, so the result does not depend on the number of cores.
 """
 
 from __future__ import annotations
@@ -17,6 +23,27 @@ from __future__ import annotations
 import numpy as np
 
 from . import _cox_core as core
+
+#: rows from which a fit splits its element-wise work into two chunks run in two threads
+PARALLEL_MIN_N = 200_000
+_POOL = None
+
+
+def _run2(f, a, b) -> None:
+    """Run ``f(*a)`` and ``f(*b)``: in two threads when there are two or more cores, else in turn."""
+    global _POOL
+    if _POOL is None:
+        import os
+        from concurrent.futures import ThreadPoolExecutor
+
+        _POOL = ThreadPoolExecutor(2, thread_name_prefix="oncoseries-cox") if (os.cpu_count() or 1) > 1 else False
+    if _POOL is False:
+        f(*a)
+        f(*b)
+        return
+    fut = _POOL.submit(f, *a)
+    f(*b)
+    fut.result()
 
 #: counting sort (numpy's radix sort of 16-bit keys) when 2 x distinct day values x strata fit in 16 bits
 _RADIX_KEYS = 1 << 16
@@ -50,13 +77,24 @@ def sort_order(time: np.ndarray, status: np.ndarray, strata: np.ndarray | None) 
 
 def center_scale(X: np.ndarray, order: np.ndarray):
     """Sorted copy of X (column-major), centred and scaled as R coxfit6: columns whose values are all
-    in {-1, 0, 1} are left alone; others are centred on their mean and divided by mean |x - mean|."""
+    in {-1, 0, 1} are left alone; others are centred on their mean and divided by mean |x - mean|.
+    Large data: the columns are shared between two threads."""
     n, p = X.shape
     Xs = np.empty((p, n)).T
     means = np.zeros(p)
     scale = np.ones(p)
+    if n >= PARALLEL_MIN_N and p > 1:
+        _run2(_center_scale_cols, (X, order, Xs, means, scale, 0, p // 2),
+              (X, order, Xs, means, scale, p // 2, p))
+    else:
+        _center_scale_cols(X, order, Xs, means, scale, 0, p)
+    return Xs, means, scale
+
+
+def _center_scale_cols(X, order, Xs, means, scale, j0, j1) -> None:
+    n = X.shape[0]
     tmp = np.empty(n)
-    for j in range(p):
+    for j in range(j0, j1):
         col = Xs[:, j]
         np.take(X[:, j], order, out=col)
         if n == 0:
@@ -74,7 +112,6 @@ def center_scale(X: np.ndarray, order: np.ndarray):
         if absmean > 0:
             scale[j] = 1.0 / absmean
             col *= scale[j]
-    return Xs, means, scale
 
 
 def column_stats(X: np.ndarray):
@@ -103,7 +140,10 @@ def column_stats(X: np.ndarray):
 
 
 def _segments(cd: core.CoxData):
-    """Reduceat bounds of the 2G segments (events, then censored rows, of each group)."""
+    """Reduceat bounds of the 2G segments (events, then censored rows, of each group), the Efron
+    fractions c = k/d of the event rows, and the chunks: ``rows`` (row bounds, split at the segment
+    start nearest n/2 for large n) with ``segs`` (their non-empty segment bounds), and ``ev`` (event
+    row bounds, split at an event-group start) with ``egs`` (their event-group bounds)."""
     cached = getattr(cd, "_segs", None)
     if cached is not None:
         return cached
@@ -118,8 +158,35 @@ def _segments(cd: core.CoxData):
     es = cd.e_start[:-1]
     d = cd.e_d.astype(float)
     c = (np.arange(cd.e_start[-1]) - np.repeat(es, cd.e_d)) / np.repeat(d, cd.e_d) if cd.efron else None
-    cd._segs = (starts[nonempty], nonempty, lens, c)
+    st = starts[nonempty]
+    E = cd.egroups.size
+    if cd.n >= PARALLEL_MIN_N and st.size > 1 and E > 1:
+        k = int(np.clip(np.searchsorted(st, cd.n // 2), 1, st.size - 1))
+        segs = (0, k, st.size)
+        eg = int(np.clip(np.searchsorted(es, cd.e_start[-1] // 2), 1, E - 1))
+        egs = (0, eg, E)
+    else:
+        segs, egs = (0, st.size), (0, E)
+    rows = tuple(int(st[i]) if i < st.size else cd.n for i in segs)
+    evb = tuple(int(cd.e_start[i]) for i in egs)
+    cd._segs = (st, nonempty, lens, c, lens[nonempty], rows, segs, evb, egs)
     return cd._segs
+
+
+def _efron_part(cd, S0e, D0e, c, lo, hi, glo, ghi, out, logs, slot):
+    """Efron weights of event rows lo..hi-1 (event groups glo..ghi-1) into out[:, glo:ghi]."""
+    rep = cd.e_d[glo:ghi]
+    den = np.repeat(S0e[glo:ghi], rep)
+    den -= c[lo:hi] * np.repeat(D0e[glo:ghi], rep)
+    w = np.empty((5, den.size))
+    np.divide(1.0, den, out=w[0])
+    np.log(den, out=den)
+    logs[slot] = float(den.sum())
+    np.multiply(w[0], w[0], out=w[2])
+    np.multiply(c[lo:hi], w[0], out=w[1])
+    np.multiply(c[lo:hi], w[2], out=w[3])
+    np.multiply(c[lo:hi], w[3], out=w[4])
+    out[:, glo:ghi] = np.add.reduceat(w, cd.e_start[glo:ghi] - lo, axis=1)
 
 
 def _efron(cd: core.CoxData, S0e: np.ndarray, D0e: np.ndarray):
@@ -128,38 +195,68 @@ def _efron(cd: core.CoxData, S0e: np.ndarray, D0e: np.ndarray):
     if not cd.efron:  # Breslow: every denominator of the group is S0
         z = np.zeros(S0e.size)
         return float(np.sum(d * np.log(S0e))), d / S0e, z, d / (S0e * S0e), z, z
-    c = _segments(cd)[3]
-    den = np.repeat(S0e, cd.e_d)
-    den -= c * np.repeat(D0e, cd.e_d)
-    sumlog = float(np.log(den).sum())
-    w = np.empty((5, den.size))
-    np.divide(1.0, den, out=w[0])
-    np.multiply(w[0], w[0], out=w[2])
-    np.multiply(c, w[0], out=w[1])
-    np.multiply(c, w[2], out=w[3])
-    np.multiply(c, w[3], out=w[4])
-    s = np.add.reduceat(w, cd.e_start[:-1], axis=1)
-    return sumlog, s[0], s[1], s[2], s[3], s[4]
+    segs = _segments(cd)
+    c, evb, egs = segs[3], segs[7], segs[8]
+    out = np.empty((5, S0e.size))
+    logs = [0.0, 0.0]
+    if len(egs) == 3:
+        _run2(_efron_part, (cd, S0e, D0e, c, evb[0], evb[1], egs[0], egs[1], out, logs, 0),
+              (cd, S0e, D0e, c, evb[1], evb[2], egs[1], egs[2], out, logs, 1))
+    else:
+        _efron_part(cd, S0e, D0e, c, evb[0], evb[1], egs[0], egs[1], out, logs, 0)
+    return logs[0] + logs[1], out[0], out[1], out[2], out[3], out[4]
+
+
+def _sums_part(Xs, r, buf, st, s0, s1, at_zero, lo, hi, slo, shi):
+    """Rows lo..hi-1: r = exp(eta) in place, buf = r x, and their segment sums slo..shi-1."""
+    rr = r[lo:hi]
+    loc = st[slo:shi] - lo
+    if at_zero:  # beta = 0: r = 1, r x = x
+        s0[slo:shi] = np.diff(np.append(loc, hi - lo))
+        s1[:, slo:shi] = np.add.reduceat(Xs[lo:hi].T, loc, axis=1)
+        return
+    np.exp(rr, out=rr)
+    np.multiply(Xs[lo:hi], rr[:, None], out=buf[lo:hi])
+    s0[slo:shi] = np.add.reduceat(rr, loc)
+    s1[:, slo:shi] = np.add.reduceat(buf[lo:hi].T, loc, axis=1)
+
+
+def _weights_part(Xs, r, buf, wne, lne, lo, hi, slo, shi):
+    """Rows lo..hi-1 of buf = sqrt(v) x with v = r x (segment weight)."""
+    sv = np.repeat(wne[slo:shi], lne[slo:shi])
+    sv *= r[lo:hi]
+    np.sqrt(sv, out=sv)
+    np.multiply(Xs[lo:hi], sv[:, None], out=buf[lo:hi])
+
+
+def _each_chunk(f, rows, segs, *args) -> None:
+    if len(rows) == 3:
+        _run2(f, args + (rows[0], rows[1], segs[0], segs[1]), args + (rows[1], rows[2], segs[1], segs[2]))
+    else:
+        f(*(args + (rows[0], rows[1], segs[0], segs[1])))
 
 
 def group_sums(cd: core.CoxData, beta: np.ndarray):
     """Segment sums at ``beta``, the Efron scalars and H1 = sum_j v_j x_j x_j' (the numpy twin of
-    ``_cox_numba.numba_group_sums``; right-censored data only)."""
+    ``_cox_numba.numba_group_sums``; right-censored data only). At beta = 0 (the first Newton step)
+    r = 1, so exp(x'beta) and r x are not computed."""
     Xs = cd.Xs
     n, p = Xs.shape
     G = cd.gstart.size - 1
-    starts, nonempty, lens, _ = _segments(cd)
+    st, nonempty, lens, _, lne, rows, segs = _segments(cd)[:7]
     buf = getattr(cd, "_buf", None)
     if buf is None:
         buf = cd._buf = np.empty((p, n)).T
-    r = Xs @ beta
-    np.exp(r, out=r)
-    np.multiply(Xs, r[:, None], out=buf)
+    at_zero = not np.any(beta)
+    r = np.ones(n) if at_zero else Xs @ beta
+    s0 = np.empty(st.size)
+    s1 = np.empty((p, st.size))
+    if st.size:
+        _each_chunk(_sums_part, rows, segs, Xs, r, buf, st, s0, s1, at_zero)
     seg0 = np.zeros(2 * G)
     seg1 = np.zeros((2 * G, p))
-    if starts.size:
-        seg0[nonempty] = np.add.reduceat(r, starts)
-        seg1[nonempty] = np.add.reduceat(buf.T, starts, axis=1).T
+    seg0[nonempty] = s0
+    seg1[nonempty] = s1.T
     D0, D1 = seg0[0::2], seg1[0::2]
     S0g, S1g = D0 + seg0[1::2], D1 + seg1[1::2]
     gsum = core.GroupSums(eta=None, r=r, S0g=S0g, S1g=S1g, D0e=D0[cd.egroups], D1e=D1[cd.egroups],
@@ -178,9 +275,7 @@ def group_sums(cd: core.CoxData, beta: np.ndarray):
     wseg = np.empty(2 * G)
     wseg[0::2] = cumB0 - b1g
     wseg[1::2] = cumB0
-    sv = np.repeat(wseg, lens)
-    sv *= r
-    np.sqrt(sv, out=sv)
-    np.multiply(Xs, sv[:, None], out=buf)
+    if st.size:
+        _each_chunk(_weights_part, rows, segs, Xs, r, buf, wseg[nonempty], lne)
     H1 = buf.T @ buf
     return gsum, (H1 + H1.T) / 2, sc
