@@ -11,11 +11,13 @@ r = exp(x'beta) and r x; the Efron (or Breslow) denominators follow per event gr
 weights v of the nested risk sets, then the information. Equal to the numba kernels and to the
 row-by-row formulas in ``_cox_core`` to rounding (tested at 1e-10).
 
-Large fits use both cores: the element-wise work of a Newton step (exp, r x, the segment sums, the
-Efron denominators, the sqrt(v) x rows) is done on two fixed chunks of rows (split at a segment
-boundary) and of event groups, in two threads (numpy releases the GIL in these loops); the BLAS calls
-(x'beta, the syrk) stay whole and use BLAS's own threads. The chunks are the same with or without
-threads, so the result does not depend on the number of cores.
+Each Newton step walks the rows in blocks of about ``BLOCK_ROWS`` rows cut at segment starts: per
+block, x'beta, r = exp, r x into a small buffer and its segment sums (pass 1); then, once the risk-set
+weights are known, sqrt(v) x into the buffer and its p x p product added to H1 (pass 2). The buffer
+stays in cache and no n x p temporary is made. Large fits use both cores: the rows (and the event
+groups of the Efron sums) are split in two fixed chunks at a segment start, each walked by its own
+thread (numpy and BLAS release the GIL). Blocks and chunks depend on the data only, never on the
+number of cores, so the result is the same with or without threads.
 """
 
 from __future__ import annotations
@@ -24,8 +26,10 @@ import numpy as np
 
 from . import _cox_core as core
 
-#: rows from which a fit splits its element-wise work into two chunks run in two threads
+#: rows from which a fit splits its work into two chunks run in two threads
 PARALLEL_MIN_N = 200_000
+#: rows per block of a Newton step (cut at the segment start at or after each multiple)
+BLOCK_ROWS = 16_384
 _POOL = None
 
 
@@ -169,8 +173,22 @@ def _segments(cd: core.CoxData):
         segs, egs = (0, st.size), (0, E)
     rows = tuple(int(st[i]) if i < st.size else cd.n for i in segs)
     evb = tuple(int(cd.e_start[i]) for i in egs)
-    cd._segs = (st, nonempty, lens, c, lens[nonempty], rows, segs, evb, egs)
+    blocks = [_blocks(st, cd.n, segs[i], segs[i + 1]) for i in range(len(segs) - 1)]
+    cd._segs = (st, nonempty, lens, c, lens[nonempty], rows, segs, evb, egs, blocks)
     return cd._segs
+
+
+def _blocks(st: np.ndarray, n: int, s0: int, s1: int) -> list:
+    """Blocks (row lo, row hi, segment lo, segment hi) of the segments s0..s1-1, each starting at a
+    segment start, about BLOCK_ROWS rows (more when one segment is longer)."""
+    if s1 <= s0:
+        return []
+    lo = int(st[s0])
+    hi = int(st[s1]) if s1 < st.size else n
+    cuts = np.searchsorted(st[s0:s1], np.arange(lo + BLOCK_ROWS, hi, BLOCK_ROWS)) + s0
+    sb = np.unique(np.concatenate([[s0], cuts, [s1]]))
+    rb = np.append(st[sb[:-1]], hi)
+    return [(int(rb[i]), int(rb[i + 1]), int(sb[i]), int(sb[i + 1])) for i in range(sb.size - 1)]
 
 
 def _efron_part(cd, S0e, D0e, c, lo, hi, glo, ghi, out, logs, slot):
@@ -207,33 +225,58 @@ def _efron(cd: core.CoxData, S0e: np.ndarray, D0e: np.ndarray):
     return logs[0] + logs[1], out[0], out[1], out[2], out[3], out[4]
 
 
-def _sums_part(Xs, r, buf, st, s0, s1, at_zero, lo, hi, slo, shi):
-    """Rows lo..hi-1: r = exp(eta) in place, buf = r x, and their segment sums slo..shi-1."""
-    rr = r[lo:hi]
-    loc = st[slo:shi] - lo
-    if at_zero:  # beta = 0: r = 1, r x = x
-        s0[slo:shi] = np.diff(np.append(loc, hi - lo))
-        s1[:, slo:shi] = np.add.reduceat(Xs[lo:hi].T, loc, axis=1)
-        return
-    np.exp(rr, out=rr)
-    np.multiply(Xs[lo:hi], rr[:, None], out=buf[lo:hi])
-    s0[slo:shi] = np.add.reduceat(rr, loc)
-    s1[:, slo:shi] = np.add.reduceat(buf[lo:hi].T, loc, axis=1)
+def _walk(f, blocks, *args) -> list:
+    """``f(*args, block_list)`` for each chunk's block list: two chunks in two threads."""
+    out = [None] * len(blocks)
 
+    def one(i):
+        out[i] = f(*args, blocks[i])
 
-def _weights_part(Xs, r, buf, wne, lne, lo, hi, slo, shi):
-    """Rows lo..hi-1 of buf = sqrt(v) x with v = r x (segment weight)."""
-    sv = np.repeat(wne[slo:shi], lne[slo:shi])
-    sv *= r[lo:hi]
-    np.sqrt(sv, out=sv)
-    np.multiply(Xs[lo:hi], sv[:, None], out=buf[lo:hi])
-
-
-def _each_chunk(f, rows, segs, *args) -> None:
-    if len(rows) == 3:
-        _run2(f, args + (rows[0], rows[1], segs[0], segs[1]), args + (rows[1], rows[2], segs[1], segs[2]))
+    if len(blocks) == 2:
+        _run2(one, (0,), (1,))
     else:
-        f(*(args + (rows[0], rows[1], segs[0], segs[1])))
+        one(0)
+    return out
+
+
+def _sums_pass(Xs, beta, r, st, s0, s1, at_zero, blocks) -> None:
+    """Pass 1 over a chunk's blocks: r = exp(x'beta) and the segment sums of r and r x."""
+    if not blocks:
+        return
+    p = Xs.shape[1]
+    tmp = np.empty((p, max(hi - lo for lo, hi, _, _ in blocks)))
+    for lo, hi, slo, shi in blocks:
+        loc = st[slo:shi] - lo
+        xt = Xs[lo:hi].T
+        if at_zero:  # beta = 0: r = 1, r x = x
+            s0[slo:shi] = np.diff(np.append(loc, hi - lo))
+            s1[:, slo:shi] = np.add.reduceat(xt, loc, axis=1)
+            continue
+        rr = r[lo:hi]
+        np.dot(Xs[lo:hi], beta, out=rr)
+        np.exp(rr, out=rr)
+        t = tmp[:, :hi - lo]
+        np.multiply(xt, rr, out=t)
+        s0[slo:shi] = np.add.reduceat(rr, loc)
+        s1[:, slo:shi] = np.add.reduceat(t, loc, axis=1)
+
+
+def _info_pass(Xs, r, wne, lne, blocks) -> np.ndarray:
+    """Pass 2 over a chunk's blocks: sum of v x x' with v = r x (segment weight), as (sqrt(v) x)'s
+    p x p products block by block."""
+    p = Xs.shape[1]
+    H = np.zeros((p, p))
+    if not blocks:
+        return H
+    tmp = np.empty((p, max(hi - lo for lo, hi, _, _ in blocks)))
+    for lo, hi, slo, shi in blocks:
+        sv = np.repeat(wne[slo:shi], lne[slo:shi])
+        sv *= r[lo:hi]
+        np.sqrt(sv, out=sv)
+        t = tmp[:, :hi - lo]
+        np.multiply(Xs[lo:hi].T, sv, out=t)
+        H += t @ t.T
+    return H
 
 
 def group_sums(cd: core.CoxData, beta: np.ndarray):
@@ -243,16 +286,13 @@ def group_sums(cd: core.CoxData, beta: np.ndarray):
     Xs = cd.Xs
     n, p = Xs.shape
     G = cd.gstart.size - 1
-    st, nonempty, lens, _, lne, rows, segs = _segments(cd)[:7]
-    buf = getattr(cd, "_buf", None)
-    if buf is None:
-        buf = cd._buf = np.empty((p, n)).T
+    segs = _segments(cd)
+    st, nonempty, lne, blocks = segs[0], segs[1], segs[4], segs[9]
     at_zero = not np.any(beta)
-    r = np.ones(n) if at_zero else Xs @ beta
+    r = np.ones(n) if at_zero else np.empty(n)
     s0 = np.empty(st.size)
     s1 = np.empty((p, st.size))
-    if st.size:
-        _each_chunk(_sums_part, rows, segs, Xs, r, buf, st, s0, s1, at_zero)
+    _walk(_sums_pass, blocks, Xs, beta, r, st, s0, s1, at_zero)
     seg0 = np.zeros(2 * G)
     seg1 = np.zeros((2 * G, p))
     seg0[nonempty] = s0
@@ -275,7 +315,6 @@ def group_sums(cd: core.CoxData, beta: np.ndarray):
     wseg = np.empty(2 * G)
     wseg[0::2] = cumB0 - b1g
     wseg[1::2] = cumB0
-    if st.size:
-        _each_chunk(_weights_part, rows, segs, Xs, r, buf, wseg[nonempty], lne)
-    H1 = buf.T @ buf
+    parts = _walk(_info_pass, blocks, Xs, r, wseg[nonempty], lne)
+    H1 = parts[0] if len(parts) == 1 else parts[0] + parts[1]
     return gsum, (H1 + H1.T) / 2, sc
