@@ -81,6 +81,20 @@ def test_methods_prose_has_period_cutoff_centres_and_no_file_or_column_names(hdi
     assert "fewer than 10% of the patients or fewer than 5 patients remained at risk" in text
 
 
+def test_every_citation_in_methods_has_its_reference(hdifo):
+    """Each (author, year) cited in the Methods text, e.g. "(Lan & DeMets, 1983)" or "Lachin and Foulkes
+    (1986)", has a full reference in the list with that first author and year."""
+    res, _ = hdifo
+    doc = build_document(res)
+    text = _methods_text(doc)
+    found = re.findall(r"([A-Z][A-Za-z'\-]+)(?: et al\.| (?:&|and) [A-Z][A-Za-z'\-]+)?"
+                       r"(?:, ((?:19|20)\d\d)\b| \(((?:19|20)\d\d)\))", text)
+    cites = {(a, y1 or y2) for a, y1, y2 in found}
+    assert {("Lachin", "1986"), ("Lan", "1983"), ("Wu", "2015"), ("Simon", "1989"), ("A'Hern", "2001")} <= cites
+    for author, year in cites:
+        assert any(r.startswith(author) and year in r for r in doc.references), (author, year)
+
+
 def test_methods_without_centre_column_has_a_placeholder(no_centre):
     doc = build_document(no_centre)
     text = _methods_text(doc)

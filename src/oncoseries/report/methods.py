@@ -57,6 +57,19 @@ REFERENCES = {
                "J Clin Oncol. 1984;2(11):1281-1288.",
     "pocock": "Pocock SJ, Clayton TC, Altman DG. Survival plots of time-to-event outcomes in clinical trials: "
               "good practice and pitfalls. Lancet. 2002;359(9318):1686-1689.",
+    "lachin": "Lachin JM, Foulkes MA. Evaluation of sample size and power for analyses of survival with allowance "
+              "for nonuniform patient entry, losses to follow-up, noncompliance, and stratification. Biometrics. "
+              "1986;42(3):507-519.",
+    "schoenfeld": "Schoenfeld D. The asymptotic properties of nonparametric tests for comparing survival "
+                  "distributions. Biometrika. 1981;68(1):316-319.",
+    "freedman": "Freedman LS. Tables of the number of patients required in clinical trials using the logrank test. "
+                "Stat Med. 1982;1(2):121-129.",
+    "lan": "Lan KKG, DeMets DL. Discrete sequential boundaries for clinical trials. Biometrika. "
+           "1983;70(3):659-663.",
+    "wu": "Wu J. Sample size calculation for the one-sample log-rank test. Pharm Stat. 2015;14(1):26-33.",
+    "simon1989": "Simon R. Optimal two-stage designs for phase II clinical trials. Control Clin Trials. "
+                 "1989;10(1):1-10.",
+    "ahern": "A'Hern RP. Sample size tables for exact single-stage phase II designs. Stat Med. 2001;20(6):859-866.",
 }
 
 ETHICS = ("[Ethics: state the approving ethics committee or institutional review board and its reference "
@@ -256,7 +269,9 @@ def cited(paragraphs) -> list[str]:
              "simon": "Simon & Makuch, 1984", "peduzzi": "Peduzzi et al., 1996", "guyot": "Guyot et al., 2012",
              "finkelstein": "Finkelstein et al., 2003", "bh": "Benjamini & Hochberg, 1995", "holm": "Holm, 1979",
              "heinze2002": "Heinze & Schemper, 2002", "lausen": "Lausen & Schumacher, 1992",
-             "hryniuk": "Hryniuk & Bush, 1984"}
+             "hryniuk": "Hryniuk & Bush, 1984", "lachin": "Lachin and Foulkes (1986)",
+             "schoenfeld": "Schoenfeld (1981)", "freedman": "Freedman (1982)", "lan": "Lan & DeMets, 1983",
+             "wu": "Wu, 2015", "simon1989": "Simon, 1989", "ahern": "A'Hern, 2001"}
     found = sorted((text.index(m), k) for k, m in marks.items() if m in text)
     return [REFERENCES[k] for _, k in found]
 

@@ -168,8 +168,8 @@ def methods_pieces(w) -> list:
                "an exponential with its median")
             + f", patients and events for each hazard ratio were computed by {METHOD_WORDS[s['method']]} with "
               "uniform accrual, minimum follow-up and exponential dropout, group-sequential boundaries by Lan-DeMets "
-              "alpha spending, single-arm designs by the one-sample log-rank test (Wu, 2015) and Simon's two-stage "
-              "and A'Hern's exact binomial designs."]
+              "alpha spending (Lan & DeMets, 1983), single-arm designs by the one-sample log-rank test (Wu, 2015) "
+              "and Simon's two-stage (Simon, 1989) and A'Hern's exact binomial designs (A'Hern, 2001)."]
 
 
 def design_figures(results, out_dir: Path, opts: dict) -> list:
