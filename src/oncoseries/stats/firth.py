@@ -17,13 +17,13 @@ import numpy as np
 import pandas as pd
 
 from ._dist import chi2_ppf, chi2_sf
+from ._penalised import damped_newton, profile_limit
 from ._risksets import RiskSets, cox_derivatives
 from .separation import detect_separation
 
 __all__ = ["FirthCox", "LRTest", "detect_separation", "firth_cox", "firth_cox_arrays"]
 
 METHOD = "Firth profile likelihood"
-_GAP_CAP = 1e8
 
 
 @dataclass(frozen=True)
@@ -86,33 +86,11 @@ class _Penalised:
         that lower pl and capping each step at ``max_step`` (coxphf's ``maxstep``); near the
         optimum the step uses the finite-difference Jacobian of U* for quadratic convergence.
         Returns ``(beta, pl, iterations, converged)``."""
-        beta = np.array(beta, dtype=float)
-        free = np.asarray(free, dtype=int)
-        pl, ustar, info = self.full(beta)
-        if not np.isfinite(pl):
-            raise ValueError("the information matrix is singular at the starting values")
-        for it in range(1, max_iter + 1):
-            g = ustar[free]
-            if np.max(np.abs(g), initial=0.0) < gtol:
-                return beta, pl, it - 1, True
-            hess = info[np.ix_(free, free)]
-            if np.max(np.abs(g)) < 1e-3:
-                hess = self._jacobian(beta, free, hess)
-            step = np.linalg.solve(hess, g)
-            big = np.max(np.abs(step))
-            if big > max_step:
-                step *= max_step / big
-            for _ in range(30):
-                trial = beta.copy()
-                trial[free] += step
-                pl_t, u_t, i_t = self.full(trial)
-                if pl_t >= pl - 1e-12 * max(1.0, abs(pl)):
-                    break
-                step = step / 2
-            if not np.isfinite(pl_t):
-                break
-            beta, pl, ustar, info = trial, pl_t, u_t, i_t
-        return beta, pl, it, np.max(np.abs(ustar[free]), initial=0.0) < 1e-6
+        def curvature(b, free_, g, hess):
+            return self._jacobian(b, free_, hess) if np.max(np.abs(g)) < 1e-3 else hess
+
+        return damped_newton(self.full, beta, free, max_iter=max_iter, gtol=gtol, max_step=max_step,
+                             halvings=30, accept_rtol=1e-12, done_tol=1e-6, curvature=curvature)
 
     def _jacobian(self, beta, free, fallback):
         """-dU*/db on the free coefficients by central differences (symmetrised); ``fallback``
@@ -135,38 +113,27 @@ class _Penalised:
 
 
 def _profile_limit(pen, beta_hat, pl_hat, j, se_j, crit, side):
-    """Profile penalised-likelihood limit for coefficient j on one side (+1 upper, -1 lower)."""
-    p = beta_hat.size
-    free = np.setdiff1d(np.arange(p), [j])
+    """Profile penalised-likelihood limit for coefficient j on one side (+1 upper, -1 lower); each
+    constrained fit starts from the previous one's coefficients (reset to beta_hat for the root)."""
+    free = np.setdiff1d(np.arange(beta_hat.size), [j])
     start = {"beta": beta_hat.copy()}
 
-    def deviance_gap(v):
+    def pl_at(v):
         b = start["beta"].copy()
         b[j] = v
         try:
             if free.size:
                 b, pl_v, _, _ = pen.maximise(b, free)
                 start["beta"] = b
-            else:
-                pl_v = pen(b)
+                return pl_v
+            return pen(b)
         except (ValueError, np.linalg.LinAlgError):  # information singular far out: pl -> -inf
-            pl_v = -np.inf
-        # the gap grows monotonically away from b_hat: capping it keeps brentq finite, same root
-        return min(2.0 * (pl_hat - pl_v) - crit, _GAP_CAP)
+            return -np.inf
 
-    width = 2.0 * se_j if np.isfinite(se_j) and se_j > 0 else 1.0
-    inner = beta_hat[j]
-    for _ in range(40):
-        outer = beta_hat[j] + side * width
-        if deviance_gap(outer) > 0:
-            lo, hi = sorted((inner, outer))
-            start["beta"] = beta_hat.copy()
-            from scipy.optimize import brentq  # only for profile limits
+    def reset():
+        start["beta"] = beta_hat.copy()
 
-            return brentq(deviance_gap, lo, hi, xtol=1e-12, rtol=1e-12)
-        inner = outer
-        width *= 2.0
-    return side * np.inf
+    return profile_limit(pl_at, beta_hat[j], pl_hat, se_j, crit, side, rtol=1e-12, before_root=reset)
 
 
 def firth_cox_arrays(time, event, X, strata=None, *, ties: str = "breslow", columns=None,

@@ -20,10 +20,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._dist import chi2_ppf, chi2_sf, norm_ppf, norm_sf
+from ._penalised import damped_newton, profile_limit
 
 __all__ = ["LogisticFit", "logistic_ml", "logistic_firth", "separated"]
 
-_GAP_CAP = 1e8
 
 
 @dataclass
@@ -118,32 +118,8 @@ class _Penalised:
     def maximise(self, b, free, max_iter=200, gtol=1e-11, max_step=5.0):
         """Newton-Raphson on the free coefficients (curvature X'WX), steps capped at ``max_step`` and
         halved while pl falls (logistf's ``maxstep``/``maxhs``). Returns (b, pl, iterations, converged)."""
-        b = np.array(b, float)
-        pl, u, info = self.full(b)
-        if not np.isfinite(pl):
-            raise ValueError("the information matrix is singular at the starting values")
-        for it in range(1, max_iter + 1):
-            g = u[free]
-            if np.max(np.abs(g), initial=0.0) < gtol:
-                return b, pl, it - 1, True
-            step = np.linalg.solve(info[np.ix_(free, free)], g)
-            big = np.max(np.abs(step))
-            if big > max_step:
-                step *= max_step / big
-            for _ in range(40):
-                trial = b.copy()
-                trial[free] += step
-                pl_t, u_t, i_t = self.full(trial)
-                if pl_t >= pl - 1e-13 * max(1.0, abs(pl)):
-                    break
-                step = step / 2
-            if not np.isfinite(pl_t):
-                break
-            if np.max(np.abs(trial - b)) < 1e-15:
-                b, pl, u, info = trial, pl_t, u_t, i_t
-                break
-            b, pl, u, info = trial, pl_t, u_t, i_t
-        return b, pl, it, bool(np.max(np.abs(u[free]), initial=0.0) < 1e-7)
+        return damped_newton(self.full, b, free, max_iter=max_iter, gtol=gtol, max_step=max_step, halvings=40,
+                             accept_rtol=1e-13, done_tol=1e-7, stop_when_still=True)
 
 
 def _constrained(pen, b_hat, j, v):
@@ -159,22 +135,9 @@ def _constrained(pen, b_hat, j, v):
 
 
 def _profile_limit(pen, b_hat, pl_hat, j, se_j, crit, side):
-    """The profile limit of coefficient j on one side (+1 upper, -1 lower): a bracket doubling outward,
-    then Brent's root of 2 (pl_hat - pl_j(v)) - crit."""
-    from scipy.optimize import brentq
-
-    def gap(v):
-        return min(2.0 * (pl_hat - _constrained(pen, b_hat, j, v)[1]) - crit, _GAP_CAP)
-
-    width = 2.0 * se_j if np.isfinite(se_j) and se_j > 0 else 1.0
-    inner = b_hat[j]
-    for _ in range(40):
-        outer = b_hat[j] + side * width
-        if gap(outer) > 0:
-            lo, hi = sorted((inner, outer))
-            return brentq(gap, lo, hi, xtol=1e-12, rtol=1e-13)
-        inner, width = outer, width * 2.0
-    return side * np.inf
+    """The profile limit of coefficient j on one side (+1 upper, -1 lower)."""
+    return profile_limit(lambda v: _constrained(pen, b_hat, j, v)[1], b_hat[j], pl_hat, se_j, crit, side,
+                         rtol=1e-13)
 
 
 def logistic_firth(X, y, columns=None, conf_level: float = 0.95) -> LogisticFit:
