@@ -221,3 +221,23 @@ def test_attribution_inferred_without_a_recorded_reason(tmp_path):
     d = json.loads(json.dumps(analyze(write_study(tmp_path / "b", patients=PATIENTS, lesions=LESIONS,
                                                   treatments=tr, adverse_events=aes)).to_dict()))["dosing"]
     assert (d["toxicity"]["delayed_cycles"], d["toxicity"]["reductions"]) == (1, 1)
+
+
+def test_dosing_and_toxicity_tables_replace_the_short_ones(tmp_path):
+    """With dose records and CTCAE grades the report shows the dosing and toxicity tables only (the short
+    "Treatment exposure" and "Adverse events, worst grade" tables would repeat them); the dosing table
+    keeps the cycles per patient."""
+    from oncoseries.report.context import ReportContext
+    from oncoseries.report.tables import build_tables
+
+    folder = write_study(tmp_path / "s", patients=PATIENTS, lesions=LESIONS, treatments=TREATMENTS,
+                         adverse_events=AES)
+    results = analyze(folder)
+    tables = build_tables(ReportContext.from_results(results))
+    ids = [t.name for t in tables]
+    assert "dosing" in ids and "toxicity" in ids
+    assert "exposure" not in ids and "adverse_events" not in ids
+    dosing = next(t for t in tables if t.name == "dosing")
+    c = results.to_dict()["exposure"]["cycles_per_patient"]
+    row = next(r for r in dosing.rows if r[0] == "Cycles per patient, median (range)")
+    assert row[1].endswith(f"({c['min']:.0f}\u2013{c['max']:.0f})")

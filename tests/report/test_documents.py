@@ -238,7 +238,8 @@ def test_assessments_only_study_is_complete(rich):
     page = parse(out / "report.html")
     assert page.sections == SECTION_IDS
     text = "".join(page.text)
-    for title in ("Treatment exposure", "Adverse events, worst grade per patient",
+    assert "Adverse events, worst grade per patient" not in text     # the CTCAE table replaces the old one
+    for title in ("Treatment exposure", "Adverse events by term, worst grade per patient",
                   "univariable and multivariable hazard ratios",
                   "Best overall response", "Median follow-up", "Event-free rates at landmark times"):
         assert title in text, title

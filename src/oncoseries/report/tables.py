@@ -108,8 +108,9 @@ def table1(ctx: ReportContext) -> ReportTable | None:
 
 
 def exposure_table(ctx: ReportContext) -> ReportTable | None:
+    """Cycles and dose intensity when no dosing data (the fuller dosing table replaces it)."""
     e = ctx.data.get("exposure")
-    if not e:
+    if not e or ctx.data.get("dosing"):
         return None
     t = ReportTable("exposure", "Treatment exposure", "exposure", ["Item", "Value"])
     n = e["patients_treated"]
@@ -574,8 +575,9 @@ def biomarker_table(ctx: ReportContext) -> ReportTable | None:
 
 
 def ae_table(ctx: ReportContext) -> ReportTable | None:
+    """Worst grade per patient and term, when the CTCAE toxicity table (which replaces it) is absent."""
     aes = ctx.data.get("adverse_events")
-    if not aes:
+    if not aes or (ctx.data.get("toxicity") or {}).get("terms"):
         return None
     n = aes[0]["N"]
     grade5 = any(r["grade_5"] for r in aes)

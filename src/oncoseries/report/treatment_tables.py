@@ -26,6 +26,10 @@ def dosing_table(ctx: ReportContext) -> ReportTable | None:
     n = d["patients_treated"]
     t = ReportTable("dosing", f"Dose, dose intensity, delays and reductions (N = {n} treated patients, "
                               f"{d['cycles_total']} cycles)", "exposure", ["Item", "Value"])
+    c = (ctx.data.get("exposure") or {}).get("cycles_per_patient")
+    if c and nb.is_number(c.get("median")):
+        t.add(["Cycles per patient, median (range)",
+               f"{nb.format_num(c['median'])} ({nb.fixed(c['min'], 0)}{DASH}{nb.fixed(c['max'], 0)})"])
     b = d["bsa"]
     if b["per_cycle"]:
         t.add(["Body surface area per cycle, m\u00b2, median (IQR; range)", _med_iqr(b["per_cycle"], 2)])
