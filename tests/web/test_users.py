@@ -51,6 +51,9 @@ def test_study_visible_to_owner_and_shares(make_client, users_file):
     assert r.status_code == 200 and "Log out (alice)" in r.text
     page = c.get(f"/studies/{sid}")
     assert page.status_code == 200 and "Share with user" in page.text
+    title = re.search(r"<title>(.*?)</title>", page.text, re.S).group(1)
+    assert "<" not in title and "Sharing" not in title                  # the page title is the study title only
+    assert page.text.count('action="/studies/' + sid + '/share"') == 1      # one sharing form, in the page body
     assert c.post(f"/studies/{sid}/share", data={"csrf_token": tok, "username": "carol"}).status_code == 400
     r = c.post(f"/studies/{sid}/share", data={"csrf_token": tok, "username": "bob"})
     assert r.status_code == 200 and "Shared with bob" in r.text
