@@ -218,3 +218,28 @@ def test_two_chunks_with_a_single_event_group_or_segment(monkeypatch):
         np.testing.assert_allclose(got[1][0], got[0][0], rtol=1e-13)
         np.testing.assert_allclose(got[1][1], got[0][1], rtol=1e-12, atol=1e-12)
         np.testing.assert_allclose(got[1][2], got[0][2], rtol=1e-12)
+
+
+def _fit_in_child(q):
+    data = sim(3000, 13)
+    q.put(float(cox_mod.cox(data, "time", "status", ["x1", "x2"]).coef[0]))
+
+
+def test_fit_after_fork_uses_a_fresh_thread_pool(monkeypatch):
+    """A pool's threads do not survive fork(): a process forked after a threaded fit still fits."""
+    import multiprocessing as mp
+
+    from oncoseries.stats import _cox_numpy as cnp
+
+    monkeypatch.setattr(cnp, "PARALLEL_MIN_N", 1)
+    data = sim(3000, 13)
+    parent = float(cox_mod.cox(data, "time", "status", ["x1", "x2"]).coef[0])   # creates the pool
+    ctx = mp.get_context("fork")
+    q = ctx.Queue()
+    proc = ctx.Process(target=_fit_in_child, args=(q,))
+    proc.start()
+    proc.join(120)
+    if proc.is_alive():
+        proc.kill()
+        pytest.fail("the fit in the forked child hung")
+    assert proc.exitcode == 0 and q.get(timeout=5) == parent

@@ -30,24 +30,28 @@ from . import _cox_core as core
 PARALLEL_MIN_N = 200_000
 #: rows per block of a Newton step (cut at the segment start at or after each multiple)
 BLOCK_ROWS = 16_384
-_POOL = None
+_POOL = None        # (pid, ThreadPoolExecutor or False); a forked child makes its own
 
 
 def _run2(f, a, b) -> None:
     """Run ``f(*a)`` and ``f(*b)``: in two threads when there are two or more cores, else in turn."""
     global _POOL
-    if _POOL is None:
-        import os
+    import os
+
+    if _POOL is None or _POOL[0] != os.getpid():  # a pool's threads do not survive a fork
         from concurrent.futures import ThreadPoolExecutor
 
-        _POOL = ThreadPoolExecutor(2, thread_name_prefix="oncoseries-cox") if (os.cpu_count() or 1) > 1 else False
-    if _POOL is False:
+        pool = ThreadPoolExecutor(2, thread_name_prefix="oncoseries-cox") if (os.cpu_count() or 1) > 1 else False
+        _POOL = (os.getpid(), pool)
+    pool = _POOL[1]
+    if pool is False:
         f(*a)
         f(*b)
         return
-    fut = _POOL.submit(f, *a)
+    fut = pool.submit(f, *a)
     f(*b)
     fut.result()
+
 
 #: counting sort (numpy's radix sort of 16-bit keys) when 2 x distinct day values x strata fit in 16 bits
 _RADIX_KEYS = 1 << 16
