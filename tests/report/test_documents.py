@@ -76,7 +76,7 @@ def docx_tables(path: Path) -> dict[str, list[list[str]]]:
         elif tag == "tbl":
             t = docx.table.Table(block, d)
             # no-break spaces (words.keep_together) read as spaces here; test_journal_text checks them
-            out[caption] = [[c.text.replace("\u00a0", " ") for c in row.cells] for row in t.rows]
+            out[caption] = [[c.text.replace("\u00a0", " ").replace("\u00ad", "") for c in row.cells] for row in t.rows]
     return out
 
 

@@ -91,7 +91,19 @@ def _fixed_layout(table, width_cm: float) -> None:
 
 
 def _words(text: str) -> list[str]:
-    return [w for w in re.split(r"[\s\-/]+", text) if w]
+    """The pieces a line may not break inside (split at spaces, hyphens, slashes and soft hyphens)."""
+    return [w for w in re.split(r"[\s\-/\u00ad]+", text) if w]
+
+
+#: Long words that may break at a soft hyphen (so that a "P" column is not as wide as "Multivariable")
+HYPHENS = {"Univariable": "Uni\u00advariable", "Multivariable": "Multi\u00advariable",
+           "Characteristic": "Characte\u00adristic", "immunohistochemistry": "immuno\u00adhisto\u00adchemistry",
+           "Immunohistochemistry": "Immuno\u00adhisto\u00adchemistry"}
+
+
+def _header(text: str) -> str:
+    """Table text with soft hyphens in its long words (HYPHENS)."""
+    return re.sub(r"[A-Za-z]+", lambda m: HYPHENS.get(m.group(0), m.group(0)), text)
 
 
 #: Approximate advance widths in em by character class (Calibri digits are 0.507 em; 0.55 leaves room).
@@ -129,8 +141,8 @@ def _widths(t, size: float = 9) -> list[float]:
     need, want, volume = [], [], []
     for j, col in enumerate(t.columns):
         cells = [r[j] for r in t.rows]
-        longest_word = max([_text_cm(w, size) for c in cells for w in _words(c)]
-                           + [_text_cm(w, size) * 1.15 for w in _words(col)]
+        longest_word = max([_text_cm(w, size) for c in cells for w in _words(_header(c))]
+                           + [_text_cm(w, size) * 1.15 for w in _words(_header(col))]
                            + [_text_cm(c, size) for c in cells if len(c) <= NO_WRAP and NUMERIC.match(c)],
                            default=1.0)
         longest = max([_text_cm(c[:60], size) for c in cells] + [_text_cm(col, size) * 1.15])
@@ -140,6 +152,16 @@ def _widths(t, size: float = 9) -> list[float]:
     if sum(want) <= TEXT_W:
         return want
     if sum(need) >= TEXT_W:
+        # numbers (HR (95% CI), n (%), P) keep their width; the text columns, which wrap between
+        # words, share what is left
+        numeric = [j for j, col in enumerate(t.columns)
+                   if (filled := [r[j] for r in t.rows if r[j]]) and
+                   sum(bool(NUMERIC.match(c)) for c in filled) >= 0.5 * len(filled)]
+        fixed = sum(need[j] for j in numeric)
+        text = sum(need) - fixed
+        if numeric and text > 0 and fixed < TEXT_W:
+            k = (TEXT_W - fixed) / text
+            return [w if j in numeric else w * k for j, w in enumerate(need)]
         return [w * TEXT_W / sum(need) for w in need]
     widths, open_ = list(need), [j for j in range(len(need)) if want[j] > need[j]]
     spare = TEXT_W - sum(need)
@@ -186,7 +208,7 @@ def _table(document, t) -> None:
     cells = [r.cells for r in rows]  # python-docx rebuilds a row's cell list on every .cells access
     for j, col in enumerate(t.columns):
         cell = cells[0][j]
-        _cell_text(cell, col, bold=True, size=size, keep=True)
+        _cell_text(cell, _header(col), bold=True, size=size, keep=True)
         _border(cell, "top", 12)
         _border(cell, "bottom", 6)
     _row_flag(rows[0], "cantSplit")
@@ -195,7 +217,7 @@ def _table(document, t) -> None:
         _row_flag(rows[i], "cantSplit")
         for j, text in enumerate(row):
             cell = cells[i][j]
-            _cell_text(cell, text, bold=style in ("group", "total"), size=size,
+            _cell_text(cell, _header(text), bold=style in ("group", "total"), size=size,
                        indent=style == "indent" and j == 0, keep=keep and (i < len(t.rows) or bool(t.notes)))
             if style == "total":
                 _shade(cell, "EEF3F8")
