@@ -36,9 +36,13 @@ CONCORDANCE_NUMBA_MIN_N = 5000
 def _revcum_within(values: np.ndarray, seg_end: np.ndarray) -> np.ndarray:
     """Reverse cumulative sums along axis 0 that restart at each segment end.
 
-    ``seg_end[g]`` is the index one past the last row of g's segment (stratum).
+    ``seg_end[g]`` is the index one past the last row of g's segment (stratum). One segment (no
+    strata): the plain reverse cumulative sum (the same numbers, without the restart arithmetic).
     """
+    n = values.shape[0]
     rc = np.cumsum(values[::-1], axis=0)[::-1]
+    if n == 0 or (seg_end[0] == n and seg_end[-1] == n):
+        return rc
     pad = np.zeros((1,) + values.shape[1:])
     rc = np.concatenate([rc, pad], axis=0)
     return rc[:-1] - rc[seg_end]
@@ -47,6 +51,8 @@ def _revcum_within(values: np.ndarray, seg_end: np.ndarray) -> np.ndarray:
 def _cum_within(values: np.ndarray, seg_start: np.ndarray) -> np.ndarray:
     """Forward cumulative sums along axis 0 restarting at each segment start."""
     c = np.cumsum(values, axis=0)
+    if values.shape[0] == 0 or (seg_start[0] == 0 and seg_start[-1] == 0):
+        return c
     c = np.concatenate([np.zeros((1,) + values.shape[1:]), c], axis=0)
     return c[1:] - c[seg_start]
 
@@ -347,7 +353,7 @@ def score_info(cd: CoxData, gsum: GroupSums, H1: np.ndarray | None = None, sc: S
             W = cd.Xs * np.sqrt(v)[:, None]
             H1 = W.T @ W
     M = A.T @ (A * sc.a0[:, None])
-    if cd.efron:
+    if cd.efron and cd.e_d.size and cd.e_d.max() > 1:   # with one death per time b1 = a1 = a2 = 0
         C = A.T @ (D1 * sc.a1[:, None])
         M = M - C - C.T + D1.T @ (D1 * sc.a2[:, None])
     H = H1 - M

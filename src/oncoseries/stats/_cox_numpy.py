@@ -178,7 +178,12 @@ def _segments(cd: core.CoxData):
     rows = tuple(int(st[i]) if i < st.size else cd.n for i in segs)
     evb = tuple(int(cd.e_start[i]) for i in egs)
     blocks = [_blocks(st, cd.n, segs[i], segs[i + 1]) for i in range(len(segs) - 1)]
-    cd._segs = (st, nonempty, lens, c, lens[nonempty], rows, segs, evb, egs, blocks)
+    # every group has a non-empty segment: runs of equal group ids among the non-empty segments
+    grp = nonempty // 2
+    gfirst = np.flatnonzero(np.r_[True, grp[1:] != grp[:-1]]) if grp.size else grp
+    gfirst = None if gfirst.size == grp.size else gfirst      # one segment per group: no sums needed
+    eidx = np.searchsorted(nonempty, 2 * cd.egroups)            # the event segment of each event group
+    cd._segs = (st, nonempty, lens, c, lens[nonempty], rows, segs, evb, egs, blocks, gfirst, eidx)
     return cd._segs
 
 
@@ -208,7 +213,7 @@ def _efron_part(cd, S0e, D0e, c, lo, hi, glo, ghi, out, logs, slot):
     np.multiply(c[lo:hi], w[0], out=w[1])
     np.multiply(c[lo:hi], w[2], out=w[3])
     np.multiply(c[lo:hi], w[3], out=w[4])
-    out[:, glo:ghi] = np.add.reduceat(w, cd.e_start[glo:ghi] - lo, axis=1)
+    out[:, glo:ghi] = w if ghi - glo == hi - lo else np.add.reduceat(w, cd.e_start[glo:ghi] - lo, axis=1)
 
 
 def _efron(cd: core.CoxData, S0e: np.ndarray, D0e: np.ndarray):
@@ -254,11 +259,15 @@ def _sums_pass(Xs, beta, r, st, s0, s1, at_zero, blocks) -> None:
         xt = Xs[lo:hi].T
         if at_zero:  # beta = 0: r = 1, r x = x
             s0[slo:shi] = np.diff(np.append(loc, hi - lo))
-            s1[:, slo:shi] = np.add.reduceat(xt, loc, axis=1)
+            s1[:, slo:shi] = xt if shi - slo == hi - lo else np.add.reduceat(xt, loc, axis=1)
             continue
         rr = r[lo:hi]
         np.dot(Xs[lo:hi], beta, out=rr)
         np.exp(rr, out=rr)
+        if shi - slo == hi - lo:  # one row per segment (untied times): the sums are the rows
+            s0[slo:shi] = rr
+            np.multiply(xt, rr, out=s1[:, slo:shi])
+            continue
         t = tmp[:, :hi - lo]
         np.multiply(xt, rr, out=t)
         s0[slo:shi] = np.add.reduceat(rr, loc)
@@ -291,19 +300,20 @@ def group_sums(cd: core.CoxData, beta: np.ndarray):
     n, p = Xs.shape
     G = cd.gstart.size - 1
     segs = _segments(cd)
-    st, nonempty, lne, blocks = segs[0], segs[1], segs[4], segs[9]
+    st, nonempty, lne, blocks, gfirst, eidx = segs[0], segs[1], segs[4], segs[9], segs[10], segs[11]
     at_zero = not np.any(beta)
     r = np.ones(n) if at_zero else np.empty(n)
     s0 = np.empty(st.size)
     s1 = np.empty((p, st.size))
     _walk(_sums_pass, blocks, Xs, beta, r, st, s0, s1, at_zero)
-    seg0 = np.zeros(2 * G)
-    seg1 = np.zeros((2 * G, p))
-    seg0[nonempty] = s0
-    seg1[nonempty] = s1.T
-    D0, D1 = seg0[0::2], seg1[0::2]
-    S0g, S1g = D0 + seg0[1::2], D1 + seg1[1::2]
-    gsum = core.GroupSums(eta=None, r=r, S0g=S0g, S1g=S1g, D0e=D0[cd.egroups], D1e=D1[cd.egroups],
+    # group sums (event segment + censored segment); S1g is (G, p) column-major
+    if gfirst is None:
+        S0g, S1g = s0, s1.T
+    elif st.size:
+        S0g, S1g = np.add.reduceat(s0, gfirst), np.add.reduceat(s1, gfirst, axis=1).T
+    else:
+        S0g, S1g = np.zeros(G), np.zeros((G, p))
+    gsum = core.GroupSums(eta=None, r=r, S0g=S0g, S1g=S1g, D0e=s0[eidx], D1e=s1[:, eidx].T,
                           etadeath=float(cd.xdeath @ beta))
     sc = core.Scalars.__new__(core.Scalars)
     S0e = core._revcum_within(S0g, cd.g_seg_end)[cd.egroups]
