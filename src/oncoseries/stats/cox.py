@@ -252,12 +252,15 @@ def _fit(design: Design, time, event, strata, entry, ties, robust, cluster, conf
     X = design.X
     n, p = X.shape
     use_numba = n >= core.NUMBA_MIN_N and entry is None
-    cd = core.prepare(X, time, event, strata, entry, ties, fast=use_numba)
-    engine = _make_engine(cd, use_numba)
-    out = core.newton(engine, p)
-    state = engine.last
-    robust_var = (lambda imat: _robust(cd, engine, state, imat, cd.scale, cluster, p)) if robust else None
-    res = result_from_fit(CoxResult(), design, cd, out, n, int(event.sum()), ties, conf_level, robust_var)
+    from ._cox_numpy import one_blas_thread
+
+    with one_blas_thread(n if not use_numba else 0):
+        cd = core.prepare(X, time, event, strata, entry, ties, fast=use_numba)
+        engine = _make_engine(cd, use_numba)
+        out = core.newton(engine, p)
+        state = engine.last
+        robust_var = (lambda imat: _robust(cd, engine, state, imat, cd.scale, cluster, p)) if robust else None
+        res = result_from_fit(CoxResult(), design, cd, out, n, int(event.sum()), ties, conf_level, robust_var)
     res.strata = strata
     res._conc_args = dict(time=time, status=event, strata=strata, entry=entry, cluster=cluster,
                           use_numba=n >= core.CONCORDANCE_NUMBA_MIN_N, order=cd.order)
