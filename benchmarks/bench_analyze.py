@@ -48,12 +48,16 @@ def run_cli(study: Path, out: Path, src: str | None = None) -> tuple[float, dict
     run the sources of that folder (PYTHONPATH) instead of the installed package."""
     import os
 
+    import resource
+
     env = None if src is None else {**os.environ, "PYTHONPATH": src}
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     done = subprocess.run([sys.executable, "-m", "oncoseries.cli", "analyze", str(study), "-o", str(out),
                            "--timings"], capture_output=True, text=True, check=True, env=env)
     wall = time.perf_counter() - t0
-    stages = {}
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)   # the process and its figure child: CPU seconds
+    stages = {"_cpu": (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)}
     lines = done.stderr.splitlines()
     start = next(i for i, ln in enumerate(lines) if ln.startswith("stage "))
     for ln in lines[start + 1:]:
@@ -78,9 +82,10 @@ def stage_table(study: Path, tmp: Path, runs: int, srcs: list | None = None) -> 
     names = list(dict.fromkeys(k for s in srcs for r in res[s] for k in r[1]))
     print(f"oncoseries analyze --timings on the bundled study, {runs} fresh processes per tree (median per stage):")
     print(f"  {'stage':<30} " + "  ".join(f"{str(s)[-18:]:>18}" for s in srcs))
-    for k in names + ["whole process (wall)"]:
+    for k in [n for n in names if n != "_cpu"] + ["whole process (wall)", "_cpu"]:
         med = [statistics.median([r[0] if k.startswith("whole") else r[1].get(k, 0.0) for r in res[s]])
                for s in srcs]
+        k = "CPU, all processes (user+sys)" if k == "_cpu" else k
         ratio = f"   x{med[0] / med[-1]:.2f}" if len(srcs) > 1 and med[-1] > 0 else ""
         print(f"  {k:<30} " + "  ".join(f"{m:16.3f} s" for m in med) + ratio)
     for s in srcs:

@@ -1,80 +1,99 @@
 """Figures drawn in two processes (report/parallel.py) are the files one process draws, byte for byte, in
-the same report order; a child that fails or cannot start costs nothing but time."""
+the same report order; a child that fails or cannot start costs nothing but time.
+
+The forking cases run in a fresh interpreter: the test process may hold threads left by other tests, and
+then (rightly) draws everything itself."""
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
 import threading
-import warnings
 from pathlib import Path
 
 import pytest
 
 from oncoseries.report import parallel
 
-pytestmark = pytest.mark.skipif(not parallel.can_fork(), reason="needs fork and 2 CPUs")
+SRC = str(Path(__file__).resolve().parents[2] / "src")
+pytestmark = pytest.mark.skipif(sys.platform == "win32" or parallel._cpus() < 2, reason="needs fork and 2 CPUs")
 
 
-@pytest.fixture(scope="module")
-def hdifo():
-    from oncoseries.analysis import analyze
-    from oncoseries.examples import example_study_path
+def _fresh(code: str, env: dict | None = None) -> dict:
+    env = {**os.environ, **(env or {}), "PYTHONPATH": SRC + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=900)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
-    return analyze(example_study_path("hdifo"))
+
+DRAW = """
+import json, os, sys
+from oncoseries.analysis import analyze
+from oncoseries.examples import example_study_path
+from oncoseries.report import parallel
+from oncoseries.report.figures import make_figures
+res = analyze(example_study_path("hdifo"))
+forks = parallel.can_fork()
+infos = make_figures(res, sys.argv[1] if len(sys.argv) > 1 else {out!r}, dpi=100)
+print(json.dumps({{"forks": forks, "infos": [[f.name, f.title, f.caption, f.section, f.kind, f.n, f.alt,
+                                            os.path.basename(f.png), os.path.basename(f.svg)] for f in infos]}}))
+"""
 
 
 def _files(folder: Path) -> dict:
     return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
 
 
-def test_two_processes_write_the_same_figures_as_one(hdifo, tmp_path, monkeypatch):
-    from oncoseries.report.figures import make_figures
-
-    assert parallel.can_fork()
-    forked = make_figures(hdifo, tmp_path / "two", dpi=100)
-    monkeypatch.setenv(parallel.ENV, "1")
-    serial = make_figures(hdifo, tmp_path / "one", dpi=100)
-    assert [f.name for f in forked] == [f.name for f in serial]
-    assert [(f.title, f.caption, f.section, f.kind, f.n, f.alt) for f in forked] == \
-        [(f.title, f.caption, f.section, f.kind, f.n, f.alt) for f in serial]
-    assert all(Path(f.png).exists() and Path(f.svg).exists() for f in forked)
-    two, one = _files(tmp_path / "two"), _files(tmp_path / "one")
-    assert len(two) == 2 * len(forked) and two == one
+def test_two_processes_write_the_same_figures_as_one(tmp_path):
+    two = _fresh(DRAW.format(out=str(tmp_path / "two")))
+    one = _fresh(DRAW.format(out=str(tmp_path / "one")), {parallel.ENV: "1"})
+    assert two["forks"] and not one["forks"]
+    assert two["infos"] == one["infos"] and len(two["infos"]) >= 11
+    files = _files(tmp_path / "two")
+    assert len(files) == 2 * len(two["infos"]) and files == _files(tmp_path / "one")
 
 
-def test_groups_come_back_in_order_and_child_warnings_are_raised_here():
-    parent = os.getpid()
+GROUPS = """
+import json, os, warnings
+from oncoseries.report import parallel
+parent = os.getpid()
 
-    def where(i):
-        def group():
-            if os.getpid() != parent:
-                warnings.warn(f"drawn by the child: {i}", UserWarning)
-            return [(i, os.getpid() == parent)]
-        return group
-
-    with pytest.warns(UserWarning, match="drawn by the child: 1"):
-        out = parallel.run_groups([where(i) for i in range(4)], child=[1, 3])
-    assert [g[0][0] for g in out] == [0, 1, 2, 3]
-    assert [g[0][1] for g in out] == [True, False, True, False]
-
-
-def test_a_failing_child_is_redrawn_here():
-    parent = os.getpid()
-
-    def fragile():
+def where(i):
+    def group():
         if os.getpid() != parent:
-            raise RuntimeError("child broke")
-        return ["here"]
+            warnings.warn(f"drawn by the child: {i}", UserWarning)
+        return [[i, os.getpid() == parent]]
+    return group
 
-    assert parallel.run_groups([lambda: ["a"], fragile], child=[1]) == [["a"], ["here"]]
+def fragile():
+    if os.getpid() != parent:
+        raise RuntimeError("child broke")
+    return ["here"]
+
+def broken():
+    raise ValueError("bad figure")
+
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    out = parallel.run_groups([where(i) for i in range(4)], child=[1, 3])
+redrawn = parallel.run_groups([lambda: ["a"], fragile], child=[1])
+try:
+    parallel.run_groups([lambda: ["a"], broken], child=[1])
+    error = None
+except ValueError as exc:
+    error = str(exc)
+print(json.dumps({"out": out, "warnings": [str(w.message) for w in caught], "redrawn": redrawn, "error": error}))
+"""
 
 
-def test_a_real_error_surfaces_as_without_the_child():
-    def broken():
-        raise ValueError("bad figure")
-
-    with pytest.raises(ValueError, match="bad figure"):
-        parallel.run_groups([lambda: ["a"], broken], child=[1])
+def test_groups_order_child_warnings_failures():
+    r = _fresh(GROUPS)
+    assert r["out"] == [[[0, True]], [[1, False]], [[2, True]], [[3, False]]]   # order kept; 1 and 3 forked
+    assert sorted(r["warnings"]) == ["drawn by the child: 1", "drawn by the child: 3"]   # raised again here
+    assert r["redrawn"] == [["a"], ["here"]]          # the child failed: drawn again in this process
+    assert r["error"] == "bad figure"                  # a real error surfaces as without the child
 
 
 def test_serial_when_switched_off_or_threads_run(monkeypatch):
