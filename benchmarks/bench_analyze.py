@@ -7,7 +7,9 @@ Each size runs in a fresh process (so imports and numba compilation count, as fo
 The bundled study is also run as a user runs it, ``python -m oncoseries.cli analyze STUDY -o OUT
 --timings``, and the wall time of each stage (read, validate, RECIST, endpoints, statistics,
 results.json/derived/CDISC, figures, report tables, HTML, DOCX) is printed: the per-stage median over
-the runs, and the whole process wall time.
+the runs, and the whole process wall time. Before/after in the same conditions:
+    git archive OLD src | tar -x -C /tmp/before
+    .venv/bin/python benchmarks/bench_analyze.py --stages-only --runs 5 --src /tmp/before/src --src src
 """
 
 from __future__ import annotations
@@ -41,13 +43,21 @@ def run(study: Path, out: Path) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def run_cli(study: Path, out: Path) -> tuple[float, dict]:
-    """``oncoseries analyze --timings`` in a fresh process: (process wall time, stage -> seconds)."""
+def run_cli(study: Path, out: Path, src: str | None = None) -> tuple[float, dict]:
+    """``oncoseries analyze --timings`` in a fresh process: (process wall time, stage -> seconds); ``src``:
+    run the sources of that folder (PYTHONPATH) instead of the installed package."""
+    import os
+
+    import resource
+
+    env = None if src is None else {**os.environ, "PYTHONPATH": src}
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     done = subprocess.run([sys.executable, "-m", "oncoseries.cli", "analyze", str(study), "-o", str(out),
-                           "--timings"], capture_output=True, text=True, check=True)
+                           "--timings"], capture_output=True, text=True, check=True, env=env)
     wall = time.perf_counter() - t0
-    stages = {}
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)   # the process and its figure child: CPU seconds
+    stages = {"_cpu": (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)}
     lines = done.stderr.splitlines()
     start = next(i for i, ln in enumerate(lines) if ln.startswith("stage "))
     for ln in lines[start + 1:]:
@@ -58,18 +68,28 @@ def run_cli(study: Path, out: Path) -> tuple[float, dict]:
     return wall, stages
 
 
-def stage_table(study: Path, tmp: Path, runs: int) -> None:
+def stage_table(study: Path, tmp: Path, runs: int, srcs: list | None = None) -> None:
+    """Median wall time per stage over ``runs`` fresh processes; with several source trees (``--src``,
+    e.g. an export of the previous commit and this one) the runs alternate between them, so that every
+    tree sees the same machine load, and the columns are side by side with their ratio."""
     import statistics
 
-    res = [run_cli(study, tmp / f"cli{i}") for i in range(runs)]
-    names = list(res[0][1])
-    print(f"oncoseries analyze --timings on the bundled study, {runs} fresh processes (median per stage):")
-    for k in names:
-        vals = [r[1].get(k, 0.0) for r in res]
-        print(f"  {k:<30} {statistics.median(vals):6.3f} s   {[round(v, 3) for v in vals]}")
-    walls = [r[0] for r in res]
-    print(f"  {'whole process (wall)':<30} {statistics.median(walls):6.3f} s   {[round(v, 2) for v in walls]}"
-          f"   (target < 3 s)")
+    srcs = srcs or [None]
+    res = {s: [] for s in srcs}
+    for i in range(runs):
+        for j, s in enumerate(srcs):
+            res[s].append(run_cli(study, tmp / f"cli{i}_{j}", s))
+    names = list(dict.fromkeys(k for s in srcs for r in res[s] for k in r[1]))
+    print(f"oncoseries analyze --timings on the bundled study, {runs} fresh processes per tree (median per stage):")
+    print(f"  {'stage':<30} " + "  ".join(f"{str(s)[-18:]:>18}" for s in srcs))
+    for k in [n for n in names if n != "_cpu"] + ["whole process (wall)", "_cpu"]:
+        med = [statistics.median([r[0] if k.startswith("whole") else r[1].get(k, 0.0) for r in res[s]])
+               for s in srcs]
+        k = "CPU, all processes (user+sys)" if k == "_cpu" else k
+        ratio = f"   x{med[0] / med[-1]:.2f}" if len(srcs) > 1 and med[-1] > 0 else ""
+        print(f"  {k:<30} " + "  ".join(f"{m:16.3f} s" for m in med) + ratio)
+    for s in srcs:
+        print(f"  walls {s}: {[round(r[0], 2) for r in res[s]]}")
 
 
 def main() -> None:
@@ -77,6 +97,9 @@ def main() -> None:
     ap.add_argument("--patients", type=int, default=100_000)
     ap.add_argument("--skip-large", action="store_true")
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--stages-only", action="store_true", help="only the --timings table of the bundled study")
+    ap.add_argument("--src", action="append", help="source folder(s) to compare, e.g. an export of the previous "
+                    "commit (git archive REV src | tar -x -C DIR) and ./src; runs alternate between them")
     args = ap.parse_args()
     import os
 
@@ -85,7 +108,9 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        stage_table(example_study_path(), tmp, args.runs)
+        stage_table(example_study_path(), tmp, args.runs, args.src)
+        if args.stages_only:
+            return
         small = [run(example_study_path(), tmp / f"small{i}") for i in range(args.runs)]
         best = min(small, key=lambda r: r["total_s"])
         print(f"bundled 51-patient study: best of {args.runs} total {best['total_s']:.1f} s (target < 10 s) "

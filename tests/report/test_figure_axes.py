@@ -163,6 +163,7 @@ def test_example_figures_text_inside_canvas(hdifo, tmp_path, monkeypatch, table,
         return real(fig, stem, **kw)
 
     monkeypatch.setattr(figures, "save_figure", checked)
+    monkeypatch.setenv("ONCOSERIES_FIGURE_PROCESSES", "1")   # the spy sees this process only
     infos = figures.make_figures(hdifo, tmp_path, risk_table=table, size=size, dpi=60)
     assert len(outside) == len(infos) >= 10 and "swimmer" in outside
     assert {k: v for k, v in outside.items() if v} == {}

@@ -350,6 +350,7 @@ def test_nothing_drawn_outside_any_figure(request, tmp_path, monkeypatch, study,
         return real(fig, stem, **kw)
 
     monkeypatch.setattr(figures, "save_figure", checked)
+    monkeypatch.setenv("ONCOSERIES_FIGURE_PROCESSES", "1")   # the spy sees this process only
     infos = figures.make_figures(request.getfixturevalue(study), tmp_path, size=size, risk_table=table, dpi=100)
     assert len(outside) == len(infos) >= 11
     assert {k: v for k, v in outside.items() if v} == {}

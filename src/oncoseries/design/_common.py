@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.stats import norm
+from ._dists import norm
 
 
 class DesignError(ValueError):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 
-from scipy.stats import norm
+from ._dists import norm
 
 from ._common import DesignError, check_hr, check_positive, check_sides, z_alpha, z_power
 

@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 from scipy.optimize import brentq
-from scipy.stats import norm
+from ._dists import norm
 
 from ._common import DesignError, check_prob, check_sides
 

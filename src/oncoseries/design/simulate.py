@@ -16,7 +16,7 @@ import math
 from dataclasses import asdict, dataclass
 
 import numpy as np
-from scipy.stats import norm
+from ._dists import norm
 
 from ._common import DesignError, check_positive, check_prob, check_sides
 from .survival import SurvivalDesign, _setup

@@ -21,7 +21,7 @@ import math
 from dataclasses import asdict, dataclass
 
 import numpy as np
-from scipy.stats import binom, norm
+from ._dists import binom, norm
 
 from ._common import DesignError, check_hr, check_prob
 from .survival import Accrual, PiecewiseExponential, _setup

@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 from scipy.optimize import brentq
-from scipy.stats import norm
+from ._dists import norm
 
 from ._common import (DesignError, as_array, check_hr, check_positive, check_prob, check_sides, z_alpha,
                       z_power)

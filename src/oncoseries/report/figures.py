@@ -443,9 +443,13 @@ def make_figures(results, out_dir: Path, *, size: str = "double", risk_table: st
         from .historical import historical_infos
         from .trial_design import design_figures
 
-        return _km_infos(results, out_dir, opts) + _forest_infos(results, out_dir, opts) + \
-            _response_infos(results, out_dir, opts) + \
-            marker_and_exposure_infos(results, out_dir, opts, FigureInfo, save_figure) + \
-            historical_infos(results, out_dir, opts) + design_figures(results, out_dir, opts)
+        from .parallel import run_groups
+
+        groups = [lambda: _km_infos(results, out_dir, opts), lambda: _forest_infos(results, out_dir, opts),
+                  lambda: _response_infos(results, out_dir, opts),
+                  lambda: marker_and_exposure_infos(results, out_dir, opts, FigureInfo, save_figure),
+                  lambda: historical_infos(results, out_dir, opts), lambda: design_figures(results, out_dir, opts)]
+        # a forked child draws response, marker/exposure and historical figures (about half the work)
+        return [info for group in run_groups(groups, child=[2, 3, 4]) for info in group]
     finally:
         wait_for_figures()  # every PNG is on disk when this returns

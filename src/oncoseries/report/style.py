@@ -180,3 +180,19 @@ def wait_for_figures() -> None:
     """Wait until every PNG started by :func:`save_figure` is written (re-raises a writing error)."""
     while _pending:
         _pending.pop(0).result()
+
+
+def stop_png_writer() -> None:
+    """Finish the pending PNGs and end the writer thread (before forking; a new one starts on demand)."""
+    global _png_writer
+    wait_for_figures()
+    if _png_writer is not None:
+        _png_writer.shutdown(wait=True)
+        _png_writer = None
+
+
+def reset_after_fork() -> None:
+    """In a forked child: forget the parent's writer thread (it does not exist in the child)."""
+    global _png_writer
+    _png_writer = None
+    _pending.clear()
