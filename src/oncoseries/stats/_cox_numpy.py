@@ -110,20 +110,25 @@ def center_scale(X: np.ndarray, order: np.ndarray):
     Xs = np.empty((p, n)).T
     means = np.zeros(p)
     scale = np.ones(p)
+    # rows are moved by scattering each column to its sorted place (sequential reads, and writes that
+    # advance in step within each tied time): faster than gathering by ``order`` once the data are
+    # larger than the cache (57 against 33 ms for 10^6 x 10)
+    inv = np.empty_like(order)
+    inv[order] = np.arange(n)
     if n >= PARALLEL_MIN_N and p > 1:
-        _run2(_center_scale_cols, (X, order, Xs, means, scale, 0, p // 2),
-              (X, order, Xs, means, scale, p // 2, p))
+        _run2(_center_scale_cols, (X, inv, Xs, means, scale, 0, p // 2),
+              (X, inv, Xs, means, scale, p // 2, p))
     else:
-        _center_scale_cols(X, order, Xs, means, scale, 0, p)
+        _center_scale_cols(X, inv, Xs, means, scale, 0, p)
     return Xs, means, scale
 
 
-def _center_scale_cols(X, order, Xs, means, scale, j0, j1) -> None:
+def _center_scale_cols(X, inv, Xs, means, scale, j0, j1) -> None:
     n = X.shape[0]
     tmp = np.empty(n)
     for j in range(j0, j1):
         col = Xs[:, j]
-        np.take(X[:, j], order, out=col)
+        col[inv] = X[:, j]
         if n == 0:
             continue
         lo, hi = col.min(), col.max()
@@ -293,16 +298,16 @@ def _sums_pass(Xs, beta, r, st, s0, s1, at_zero, blocks) -> None:
         s1[:, slo:shi] = np.add.reduceat(t, loc, axis=1)
 
 
-def _info_pass(Xs, r, wne, lne, blocks) -> np.ndarray:
+def _info_pass(Xs, r, sv_all, blocks) -> np.ndarray:
     """Pass 2 over a chunk's blocks: sum of v x x' with v = r x (segment weight), as (sqrt(v) x)'s
-    p x p products block by block."""
+    p x p products block by block. ``sv_all`` holds each row's segment weight and is overwritten."""
     p = Xs.shape[1]
     H = np.zeros((p, p))
     if not blocks:
         return H
     tmp = np.empty((p, max(hi - lo for lo, hi, _, _ in blocks)))
-    for lo, hi, slo, shi in blocks:
-        sv = np.repeat(wne[slo:shi], lne[slo:shi])
+    for lo, hi, _, _ in blocks:
+        sv = sv_all[lo:hi]
         sv *= r[lo:hi]
         np.sqrt(sv, out=sv)
         t = tmp[:, :hi - lo]
@@ -348,6 +353,7 @@ def group_sums(cd: core.CoxData, beta: np.ndarray):
     wseg = np.empty(2 * G)
     wseg[0::2] = cumB0 - b1g
     wseg[1::2] = cumB0
-    parts = _walk(_info_pass, blocks, Xs, r, wseg[nonempty], lne)
+    # each row's segment weight (np.repeat holds the GIL: once here, not in the threads)
+    parts = _walk(_info_pass, blocks, Xs, r, np.repeat(wseg[nonempty], lne))
     H1 = parts[0] if len(parts) == 1 else parts[0] + parts[1]
     return gsum, (H1 + H1.T) / 2, sc
