@@ -362,12 +362,19 @@ def _int_codes(t: np.ndarray) -> tuple[np.ndarray, int] | None:
     return t.astype(np.intp), int(tmax) + 1
 
 
+#: whole-number times below this are at least 1 apart, more than aeqSurv's tolerances (sqrt(eps) absolute,
+#: sqrt(eps) x mean |t| relative): no two of them are ever merged
+_AEQ_NEVER = int(1.0 / np.sqrt(np.finfo(float).eps))
+
+
 def build_axis(time: np.ndarray, entry: np.ndarray | None = None) -> TimeAxis:
     """The time axis with R's aeqSurv merging (applied to stop and entry times pooled, as R)."""
     if entry is None:
         fast = _int_codes(time)
         if fast is not None:
             tcode, k = fast
+            if k < _AEQ_NEVER:  # whole numbers below 1/sqrt(eps) are never merged: skip the check
+                return TimeAxis(np.arange(k, dtype=np.float64), tcode, None)
             occ = np.flatnonzero(np.bincount(tcode, minlength=k))
             merged = aeq_groups(occ.astype(np.float64))
             if merged is None:
