@@ -55,12 +55,15 @@ def write_csv(df: pd.DataFrame, path: str | Path, **kwargs) -> None:
     cols = list(df.columns)
     plain = (len(df) < MIN_ROWS or len(cols) < 2 or os.linesep != "\n" or set(kwargs) - _KWARGS or len(set(cols)) != len(cols)
              or not all(isinstance(c, str) for c in cols) or not all(_column_ok(df[c]) for c in cols))
+    try:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+    except ImportError:           # optional dependency (oncoseries[parquet])
+        plain = True
     parts = None if plain else [_formatted(df[c], kwargs) for c in cols]
     if plain or any(p is None for p in parts):
         df.to_csv(path, index=False, **kwargs)
         return
-    import pyarrow as pa
-    import pyarrow.compute as pc
 
     header = df.head(0).to_csv(index=False, **kwargs)
     dicts = []

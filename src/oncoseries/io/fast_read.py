@@ -38,9 +38,13 @@ def distinct_as_objects(column) -> np.ndarray:
 
 
 def read_fast(data: bytes) -> tuple[list, pd.DataFrame, str] | None:
-    """(header, body of cleaned object columns, delimiter) of a UTF-8 CSV, or None to use the pandas reader."""
-    import pyarrow as pa
-    import pyarrow.csv as pcsv
+    """(header, body of cleaned object columns, delimiter) of a UTF-8 CSV, or None to use the pandas reader
+    (also without pyarrow, an optional dependency: ``oncoseries[parquet]``)."""
+    try:
+        import pyarrow as pa
+        import pyarrow.csv as pcsv
+    except ImportError:
+        return None
 
     from .readers import _sniff_delimiter
 
