@@ -20,6 +20,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -52,16 +53,44 @@ def to_parquet(csv_dir: Path, pq_dir: Path) -> None:
             shutil.copy(f, pq_dir / f.name)
 
 
-def run(study: Path, out: Path, py_spy: Path | None = None) -> dict:
+def _watch(proc, max_rss_gb: float | None) -> str | None:
+    """Wait for ``proc``; stop it (and say why) when the analyze process's RSS passes ``max_rss_gb``
+    (the benchmark machine is shared: a run must not push others into swap or the OOM killer)."""
+    import psutil
+
+    while proc.poll() is None:
+        time.sleep(0.5)
+        if max_rss_gb is None:
+            continue
+        try:
+            kids = psutil.Process(proc.pid).children(recursive=True)
+            rss = max((k.memory_info().rss for k in kids), default=0) / 1024 ** 3
+        except psutil.Error:
+            continue
+        if rss > max_rss_gb:
+            for k in kids:
+                k.terminate()
+            proc.wait()
+            return f"{rss:.1f} GB"
+    return None
+
+
+def run(study: Path, out: Path, py_spy: Path | None = None, max_rss_gb: float | None = None) -> dict:
     """One ``analyze --timings`` in a fresh process: wall, peak RSS (GB) and seconds per stage."""
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     cmd = [sys.executable, "-m", "oncoseries.cli", "analyze", str(study), "-o", str(out), "--timings"]
     if py_spy is not None:
         spy = Path(sys.executable).with_name("py-spy")
         cmd = [str(spy), "record", "-r", "20", "-o", str(py_spy), "--format", "speedscope", "--"] + cmd
-    done = subprocess.run(["/usr/bin/time", "-v"] + cmd, capture_output=True, text=True, env=env)
-    err = done.stderr
-    if done.returncode:
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as errf:
+        proc = subprocess.Popen(["/usr/bin/time", "-v"] + cmd, stdout=out, stderr=errf, text=True, env=env)
+        stopped = _watch(proc, max_rss_gb)
+        errf.seek(0)
+        err = errf.read()
+    returncode = proc.returncode
+    if stopped:
+        print(f"stopped by the watchdog: resident size above {max_rss_gb} GB ({stopped})")
+    if returncode:
         print(err[-3000:])
     wall = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (?:(\d+):)?(\d+):([\d.]+)", err)
     h, m, s = wall.groups()
@@ -76,7 +105,7 @@ def run(study: Path, out: Path, py_spy: Path | None = None) -> dict:
         if found:
             stages[found.group(1)] = float(found.group(2))
     return {"wall_s": int(h or 0) * 3600 + int(m) * 60 + float(s), "peak_rss_gb": rss / 1024 ** 2,
-            "stages": stages, "exit": done.returncode}
+            "stages": stages, "exit": returncode}
 
 
 def main() -> None:
@@ -86,6 +115,8 @@ def main() -> None:
     ap.add_argument("--work", type=Path, default=Path("/tmp/oncoseries-scale"))
     ap.add_argument("--keep", action="store_true", help="keep the outputs of analyze")
     ap.add_argument("--py-spy", action="store_true", help="record a speedscope profile of each run")
+    ap.add_argument("--max-rss-gb", type=float, default=12.0,
+                    help="stop a run whose resident size passes this (shared machine; default 12)")
     args = ap.parse_args()
     print(f"load average {os.getloadavg()[0]:.1f}, {os.cpu_count()} cores")
     for n in args.patients:
@@ -98,7 +129,7 @@ def main() -> None:
             out = args.work / f"out-{n}-{fmt}"
             shutil.rmtree(out, ignore_errors=True)
             prof = args.work / f"prof-{n}-{fmt}.json" if args.py_spy else None
-            r = run(study, out, prof)
+            r = run(study, out, prof, args.max_rss_gb)
             print(f"\n{n:,} patients from {fmt}: wall {r['wall_s']:.1f} s, peak RSS {r['peak_rss_gb']:.2f} GB "
                   f"(load average now {os.getloadavg()[0]:.1f}){'' if r['exit'] == 0 else ' FAILED'}")
             for k, v in r["stages"].items():
