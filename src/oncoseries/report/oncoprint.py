@@ -175,24 +175,23 @@ def _rgb(keys: np.ndarray, colours: dict, default: str) -> np.ndarray:
 
 
 def _draw_dense(ax, d: OncoprintData, tracks: int) -> None:
-    """Each row as one rasterised image (sequenced patients), the not-sequenced block hatched once per row."""
+    """Each row as one rasterised image: the BOR track over every patient; the sequencing track and the
+    genes over the sequenced patients, the not-sequenced block (at the right) hatched once per row."""
     n_p = len(d.patients)
     seq = np.asarray(d.sequenced, dtype=bool)
     n_seq = int(seq.sum())          # sorted: the sequenced patients come first
-    rows = [(0 + 0.08, 0.84, _rgb(np.asarray(d.bor, dtype=object)[:n_seq], BOR_COLOURS, "#999999")),
-            (1 + 0.08, 0.84, _rgb(np.full(n_seq, "s"), {"s": "#4D4D4D"}, "#4D4D4D"))]
+    ax.imshow(_rgb(np.asarray(d.bor, dtype=object), BOR_COLOURS, "#999999"), extent=(0, n_p, 0.92, 0.08),
+              aspect="auto", interpolation="nearest", rasterized=True, zorder=1)
+    rows = [(1 + 0.08, 0.84, _rgb(np.full(n_seq, "s"), {"s": "#4D4D4D"}, "#4D4D4D"), "#9A9A9A")]
     cells = d.cells.to_numpy()
     for i in range(len(d.genes)):
-        rows.append((tracks + 0.5 + i + 0.06, 0.88, _rgb(cells[i, :n_seq], CLASS_COLOURS, WILD)))
-    for k, (y, h, img) in enumerate(rows):
+        rows.append((tracks + 0.5 + i + 0.06, 0.88, _rgb(cells[i, :n_seq], CLASS_COLOURS, WILD), "#B0B0B0"))
+    for y, h, img, edge in rows:
         if n_seq:
             ax.imshow(img, extent=(0, n_seq, y + h, y), aspect="auto", interpolation="nearest",
                       rasterized=True, zorder=1)
         if n_seq < n_p:
-            ax.add_patch(Rectangle((n_seq, y), n_p - n_seq, h, facecolor=NOT_SEQ,
-                                   edgecolor="#9A9A9A" if k == 1 else "#B0B0B0", hatch="////", linewidth=0.3))
-    if n_seq < n_p:   # the BOR track of the not-sequenced patients
-        ax.imshow(_rgb(np.asarray(d.bor, dtype=object)[n_seq:], BOR_COLOURS, "#999999"),
-                  extent=(n_seq, n_p, 0.92, 0.08), aspect="auto", interpolation="nearest", rasterized=True)
+            ax.add_patch(Rectangle((n_seq, y), n_p - n_seq, h, facecolor=NOT_SEQ, edgecolor=edge, hatch="////",
+                                   linewidth=0.3))
     ax.set_xlim(0, n_p)
     ax.set_ylim(len(d.genes) + tracks + 0.5, 0)
