@@ -185,6 +185,8 @@ def load_study(path: str | Path, today: dt.date | None = None) -> ValidationRepo
         df = type_table(table, TABLES[name], log)
         if df is not None:
             typed[name] = df
+        if name != "patients":   # the cells are typed: free them (a registry's lesions are 10^7 rows)
+            table.df = table.df.iloc[:0]
     lap("read")
     if "patients" not in typed:
         return ValidationReport(path, log.problems, None, notes)

@@ -47,3 +47,28 @@ def test_exposure_rows_and_figure():
     cells = [p for p in ax.patches if isinstance(p, Rectangle)]
     assert len(cells) == 4 and sum(p.get_linewidth() > 0 for p in cells) == 1        # one delayed cycle
     assert {ln.get_gid() for ln in ax.lines} >= {"toxicity-marks", "stop-completed", "stop-toxicity"}
+
+
+def test_oncoprint_dense_above_400_patients_matches_the_data():
+    """Above DENSE_PATIENTS the rows are images: one per row, pixel colours in patient order; the
+    not-sequenced block is one hatched rectangle per row (not the BOR track)."""
+    import numpy as np
+    from matplotlib.colors import to_rgb
+
+    from oncoseries.report.oncoprint import CLASS_COLOURS, DENSE_PATIENTS, WILD
+
+    n = DENSE_PATIENTS + 100
+    pats = [f"P{i:04d}" for i in range(n)]
+    rng = np.random.default_rng(3)
+    mut = pd.DataFrame({"patient_id": rng.choice(pats[:n - 50], 300), "gene": rng.choice(["TP53", "RB1"], 300),
+                        "classification": rng.choice(["pathogenic", "VUS"], 300)})
+    d = oncoprint_data(mut, pats, set(pats[:n - 50]), {p: "PR" for p in pats})
+    fig = oncoprint_figure(d)
+    ax = fig.axes[0]
+    images = ax.get_images()
+    assert len(images) == 1 + 1 + len(d.genes)                     # BOR, sequenced, one per gene
+    hatched = [p for p in ax.patches if isinstance(p, Rectangle) and p.get_hatch()]
+    assert len(hatched) == 1 + len(d.genes) and all(p.get_width() == 50 for p in hatched)
+    first = images[2].get_array()[0]                               # the first gene row, sequenced patients
+    want = [to_rgb(CLASS_COLOURS[c]) if c else to_rgb(WILD) for c in d.cells.loc[d.genes[0]].iloc[:n - 50]]
+    assert np.allclose(np.asarray(first, float), want)

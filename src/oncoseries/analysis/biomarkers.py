@@ -88,10 +88,15 @@ def _is_numeric(values: pd.Series) -> bool:
 def _as_levels(values: pd.Series) -> pd.Series:
     """Categorical values as strings (whole numbers without '.0'); missing stays missing."""
     present = values.dropna()
-    if pd.api.types.is_numeric_dtype(present) and not pd.api.types.is_bool_dtype(present) \
-            and (present == present.round()).all():
-        return values.map(lambda v: str(int(v)) if pd.notna(v) else None)
-    return values.map(lambda v: str(v) if pd.notna(v) else None)
+    whole = pd.api.types.is_numeric_dtype(present) and not pd.api.types.is_bool_dtype(present) \
+        and bool((present == present.round()).all())
+    text = (lambda v: str(int(v))) if whole else str
+    if (values.dtype == object and pd.api.types.infer_dtype(values, skipna=True) not in ("string", "empty")) \
+            or (not whole and values.dtype.kind == "f"):       # mixed objects, -0.0: value by value
+        return values.map(lambda v: text(v) if pd.notna(v) else None)
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)   # each distinct value once
+    table = np.array([text(u) for u in uniques] + [None], dtype=object)
+    return pd.Series(table[codes], index=values.index, dtype=object)
 
 
 def _quartiles(x: np.ndarray) -> dict:

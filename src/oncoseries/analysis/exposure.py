@@ -42,8 +42,11 @@ def bsa(height_cm, weight_kg, formula: str = "mosteller") -> np.ndarray:
 
 
 def is_toxicity(text: pd.Series) -> pd.Series:
+    """A reason naming a toxicity word (TOXICITY_WORDS), decided once per distinct reason."""
     t = text.fillna("").astype(str).str.lower()
-    return t.apply(lambda s: any(k in s for k in TOXICITY_WORDS)).astype(bool)
+    codes, uniques = pd.factorize(t)
+    hit = np.array([any(k in s for k in TOXICITY_WORDS) for s in uniques] + [False], dtype=bool)
+    return pd.Series(hit[codes], index=text.index, dtype=bool)
 
 
 def _summary(x: pd.Series) -> dict | None:

@@ -21,7 +21,19 @@ def _text(values: pd.Series) -> pd.Series:
         if isinstance(v, (float, np.floating)) and float(v).is_integer():
             return str(int(v))
         return str(v).strip()
+    if isinstance(values.dtype, np.dtype) and (values.dtype.kind in "iuf" or (
+            values.dtype == object and pd.api.types.infer_dtype(values, skipna=True)
+            in ("string", "floating", "integer", "mixed-integer-float", "empty"))):
+        return _per_distinct(values, one)      # each distinct value once (registry: 10^6 rows)
     return values.map(one).astype(object)
+
+
+def _per_distinct(values: pd.Series, func) -> pd.Series:
+    """``values.map(func)`` for values whose distinct values factorize faithfully (no True/1 mix); missing
+    values give None."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    table = np.array([func(u) for u in uniques] + [None], dtype=object)
+    return pd.Series(table[codes], index=values.index, dtype=object)
 
 
 def _key(v: str) -> str:
@@ -34,10 +46,10 @@ def relevel(values: pd.Series, spec: VariableLabel) -> pd.Series:
         return values
     text = _text(values)
     group_of = {_key(v): g for g, members in spec.groups.items() for v in members}
-    text = text.map(lambda v: group_of.get(_key(v), v) if v is not None else None)
+    text = _per_distinct(text, lambda v: group_of.get(_key(v), v))
     label_of = {_key(k): lab for k, lab in spec.levels.items()}
-    text = text.map(lambda v: label_of.get(_key(v), v) if v is not None else None)
-    present = sorted({v for v in text.dropna()})
+    text = _per_distinct(text, lambda v: label_of.get(_key(v), v))
+    present = sorted(pd.unique(text.dropna().to_numpy(object)))
 
     def resolve(token: str) -> str | None:
         k = _key(token)

@@ -13,6 +13,7 @@ import pandas as pd
 from .. import __version__
 from ..study import Study, read_study
 from ..timings import lap
+from ..io.fast_csv import write_csv
 from .accrual import accrual
 
 SCHEMA_VERSION = 1
@@ -130,7 +131,7 @@ def write_outputs(results: Results, out: Path, figures: bool = True) -> list[Pat
     (out / "derived").mkdir(exist_ok=True)
     for name, df in results.derived.items():
         p = out / "derived" / f"{name}.csv"
-        _derived_csv(df, name).to_csv(p, index=False, date_format="%Y-%m-%d")
+        write_csv(_derived_csv(df, name), p, date_format="%Y-%m-%d")   # = to_csv(index=False), fast
         written.append(p)
     if "adtte" in results.derived:
         from ..io.cdisc_export import export_cdisc

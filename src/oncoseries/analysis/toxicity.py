@@ -30,7 +30,9 @@ GRADES = (1, 2, 3, 4, 5)
 
 def term_group(term: pd.Series, soc: pd.Series | None = None) -> pd.Series:
     """The group of each event: its system organ class when given, else haematological or not."""
-    built_in = np.where(term.astype(str).str.strip().str.lower().isin(HAEMATOLOGICAL), HAEM, NON_HAEM)
+    codes, uniques = pd.factorize(term.astype(str))           # each distinct term once
+    haem = np.array([u.strip().lower() in HAEMATOLOGICAL for u in uniques] + [False], dtype=bool)
+    built_in = np.where(haem[codes], HAEM, NON_HAEM)
     if soc is None:
         return pd.Series(built_in, index=term.index)
     s = soc.astype("string").str.strip()
@@ -67,7 +69,8 @@ def toxicity_section(ae: pd.DataFrame | None, treated: set, treatments: pd.DataF
     flagged = None
     if treatments is not None and not treatments.empty:
         dosed = set(treatments["patient_id"])
-        no_dose = sorted({str(p) for p in a["patient_id"] if p not in dosed})
+        ids = pd.unique(a["patient_id"].to_numpy(object))
+        no_dose = sorted({str(p) for p in ids if p not in dosed})
         flagged = {"patients": len(no_dose), "events": int((~a["patient_id"].isin(dosed)).sum()),
                    "patient_ids": no_dose}
     outside = ~a["patient_id"].isin(treated)

@@ -15,6 +15,8 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
+from .fast_csv import write_csv
+
 RESPONSE_AVAL = {"CR": 1, "PR": 2, "SD": 3, "NON-CR/NON-PD": 4, "PD": 5, "NE": 6, "MISSING": 7}
 #: iRECIST codes (admiralonco irecist.Rmd spelling), best to worst then NE, MISSING
 I_RESPONSE_AVAL = {"iCR": 1, "iPR": 2, "iSD": 3, "NON-iCR/NON-iUPD": 4, "iUPD": 5, "iCPD": 6, "NE": 7,
@@ -136,8 +138,8 @@ def _check_xpt(df: pd.DataFrame, name: str, labels: dict) -> None:
         if len(labels.get(c) or "") > 40:
             raise ValueError(f"{name}: label of {c} longer than 40 characters")
         if df[c].dtype == object:
-            too_long = df[c].map(lambda v: isinstance(v, str) and len(v.encode("utf-8")) > 200)
-            if too_long.any():
+            distinct = pd.unique(df[c].to_numpy(object))     # the distinct values only (10^7 rows repeat)
+            if any(isinstance(v, str) and len(v.encode("utf-8")) > 200 for v in distinct):
                 raise ValueError(f"{name}: {c} has text longer than 200 bytes (XPT v5 limit)")
 
 
@@ -157,7 +159,7 @@ def write_dataset(df: pd.DataFrame, path: str | Path, name: str, label: str = ""
     date_cols = [c for c in df.columns if pd.api.types.is_datetime64_any_dtype(df[c].dtype)]
     if "csv" in formats:
         out = path.with_suffix(".csv")
-        df.to_csv(out, index=False, date_format="%Y-%m-%d")
+        write_csv(df, out, date_format="%Y-%m-%d")   # = df.to_csv(out, index=False, ...), fast (fast_csv.py)
         written.append(out)
     if "xpt" in formats:
         _check_xpt(df, name, labels)

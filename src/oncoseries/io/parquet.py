@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 
 from ..problems import ProblemLog
-from .readers import RawTable, UnreadableFile, clean_cells, frame_from_rows
+from .fast_read import distinct_as_objects
+from .readers import RawTable, UnreadableFile, frame_from_rows
 
 SUFFIX = ".parquet"
 
@@ -41,8 +42,9 @@ def _pyarrow(display: str, log: ProblemLog):
     return pq
 
 
-def _as_text(column) -> pd.Series:
-    """One Arrow column as the strings a CSV would hold (None for null), vectorised in Arrow."""
+def _as_text(column) -> np.ndarray:
+    """One Arrow column as the cleaned strings a CSV would hold (None for null), vectorised in Arrow
+    and over the distinct values (dates and codes repeat: 10^7 rows hold few distinct strings)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -62,7 +64,7 @@ def _as_text(column) -> pd.Series:
         column = pc.if_else(pc.is_nan(column), pa.scalar(None, pa.string()), column.cast(pa.string()))
     elif not (pa.types.is_string(t) or pa.types.is_large_string(t)):
         column = column.cast(pa.string())
-    return column.to_pandas(types_mapper=None).astype(object)
+    return distinct_as_objects(column)   # cleaned like clean_cells; one str object per distinct value
 
 
 def _read_one(path: Path, display: str, name: str, log: ProblemLog) -> RawTable:
@@ -84,7 +86,7 @@ def _read_one(path: Path, display: str, name: str, log: ProblemLog) -> RawTable:
     if body.shape[1] == 0:
         log.error(display, None, None, "the file has no columns", "one column per field", rule="empty-file")
         raise UnreadableFile(display)
-    return frame_from_rows(header, clean_cells(body), 1, name, display, log, excel=False, header_row=None)
+    return frame_from_rows(header, body, 1, name, display, log, excel=False, header_row=None)
 
 
 def read_parquet_table(path: Path, name: str, log: ProblemLog) -> RawTable:

@@ -150,16 +150,22 @@ def frame_from_rows(header: list, body: pd.DataFrame, first_row: int, name: str,
         labels[norm] = str(raw_name).replace("\ufeff", "").strip()
         keep.append(j)
         names.append(norm)
-    df = body.iloc[:, keep].copy() if keep else pd.DataFrame(index=body.index)
-    df.columns = names
+    # column by column (no 2-D object block: a registry table has 10^7 rows)
+    df = pd.DataFrame({n: body.iloc[:, j].to_numpy(copy=True) for n, j in zip(names, keep)}, index=body.index) \
+        if keep else pd.DataFrame(index=body.index)
     rows = np.arange(first_row, first_row + len(df), dtype=np.int64)
     if len(df.columns):
-        nonblank = df.notna().any(axis=1).to_numpy()
+        nonblank = np.zeros(len(df), dtype=bool)
+        for n in names:
+            nonblank |= df[n].notna().to_numpy()
         if not nonblank.all():
             df = df.loc[nonblank]
             rows = rows[nonblank]
     df = df.reset_index(drop=True)
     return RawTable(name=name, file=file, df=df, rows=rows, labels=labels, excel=excel, header_row=header_row)
+
+
+from .fast_read import FAST_BYTES, read_fast  # noqa: E402  (it imports helpers defined above)
 
 
 def read_csv_table(path: Path, name: str, log: ProblemLog, display: str | None = None,
@@ -171,6 +177,14 @@ def read_csv_table(path: Path, name: str, log: ProblemLog, display: str | None =
     except OSError as exc:
         log.error(file, None, None, f"cannot read the file ({exc.strerror or exc})", rule="unreadable")
         raise UnreadableFile(file) from None
+    if len(data) >= FAST_BYTES:     # a registry-size file: pyarrow (io/fast_read.py), same cells
+        fast = read_fast(data)
+        if fast is not None:
+            header, body, sep = fast
+            tail = data[-65536:].decode("utf-8", errors="replace")   # only the last line is looked at
+            _check_cut_short(tail, sep, len(header), len(body) + 1, file, log)
+            return frame_from_rows(header, body, 2, name, file, log, excel=False,
+                                   duplicate_columns=duplicate_columns)
     text = _decode(data, file, log)
     if not text.strip():
         log.error(file, None, None, "the file is empty", "a header row and one row per record", rule="empty-file")

@@ -60,6 +60,13 @@ def _report(log: ProblemLog, raw: RawTable, mask: np.ndarray, column: str, value
                  None if pids is None else list(pids.iloc[:25]) + [None] * max(0, len(idx) - 25))
 
 
+def _distinct(s: pd.Series, func, missing) -> pd.Series:
+    """``func`` (a pandas string method chain) on the distinct cells only, as text; ``missing`` where the
+    cell is missing (registry tables repeat their codes and dates millions of times)."""
+    out = by_unique(s, lambda u: func(u.astype("string")).astype(object))
+    return out.where(s.notna(), missing) if missing is not None else out
+
+
 def _iso_dates(u: pd.Series) -> pd.Series:
     head = u.astype(str).str.extract(ISO_DATE, expand=False)
     return pd.to_datetime(head, format="%Y-%m-%d", errors="coerce")
@@ -69,7 +76,6 @@ def parse_dates(raw: RawTable, column: str, log: ProblemLog) -> pd.Series:
     """ISO dates (and Excel serials in workbooks) to datetime64; bad cells reported."""
     s = raw.df[column]
     present = s.notna().to_numpy()
-    text = s.astype("string")
     out = pd.to_datetime(by_unique(s, _iso_dates), errors="coerce")
     if raw.excel:
         serial = pd.to_numeric(s.where(out.isna()), errors="coerce")
@@ -78,6 +84,7 @@ def parse_dates(raw: RawTable, column: str, log: ProblemLog) -> pd.Series:
             out = out.where(~ok, _EXCEL_EPOCH + pd.to_timedelta(serial.where(ok), unit="D"))
     bad = present & out.isna().to_numpy()
     if bad.any():
+        text = s.astype("string")
         ambiguous = text.str.match(r"^\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}$").fillna(False).to_numpy()
         _report(log, raw, bad & ambiguous, column, s,
                 "'{value}' is not an ISO date (day/month order is ambiguous)", "a date as YYYY-MM-DD",
@@ -92,7 +99,7 @@ def parse_numbers(raw: RawTable, col: Column, log: ProblemLog) -> pd.Series:
     s = raw.df[col.name]
     present = s.notna().to_numpy()
     num = pd.to_numeric(by_unique(s, lambda u: pd.to_numeric(u, errors="coerce")), errors="coerce")
-    comma = num.isna() & s.astype("string").str.fullmatch(r"-?\d+,\d+").fillna(False)
+    comma = num.isna() & _distinct(s, lambda u: u.str.fullmatch(r"-?\d+,\d+"), False).astype(bool)
     if comma.any():
         num = num.where(~comma, pd.to_numeric(s.where(comma).str.replace(",", ".", regex=False),
                                               errors="coerce"))
@@ -144,7 +151,7 @@ def parse_codes(raw: RawTable, col: Column, log: ProblemLog) -> pd.Series:
 
 def parse_bools(raw: RawTable, column: str, log: ProblemLog) -> pd.Series:
     s = raw.df[column]
-    low = s.astype("string").str.lower()
+    low = _distinct(s, lambda u: u.str.lower(), None)
     out = pd.Series(pd.NA, index=s.index, dtype="boolean")
     out[low.isin(_BOOL_TRUE).fillna(False).to_numpy()] = True
     out[low.isin(_BOOL_FALSE).fillna(False).to_numpy()] = False
@@ -157,7 +164,7 @@ def parse_bools(raw: RawTable, column: str, log: ProblemLog) -> pd.Series:
 def parse_new_flag(raw: RawTable, column: str, log: ProblemLog) -> pd.Series:
     """The new-lesions component of an assessment: yes / no / equivocal."""
     s = raw.df[column]
-    low = s.astype("string").str.lower().str.strip()
+    low = _distinct(s, lambda u: u.str.lower().str.strip(), None)
     mapping = {**{k: "yes" for k in _BOOL_TRUE | {"pd", "y"}}, **{k: "no" for k in _BOOL_FALSE | {"none"}},
                "equivocal": "equivocal", "unequivocal": "yes"}
     out = low.map(mapping)

@@ -6,6 +6,9 @@ a patient has several variants in the gene). Patients are sorted by their mutati
 gene first, as cBioPortal), then best overall response. Not-sequenced patients are drawn at the right with
 hatched grey cells: not wild type, not known. Two annotation tracks: best overall response and sequencing
 status. The percentage of sequenced patients with a mutation is printed beside each gene.
+Above ``DENSE_PATIENTS`` patients (a registry) each row is drawn as one rasterised image, a pixel column per
+patient resampled to the figure's width (nearest), and the not-sequenced block as one hatched rectangle per row:
+the sorted columns make the colour blocks proportional to the counts.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from .style import BOR_COLOURS, BOR_LABELS, BOR_ORDER, WIDTHS, font_sizes, rc
 
 MIN_CARRIERS = 2
 MAX_GENES = 20
+DENSE_PATIENTS = 400
 CLASS_COLOURS = {"pathogenic": "#B2182B", "likely pathogenic": "#EF8A62", "vus": "#6A8EC6", "other": "#7F3C8D"}
 CLASS_LABELS = {"pathogenic": "Pathogenic", "likely pathogenic": "Likely pathogenic", "vus": "VUS",
                 "other": "Mutated (unclassified)"}
@@ -63,22 +67,25 @@ def oncoprint_data(mutations: pd.DataFrame | None, patients: list, sequenced: se
     if carriers.empty:
         return None
     genes = sorted(carriers.index, key=lambda g: (-carriers[g], g))[:MAX_GENES]
-    worst = m[m["gene"].isin(genes)].sort_values("_r").drop_duplicates(["gene", "patient_id"])
-    grid = worst.pivot(index="gene", columns="patient_id", values="_k").reindex(index=genes, columns=pats)
-    grid = grid.astype(object).where(grid.notna(), "")
-    is_seq = np.array([p in seq for p in pats])
+    worst = m[m["gene"].isin(genes)].sort_values("_r", kind="stable").drop_duplicates(["gene", "patient_id"])
+    # genes x patients as one object array (vectorised: a registry has 10^5-10^6 columns)
+    col = pd.Index(pats).get_indexer(worst["patient_id"])
+    row = pd.Index(genes).get_indexer(worst["gene"])
+    grid = np.full((len(genes), len(pats)), "", dtype=object)
+    grid[row, col] = worst["_k"].to_numpy(object)
+    is_seq = pd.Index(pats).isin(list(seq))
     # sort: sequenced first; by the mutation pattern (gene rows in order: mutated before wild type); then BOR
     bor_rank = {b: i for i, b in enumerate(BOR_ORDER)}
-    keys = [(~is_seq).astype(int)] + [-(grid.loc[g].to_numpy() != "").astype(int) for g in genes] + \
-        [np.array([bor_rank.get(bor.get(p, "MISSING"), 99) for p in pats]), np.arange(len(pats))]
+    bor_of = pd.Series(pats, dtype=object).map(bor).fillna("MISSING").to_numpy(object)
+    ranks = pd.Series(bor_of).map(bor_rank).fillna(99).to_numpy()
+    keys = [(~is_seq).astype(int)] + [-(grid[i] != "").astype(int) for i in range(len(genes))] + \
+        [ranks, np.arange(len(pats))]
     order = np.lexsort(keys[::-1])
+    cells = grid[:, order]
+    cells[:, ~is_seq[order]] = None
     pats_o = [pats[i] for i in order]
-    cells = grid[pats_o].copy()
-    for p in pats_o:
-        if p not in seq:
-            cells[p] = None
-    return OncoprintData(genes=genes, patients=pats_o, cells=cells, bor=[bor.get(p, "MISSING") for p in pats_o],
-                         sequenced=[p in seq for p in pats_o],
+    return OncoprintData(genes=genes, patients=pats_o, cells=pd.DataFrame(cells, index=genes, columns=pats_o, dtype=object),
+                         bor=list(bor_of[order]), sequenced=[bool(v) for v in is_seq[order]],
                          percent=[100.0 * carriers[g] / max(len(seq), 1) for g in genes], n_sequenced=len(seq))
 
 
@@ -88,7 +95,7 @@ def oncoprint_figure(d: OncoprintData, *, size: str = "double"):
     width = WIDTHS[size]
     n_p, n_g = len(d.patients), len(d.genes)
     with plt.rc_context(rc(size)):
-        classes = sorted({c for c in d.cells.to_numpy().ravel() if c}, key=lambda c: CLASS_RANK[c])
+        classes = sorted({c for c in pd.unique(d.cells.to_numpy().ravel()) if c}, key=lambda c: CLASS_RANK[c])
         bors = [b for b in BOR_ORDER if b in set(d.bor)]
         handles = [Patch(facecolor=CLASS_COLOURS[c], label=CLASS_LABELS[c]) for c in classes]
         handles += [Patch(facecolor=WILD, label="Not mutated"),
@@ -110,26 +117,13 @@ def oncoprint_figure(d: OncoprintData, *, size: str = "double"):
                           label="oncoprint")
         ax.set_xlim(0, n_p)
         ax.set_ylim(n_g + tracks + 0.5, 0)
-        gap = 0.08
-        # annotation tracks (rows 0 and 1), then a half-row gap, then genes
-        for j, p in enumerate(d.patients):
-            ax.add_patch(Rectangle((j + gap / 2, 0 + 0.08), 1 - gap, 0.84,
-                                   facecolor=BOR_COLOURS.get(d.bor[j], "#999999"), edgecolor="none"))
-            ax.add_patch(Rectangle((j + gap / 2, 1 + 0.08), 1 - gap, 0.84,
-                                   facecolor="#4D4D4D" if d.sequenced[j] else NOT_SEQ,
-                                   edgecolor="none" if d.sequenced[j] else "#9A9A9A",
-                                   hatch=None if d.sequenced[j] else "////", linewidth=0.3))
-        for i, g in enumerate(d.genes):
-            y = tracks + 0.5 + i
-            for j, p in enumerate(d.patients):
-                c = d.cells.at[g, p]
-                if c is None:
-                    ax.add_patch(Rectangle((j + gap / 2, y + 0.06), 1 - gap, 0.88, facecolor=NOT_SEQ,
-                                           edgecolor="#B0B0B0", hatch="////", linewidth=0.3))
-                    continue
-                ax.add_patch(Rectangle((j + gap / 2, y + 0.06), 1 - gap, 0.88,
-                                       facecolor=CLASS_COLOURS[c] if c else WILD, edgecolor="none"))
-            ax.text(n_p + 0.6, y + 0.5, f"{d.percent[i]:.0f}%", va="center", ha="left", fontsize=small)
+        if n_p > DENSE_PATIENTS:
+            _draw_dense(ax, d, tracks)
+        else:
+            _draw_cells(ax, d, tracks)
+        x_text = n_p + 0.6 if n_p <= DENSE_PATIENTS else n_p * 1.006
+        for i in range(n_g):
+            ax.text(x_text, tracks + 1 + i, f"{d.percent[i]:.0f}%", va="center", ha="left", fontsize=small)
         ax.set_yticks([0.5, 1.5] + [tracks + 1 + i for i in range(n_g)],
                       ["Best response", "Sequenced"] + d.genes, fontsize=small)
         for lbl in ax.get_yticklabels()[2:]:
@@ -138,11 +132,66 @@ def oncoprint_figure(d: OncoprintData, *, size: str = "double"):
         ax.set_xticks([])
         for s in ax.spines.values():
             s.set_visible(False)
-        n_ns = n_p - sum(d.sequenced)
+        n_ns = n_p - int(np.sum(d.sequenced))
         ax.set_xlabel(f"{n_p} patients ({d.n_sequenced} sequenced" + (f", {n_ns} not sequenced, hatched)"
                                                                       if n_ns else ")"), fontsize=base)
-        ax.text(n_p + 0.6, -0.05, "% of\nsequenced", va="bottom", ha="left", fontsize=small * 0.9,
+        ax.text(x_text, -0.05, "% of\nsequenced", va="bottom", ha="left", fontsize=small * 0.9,
                 linespacing=1.0)
         fig.legend(handles=handles, loc="lower left", bbox_to_anchor=(pad / width, pad / height), ncol=ncol,
                    frameon=False, handlelength=1.2, columnspacing=1.2, borderaxespad=0.2, fontsize=small)
     return fig
+
+
+def _draw_cells(ax, d: OncoprintData, tracks: int) -> None:
+    """One rectangle per patient and row (up to DENSE_PATIENTS patients)."""
+    gap = 0.08
+    # annotation tracks (rows 0 and 1), then a half-row gap, then genes
+    for j, p in enumerate(d.patients):
+        ax.add_patch(Rectangle((j + gap / 2, 0 + 0.08), 1 - gap, 0.84,
+                               facecolor=BOR_COLOURS.get(d.bor[j], "#999999"), edgecolor="none"))
+        ax.add_patch(Rectangle((j + gap / 2, 1 + 0.08), 1 - gap, 0.84,
+                               facecolor="#4D4D4D" if d.sequenced[j] else NOT_SEQ,
+                               edgecolor="none" if d.sequenced[j] else "#9A9A9A",
+                               hatch=None if d.sequenced[j] else "////", linewidth=0.3))
+    for i, g in enumerate(d.genes):
+        y = tracks + 0.5 + i
+        for j, p in enumerate(d.patients):
+            c = d.cells.at[g, p]
+            if c is None:
+                ax.add_patch(Rectangle((j + gap / 2, y + 0.06), 1 - gap, 0.88, facecolor=NOT_SEQ,
+                                       edgecolor="#B0B0B0", hatch="////", linewidth=0.3))
+                continue
+            ax.add_patch(Rectangle((j + gap / 2, y + 0.06), 1 - gap, 0.88,
+                                   facecolor=CLASS_COLOURS[c] if c else WILD, edgecolor="none"))
+
+
+def _rgb(keys: np.ndarray, colours: dict, default: str) -> np.ndarray:
+    """1 x n x 3 image of the colours of ``keys`` (vectorised through the distinct keys)."""
+    from matplotlib.colors import to_rgb
+
+    uniq, inv = np.unique(np.asarray(keys, dtype=str), return_inverse=True)
+    table = np.array([to_rgb(colours.get(k, default)) for k in uniq])
+    return table[inv.ravel()][None, :, :]
+
+
+def _draw_dense(ax, d: OncoprintData, tracks: int) -> None:
+    """Each row as one rasterised image: the BOR track over every patient; the sequencing track and the
+    genes over the sequenced patients, the not-sequenced block (at the right) hatched once per row."""
+    n_p = len(d.patients)
+    seq = np.asarray(d.sequenced, dtype=bool)
+    n_seq = int(seq.sum())          # sorted: the sequenced patients come first
+    ax.imshow(_rgb(np.asarray(d.bor, dtype=object), BOR_COLOURS, "#999999"), extent=(0, n_p, 0.92, 0.08),
+              aspect="auto", interpolation="nearest", rasterized=True, zorder=1)
+    rows = [(1 + 0.08, 0.84, _rgb(np.full(n_seq, "s"), {"s": "#4D4D4D"}, "#4D4D4D"), "#9A9A9A")]
+    cells = d.cells.to_numpy()
+    for i in range(len(d.genes)):
+        rows.append((tracks + 0.5 + i + 0.06, 0.88, _rgb(cells[i, :n_seq], CLASS_COLOURS, WILD), "#B0B0B0"))
+    for y, h, img, edge in rows:
+        if n_seq:
+            ax.imshow(img, extent=(0, n_seq, y + h, y), aspect="auto", interpolation="nearest",
+                      rasterized=True, zorder=1)
+        if n_seq < n_p:
+            ax.add_patch(Rectangle((n_seq, y), n_p - n_seq, h, facecolor=NOT_SEQ, edgecolor=edge, hatch="////",
+                                   linewidth=0.3))
+    ax.set_xlim(0, n_p)
+    ax.set_ylim(len(d.genes) + tracks + 0.5, 0)

@@ -1,0 +1,142 @@
+"""Registry scale (issue 17): ``oncoseries analyze`` of a generated study at 10^5 and 10^6 patients,
+from CSV and from Parquet, each in a fresh process under ``/usr/bin/time -v`` (wall, peak RSS) with
+``--timings`` (wall per stage).
+
+    .venv/bin/python benchmarks/bench_analyze_scale.py --patients 100000 1000000 [--work DIR] [--keep]
+        [--formats csv parquet] [--py-spy]
+
+The study is the example generator's (``python -m oncoseries.examples.generator --patients N --seed 7``);
+the Parquet copy holds the same tables as typed columns (pyarrow's CSV type inference: dates as date32,
+whole numbers as int64, true/false as bool, text as strings; empty cells as null), one file per table.
+Generated studies are kept in ``--work`` and reused when present (generation is not what is timed).
+Targets: 10^6 patients in < 4 min wall and < 8 GB peak RSS on the 2-core, 24 GB benchmark machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def generate(folder: Path, n: int) -> None:
+    if (folder / "study.yaml").exists():
+        return
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    t = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "oncoseries.examples.generator", "--out", str(folder), "--patients",
+                    str(n), "--seed", "7"], check=True, env=env)
+    print(f"generated {n} patients (CSV) in {time.perf_counter() - t:.0f} s")
+
+
+def to_parquet(csv_dir: Path, pq_dir: Path) -> None:
+    """The same study with every table as a typed Parquet file (pyarrow type inference)."""
+    if (pq_dir / "study.yaml").exists():
+        return
+    import pyarrow.csv as pcsv
+    import pyarrow.parquet as pq
+
+    pq_dir.mkdir(parents=True, exist_ok=True)
+    for f in csv_dir.iterdir():
+        if f.suffix == ".csv":
+            table = pcsv.read_csv(f, convert_options=pcsv.ConvertOptions(strings_can_be_null=True))
+            pq.write_table(table, pq_dir / f"{f.stem}.parquet")
+        else:
+            shutil.copy(f, pq_dir / f.name)
+
+
+def _watch(proc, max_rss_gb: float | None) -> str | None:
+    """Wait for ``proc``; stop it (and say why) when the analyze process's RSS passes ``max_rss_gb``
+    (the benchmark machine is shared: a run must not push others into swap or the OOM killer)."""
+    import psutil
+
+    while proc.poll() is None:
+        time.sleep(0.5)
+        if max_rss_gb is None:
+            continue
+        try:
+            kids = psutil.Process(proc.pid).children(recursive=True)
+            rss = max((k.memory_info().rss for k in kids), default=0) / 1024 ** 3
+        except psutil.Error:
+            continue
+        if rss > max_rss_gb:
+            for k in kids:
+                k.terminate()
+            proc.wait()
+            return f"{rss:.1f} GB"
+    return None
+
+
+def run(study: Path, out: Path, py_spy: Path | None = None, max_rss_gb: float | None = None) -> dict:
+    """One ``analyze --timings`` in a fresh process: wall, peak RSS (GB) and seconds per stage."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    cmd = [sys.executable, "-m", "oncoseries.cli", "analyze", str(study), "-o", str(out), "--timings"]
+    if py_spy is not None:
+        spy = Path(sys.executable).with_name("py-spy")
+        cmd = [str(spy), "record", "-r", "20", "-o", str(py_spy), "--format", "speedscope", "--"] + cmd
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as errf:
+        proc = subprocess.Popen(["/usr/bin/time", "-v"] + cmd, stdout=out, stderr=errf, text=True, env=env)
+        stopped = _watch(proc, max_rss_gb)
+        errf.seek(0)
+        err = errf.read()
+    returncode = proc.returncode
+    if stopped:
+        print(f"stopped by the watchdog: resident size above {max_rss_gb} GB ({stopped})")
+    if returncode:
+        print(err[-3000:])
+    wall = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (?:(\d+):)?(\d+):([\d.]+)", err)
+    h, m, s = wall.groups()
+    rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", err).group(1))
+    stages = {}
+    lines = err.splitlines()
+    start = next((i for i, ln in enumerate(lines) if ln.startswith("stage ")), None)
+    for ln in lines[start + 1:] if start is not None else []:
+        if ln.startswith("total"):
+            break
+        found = re.match(r"(.+?)\s+([0-9.]+)\s+[0-9]+%$", ln)
+        if found:
+            stages[found.group(1)] = float(found.group(2))
+    return {"wall_s": int(h or 0) * 3600 + int(m) * 60 + float(s), "peak_rss_gb": rss / 1024 ** 2,
+            "stages": stages, "exit": returncode}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--patients", type=int, nargs="+", default=[100_000, 1_000_000])
+    ap.add_argument("--formats", nargs="+", default=["csv", "parquet"], choices=["csv", "parquet"])
+    ap.add_argument("--work", type=Path, default=Path("/tmp/oncoseries-scale"))
+    ap.add_argument("--keep", action="store_true", help="keep the outputs of analyze")
+    ap.add_argument("--py-spy", action="store_true", help="record a speedscope profile of each run")
+    ap.add_argument("--max-rss-gb", type=float, default=12.0,
+                    help="stop a run whose resident size passes this (shared machine; default 12)")
+    args = ap.parse_args()
+    print(f"load average {os.getloadavg()[0]:.1f}, {os.cpu_count()} cores")
+    for n in args.patients:
+        csv_dir = args.work / f"study-{n}-csv"
+        generate(csv_dir, n)
+        if "parquet" in args.formats:
+            to_parquet(csv_dir, args.work / f"study-{n}-parquet")
+        for fmt in args.formats:
+            study = args.work / f"study-{n}-{fmt}"
+            out = args.work / f"out-{n}-{fmt}"
+            shutil.rmtree(out, ignore_errors=True)
+            prof = args.work / f"prof-{n}-{fmt}.json" if args.py_spy else None
+            r = run(study, out, prof, args.max_rss_gb)
+            print(f"\n{n:,} patients from {fmt}: wall {r['wall_s']:.1f} s, peak RSS {r['peak_rss_gb']:.2f} GB "
+                  f"(load average now {os.getloadavg()[0]:.1f}){'' if r['exit'] == 0 else ' FAILED'}")
+            for k, v in r["stages"].items():
+                print(f"  {k:<32} {v:7.1f} s")
+            if not args.keep:
+                shutil.rmtree(out, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,85 @@
+"""Write a large DataFrame as CSV with the bytes of ``DataFrame.to_csv(path, index=False, ...)``, fast.
+
+pandas formats every cell in Python-level loops (about 1 s per 10^6 rows of a ten-column table); the derived
+tables of a registry (10^7 lesion rows) spend most of ``analyze``'s output stage there. Here each column is
+factorised, only its distinct values are formatted, by pandas itself (so every field is the string pandas
+would write: floats, dates with ``date_format``, NA as empty, quoting of commas, quotes and line breaks),
+and the rows are assembled in Arrow (``take`` of the formatted values, ``binary_join_element_wise``) and
+written as one buffer per block of rows. Frames this cannot reproduce exactly are written by pandas:
+object columns holding anything but strings (1 and 1.0 would be one distinct value), a single column (the
+csv module quotes an empty lone field), a non-unique or non-string header, or a formatted value holding
+the sentinel used to split pandas' output. Small frames (< ``MIN_ROWS`` rows) are written by pandas too.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+MIN_ROWS = 50_000
+BLOCK = 1_000_000
+_SENTINEL = "\x00\x01\n"
+_KWARGS = {"date_format", "na_rep", "float_format"}     # other to_csv options: written by pandas
+
+
+def _column_ok(s: pd.Series) -> bool:
+    if isinstance(s.dtype, np.dtype) and s.dtype.kind == "f" and bool(np.any(np.signbit(s.to_numpy()) & (s.to_numpy() == 0))):
+        return False                      # -0.0 and 0.0 are one distinct value to factorize
+    if s.dtype == object:
+        return pd.api.types.infer_dtype(s, skipna=True) in ("string", "empty")
+    if isinstance(s.dtype, np.dtype):
+        return s.dtype.kind in "biufM"
+    return isinstance(s.dtype, pd.CategoricalDtype) or s.dtype.kind in "biu"   # Int64, boolean
+
+
+def _formatted(s: pd.Series, kwargs: dict):
+    """(codes, strings): the field text pandas writes for each distinct value, then for a missing one
+    (the last entry; code -1). Formatted beside a second column, as in the table (a lone empty field would
+    be quoted)."""
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    frame = pd.DataFrame({"v": pd.Series(uniques), "w": np.zeros(len(uniques), dtype=np.int8)})
+    text = frame.to_csv(index=False, header=False, lineterminator=_SENTINEL, **kwargs)
+    fields = text.split(_SENTINEL)
+    if len(fields) != len(uniques) + 1 or fields[-1] != "" or not all(f.endswith(",0") for f in fields[:-1]) \
+            or any("\x00" in f or "\x01" in f for f in fields[:-1]):   # the csv module quotes the sentinel's chars
+        return None
+    return codes, [f[:-2] for f in fields[:-1]] + [str(kwargs.get("na_rep", ""))]
+
+
+def write_csv(df: pd.DataFrame, path: str | Path, **kwargs) -> None:
+    """``df.to_csv(path, index=False, **kwargs)``, byte for byte (see the module docstring)."""
+    path = Path(path)
+    cols = list(df.columns)
+    plain = (len(df) < MIN_ROWS or len(cols) < 2 or os.linesep != "\n" or set(kwargs) - _KWARGS or len(set(cols)) != len(cols)
+             or not all(isinstance(c, str) for c in cols) or not all(_column_ok(df[c]) for c in cols))
+    try:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+    except ImportError:           # optional dependency (oncoseries[parquet])
+        plain = True
+    parts = None if plain else [_formatted(df[c], kwargs) for c in cols]
+    if plain or any(p is None for p in parts):
+        df.to_csv(path, index=False, **kwargs)
+        return
+
+    header = df.head(0).to_csv(index=False, **kwargs)
+    dicts = []
+    for j, (_, fields) in enumerate(parts):
+        if j == len(parts) - 1:
+            fields = [f + "\n" for f in fields]
+        dicts.append(pa.array(fields, type=pa.large_string()))
+    with open(path, "wb") as fh:
+        fh.write(header.encode("utf-8"))
+        for start in range(0, len(df), BLOCK):
+            cols_txt = []
+            for (codes, _), d in zip(parts, dicts):
+                c = codes[start:start + BLOCK]
+                idx = np.where(c < 0, len(d) - 1, c)     # missing -> the formatted missing value
+                cols_txt.append(pc.take(d, pa.array(idx)))
+            rows = pc.binary_join_element_wise(*cols_txt, pa.scalar(",", pa.large_string()))
+            offsets = np.frombuffer(rows.buffers()[1], dtype=np.int64)[rows.offset:rows.offset + len(rows) + 1]
+            data = rows.buffers()[2]
+            fh.write(memoryview(data)[offsets[0]:offsets[-1]])
