@@ -296,3 +296,21 @@ def test_study_whose_markers_are_all_skipped(tmp_path):
     t = next(x for x in doc.tables if x.name == "biomarkers")
     assert t.rows == [["Lab: not analysed (fewer than two distinct values)", "12", "", "", ""]]
     assert "biomarker" not in plain(doc.results_text)
+
+
+def test_marker_analyses_use_a_narrow_copy():
+    """Each marker's analyses get patient, response/time/event and the converted marker only (a wide
+    registry frame is not copied per marker and endpoint); the caller's frame is left as it was."""
+    import pandas as pd
+
+    from oncoseries.analysis.biomarkers import narrow
+    from oncoseries.analysis.survival import EVENT, TIME
+
+    wide = pd.DataFrame({"patient_id": ["a", "b", "c"], TIME: [1.0, 2.0, 3.0], EVENT: [1, 0, 1],
+                         "parp1": ["1", None, "3"], "other": [9, 9, 9], "more": ["x", "y", "z"]})
+    d = narrow(wide, "parp1", lambda s: s.astype(float))
+    assert list(d.columns) == ["patient_id", TIME, EVENT, "parp1"]
+    assert d["parp1"].tolist()[0] == 1.0 and pd.isna(d["parp1"].iloc[1])
+    assert wide["parp1"].tolist() == ["1", None, "3"]
+    resp = pd.DataFrame({"patient_id": ["a"], "_resp": [True], "parp1": ["2"], "other": [1]})
+    assert list(narrow(resp, "parp1", lambda s: s.astype(float)).columns) == ["patient_id", "_resp", "parp1"]

@@ -99,6 +99,15 @@ def _as_levels(values: pd.Series) -> pd.Series:
     return pd.Series(table[codes], index=values.index, dtype=object)
 
 
+def narrow(df: pd.DataFrame, col: str, conv) -> pd.DataFrame:
+    """The columns one marker's analyses use (patient, response or time and event, the marker converted by
+    ``conv``): a registry's wide frame is not copied once per marker and endpoint."""
+    keep = [c for c in ("patient_id", "_resp", TIME, EVENT) if c in df.columns and c != col]
+    out = df[keep].copy()
+    out[col] = conv(df[col])
+    return out
+
+
 def _quartiles(x: np.ndarray) -> dict:
     q1, med, q3 = np.quantile(x, [0.25, 0.5, 0.75])
     return {"n": int(x.size), "median": float(med), "q1": float(q1), "q3": float(q3)}
@@ -232,11 +241,11 @@ def biomarker_section(study, frame: pd.DataFrame, best: pd.DataFrame, adtte: pd.
         else:
             counts = values.value_counts().sort_index()
             entry["levels"] = [{"level": str(k), "n": int(v)} for k, v in counts.items()]
-        r = resp.assign(**{col: conv(resp[col])})
+        r = narrow(resp, col, conv)
         entry["response"] = _response(r, col, numeric) if len(r) else {"n": 0, "n_missing": 0,
                                                                          "skipped": "no patient evaluable"}
         for ep, df in ends.items():
-            d = df.assign(**{col: conv(df[col])})
+            d = narrow(df, col, conv)
             entry[ep] = _cox(d, col) if numeric else _km_logrank(d, col, scale)
         out_markers.append(entry)
     ps = [(i, k, m[k]["p"]) for i, m in enumerate(out_markers) for k in ("response",) + SURVIVAL

@@ -29,6 +29,7 @@ from ..stats.logistic import logistic_firth, logistic_ml, separated
 from ..stats.logrank import logrank
 from ..stats.maxstat import maxstat_logrank
 from ..stats.multiplicity import p_adjust
+from .biomarkers import narrow
 from .regression import fit_model
 from .survival import EVENT, TIME
 
@@ -161,17 +162,17 @@ def augment(section: dict, resp: pd.DataFrame, ends: dict, numeric_of: dict, con
     for m in section["markers"]:
         col, numeric = m["marker"], numeric_of[m["marker"]]
         conv = conv_of[m["marker"]]
-        r = resp.assign(**{col: conv(resp[col])})
-        r = r[r[col].notna()]
+        full = narrow(resp, col, conv)
+        r = full[full[col].notna()]
         a = m.get("response") or {}
         if "p" in a or a.get("responders"):
             try:
                 a["odds_ratio"] = odds_ratios(r, col, numeric)
             except (ValueError, np.linalg.LinAlgError) as exc:
                 a["odds_ratio"] = {"skipped": f"not estimable ({exc})"}
-        d_ends = {ep: df.assign(**{col: conv(df[col])}) for ep, df in ends.items()}
+        d_ends = {ep: narrow(df, col, conv) for ep, df in ends.items()}
         if numeric:
-            cut = cutpoint_analysis(m, col, resp.assign(**{col: conv(resp[col])}), d_ends, cfg, scale)
+            cut = cutpoint_analysis(m, col, full, d_ends, cfg, scale)
             if cut:
                 m["cutpoint"] = cut
         m["_ends"] = d_ends
