@@ -45,3 +45,21 @@ def test_binom(p):
     for q in (0.0, 0.05, 0.5, 0.95, 0.999, 1.0):
         assert _same(binom.ppf(q, np.arange(1, 1001), p), st.binom.ppf(q, np.arange(1, 1001), p)), q
     assert _same(binom.sf(3, 40, p), st.binom.sf(3, 40, p))
+
+
+def test_binom_falls_back_to_scipy_stats_without_the_private_ufuncs(monkeypatch):
+    """If a scipy release renames scipy.special._ufuncs._binom_*, the values come from scipy.stats.binom."""
+    import numpy as np
+    import scipy.special
+    from scipy import stats
+
+    from oncoseries.design import _dists
+
+    class NoUfuncs:
+        pass
+
+    monkeypatch.setattr(scipy.special, "_ufuncs", NoUfuncs())
+    k = np.arange(0, 11)
+    np.testing.assert_allclose(_dists.binom.sf(k, 10, 0.3), stats.binom.sf(k, 10, 0.3), rtol=1e-14)
+    np.testing.assert_allclose(_dists.binom.pmf(k, 10, 0.3), stats.binom.pmf(k, 10, 0.3), rtol=1e-14)
+    assert _dists.binom.ppf(0.5, 10, 0.3) == stats.binom.ppf(0.5, 10, 0.3)

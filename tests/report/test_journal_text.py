@@ -212,7 +212,7 @@ def test_docx_wide_table_keeps_numbers_on_one_line():
     """When even the unbreakable pieces do not fit the page width, the HR (95% CI) and P columns keep
     their full width and the text columns give way; "Multivariable" in a header may break at its soft
     hyphen, so a P column is not as wide as that word."""
-    from oncoseries.report.docx import NUMERIC, PAD_CM, _header, _text_cm
+    from oncoseries.report.docx import NUMERIC, PAD_CM, _hyphenate, _text_cm
 
     cols = ["Characteristic", "Patients (events)", "Univariable HR (95% CI)", "Univariable P",
             "Multivariable HR (95% CI)", "Multivariable P", "Notes"]
@@ -225,7 +225,7 @@ def test_docx_wide_table_keeps_numbers_on_one_line():
     hr = _text_cm("1.91 (1.06\u20133.45)", 8) + PAD_CM
     assert w[2] >= hr - 1e-9 and w[4] >= hr - 1e-9
     assert w[3] < _text_cm("Multivariable", 8) * 1.15 + PAD_CM          # the header word may break
-    assert _header("Multivariable P") == "Multi\u00advariable P" and NUMERIC.match("0.62")
+    assert _hyphenate("Multivariable P") == "Multi\u00advariable P" and NUMERIC.match("0.62")
 
 
 def test_keep_together_in_table_cells_of_html(hdifo):

@@ -196,8 +196,8 @@ def test_two_chunk_engine_equals_one_chunk(monkeypatch, ties, strata, robust):
         out.append(res)
         st = None if strata is None else res.strata
         cd = core.prepare(res.X, res.time, res.event, st, None, ties)
-        segs = cnp._segments(cd)
-        assert len(segs[5]) == (3 if threshold == 1 else 2) and len(segs[8]) == len(segs[5])
+        lay = cnp._segments(cd)
+        assert len(lay.rows) == (3 if threshold == 1 else 2) and len(lay.ev_groups) == len(lay.rows)
     agree(out[0], out[1], tol=1e-10)
 
 

@@ -23,6 +23,18 @@ def _sp():
     return sp
 
 
+def _boost(name: str):
+    """scipy.special's Boost binomial ufunc ``_binom_<name>`` (what scipy.stats.binom calls). It is not
+    public API: should a scipy release rename it, fall back to scipy.stats.binom (slower import, same
+    values)."""
+    f = getattr(getattr(_sp(), "_ufuncs", None), f"_binom_{name}", None)
+    if f is not None:
+        return f
+    from scipy import stats
+
+    return getattr(stats.binom, name)
+
+
 def _out(a):
     a = np.asarray(a, dtype=float)
     return a[()] if a.ndim == 0 else a
@@ -75,7 +87,7 @@ class _Binom:
         k, n, p, ok = cls._args(k, n, p)
         cond = ok & (k >= 0) & (k <= n) & (np.floor(k) == k)
         with np.errstate(all="ignore"):
-            v = np.clip(_sp()._ufuncs._binom_pmf(k, n, p), 0, 1)
+            v = np.clip(_boost("pmf")(k, n, p), 0, 1)
         return _out(np.where(cond, v, np.where(~ok | np.isnan(k), np.nan, 0.0)))
 
     @classmethod
@@ -83,7 +95,7 @@ class _Binom:
         k, n, p, ok = cls._args(k, n, p)
         cond = ok & (k >= 0) & (k < n) & np.isfinite(k)
         with np.errstate(all="ignore"):
-            v = np.clip(_sp()._ufuncs._binom_sf(np.floor(k), n, p), 0, 1)
+            v = np.clip(_boost("sf")(np.floor(k), n, p), 0, 1)
         below = ((k < 0) | np.isneginf(k)) & ok
         return _out(np.where(cond, v, np.where(~ok | np.isnan(k), np.nan, np.where(below, 1.0, 0.0))))
 
@@ -92,7 +104,7 @@ class _Binom:
         k, n, p, ok = cls._args(k, n, p)
         cond = ok & (k >= 0) & (k < n) & np.isfinite(k)
         with np.errstate(all="ignore"):
-            v = np.clip(_sp()._ufuncs._binom_cdf(np.floor(k), n, p), 0, 1)
+            v = np.clip(_boost("cdf")(np.floor(k), n, p), 0, 1)
         return _out(np.where(cond, v, np.where(~ok | np.isnan(k), np.nan, np.where(k >= n, 1.0, 0.0))))
 
     @classmethod
@@ -100,7 +112,7 @@ class _Binom:
         q, n, p, ok = cls._args(q, n, p)
         cond = ok & (q > 0) & (q < 1)
         with np.errstate(all="ignore"):
-            v = _sp()._ufuncs._binom_ppf(q, n, p) + 0
+            v = _boost("ppf")(q, n, p) + 0
         edge = np.where(q == 0, -1.0, np.where(q == 1, n, np.nan))
         return _out(np.where(cond, v, np.where(ok, edge, np.nan)))
 

@@ -102,8 +102,8 @@ HYPHENS = {"Univariable": "Uni\u00advariable", "Multivariable": "Multi\u00advari
            "Immunohistochemistry": "Immuno\u00adhisto\u00adchemistry"}
 
 
-def _header(text: str) -> str:
-    """Table text with soft hyphens in its long words (HYPHENS)."""
+def _hyphenate(text: str) -> str:
+    """Table text (headers and cells) with soft hyphens in its long words (HYPHENS)."""
     return re.sub(r"[A-Za-z]+", lambda m: HYPHENS.get(m.group(0), m.group(0)), text)
 
 
@@ -142,8 +142,8 @@ def _widths(t, size: float = 9) -> list[float]:
     need, want, volume = [], [], []
     for j, col in enumerate(t.columns):
         cells = [r[j] for r in t.rows]
-        longest_word = max([_text_cm(w, size) for c in cells for w in _words(_header(c))]
-                           + [_text_cm(w, size) * 1.15 for w in _words(_header(col))]
+        longest_word = max([_text_cm(w, size) for c in cells for w in _words(_hyphenate(c))]
+                           + [_text_cm(w, size) * 1.15 for w in _words(_hyphenate(col))]
                            + [_text_cm(c, size) for c in cells if len(c) <= NO_WRAP and NUMERIC.match(c)],
                            default=1.0)
         longest = max([_text_cm(c[:60], size) for c in cells] + [_text_cm(col, size) * 1.15])
@@ -232,7 +232,7 @@ def _table(document, t) -> None:
     cells = [r.cells for r in rows]  # python-docx rebuilds a row's cell list on every .cells access
     for j, col in enumerate(t.columns):
         cell = cells[0][j]
-        _cell_text(cell, _header(col), bold=True, size=size, keep=True)
+        _cell_text(cell, _hyphenate(col), bold=True, size=size, keep=True)
         _border(cell, "top", 12)
         _border(cell, "bottom", 6)
     _row_flag(rows[0], "cantSplit")
@@ -241,7 +241,7 @@ def _table(document, t) -> None:
         _row_flag(rows[i], "cantSplit")
         for j, text in enumerate(row):
             cell = cells[i][j]
-            _cell_text(cell, _header(text), bold=style in ("group", "total"), size=size,
+            _cell_text(cell, _hyphenate(text), bold=style in ("group", "total"), size=size,
                        indent=style == "indent" and j == 0, keep=keep and (i < len(t.rows) or bool(t.notes)))
             if style == "total":
                 _shade(cell, "EEF3F8")

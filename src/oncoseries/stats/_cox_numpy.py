@@ -23,6 +23,7 @@ number of cores, so the result is the same with or without threads.
 from __future__ import annotations
 
 from contextlib import contextmanager
+from typing import NamedTuple
 
 import numpy as np
 
@@ -171,11 +172,25 @@ def column_stats(X: np.ndarray):
     return means, scale
 
 
-def _segments(cd: core.CoxData):
-    """Reduceat bounds of the 2G segments (events, then censored rows, of each group), the Efron
-    fractions c = k/d of the event rows, and the chunks: ``rows`` (row bounds, split at the segment
-    start nearest n/2 for large n) with ``segs`` (their non-empty segment bounds), and ``ev`` (event
-    row bounds, split at an event-group start) with ``egs`` (their event-group bounds)."""
+class Layout(NamedTuple):
+    """How a fit walks its sorted rows (built once per fit by ``_segments``)."""
+
+    starts: np.ndarray           # first row of each non-empty segment
+    nonempty: np.ndarray         # indices (of the 2G segments) of the non-empty ones
+    seg_len: np.ndarray          # rows of each non-empty segment
+    efron_c: np.ndarray | None   # Efron fraction k/d of each event row (None for Breslow)
+    rows: tuple                  # row bounds of the chunks (one chunk, or two split at a segment start)
+    ev_rows: tuple               # event-row bounds of the Efron chunks
+    ev_groups: tuple             # their event-group bounds
+    blocks: list                 # per chunk: its blocks (row lo, row hi, segment lo, segment hi)
+    group_first: np.ndarray | None  # runs of non-empty segments per group (None: one segment per group)
+    event_seg: np.ndarray        # the non-empty segment holding each event group's deaths
+
+
+def _segments(cd: core.CoxData) -> Layout:
+    """The segments (event rows, then censored rows, of each tied-time group), the Efron fractions and
+    the chunks: rows split at the segment start nearest n/2 for large n, event rows split at an
+    event-group start; each chunk cut into blocks (``_blocks``)."""
     cached = getattr(cd, "_segs", None)
     if cached is not None:
         return cached
@@ -207,7 +222,7 @@ def _segments(cd: core.CoxData):
     gfirst = np.flatnonzero(np.r_[True, grp[1:] != grp[:-1]]) if grp.size else grp
     gfirst = None if gfirst.size == grp.size else gfirst      # one segment per group: no sums needed
     eidx = np.searchsorted(nonempty, 2 * cd.egroups)            # the event segment of each event group
-    cd._segs = (st, nonempty, lens, c, lens[nonempty], rows, segs, evb, egs, blocks, gfirst, eidx)
+    cd._segs = Layout(st, nonempty, lens[nonempty], c, rows, evb, egs, blocks, gfirst, eidx)
     return cd._segs
 
 
@@ -246,8 +261,8 @@ def _efron(cd: core.CoxData, S0e: np.ndarray, D0e: np.ndarray):
     if not cd.efron:  # Breslow: every denominator of the group is S0
         z = np.zeros(S0e.size)
         return float(np.sum(d * np.log(S0e))), d / S0e, z, d / (S0e * S0e), z, z
-    segs = _segments(cd)
-    c, evb, egs = segs[3], segs[7], segs[8]
+    lay = _segments(cd)
+    c, evb, egs = lay.efron_c, lay.ev_rows, lay.ev_groups
     out = np.empty((5, S0e.size))
     logs = [0.0, 0.0]
     if len(egs) == 3:
@@ -323,8 +338,9 @@ def group_sums(cd: core.CoxData, beta: np.ndarray):
     Xs = cd.Xs
     n, p = Xs.shape
     G = cd.gstart.size - 1
-    segs = _segments(cd)
-    st, nonempty, lne, blocks, gfirst, eidx = segs[0], segs[1], segs[4], segs[9], segs[10], segs[11]
+    lay = _segments(cd)
+    st, nonempty, lne, blocks, gfirst, eidx = (lay.starts, lay.nonempty, lay.seg_len, lay.blocks,
+                                               lay.group_first, lay.event_seg)
     at_zero = not np.any(beta)
     r = np.ones(n) if at_zero else np.empty(n)
     s0 = np.empty(st.size)
