@@ -243,3 +243,84 @@ def test_fit_after_fork_uses_a_fresh_thread_pool(monkeypatch):
         proc.kill()
         pytest.fail("the fit in the forked child hung")
     assert proc.exitcode == 0 and q.get(timeout=5) == parent
+
+
+def test_design_ranges_are_the_column_extremes():
+    """model_matrix hands each column's minimum and maximum to the Cox engine (R's centring rule):
+    exact extremes of the rows used, 0 and 1 for dummy columns; a float covariate's missing value,
+    found in its extremes after the copy, drops its row as the missing-value pass would."""
+    from oncoseries.stats.design import model_matrix
+
+    data = sim(500, 21)
+    data.loc[[4, 9], "x3"] = np.nan
+    data.loc[7, "time"] = np.nan
+    d = model_matrix(data, ["x1", "x3", "grp"], also_required=["time"])
+    assert d.dropped_index == [4, 7, 9]
+    kept = data.drop(index=[4, 7, 9])
+    np.testing.assert_array_equal(d.ranges[0], [kept["x1"].min(), kept["x1"].max()])
+    np.testing.assert_array_equal(d.ranges[1], [kept["x3"].min(), kept["x3"].max()])
+    np.testing.assert_array_equal(d.ranges[2:], [[0.0, 1.0], [0.0, 1.0]])
+    with pytest.raises(ValueError, match="infinite"):
+        model_matrix(data.assign(x1=data["x1"].replace(data["x1"].iloc[0], np.inf)), ["x1", "x3"])
+
+
+def test_early_sort_falls_back_when_rows_are_dropped_or_invalid(monkeypatch):
+    """Large fits sort the times while the design matrix is copied in the other thread, assuming every
+    row is used. A missing covariate or time, or an invalid event value, sends the fit down the usual
+    path: same rows used, same result (or message) as the one-thread fit."""
+    from oncoseries.stats import _cox_numpy as cnp
+
+    base = sim(3000, 17)
+    cases = {"complete": base, "missing covariate": base.assign(x1=base["x1"].where(base.index != 5)),
+             "missing time": base.assign(time=base["time"].where(base.index != 8))}
+    for name, data in cases.items():
+        fits = []
+        for threshold in (10**12, 1):
+            monkeypatch.setattr(cnp, "PARALLEL_MIN_N", threshold)
+            fits.append(cox_mod.cox(data, "time", "status", ["x1", "x2", "x3"]))
+        assert fits[0].n == fits[1].n and fits[0].dropped_index == fits[1].dropped_index, name
+        agree(fits[0], fits[1], tol=1e-10)
+    bad = base.assign(status=base["status"].where(base.index != 3, 2))
+    with pytest.raises(ValueError, match="must be 0/1"):
+        cox_mod.cox(bad, "time", "status", ["x1"])
+
+
+def test_pipelined_information_equals_two_halves_and_passes_errors_on(monkeypatch):
+    """Pass 2 as a pipeline (one thread scales blocks, the other adds their products) gives the
+    information of the two-halves walk to rounding; an error in the scaling thread reaches the caller
+    (no hang)."""
+    import threading
+
+    from oncoseries.stats import _cox_numpy as cnp
+
+    monkeypatch.setattr(cnp, "PARALLEL_MIN_N", 1)
+    monkeypatch.setattr(cnp, "BLOCK_ROWS", 256)
+    data = sim(4000, 19)
+    X = data[["x1", "x2", "x3"]].to_numpy(dtype=float)
+    t, d = data["time"].to_numpy(float), data["status"].to_numpy(float)
+    beta = np.array([0.3, -0.4, 0.01])
+    got = []
+    for pipe in (False, True):
+        monkeypatch.setattr(cnp, "PIPELINE_INFO", pipe)
+        cd = core.prepare(X, t, d, None, None, "efron")
+        assert len(cnp._segments(cd).blocks) == 2 and len(cnp._segments(cd).blocks[0]) > 3
+        got.append(core.score_info(cd, *cnp.group_sums(cd, beta))[2])
+    np.testing.assert_allclose(got[1], got[0], rtol=1e-12)
+
+    def broken(*args):
+        raise RuntimeError("scaling failed")
+
+    monkeypatch.setattr(cnp, "_scaled_block", broken)
+    out = {}
+
+    def run():
+        try:
+            cnp.group_sums(cd, beta)
+        except RuntimeError as e:
+            out["error"] = str(e)
+
+    th = threading.Thread(target=run, daemon=True)
+    th.start()
+    th.join(60)
+    assert not th.is_alive(), "the pipelined pass hung after an error"
+    assert out == {"error": "scaling failed"}

@@ -86,6 +86,7 @@ class CoxData:
     ent_pos_e: np.ndarray | None = None   # event group -> first entry-sorted position with entry >= t
     ent_end_e: np.ndarray | None = None   # event group -> one past its stratum in entry order
     ent_ecount: np.ndarray | None = None  # row -> number of event groups (stratum) with t_e <= entry
+    s1_zero: np.ndarray | None = None     # p x non-empty segments: sums of Xs per segment (beta = 0)
     _rows: tuple | None = None
 
     @property
@@ -150,10 +151,13 @@ def default_order(time, status, strata):
     return np.lexsort((cens, time)) if strata is None else np.lexsort((cens, time, strata))
 
 
-def prepare(X, time, status, strata=None, entry=None, ties="efron", fast=False) -> CoxData:
+def prepare(X, time, status, strata=None, entry=None, ties="efron", fast=False, ranges=None,
+            order=None) -> CoxData:
     """Sort by (stratum, time), centre/scale as R coxfit6 and build the tied-time groups.
 
-    ``fast`` uses the numba helpers (counting sort for integer times, parallel gather).
+    ``fast`` uses the numba helpers (counting sort for integer times, parallel gather). ``ranges``:
+    each column's minimum and maximum when already known (``Design.ranges``); ``order``: the sort
+    order (``_cox_numpy.sort_order``) when already known.
     """
     n, p = X.shape
     if fast:
@@ -168,10 +172,10 @@ def prepare(X, time, status, strata=None, entry=None, ties="efron", fast=False) 
             order = sort_order(time, status, strata)
         Xs = gather(X, order, means, scale)
     else:
-        from ._cox_numpy import center_scale, sort_order
+        from ._cox_numpy import sort_order
 
-        order = sort_order(time, status, strata)
-        Xs, means, scale = center_scale(X, order)
+        if order is None:
+            order = sort_order(time, status, strata)
     st = None if strata is None else strata[order]
     t = time[order]
     d = status[order]
@@ -200,10 +204,19 @@ def prepare(X, time, status, strata=None, entry=None, ties="efron", fast=False) 
     egroups = np.flatnonzero(ndead)
     e_d = ndead[egroups]
     e_start = np.concatenate([[0], np.cumsum(e_d)])
+    s1_zero = None
+    if fast:
+        xdeath = d @ Xs
+    else:
+        from ._cox_numpy import center_scale, segment_bounds
+
+        starts, _, nonempty = segment_bounds(gstart, dend, n)
+        Xs, means, scale, s1_zero = center_scale(X, order, ranges, starts[nonempty])
+        xdeath = s1_zero[:, nonempty % 2 == 0].sum(axis=1)  # the event segments' sums
     cd = CoxData(Xs=Xs, order=order, time=t, status=d, gstart=gstart, dend=dend,
                  g_seg_start=g_seg_start, g_seg_end=g_seg_end,
-                 egroups=egroups, e_start=e_start, e_d=e_d, xdeath=d @ Xs,
-                 means=means, scale=scale, efron=ties == "efron")
+                 egroups=egroups, e_start=e_start, e_d=e_d, xdeath=xdeath,
+                 means=means, scale=scale, efron=ties == "efron", s1_zero=s1_zero)
     if entry is not None:
         _prepare_entry(cd, entry[order], st)
     return cd

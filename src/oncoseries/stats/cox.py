@@ -19,6 +19,7 @@ from . import _km_core as core_km
 from ._dist import chi2_sf, norm_ppf, norm_sf
 from ._cholesky import wald_test
 from .concordance import concordance as _concordance
+from . import _cox_numpy as cnp
 from .design import Design, column_values, model_matrix, numeric_values
 
 __all__ = ["cox", "CoxResult", "TestResult", "CoxSeparationWarning", "CoxSingularWarning"]
@@ -220,10 +221,23 @@ def cox(data: pd.DataFrame, time: str, event: str, covariates: Sequence[str], st
     e_s = column_values(data, event, "event")
     en_s = column_values(data, entry, "entry") if entry is not None else None
     required = [time, event] + strata_cols + cluster_cols + ([entry] if entry is not None else [])
-    design = model_matrix(data, covariates, reference, also_required=required)
+    early = None
+    if len(data) >= cnp.PARALLEL_MIN_N and not strata_cols and entry is None:
+        # large data: the design matrix is copied in the other thread while this one sorts the times
+        building = cnp.start(model_matrix, data, covariates, reference, required)
+        early = _sorted_early(t_s, e_s, time, event)
+        design = building.result()
+        if not design.row_mask.all():
+            early = None  # rows were dropped: the times of the rows kept are sorted below
+    else:
+        design = model_matrix(data, covariates, reference, also_required=required)
     keep = design.row_mask
-    tt = _time_values(t_s, time, keep)
-    ev = _event_values(e_s, event, keep)
+    if early is not None:
+        tt, ev, tfix, order = early
+    else:
+        tt = _time_values(t_s, time, keep)
+        ev = _event_values(e_s, event, keep)
+        order = None
     ent = None
     if en_s is not None:
         ent = _time_values(en_s, entry, keep, "entry")
@@ -237,25 +251,45 @@ def cox(data: pd.DataFrame, time: str, event: str, covariates: Sequence[str], st
     cl = _codes(data, cluster_cols, keep)
     if cluster_cols:
         robust = True
-    if ent is None:
+    if early is not None:
+        entfix = None
+    elif ent is None:
         (tfix,) = _timefix(tt)
         entfix = None
     else:
         tfix, entfix = _timefix(tt, ent)
-    res = _fit(design, tfix, ev, st, entfix, ties, robust, cl, conf_level)
+    res = _fit(design, tfix, ev, st, entfix, ties, robust, cl, conf_level, order)
     res.time, res.event, res.entry = tfix, ev, entfix  # the times the fit used (after timefix)
     res.strata_columns, res.strata_levels = strata_cols, _levels(data, strata_cols, keep)
     return res
 
 
-def _fit(design: Design, time, event, strata, entry, ties, robust, cluster, conf_level) -> CoxResult:
+def _sorted_early(t_s: pd.Series, e_s: pd.Series, time: str, event: str):
+    """Times (after R's timefix), events and their sort order over all rows, worked out while the
+    design matrix is built in the other thread; None when a value is missing or not valid (then the
+    usual path drops the rows or gives the message)."""
+    try:
+        t = numeric_values(t_s, time, "time")
+        e = numeric_values(e_s, event, "event")
+    except ValueError:
+        return None
+    if not np.all(np.isfinite(t)) or (t < 0).any() or ((e != 0.0) & (e != 1.0)).any():
+        return None
+    tt, ev = np.array(t, dtype=np.float64), np.array(e, dtype=np.float64)  # copies: not the caller's data
+    (tfix,) = _timefix(tt)
+    return tt, ev, tfix, cnp.sort_order(tfix, ev, None)
+
+
+def _fit(design: Design, time, event, strata, entry, ties, robust, cluster, conf_level,
+         order=None) -> CoxResult:
     X = design.X
     n, p = X.shape
     use_numba = n >= core.NUMBA_MIN_N and entry is None
     from ._cox_numpy import one_blas_thread
 
     with one_blas_thread(n if not use_numba else 0):
-        cd = core.prepare(X, time, event, strata, entry, ties, fast=use_numba)
+        cd = core.prepare(X, time, event, strata, entry, ties, fast=use_numba, ranges=design.ranges,
+                          order=None if use_numba else order)
         engine = _make_engine(cd, use_numba)
         out = core.newton(engine, p)
         state = engine.last

@@ -41,6 +41,9 @@ class Design:
         Index labels of the rows dropped for missing values.
     levels : dict
         Term -> list of levels (reference first) for categorical terms.
+    ranges : ndarray, shape (p, 2), optional
+        Minimum and maximum of each column of ``X`` (dummy columns: 0 and 1), found while checking
+        the covariates; the Cox engine reuses them for R's centring rule instead of another pass.
     """
 
     X: np.ndarray
@@ -49,6 +52,7 @@ class Design:
     row_mask: np.ndarray
     dropped_index: list
     levels: dict = field(default_factory=dict)
+    ranges: np.ndarray | None = None
 
     @property
     def n_dropped(self) -> int:
@@ -156,17 +160,22 @@ def _factor_codes(s: pd.Series, keep: np.ndarray, name: str, ref):
     return cats, labels, codes
 
 
-def _check_numeric(X: np.ndarray, cols: list, names: list) -> None:
+def _check_numeric(X: np.ndarray, cols: list, names: list, ranges: np.ndarray) -> bool:
     """Numeric covariates must be finite and not constant: one min and one max pass per column
-    (a column of the column-major X is contiguous)."""
+    (a column of the column-major X is contiguous); the minimum and maximum go into ``ranges``.
+    False when a column holds NaN (a missing value not removed yet)."""
     if not X.shape[0]:
-        return
+        return True
     for j, name in zip(cols, names):
         lo, hi = X[:, j].min(), X[:, j].max()
+        if np.isnan(lo) or np.isnan(hi):
+            return False
         if not (np.isfinite(lo) and np.isfinite(hi)):
             raise ValueError(f"covariate {name!r} has infinite values")
         if lo == hi:
             raise ValueError(f"covariate {name!r} has a single value ({lo:g}) in the rows used")
+        ranges[j] = lo, hi
+    return True
 
 
 def model_matrix(data, covariates: Sequence[str], reference: Mapping[str, object] | None = None,
@@ -200,11 +209,29 @@ def model_matrix(data, covariates: Sequence[str], reference: Mapping[str, object
     for k in reference:
         if k not in covariates:
             raise ValueError(f"reference given for {k!r}, which is not one of the covariates {covariates}")
+    try:
+        return _model_matrix(data, covariates, reference, also_required, nan_pass=False)
+    except (_MissingFloat, ValueError):
+        pass
+    # a float covariate holds NaN (or the data are in error): again, with every column's missing-value
+    # pass first, so the rows used and any message are those of the complete rule
+    return _model_matrix(data, covariates, reference, also_required, nan_pass=True)
+
+
+class _MissingFloat(Exception):
+    """A float covariate has missing values: the quick path (no NaN pass before the copy) is redone."""
+
+
+def _model_matrix(data, covariates, reference, also_required, nan_pass: bool) -> Design:
+    """model_matrix's work. With ``nan_pass`` False, float64 covariates skip the missing-value pass:
+    a NaN shows in the column's minimum or maximum, taken anyway after the copy (then _MissingFloat)."""
     series = {c: column_values(data, c, "covariate") for c in covariates}
     n = len(data)
     miss = None
     for c in list(covariates) + [c for c in also_required if c is not None]:
         s = series[c] if c in series else column_values(data, c)
+        if c in series and s.dtype == np.float64 and not nan_pass:
+            continue  # a float covariate's NaNs show in its min and max, taken after the copy below
         m = _missing_or_none(s)
         if m is not None and m.any():
             miss = m if miss is None else (miss | m)
@@ -250,7 +277,11 @@ def model_matrix(data, covariates: Sequence[str], reference: Mapping[str, object
         else:
             X[:, j:j + b.shape[1]] = b
             j += b.shape[1]
+    ranges = np.zeros((p, 2))
+    ranges[:, 1] = 1.0  # dummy columns hold 0 and 1
     if numeric:
-        _check_numeric(X, [j for j, _ in numeric], [c for _, c in numeric])
+        if not _check_numeric(X, [j for j, _ in numeric], [c for _, c in numeric], ranges):
+            raise _MissingFloat
     dropped = [] if miss is None else list(data.index[miss])
-    return Design(X=X, columns=columns, terms=terms, row_mask=keep, dropped_index=dropped, levels=levels)
+    return Design(X=X, columns=columns, terms=terms, row_mask=keep, dropped_index=dropped, levels=levels,
+                  ranges=ranges if n_used else None)
