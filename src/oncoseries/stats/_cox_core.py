@@ -151,31 +151,37 @@ def default_order(time, status, strata):
     return np.lexsort((cens, time)) if strata is None else np.lexsort((cens, time, strata))
 
 
-def prepare(X, time, status, strata=None, entry=None, ties="efron", fast=False, ranges=None,
-            order=None) -> CoxData:
-    """Sort by (stratum, time), centre/scale as R coxfit6 and build the tied-time groups.
+@dataclass
+class TiedGroups:
+    """The sort order of the rows and the tied-time groups of the sorted rows (no covariates)."""
 
-    ``fast`` uses the numba helpers (counting sort for integer times, parallel gather). ``ranges``:
-    each column's minimum and maximum when already known (``Design.ranges``); ``order``: the sort
-    order (``_cox_numpy.sort_order``) when already known.
-    """
-    n, p = X.shape
+    order: np.ndarray
+    time: np.ndarray
+    status: np.ndarray
+    strata: np.ndarray | None
+    gstart: np.ndarray
+    dend: np.ndarray
+    g_seg_start: np.ndarray
+    g_seg_end: np.ndarray
+    egroups: np.ndarray
+    e_start: np.ndarray
+    e_d: np.ndarray
+
+
+def tied_groups(time, status, strata=None, fast=False) -> TiedGroups:
+    """Sort by (stratum, time), events first at each time (``fast``: the numba counting sort when the
+    radix sort does not apply), and find the groups: runs of equal (stratum, time)."""
+    from ._cox_numpy import radix_order, sort_order
+
     if fast:
-        from ._cox_numpy import column_stats, radix_order
-
-        # day-level times: numpy's radix sort; otherwise the numba counting sort
         order = radix_order(time, status, strata)
-        means, scale = column_stats(X)
-        from ._cox_numba import gather, sort_order
-
         if order is None:
-            order = sort_order(time, status, strata)
-        Xs = gather(X, order, means, scale)
+            from ._cox_numba import sort_order as numba_sort_order
+
+            order = numba_sort_order(time, status, strata)
     else:
-        from ._cox_numpy import sort_order
-
-        if order is None:
-            order = sort_order(time, status, strata)
+        order = sort_order(time, status, strata)
+    n = order.size
     st = None if strata is None else strata[order]
     t = time[order]
     d = status[order]
@@ -204,21 +210,40 @@ def prepare(X, time, status, strata=None, entry=None, ties="efron", fast=False, 
     egroups = np.flatnonzero(ndead)
     e_d = ndead[egroups]
     e_start = np.concatenate([[0], np.cumsum(e_d)])
+    return TiedGroups(order, t, d, st, gstart, dend, g_seg_start, g_seg_end, egroups, e_start, e_d)
+
+
+def prepare(X, time, status, strata=None, entry=None, ties="efron", fast=False, ranges=None,
+            groups: TiedGroups | None = None) -> CoxData:
+    """Sort by (stratum, time), centre/scale as R coxfit6 and build the tied-time groups.
+
+    ``fast`` uses the numba helpers (counting sort for integer times, parallel gather). ``ranges``:
+    each column's minimum and maximum when already known (``Design.ranges``); ``groups``: the sort
+    and groups of (time, status, strata) when already known (``tied_groups``).
+    """
+    n, p = X.shape
+    g = tied_groups(time, status, strata, fast) if groups is None else groups
+    order, d = g.order, g.status
     s1_zero = None
     if fast:
+        from ._cox_numba import gather
+        from ._cox_numpy import column_stats
+
+        means, scale = column_stats(X)
+        Xs = gather(X, order, means, scale)
         xdeath = d @ Xs
     else:
         from ._cox_numpy import center_scale, segment_bounds
 
-        starts, _, nonempty = segment_bounds(gstart, dend, n)
+        starts, _, nonempty = segment_bounds(g.gstart, g.dend, n)
         Xs, means, scale, s1_zero = center_scale(X, order, ranges, starts[nonempty])
         xdeath = s1_zero[:, nonempty % 2 == 0].sum(axis=1)  # the event segments' sums
-    cd = CoxData(Xs=Xs, order=order, time=t, status=d, gstart=gstart, dend=dend,
-                 g_seg_start=g_seg_start, g_seg_end=g_seg_end,
-                 egroups=egroups, e_start=e_start, e_d=e_d, xdeath=xdeath,
+    cd = CoxData(Xs=Xs, order=order, time=g.time, status=d, gstart=g.gstart, dend=g.dend,
+                 g_seg_start=g.g_seg_start, g_seg_end=g.g_seg_end,
+                 egroups=g.egroups, e_start=g.e_start, e_d=g.e_d, xdeath=xdeath,
                  means=means, scale=scale, efron=ties == "efron", s1_zero=s1_zero)
     if entry is not None:
-        _prepare_entry(cd, entry[order], st)
+        _prepare_entry(cd, entry[order], g.strata)
     return cd
 
 

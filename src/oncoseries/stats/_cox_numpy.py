@@ -294,13 +294,29 @@ def _efron_part(cd, S0e, D0e, c, lo, hi, glo, ghi, out, logs, slot):
     den -= c[lo:hi] * np.repeat(D0e[glo:ghi], rep)
     w = np.empty((5, den.size))
     np.divide(1.0, den, out=w[0])
-    np.log(den, out=den)
-    logs[slot] = float(den.sum())
+    # every denominator of group g lies in [S0 - D0 (d-1)/d, S0]
+    S0g = S0e[glo:ghi]
+    low = S0g - D0e[glo:ghi] * ((rep - 1) / rep)
+    logs[slot] = _sum_log(den, float(low.min()) if low.size else 1.0, float(S0g.max()) if S0g.size else 1.0)
     np.multiply(w[0], w[0], out=w[2])
     np.multiply(c[lo:hi], w[0], out=w[1])
     np.multiply(c[lo:hi], w[2], out=w[3])
     np.multiply(c[lo:hi], w[3], out=w[4])
     out[:, glo:ghi] = w if ghi - glo == hi - lo else np.add.reduceat(w, cd.e_start[glo:ghi] - lo, axis=1)
+
+
+def _sum_log(x: np.ndarray, low: float, high: float) -> float:
+    """sum(log(x)) for positive x within [low, high]: the logs of products of 8 values (3 halving
+    multiplications and an eighth of the logarithms) when no product of 8 can overflow or underflow,
+    else value by value. Each product rounds by at most 7 ulps: the sum agrees to ~1e-15 relative."""
+    k = x.size // 8 * 8
+    if k == 0 or not (low > 0 and 8 * np.log2(high) < 1000 and 8 * np.log2(low) > -1000):
+        return float(np.log(x).sum())
+    a = x[:k].reshape(-1, 8)
+    p4 = a[:, :4] * a[:, 4:]
+    p2 = p4[:, :2] * p4[:, 2:]
+    p1 = p2[:, 0] * p2[:, 1]
+    return float(np.log(p1).sum() + np.log(x[k:]).sum())
 
 
 def _efron(cd: core.CoxData, S0e: np.ndarray, D0e: np.ndarray):

@@ -233,11 +233,11 @@ def cox(data: pd.DataFrame, time: str, event: str, covariates: Sequence[str], st
         design = model_matrix(data, covariates, reference, also_required=required)
     keep = design.row_mask
     if early is not None:
-        tt, ev, tfix, order = early
+        tt, ev, tfix, groups = early
     else:
         tt = _time_values(t_s, time, keep)
         ev = _event_values(e_s, event, keep)
-        order = None
+        groups = None
     ent = None
     if en_s is not None:
         ent = _time_values(en_s, entry, keep, "entry")
@@ -258,16 +258,16 @@ def cox(data: pd.DataFrame, time: str, event: str, covariates: Sequence[str], st
         entfix = None
     else:
         tfix, entfix = _timefix(tt, ent)
-    res = _fit(design, tfix, ev, st, entfix, ties, robust, cl, conf_level, order)
+    res = _fit(design, tfix, ev, st, entfix, ties, robust, cl, conf_level, groups)
     res.time, res.event, res.entry = tfix, ev, entfix  # the times the fit used (after timefix)
     res.strata_columns, res.strata_levels = strata_cols, _levels(data, strata_cols, keep)
     return res
 
 
 def _sorted_early(t_s: pd.Series, e_s: pd.Series, time: str, event: str):
-    """Times (after R's timefix), events and their sort order over all rows, worked out while the
-    design matrix is built in the other thread; None when a value is missing or not valid (then the
-    usual path drops the rows or gives the message)."""
+    """Times (after R's timefix), events and their sort and tied-time groups over all rows
+    (``_cox_core.tied_groups``), worked out while the design matrix is built in the other thread; None
+    when a value is missing or not valid (then the usual path drops the rows or gives the message)."""
     try:
         t = numeric_values(t_s, time, "time")
         e = numeric_values(e_s, event, "event")
@@ -277,11 +277,11 @@ def _sorted_early(t_s: pd.Series, e_s: pd.Series, time: str, event: str):
         return None
     tt, ev = np.array(t, dtype=np.float64), np.array(e, dtype=np.float64)  # copies: not the caller's data
     (tfix,) = _timefix(tt)
-    return tt, ev, tfix, cnp.sort_order(tfix, ev, None)
+    return tt, ev, tfix, core.tied_groups(tfix, ev, None, fast=tfix.size >= core.NUMBA_MIN_N)
 
 
 def _fit(design: Design, time, event, strata, entry, ties, robust, cluster, conf_level,
-         order=None) -> CoxResult:
+         groups=None) -> CoxResult:
     X = design.X
     n, p = X.shape
     use_numba = n >= core.NUMBA_MIN_N and entry is None
@@ -289,7 +289,7 @@ def _fit(design: Design, time, event, strata, entry, ties, robust, cluster, conf
 
     with one_blas_thread(n if not use_numba else 0):
         cd = core.prepare(X, time, event, strata, entry, ties, fast=use_numba, ranges=design.ranges,
-                          order=None if use_numba else order)
+                          groups=groups)
         engine = _make_engine(cd, use_numba)
         out = core.newton(engine, p)
         state = engine.last
