@@ -276,8 +276,8 @@ def test_study_without_biomarkers(tmp_path):
     assert res.sections["biomarkers"] is None and res.to_dict()["biomarkers"] is None
     doc = build_report_document(res)
     sec = next(s for s in doc.sections if s.id == "biomarkers")
-    assert not sec.tables and sec.empty == ["No biomarker or mutation data (biomarkers.csv and mutations.csv "
-                                            "were not given)."]
+    assert not sec.tables and sec.empty == ["No biomarker or mutation data (the study folder has no "
+                                            "biomarkers and mutations files)."]
     assert "biomarker" not in plain(doc.results_text)
     assert "biomarker" not in plain(dict(doc.methods)["Statistical analysis"]).lower()
     write_outputs(res, tmp_path)

@@ -254,14 +254,28 @@ def test_study_without_treatments_or_adverse_events(plain_study, tmp_path):
     page = parse(tmp_path / "report.html")
     assert page.sections == SECTION_IDS
     text = "".join(page.text)
-    assert "No treatment data (treatments.csv was not given)." in text
-    assert "No adverse-event data (adverse_events.csv was not given)." in text
+    assert "No treatment data (the study folder has no treatments file)." in text
+    assert "No adverse-event data (the study folder has no adverse events file)." in text
     assert "SYNTHETIC" not in text                                       # neither title nor path says so
     d = docx.Document(str(tmp_path / "report.docx"))
     body = [p.text for p in d.paragraphs]
-    assert "No adverse-event data (adverse_events.csv was not given)." in body
+    assert "No adverse-event data (the study folder has no adverse events file)." in body
     assert not (tmp_path / "tables" / "exposure.csv").exists()
     assert "Every baseline variable with at least three patients per category" in text
+
+
+def test_empty_sections_speak_of_what_the_user_gave():
+    """A workbook has sheets, a folder files, REDCap and CDISC exports records: the reason a section
+    is empty names the user's own input, never a file they did not have."""
+    from oncoseries.report.document import not_given
+
+    assert not_given("xlsx workbook", "treatments") == "the workbook has no treatments sheet"
+    assert not_given("xlsx workbook", "biomarkers and mutations") == \
+        "the workbook has no biomarkers and mutations sheets"
+    assert not_given("Parquet folder", "adverse events") == "the study folder has no adverse events file"
+    assert not_given("REDCap export", "treatments") == "the REDCap export has no treatments records"
+    assert not_given("CDISC", "adverse events") == "the CDISC data have no adverse events records"
+    assert not_given("unknown", "treatments") == "no treatments table was given"
 
 
 def test_figure_failure_still_writes_the_report(monkeypatch, tmp_path):

@@ -19,15 +19,15 @@ SECTIONS = [
     ("summary", "Results", None),
     ("flow", "Patient flow", "No patient flow was recorded."),
     ("table1", "Patient characteristics", "The study has no patient covariates."),
-    ("exposure", "Treatment exposure", "No treatment data (treatments.csv was not given)."),
+    ("exposure", "Treatment exposure", "No treatment data ({treatments})."),
     ("response", "Response (RECIST 1.1)", "No patient was evaluable for response."),
     ("survival", "Survival", "No time-to-event endpoint could be derived."),
     ("cox", "Prognostic factors (Cox regression)",
      "No Cox model was fitted (no covariates planned or usable)."),
     ("historical", "Comparison with published results", None),   # only with study.yaml historical_controls
     ("biomarkers", "Biomarkers and mutations",
-     "No biomarker or mutation data (biomarkers.csv and mutations.csv were not given)."),
-    ("adverse_events", "Adverse events", "No adverse-event data (adverse_events.csv was not given)."),
+     "No biomarker or mutation data ({biomarkers and mutations})."),
+    ("adverse_events", "Adverse events", "No adverse-event data ({adverse events})."),
     ("design", "Designing a trial with this regimen as control", None),   # study.yaml design: only
     ("figures", "Figures", None),
     ("problems", "Data problems", "No data problems were found."),
@@ -37,6 +37,32 @@ FIGURE_GROUPS = {"survival": "Survival", "response": "Response", "regression": "
                  "historical": "Comparison with published results",
                  "design": "Trial design"}
 UPSTREAM_REASONS = {"not treated"}
+
+
+def not_given(source: str, tables: str) -> str:
+    """Why a section is empty, in the terms of what the user gave (``results.study.source``): a
+    workbook has sheets, a folder has files, REDCap and CDISC exports have records."""
+    several = " and " in tables
+    if "workbook" in source:
+        return f"the workbook has no {tables} sheet{'s' if several else ''}"
+    if "folder" in source:
+        return f"the study folder has no {tables} file{'s' if several else ''}"
+    if "REDCap" in source:
+        return f"the REDCap export has no {tables} records"
+    if "CDISC" in source:
+        return f"the CDISC data have no {tables} records"
+    return f"no {tables} table{'s were' if several else ' was'} given"
+
+
+class _NotGiven(dict):
+    """``{treatments}`` in an empty-section message -> ``not_given(source, "treatments")``."""
+
+    def __init__(self, source: str):
+        super().__init__()
+        self.source = source
+
+    def __missing__(self, key: str) -> str:
+        return not_given(self.source, key)
 
 
 @dataclass
@@ -143,7 +169,8 @@ def build_document(results, figures=None, figures_note: str | None = None) -> Re
         text = historical.caveat(ctx) if sid == "historical" else section_text(ctx) if sid == "design" else []
         sec = Section(sid, title, mine, text=text)
         if not mine and empty:
-            sec.empty.append(empty)
+            source = ctx.data["study"].get("source") or ""
+            sec.empty.append(empty.format_map(_NotGiven(source)))
         sections.append(sec)
     chain, branches = _flow(ctx)
     methods, references = methods_and_references(ctx)
