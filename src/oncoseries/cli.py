@@ -114,9 +114,12 @@ def _run_analysis(study: Path, out: Path, timings: bool = False, figures: bool =
                 _print_problems([p for p in exc.problems if p.severity == "error"], 100)
                 raise typer.Exit(1)
             written = write_outputs(results, out, figures=figures)
-    finally:
+    except BaseException:
         if drawer is not None:
-            drawer.close()
+            drawer.close(abort=True)   # an error or Ctrl+C: do not wait for figures nobody will see
+        raise
+    if drawer is not None:
+        drawer.close()
     typer.echo(results.summary_text())
     report = out / "report.html"
     typer.echo(f"Outputs written to {out} ({len(written)} files).")

@@ -179,6 +179,8 @@ class FigureWorker:
             except OSError:
                 pass
             self._conn.close()
+            if kill and self._proc.is_alive():
+                self._proc.terminate()
             self._proc.join(timeout=None if not kill else 5)
             if self._proc.is_alive():
                 self._proc.terminate()
@@ -186,8 +188,11 @@ class FigureWorker:
         if _current is self:
             _current = None
 
-    def close(self) -> None:
-        """Finish the requests in flight and end the worker."""
+    def close(self, abort: bool = False) -> None:
+        """Finish the requests in flight and end the worker (``abort``: end it now, e.g. on an error)."""
+        if abort:
+            self._stop(kill=True)
+            return
         for key in list(self._pending):
             self._reply(key)
         self._stop()
