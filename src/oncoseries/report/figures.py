@@ -450,7 +450,7 @@ def make_figures(results, out_dir: Path, *, size: str = "double", risk_table: st
 
         groups = [lambda name=name: draw_group(name, results, out_dir, opts) for name in GROUPS]
         # a forked child draws response, marker/exposure and historical figures (about half the work)
-        child = [GROUPS.index(n) for n in ("response", "markers", "historical")]
+        child = [GROUPS.index(n) for n in ("response", "oncoprint", "exposure", "historical")]
         return [info for group in run_groups(groups, child=child) for info in group]
     finally:
         wait_for_figures()  # every PNG is on disk when this returns
@@ -468,7 +468,7 @@ def figure_opts(*, size: str = "double", risk_table: str = "simple", risk_times=
 
 
 #: Figure groups in report order; "km_a"/"km_b": the first and second half of the Kaplan-Meier curves.
-GROUPS = ("km_a", "km_b", "forest", "response", "markers", "historical", "design")
+GROUPS = ("km_a", "km_b", "forest", "response", "oncoprint", "exposure", "historical", "design")
 
 
 def draw_group(name: str, results, out_dir: Path, opts: dict) -> list[FigureInfo]:
@@ -480,10 +480,10 @@ def draw_group(name: str, results, out_dir: Path, opts: dict) -> list[FigureInfo
         return _forest_infos(results, out_dir, opts)
     if name == "response":
         return _response_infos(results, out_dir, opts)
-    if name == "markers":
+    if name in ("oncoprint", "exposure"):
         from .extra_figures import marker_and_exposure_infos   # oncoprint, cycles per patient (issue 14)
 
-        return marker_and_exposure_infos(results, out_dir, opts, FigureInfo, save_figure)
+        return marker_and_exposure_infos(results, out_dir, opts, FigureInfo, save_figure, which=(name,))
     if name == "historical":
         from .historical import historical_infos
 

@@ -5,7 +5,8 @@ The worker is forked before the study is read (when :func:`report.parallel.can_f
 2+ CPUs, one thread, not switched off by ``ONCOSERIES_FIGURE_PROCESSES=1``) and imports matplotlib and
 the figure modules while this process reads the study. As soon as the derived tables exist (the
 ``derived`` event of :mod:`oncoseries.hooks`, before the statistics), it is sent the response figures
-(waterfall, spider, swimmer), which need nothing else, and draws them while the statistics run. When
+(waterfall, spider, swimmer) and the oncoprint, which need nothing else, and draws them while the
+statistics run. When
 make_figures is called it is sent its share of the rest (``WORKER_SHARE``), the Results pickled; this
 process draws the other groups meanwhile. Every figure is an independent file drawn by the same code
 from the same data, so the bytes do not depend on the process (tests/report/test_parallel_figures.py).
@@ -23,8 +24,11 @@ from .. import hooks
 
 __all__ = ["start", "current", "FigureWorker", "WORKER_SHARE"]
 
-#: Groups the worker draws (figures.GROUPS); "response" early, from the derived tables.
-WORKER_SHARE = ("response", "km_b", "markers", "historical")
+#: Groups the worker draws (figures.GROUPS); those of EARLY as soon as the derived tables exist.
+WORKER_SHARE = ("response", "oncoprint", "km_b", "exposure", "historical")
+#: Groups that need only the derived tables and the study (no statistic): the response figures and the
+#: oncoprint (mutations, sequenced patients, best responses).
+EARLY = ("response", "oncoprint")
 
 _current = None
 
@@ -127,7 +131,7 @@ class FigureWorker:
             opts = figure_opts(**report_figure_options(results))
         except Exception:                          # noqa: BLE001  make_figures reports bad options itself
             return
-        if self._send("early", results, ["response"], opts):
+        if self._send("early", results, EARLY, opts):
             self._early = opts
 
     def _reply(self, key: str):
@@ -152,13 +156,12 @@ class FigureWorker:
         from .style import wait_for_figures
 
         early = self._early == opts and Path(out_dir) == self.out_dir
-        theirs = [n for n in WORKER_SHARE if not (early and n == "response")] if Path(out_dir) == self.out_dir \
-            else []
+        theirs = [n for n in WORKER_SHARE if not (early and n in EARLY)] if Path(out_dir) == self.out_dir else []
         sent = bool(theirs) and self._send("rest", results, theirs, opts)
         mine = {n: draw_group(n, results, out_dir, opts) for n in GROUPS if n not in WORKER_SHARE}
         wait_for_figures()
         drawn = dict(mine)
-        for key, names in (("early", ["response"] if early else []), ("rest", theirs if sent else [])):
+        for key, names in (("early", list(EARLY) if early else []), ("rest", theirs if sent else [])):
             got = self._reply(key) if names else {}
             for n in names:
                 drawn[n] = got[n] if got is not None and n in got else draw_group(n, results, out_dir, opts)
