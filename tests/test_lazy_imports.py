@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 SRC = str(Path(__file__).resolve().parents[1] / "src")
-HEAVY = ["matplotlib", "scipy.stats", "docx", "numba", "statsmodels", "plotly", "sqlalchemy", "fastapi"]
+HEAVY = ["matplotlib", "scipy.stats", "scipy.optimize", "docx", "numba", "statsmodels", "plotly", "sqlalchemy", "fastapi"]
 
 
 def _loaded(code: str) -> list[str]:

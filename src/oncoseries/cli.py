@@ -102,15 +102,24 @@ def _run_analysis(study: Path, out: Path, timings: bool = False, figures: bool =
     tm.lap("start-up (imports)")
 
     from .progress import show
+    from .report import worker   # figures drawn in a forked process from the start (docs/figures.md)
 
-    with show(enabled=progress):
-        try:
-            results = analyze(study)
-        except StudyError as exc:
-            typer.echo(f"{study}: the study has errors; nothing was analysed.")
-            _print_problems([p for p in exc.problems if p.severity == "error"], 100)
-            raise typer.Exit(1)
-        written = write_outputs(results, out, figures=figures)
+    drawer = worker.start(out / "figures") if figures else None   # before any thread (progress bar)
+    try:
+        with show(enabled=progress):
+            try:
+                results = analyze(study)
+            except StudyError as exc:
+                typer.echo(f"{study}: the study has errors; nothing was analysed.")
+                _print_problems([p for p in exc.problems if p.severity == "error"], 100)
+                raise typer.Exit(1)
+            written = write_outputs(results, out, figures=figures)
+    except BaseException:
+        if drawer is not None:
+            drawer.close(abort=True)   # an error or Ctrl+C: do not wait for figures nobody will see
+        raise
+    if drawer is not None:
+        drawer.close()
     typer.echo(results.summary_text())
     report = out / "report.html"
     typer.echo(f"Outputs written to {out} ({len(written)} files).")

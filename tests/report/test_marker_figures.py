@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 from matplotlib.patches import Rectangle
 
@@ -25,8 +26,10 @@ def test_oncoprint_rows_columns_and_not_sequenced():
     assert d.percent == [60.0, 40.0] and d.n_sequenced == 5
     fig = oncoprint_figure(d)
     ax = fig.axes[0]
-    hatched = [p for p in ax.patches if isinstance(p, Rectangle) and p.get_hatch()]
-    assert len(hatched) == 1 + 2                          # F: sequencing track + two gene cells
+    hatched = [c for c in ax.collections if c.get_hatch()]
+    assert sum(len(c.get_paths()) for c in hatched) == 1 + 2          # F: sequencing track + two gene cells
+    cells = next(c for c in ax.collections if c.get_gid() == "cells")
+    assert len(cells.get_paths()) == 6 * 4 - 3                          # every other cell, filled
     assert [t.get_text() for t in ax.get_yticklabels()] == ["Best response", "Sequenced", "TP53", "RB1"]
 
 
@@ -44,8 +47,9 @@ def test_exposure_rows_and_figure():
     assert order == ["P1", "P2"] and total == 3 and set(rows["patient_id"]) == {"P1", "P2"}
     fig = exposure_figure(rows, order)
     ax = fig.axes[0]
-    cells = [p for p in ax.patches if isinstance(p, Rectangle)]
-    assert len(cells) == 4 and sum(p.get_linewidth() > 0 for p in cells) == 1        # one delayed cycle
+    cells = next(c for c in ax.collections if c.get_gid() == "cycles")
+    assert len(cells.get_paths()) == 4 and (np.asarray(cells.get_linewidths()) > 0).sum() == 1   # one delayed
+    assert (cells.get_edgecolors()[:, 3] > 0).sum() == 1
     assert {ln.get_gid() for ln in ax.lines} >= {"toxicity-marks", "stop-completed", "stop-toxicity"}
 
 

@@ -109,3 +109,52 @@ def test_serial_when_switched_off_or_threads_run(monkeypatch):
     finally:
         stop.set()
         t.join()
+
+
+RUN = """
+import json, os, sys
+from pathlib import Path
+from oncoseries.analysis import analyze, write_outputs
+from oncoseries.examples import example_study_path
+from oncoseries.report import worker
+out = Path(sys.argv[1])
+w = worker.start(out / "figures")
+res = analyze(example_study_path("hdifo"))
+early = w is not None and w._early is not None      # the response figures were sent before the statistics
+if w is not None and sys.argv[2] == "kill":
+    w._proc.kill()
+    w._proc.join()
+files = write_outputs(res, out)
+if w is not None:
+    w.close()
+print(json.dumps({"started": w is not None, "early": early, "files": len(files)}))
+"""
+
+
+def _run(folder: Path, how: str, env: dict | None = None) -> dict:
+    env = {**os.environ, **(env or {}), "PYTHONPATH": SRC + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    done = subprocess.run([sys.executable, "-c", RUN, str(folder), how], capture_output=True, text=True, env=env,
+                          timeout=900)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _outputs(folder: Path) -> dict:
+    # the XPT files carry their creation time (they differ between any two runs)
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file() and p.suffix != ".xpt"}
+
+
+def test_the_early_worker_writes_what_one_process_writes(tmp_path):
+    """analyze with the figure worker forked at the start (response figures drawn during the statistics,
+    the rest shared) writes every file byte for byte as one process does; a worker that dies costs
+    nothing but time (this process draws its groups)."""
+    one = _run(tmp_path / "one", "keep", {parallel.ENV: "1"})
+    two = _run(tmp_path / "two", "keep")
+    dead = _run(tmp_path / "dead", "kill")
+    assert not one["started"] and two["started"] and two["early"] and dead["started"]
+    assert one["files"] == two["files"] == dead["files"] >= 70
+    ref = _outputs(tmp_path / "one")
+    assert len([k for k in ref if k.endswith(".png")]) >= 19
+    assert _outputs(tmp_path / "two") == ref
+    assert _outputs(tmp_path / "dead") == ref

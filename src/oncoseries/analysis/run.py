@@ -190,6 +190,10 @@ def run_analysis(study: Study):
     responders = set(adtte.loc[adtte["paramcd"] == "DOR", "patient_id"])
     flow.set("DOR", ids, study.patients["patient_id"].isin(responders).to_numpy(),
              np.where(is_treated, "not a responder (no CR or PR)", "not treated"))
+    from .. import hooks   # the derived tables exist: listeners (the figure worker) may start now
+    hooks.notify("derived", results=Results(study=study, plan=plan, derived={
+        "timepoints": recist.timepoints, "best_response": best_all, "adtte": adtte}, sections={"response": {
+            "headline": "confirmed_bor" if plan.recist.confirmation else "bor"}}))
 
     scale = plan.days_per_unit
     survival, curves, logranks, models, changes = {}, {}, [], [], []

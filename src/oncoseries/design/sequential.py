@@ -14,7 +14,7 @@ import math
 from dataclasses import asdict, dataclass
 
 import numpy as np
-from scipy.optimize import brentq
+from ..stats._brent import brent_root as brentq   # scipy.optimize.brentq bit for bit, without its import
 from ._dists import norm
 
 from ._common import DesignError, check_prob, check_sides

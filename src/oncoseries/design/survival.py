@@ -21,7 +21,7 @@ import math
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
-from scipy.optimize import brentq
+from ..stats._brent import brent_root as brentq   # scipy.optimize.brentq bit for bit, without its import
 from ._dists import norm
 
 from ._common import (DesignError, as_array, check_hr, check_positive, check_prob, check_sides, z_alpha,

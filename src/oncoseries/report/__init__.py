@@ -40,7 +40,7 @@ def write_report(results, out_dir, figures: bool = True) -> list[Path]:
     """
     from .docx import write_docx
     from .document import build_document
-    from .figures import figure_options, make_figures
+    from .figures import make_figures, report_figure_options
     from .html import write_html
 
     out = Path(out_dir)
@@ -48,9 +48,7 @@ def write_report(results, out_dir, figures: bool = True) -> list[Path]:
     note = None
     draw = figures
     try:
-        rc = results.study.config.report
-        figures = (make_figures(results, out / "figures", p_style=rc.p_style, risk_times=rc.risk_times or None,
-                                **figure_options(rc)) if draw else [])
+        figures = make_figures(results, out / "figures", **report_figure_options(results)) if draw else []
         if not draw:
             note = "Figures were not drawn for this run (--no-figures)."
     except Exception as exc:  # a figure must never cost the user the whole report

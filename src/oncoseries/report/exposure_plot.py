@@ -10,7 +10,9 @@ import numpy as np
 import pandas as pd
 import matplotlib.pyplot as plt
 from matplotlib.lines import Line2D
-from matplotlib.patches import Patch, Rectangle
+from matplotlib.collections import PolyCollection
+from matplotlib.colors import to_rgba
+from matplotlib.patches import Patch
 
 from ._layout import legend_columns, text_width_pt
 from .style import WIDTHS, font_sizes, rc
@@ -26,6 +28,19 @@ def exposure_rows(cycles: pd.DataFrame, max_patients: int = MAX_PATIENTS) -> tup
     n = c.groupby("patient_id")["cycle"].count()
     order = sorted(n.index, key=lambda p: (-n[p], p))
     return c[c["patient_id"].isin(order[:max_patients])], order[:max_patients], len(order)
+
+
+def cell_squares(xs, ys, reduced, delayed) -> PolyCollection:
+    """One square per cycle in one collection (gid "cycles"): the pixels of one Rectangle patch per cycle
+    (mitred corners as a patch has), drawn and saved several times faster."""
+    x0, y0 = np.asarray(xs, float) + 0.08, np.asarray(ys, float) - 0.36
+    verts = np.stack([np.column_stack([x0, y0]), np.column_stack([x0 + 0.84, y0]),
+                      np.column_stack([x0 + 0.84, y0 + 0.72]), np.column_stack([x0, y0 + 0.72])], axis=1)
+    d = np.asarray(delayed, bool)
+    face = np.where(np.asarray(reduced, bool)[:, None], to_rgba(REDUCED), to_rgba(FULL))
+    edge = np.where(d[:, None], to_rgba("black"), to_rgba("none"))
+    return PolyCollection(verts, closed=True, facecolors=face, edgecolors=edge, linewidths=np.where(d, 1.1, 0.0),
+                          joinstyle="miter", gid="cycles")
 
 
 def exposure_figure(cycles: pd.DataFrame, order: list, *, size: str = "double"):
@@ -66,9 +81,7 @@ def exposure_figure(cycles: pd.DataFrame, order: list, *, size: str = "double"):
         red = c["reduced"].to_numpy(bool)
         dl = c["delayed"].to_numpy(bool)
         tox = c["toxicity_attributed"].to_numpy(bool) if "toxicity_attributed" in c.columns else np.zeros(len(c), bool)
-        for x, y, r, d in zip(xs, ys, red, dl):       # one patch per cycle drawn (at most a few hundred)
-            ax.add_patch(Rectangle((x + 0.08, y - 0.36), 0.84, 0.72, facecolor=REDUCED if r else FULL,
-                                   edgecolor="black" if d else "none", linewidth=1.1 if d else 0))
+        ax.add_collection(cell_squares(xs, ys, red, dl))
         ax.plot(xs[tox] + 0.5, ys[tox], linestyle="none", marker="o", color="black", markersize=small * 0.35,
                 zorder=4, gid="toxicity-marks")
         last = c.groupby("patient_id")["k"].max()

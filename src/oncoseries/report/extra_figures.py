@@ -5,8 +5,10 @@ from __future__ import annotations
 from ._layout import count
 
 
-def marker_and_exposure_infos(results, out_dir, opts, FigureInfo, save_figure) -> list:
-    """Oncoprint (section biomarkers) and cycles per patient (section exposure), when the data allow."""
+def marker_and_exposure_infos(results, out_dir, opts, FigureInfo, save_figure,
+                              which=("oncoprint", "exposure")) -> list:
+    """Oncoprint (section biomarkers) and cycles per patient (section exposure), when the data allow;
+    ``which``: only these of the two (the oncoprint needs no statistic, so it can be drawn early)."""
     from .exposure_plot import exposure_figure, exposure_rows
     from .oncoprint import MIN_CARRIERS, oncoprint_data, oncoprint_figure
     from ..analysis.biomarkers import sequenced_patients
@@ -19,7 +21,7 @@ def marker_and_exposure_infos(results, out_dir, opts, FigureInfo, save_figure) -
     column = resp.get("headline", "bor")
     best = results.derived.get("best_response")
     bor = {} if best is None or best.empty else dict(zip(best["patient_id"].astype(str), best[column].astype(str)))
-    d = oncoprint_data(study.mutations, treated, sequenced_patients(study), bor)
+    d = oncoprint_data(study.mutations, treated, sequenced_patients(study), bor) if "oncoprint" in which else None
     if d is not None:
         fig = oncoprint_figure(d, size=opts["size"])
         png, svg, *extra = save_figure(fig, out_dir / "oncoprint", dpi=opts["dpi"], formats=opts.get("formats", ()))
@@ -34,7 +36,7 @@ def marker_and_exposure_infos(results, out_dir, opts, FigureInfo, save_figure) -
                     "status is unknown, not wild type.")
         infos.append(FigureInfo("oncoprint", "Oncoprint of recurrent mutations", cap, png, svg, "biomarkers",
                                 "oncoprint", None, None, len(d.patients), "Oncoprint of mutations per patient", extra))
-    cycles = results.derived.get("cycles")
+    cycles = results.derived.get("cycles") if "exposure" in which else None
     if cycles is not None and len(cycles):
         rows, order, total = exposure_rows(cycles)
         fig = exposure_figure(rows, order, size=opts["size"])

@@ -156,13 +156,16 @@ def _risk_times(risk_times, endpoint):
     return risk_times
 
 
-def _km_infos(results, out_dir, opts) -> list[FigureInfo]:
+def _km_infos(results, out_dir, opts, part: int = 0, parts: int = 1) -> list[FigureInfo]:
+    """Kaplan-Meier figures; ``part`` of ``parts``: that contiguous share of the curves (report order)."""
     unit = results.study.config.time_unit
     scale = results.study.config.days_per_unit
     survival = results.sections.get("survival", {})
     logranks = {(r["endpoint"], r["covariate"]): r for r in results.sections.get("logrank", [])}
     infos = []
-    for (ep, cov), km in results.curves.items():
+    curves = list(results.curves.items())
+    lo, hi = len(curves) * part // parts, len(curves) * (part + 1) // parts
+    for (ep, cov), km in curves[lo:hi]:
         name = f"km_{ep.lower()}" if cov is None else f"km_{ep.lower()}_by_{_slug(cov)}"
         label = survival.get(ep, {}).get("name", ep)
         show_ci = opts["show_ci"] if opts["show_ci"] is not None else cov is None
@@ -432,24 +435,67 @@ def make_figures(results, out_dir: Path, *, size: str = "double", risk_table: st
     list of FigureInfo
         In report order: Kaplan-Meier, forest, waterfall, spider, swimmer.
     """
-    check_size(size)
     VARIABLE_LABELS.set(dict(getattr(results.study, "labels", None) or {}))  # labels in every caption/legend
     out_dir = Path(out_dir)
-    opts = {"size": size, "risk_table": risk_table, "risk_times": risk_times, "show_ci": show_ci,
-            "p_style": p_style, "dpi": int(dpi), "max_spider": int(max_spider), "max_swimmer": int(max_swimmer),
-            "min_at_risk": min_at_risk, "axis_cut": axis_cut, "formats": tuple(formats)}
+    opts = figure_opts(size=size, risk_table=risk_table, risk_times=risk_times, show_ci=show_ci, p_style=p_style,
+                       dpi=dpi, max_spider=max_spider, max_swimmer=max_swimmer, min_at_risk=min_at_risk,
+                       axis_cut=axis_cut, formats=formats)
     try:
-        from .extra_figures import marker_and_exposure_infos   # oncoprint, cycles per patient (issue 14)
-        from .historical import historical_infos
-        from .trial_design import design_figures
+        from . import worker
 
+        w = worker.current()
+        if w is not None:       # a forked worker draws its share (report/worker.py), early ones already
+            return w.draw_all(results, out_dir, opts)
         from .parallel import run_groups
 
-        groups = [lambda: _km_infos(results, out_dir, opts), lambda: _forest_infos(results, out_dir, opts),
-                  lambda: _response_infos(results, out_dir, opts),
-                  lambda: marker_and_exposure_infos(results, out_dir, opts, FigureInfo, save_figure),
-                  lambda: historical_infos(results, out_dir, opts), lambda: design_figures(results, out_dir, opts)]
+        groups = [lambda name=name: draw_group(name, results, out_dir, opts) for name in GROUPS]
         # a forked child draws response, marker/exposure and historical figures (about half the work)
-        return [info for group in run_groups(groups, child=[2, 3, 4]) for info in group]
+        child = [GROUPS.index(n) for n in ("response", "oncoprint", "exposure", "historical")]
+        return [info for group in run_groups(groups, child=child) for info in group]
     finally:
         wait_for_figures()  # every PNG is on disk when this returns
+
+
+def figure_opts(*, size: str = "double", risk_table: str = "simple", risk_times=None, show_ci: bool | None = None,
+                p_style: str = "default", dpi: int = 300, max_spider: int = MAX_SPIDER_PATIENTS,
+                max_swimmer: int = MAX_SWIMMER_PATIENTS, min_at_risk: int | None = None,
+                axis_cut: AxisCut | None = DEFAULT_CUT, formats=()) -> dict:
+    """The options every figure group reads (the keywords of make_figures, checked)."""
+    check_size(size)
+    return {"size": size, "risk_table": risk_table, "risk_times": risk_times, "show_ci": show_ci,
+            "p_style": p_style, "dpi": int(dpi), "max_spider": int(max_spider), "max_swimmer": int(max_swimmer),
+            "min_at_risk": min_at_risk, "axis_cut": axis_cut, "formats": tuple(formats)}
+
+
+#: Figure groups in report order; "km_a"/"km_b": the first and second half of the Kaplan-Meier curves.
+GROUPS = ("km_a", "km_b", "forest", "response", "oncoprint", "exposure", "historical", "design")
+
+
+def draw_group(name: str, results, out_dir: Path, opts: dict) -> list[FigureInfo]:
+    """Draw one group of figures (``GROUPS``) into ``out_dir``; returns their FigureInfo in report order."""
+    VARIABLE_LABELS.set(dict(getattr(results.study, "labels", None) or {}))  # labels in every caption/legend
+    if name in ("km_a", "km_b"):
+        return _km_infos(results, out_dir, opts, part=name == "km_b", parts=2)
+    if name == "forest":
+        return _forest_infos(results, out_dir, opts)
+    if name == "response":
+        return _response_infos(results, out_dir, opts)
+    if name in ("oncoprint", "exposure"):
+        from .extra_figures import marker_and_exposure_infos   # oncoprint, cycles per patient (issue 14)
+
+        return marker_and_exposure_infos(results, out_dir, opts, FigureInfo, save_figure, which=(name,))
+    if name == "historical":
+        from .historical import historical_infos
+
+        return historical_infos(results, out_dir, opts)
+    if name == "design":
+        from .trial_design import design_figures
+
+        return design_figures(results, out_dir, opts)
+    raise ValueError(f"unknown figure group {name!r}")
+
+
+def report_figure_options(results) -> dict:
+    """The make_figures keywords of the report (study.yaml ``report:``), as write_report passes them."""
+    rc = results.study.config.report
+    return {"p_style": rc.p_style, "risk_times": rc.risk_times or None, **figure_options(rc)}

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import matplotlib.pyplot as plt
+from matplotlib.collections import PolyCollection
 from matplotlib.patches import Patch, Rectangle
 
 from ._layout import legend_columns, text_width_pt
@@ -143,26 +144,43 @@ def oncoprint_figure(d: OncoprintData, *, size: str = "double"):
 
 
 def _draw_cells(ax, d: OncoprintData, tracks: int) -> None:
-    """One rectangle per patient and row (up to DENSE_PATIENTS patients)."""
+    """One rectangle per patient and row (up to DENSE_PATIENTS patients), in collections: the filled cells
+    in one (gid "cells"), the hatched not-sequenced cells in one per outline colour (gid "not-sequenced")
+    — the pixels of one Rectangle patch per cell, drawn several times faster."""
     gap = 0.08
+    n = len(d.patients)
+    j = np.arange(n, dtype=float) + gap / 2
+    seq = np.asarray(d.sequenced, dtype=bool)
     # annotation tracks (rows 0 and 1), then a half-row gap, then genes
-    for j, p in enumerate(d.patients):
-        ax.add_patch(Rectangle((j + gap / 2, 0 + 0.08), 1 - gap, 0.84,
-                               facecolor=BOR_COLOURS.get(d.bor[j], "#999999"), edgecolor="none"))
-        ax.add_patch(Rectangle((j + gap / 2, 1 + 0.08), 1 - gap, 0.84,
-                               facecolor="#4D4D4D" if d.sequenced[j] else NOT_SEQ,
-                               edgecolor="none" if d.sequenced[j] else "#9A9A9A",
-                               hatch=None if d.sequenced[j] else "////", linewidth=0.3))
-    for i, g in enumerate(d.genes):
-        y = tracks + 0.5 + i
-        for j, p in enumerate(d.patients):
-            c = d.cells.at[g, p]
-            if c is None:
-                ax.add_patch(Rectangle((j + gap / 2, y + 0.06), 1 - gap, 0.88, facecolor=NOT_SEQ,
-                                       edgecolor="#B0B0B0", hatch="////", linewidth=0.3))
-                continue
-            ax.add_patch(Rectangle((j + gap / 2, y + 0.06), 1 - gap, 0.88,
-                                   facecolor=CLASS_COLOURS[c] if c else WILD, edgecolor="none"))
+    x = [j, j]
+    y = [np.full(n, 0.08), np.full(n, 1.08)]
+    h = [np.full(n, 0.84), np.full(n, 0.84)]
+    face = [[BOR_COLOURS.get(b, "#999999") for b in d.bor], np.where(seq, "#4D4D4D", NOT_SEQ)]
+    edge = [np.full(n, "none", dtype=object), np.where(seq, "none", "#9A9A9A")]
+    hatched = [np.zeros(n, bool), ~seq]
+    cells = d.cells.to_numpy(dtype=object)
+    for i in range(len(d.genes)):
+        c = cells[i]
+        missing = np.array([v is None for v in c], dtype=bool)
+        x.append(j)
+        y.append(np.full(n, tracks + 0.5 + i + 0.06))
+        h.append(np.full(n, 0.88))
+        face.append([NOT_SEQ if v is None else CLASS_COLOURS[v] if v else WILD for v in c])
+        edge.append(np.where(missing, "#B0B0B0", "none"))
+        hatched.append(missing)
+    x, y, h = np.concatenate(x), np.concatenate(y), np.concatenate(h)
+    face = np.concatenate([np.asarray(f, dtype=object) for f in face])
+    edge = np.concatenate([np.asarray(e, dtype=object) for e in edge])
+    hatched = np.concatenate(hatched)
+    verts = np.stack([np.column_stack([x, y]), np.column_stack([x + 1 - gap, y]),
+                      np.column_stack([x + 1 - gap, y + h]), np.column_stack([x, y + h])], axis=1)
+    plain = ~hatched
+    ax.add_collection(PolyCollection(verts[plain], closed=True, facecolors=list(face[plain]), edgecolors="none",
+                                     linewidths=0.3, joinstyle="miter", gid="cells"))
+    for colour in dict.fromkeys(edge[hatched]):
+        k = hatched & (edge == colour)
+        ax.add_collection(PolyCollection(verts[k], closed=True, facecolors=list(face[k]), edgecolors=colour,
+                                         linewidths=0.3, joinstyle="miter", hatch="////", gid="not-sequenced"))
 
 
 def _rgb(keys: np.ndarray, colours: dict, default: str) -> np.ndarray:

@@ -103,20 +103,15 @@ class _Discard(io.RawIOBase):
         return len(data)
 
 
-#: zlib level of the PNGs: 3 compresses about 40% faster than Pillow's default 6 for files about 30%
-#: larger; PNG is lossless, so the pixels are the same at any level.
-PNG_COMPRESS_LEVEL = 3
-
-_png_writer = None  # one worker thread; Pillow releases the GIL while it compresses
+_png_writer = None  # one worker thread; zlib releases the GIL while it compresses
 _pending: list = []
 
 
 def _write_png(path: Path, rgba: np.ndarray, dpi: int) -> None:
-    """What matplotlib's ``print_png`` does after drawing (``image.imsave`` of the RGBA buffer)."""
-    from matplotlib.image import imsave
+    """The pixels ``print_png`` writes after drawing, encoded by report/png.py (same pixels, no dates)."""
+    from .png import write_png
 
-    imsave(path, memoryview(rgba), format="png", origin="upper", dpi=dpi, metadata={"Software": None},
-           pil_kwargs={"compress_level": PNG_COMPRESS_LEVEL})
+    write_png(path, rgba, dpi)
 
 
 #: Extra figure formats on request (study.yaml ``report: figures: formats``) and the TIFF resolution.
@@ -149,7 +144,7 @@ def save_figure(fig, stem: Path, dpi: int = 300, close: bool = True, wait: bool 
     byte-identical (no dates, no software version, fixed SVG ids); ``formats`` adds ``stem.pdf``
     and/or ``stem.tiff`` (600 dpi), returned after the PNG and SVG.
 
-    The figure is drawn once at ``dpi``; the PNG is compressed (zlib level ``PNG_COMPRESS_LEVEL``) in
+    The figure is drawn once at ``dpi``; the PNG is encoded (report/png.py) in
     a background thread while the SVG is drawn; the pixels are those of ``savefig(png)``. With
     ``wait=False`` the PNG may still be being written on return: call :func:`wait_for_figures` before
     reading it.

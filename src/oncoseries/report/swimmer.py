@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 import matplotlib.pyplot as plt
+from matplotlib.collections import LineCollection, PolyCollection
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
@@ -193,10 +194,20 @@ def _legend_handles(data: SwimmerData, ms: float):
     return handles, marks
 
 
+def _bars(x0, x1, y, height: float, colours, **kw) -> PolyCollection:
+    """Horizontal bars [x0, x1] centred on y as one collection: the pixels of ``barh``'s Rectangle patches
+    (mitred corners, no outline), drawn and saved several times faster."""
+    lo, hi = np.asarray(y, float) - height / 2, np.asarray(y, float) + height / 2
+    x0, x1 = np.asarray(x0, float), np.asarray(x1, float)
+    verts = np.stack([np.column_stack([x0, lo]), np.column_stack([x0, hi]), np.column_stack([x1, hi]),
+                      np.column_stack([x1, lo])], axis=1)
+    return PolyCollection(verts, closed=True, facecolors=colours, edgecolors="none", joinstyle="miter", **kw)
+
+
 def swimmer_figure(data: SwimmerData, *, unit: str = "months", size: str = "double"):
-    """Draw the swimmer plot; returns the Figure (axes label "swimmer"; gids ``bar-<i>`` (follow-up line of
-    row i from the top), ``state-<i>-<k>`` (coloured pieces), "treatment-bars", "response-marks",
-    "progression-marks", "change-marks", "death-marks", "alive-arrows", "cut-labels")."""
+    """Draw the swimmer plot; returns the Figure (axes label "swimmer"; gids "follow-up" (the lines, one
+    per row from the top), "states" (the coloured pieces), "treatment-bars" (these three collections),
+    "response-marks", "progression-marks", "change-marks", "death-marks", "alive-arrows", "cut-labels")."""
     base, small = font_sizes(size)
     width = WIDTHS[size]
     r = data.rows
@@ -226,23 +237,22 @@ def swimmer_figure(data: SwimmerData, *, unit: str = "months", size: str = "doub
         y = np.arange(n, dtype=float)
         row_of = pd.Series(y, index=r["patient_id"].to_numpy())
         ends = np.minimum(r["end"].to_numpy(float), xmax)
-        for i in range(n):  # the follow-up line under the coloured pieces
-            ax.plot([0, ends[i]], [y[i], y[i]], color="#555555", linewidth=0.9, solid_capstyle="butt", zorder=1,
-                    gid=f"bar-{i}")
+        # the follow-up line of each row under the coloured pieces
+        ax.add_collection(LineCollection(np.stack([np.column_stack([np.zeros(n), y]), np.column_stack([ends, y])],
+                                                  axis=1), colors="#555555", linewidths=0.9, capstyle="butt",
+                                         zorder=1, gid="follow-up"))
         seg = data.segments
         if len(seg):
             sy = row_of.loc[seg["patient_id"].astype(str)].to_numpy()
             s0 = np.minimum(seg["start"].to_numpy(float), xmax)
             s1 = np.minimum(seg["stop"].to_numpy(float), xmax)
-            bars = ax.barh(sy, s1 - s0, left=s0, height=0.56, edgecolor="none", zorder=2,
-                           color=[STATE_COLOURS.get(s, "#999999") for s in seg["state"]])
-            for k, (bar, yy) in enumerate(zip(bars, sy)):
-                bar.set_gid(f"state-{int(yy)}-{k}")
+            ax.add_collection(_bars(s0, s1, sy, 0.56, [STATE_COLOURS.get(s, "#999999") for s in seg["state"]],
+                                    zorder=2, gid="states"))
         tr = r["treatment_end"].to_numpy(float)
         has = np.isfinite(tr)
         if has.any():
-            ax.barh(y[has] + 0.36, np.minimum(tr[has], xmax), height=0.14, color="black", edgecolor="none", zorder=3,
-                    gid="treatment-bars")
+            ax.add_collection(_bars(np.zeros(int(has.sum())), np.minimum(tr[has], xmax), y[has] + 0.36, 0.14,
+                                    "black", zorder=3, gid="treatment-bars"))
         for col, marker, face, _ in marks:
             m = r[col].notna().to_numpy() & (r[col].to_numpy(float) <= xmax + 1e-9)
             ax.plot(r[col].to_numpy(float)[m], y[m], linestyle="none", marker=marker, markerfacecolor=face,

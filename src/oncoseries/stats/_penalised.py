@@ -7,13 +7,15 @@
   ``gtol``.
 - ``profile_limit``: a profile penalised-likelihood confidence limit (Heinze & Schemper 2001, 2002): the
   bracket doubles outward from the estimate until 2 (pl_hat - pl_j(v)) exceeds the chi-square critical
-  value, then Brent's root. The gap is capped (it grows monotonically away from the estimate), which
-  keeps the root finder finite with the same root.
+  value, then Brent's root (stats/_brent.py, scipy's brentq step for step). The gap is capped (it grows
+  monotonically away from the estimate), which keeps the root finder finite with the same root.
 """
 
 from __future__ import annotations
 
 import numpy as np
+
+from ._brent import brent_root
 
 GAP_CAP = 1e8
 
@@ -78,9 +80,7 @@ def profile_limit(pl_at, estimate: float, pl_hat: float, se: float, crit: float,
             lo, hi = sorted((inner, outer))
             if before_root is not None:
                 before_root()
-            from scipy.optimize import brentq  # only for profile limits
-
-            return brentq(gap, lo, hi, xtol=1e-12, rtol=rtol)
+            return brent_root(gap, lo, hi, xtol=1e-12, rtol=rtol)
         inner = outer
         width *= 2.0
     return side * np.inf

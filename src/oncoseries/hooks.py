@@ -1,0 +1,28 @@
+"""Pipeline events for listeners that want to start work early (e.g. the figure worker, report/worker.py).
+
+``notify("derived", results=...)`` is called by the analysis once the derived tables (RECIST time
+points, best responses, ADTTE) exist and before the statistics run, with a partial Results holding
+those tables, the study and the plan. Listeners must not change what they are given. With no
+listener (library use, tests) a notification costs nothing.
+"""
+
+from __future__ import annotations
+
+__all__ = ["listen", "unlisten", "notify"]
+
+_listeners: list = []
+
+
+def listen(func) -> None:
+    """Call ``func(event, **data)`` at every notification from now on."""
+    _listeners.append(func)
+
+
+def unlisten(func) -> None:
+    if func in _listeners:
+        _listeners.remove(func)
+
+
+def notify(event: str, **data) -> None:
+    for func in list(_listeners):
+        func(event, **data)

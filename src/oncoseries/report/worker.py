@@ -1,0 +1,201 @@
+"""A figure worker for ``oncoseries analyze``: a process forked at the start of the run that draws its
+share of the figures while this process reads, analyses and writes the report (docs/figures.md).
+
+The worker is forked before the study is read (when :func:`report.parallel.can_fork` allows: POSIX fork,
+2+ CPUs, one thread, not switched off by ``ONCOSERIES_FIGURE_PROCESSES=1``) and imports matplotlib and
+the figure modules while this process reads the study. As soon as the derived tables exist (the
+``derived`` event of :mod:`oncoseries.hooks`, before the statistics), it is sent the response figures
+(waterfall, spider, swimmer) and the oncoprint, which need nothing else, and draws them while the
+statistics run. When
+make_figures is called it is sent its share of the rest (``WORKER_SHARE``), the Results pickled; this
+process draws the other groups meanwhile. Every figure is an independent file drawn by the same code
+from the same data, so the bytes do not depend on the process (tests/report/test_parallel_figures.py).
+A group the worker could not draw (it failed or died) is drawn here; warnings raised in the worker are
+raised again here.
+"""
+
+from __future__ import annotations
+
+import pickle
+import sys
+import warnings
+
+from .. import hooks
+
+__all__ = ["start", "current", "FigureWorker", "WORKER_SHARE"]
+
+#: Groups the worker draws (figures.GROUPS); those of EARLY as soon as the derived tables exist.
+WORKER_SHARE = ("response", "oncoprint", "km_b", "exposure", "historical")
+#: Groups that need only the derived tables and the study (no statistic): the response figures and the
+#: oncoprint (mutations, sequenced patients, best responses).
+EARLY = ("response", "oncoprint")
+
+_current = None
+
+
+def current():
+    """The running worker, or None."""
+    return _current if _current is not None and _current.alive else None
+
+
+def start(out_dir):
+    """Fork a worker that will draw into ``out_dir`` (the report's figures/ folder); None when forking is
+    not possible or switched off (make_figures then works as without a worker)."""
+    global _current
+    from .parallel import can_fork
+
+    if not can_fork():
+        return None
+    _current = FigureWorker(out_dir)
+    if not _current.alive:
+        _current = None
+    return _current
+
+
+def _serve(conn) -> None:
+    """The worker's loop: draw the groups of each request, reply with their FigureInfo lists."""
+    from . import style
+
+    style.reset_after_fork()
+    from . import figures   # noqa: F401  matplotlib and the figure modules, while the parent reads
+
+    while True:
+        try:
+            msg = conn.recv()
+        except (EOFError, OSError):
+            break
+        if msg[0] == "stop":
+            break
+        _, key, payload = msg
+        try:
+            results, names, out_dir, opts = pickle.loads(payload)
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                out = {name: figures.draw_group(name, results, out_dir, opts) for name in names}
+                style.wait_for_figures()
+            reply = ("ok", key, out, [(str(w.message), w.category, w.filename, w.lineno) for w in caught])
+        except BaseException as exc:          # noqa: BLE001  the parent draws these groups itself
+            reply = ("error", key, f"{type(exc).__name__}: {exc}", [])
+        try:
+            conn.send(reply)
+        except (OSError, pickle.PicklingError, TypeError):
+            conn.send(("error", key, "the reply could not be sent", []))
+    conn.close()
+
+
+class FigureWorker:
+    """One forked drawing process; requests are answered in the order they were sent."""
+
+    def __init__(self, out_dir) -> None:
+        import multiprocessing
+        from pathlib import Path
+
+        self.out_dir = Path(out_dir)
+        self.alive = False
+        self._early = None          # (opts) of the response figures sent at the "derived" event
+        self._replies: dict = {}
+        self._pending: list = []
+        ctx = multiprocessing.get_context("fork")
+        self._conn, theirs = ctx.Pipe(duplex=True)
+        for stream in (sys.stdout, sys.stderr):   # or the child would write buffered output a second time
+            try:
+                stream.flush()
+            except Exception:                      # noqa: BLE001
+                pass
+        self._proc = ctx.Process(target=_serve, args=(theirs,), daemon=True)
+        try:
+            self._proc.start()
+        except OSError:
+            return
+        finally:
+            theirs.close()
+        self.alive = True
+        hooks.listen(self._on_event)
+
+    # ------------------------------------------------------------------ requests
+    def _send(self, key: str, results, names, opts) -> bool:
+        try:
+            self._conn.send(("draw", key, pickle.dumps((results, list(names), self.out_dir, opts),
+                                                        protocol=pickle.HIGHEST_PROTOCOL)))
+        except Exception:                          # noqa: BLE001  unpicklable or the worker is gone
+            return False
+        self._pending.append(key)
+        return True
+
+    def _on_event(self, event: str, results=None, **_) -> None:
+        if event != "derived" or self._early is not None or results is None:
+            return
+        try:
+            from .figures import figure_opts, report_figure_options
+
+            opts = figure_opts(**report_figure_options(results))
+        except Exception:                          # noqa: BLE001  make_figures reports bad options itself
+            return
+        if self._send("early", results, EARLY, opts):
+            self._early = opts
+
+    def _reply(self, key: str):
+        """The reply to ``key``: {group: infos}, or None when the worker failed it or is gone."""
+        while key not in self._replies and key in self._pending:
+            try:
+                status, k, out, caught = self._conn.recv()
+            except (EOFError, OSError):
+                self._stop(kill=True)
+                break
+            self._pending.remove(k)
+            self._replies[k] = out if status == "ok" else None
+            for message, category, filename, lineno in caught:
+                warnings.warn_explicit(message, category, filename, lineno)
+        return self._replies.pop(key, None)
+
+    def draw_all(self, results, out_dir, opts) -> list:
+        """Every figure group (figures.GROUPS) into ``out_dir``: the worker's share there, the rest here."""
+        from pathlib import Path
+
+        from .figures import GROUPS, draw_group
+        from .style import wait_for_figures
+
+        early = self._early == opts and Path(out_dir) == self.out_dir
+        theirs = [n for n in WORKER_SHARE if not (early and n in EARLY)] if Path(out_dir) == self.out_dir else []
+        sent = bool(theirs) and self._send("rest", results, theirs, opts)
+        mine = {n: draw_group(n, results, out_dir, opts) for n in GROUPS if n not in WORKER_SHARE}
+        wait_for_figures()
+        drawn = dict(mine)
+        for key, names in (("early", list(EARLY) if early else []), ("rest", theirs if sent else [])):
+            got = self._reply(key) if names else {}
+            for n in names:
+                drawn[n] = got[n] if got is not None and n in got else draw_group(n, results, out_dir, opts)
+        for n in GROUPS:
+            if n not in drawn:
+                drawn[n] = draw_group(n, results, out_dir, opts)
+        self._early = None
+        return [info for n in GROUPS for info in drawn[n]]
+
+    def _stop(self, kill: bool = False) -> None:
+        global _current
+        hooks.unlisten(self._on_event)
+        if self.alive:
+            self.alive = False
+            try:
+                if not kill:
+                    self._conn.send(("stop",))
+            except OSError:
+                pass
+            self._conn.close()
+            if kill and self._proc.is_alive():
+                self._proc.terminate()
+            self._proc.join(timeout=None if not kill else 5)
+            if self._proc.is_alive():
+                self._proc.terminate()
+                self._proc.join()
+        if _current is self:
+            _current = None
+
+    def close(self, abort: bool = False) -> None:
+        """Finish the requests in flight and end the worker (``abort``: end it now, e.g. on an error)."""
+        if abort:
+            self._stop(kill=True)
+            return
+        for key in list(self._pending):
+            self._reply(key)
+        self._stop()
