@@ -67,6 +67,17 @@ def _as_text(column) -> np.ndarray:
     return distinct_as_objects(column)   # cleaned like clean_cells; one str object per distinct value
 
 
+def _release_arrow_memory() -> None:
+    """Give the memory of freed Arrow buffers back to the system (pyarrow's pool keeps it for reuse; a
+    registry's tables are read one after the other and the typed copies need that memory)."""
+    import pyarrow as pa
+
+    try:
+        pa.default_memory_pool().release_unused()
+    except AttributeError:   # older pyarrow
+        pass
+
+
 def _read_one(path: Path, display: str, name: str, log: ProblemLog) -> RawTable:
     pq = _pyarrow(display, log)
     try:
@@ -77,12 +88,13 @@ def _read_one(path: Path, display: str, name: str, log: ProblemLog) -> RawTable:
         raise UnreadableFile(display) from None
     header = list(table.column_names)
     try:
-        body = pd.DataFrame({j: _as_text(table.column(j)) for j in range(len(header))})
+        body = pd.DataFrame({j: _as_text(table.column(j)) for j in range(len(header))}, copy=False)
     except Exception as exc:  # nested or binary columns cannot be cells of a study table
         log.error(display, None, None, f"a column cannot be read as text ({type(exc).__name__}: {exc})",
                   "columns of text, numbers, dates or booleans", rule="unreadable")
         raise UnreadableFile(display) from None
     del table
+    _release_arrow_memory()
     if body.shape[1] == 0:
         log.error(display, None, None, "the file has no columns", "one column per field", rule="empty-file")
         raise UnreadableFile(display)

@@ -183,6 +183,9 @@ def type_table(raw: RawTable, spec: TableSpec, log: ProblemLog) -> pd.DataFrame 
     if missing:
         return None
     out = {"_row": raw.rows}
+    # text columns are shared with the raw table, which the caller frees after typing (a registry's
+    # tables are 10^7 rows); the raw patients table is kept (read again later), so its cells are copied
+    share = raw.name != "patients"
     for col in spec.columns:
         if col.name not in raw.df.columns:
             continue
@@ -197,7 +200,7 @@ def type_table(raw: RawTable, spec: TableSpec, log: ProblemLog) -> pd.DataFrame 
         elif col.kind == "new_flag":
             out[col.name] = parse_new_flag(raw, col.name, log)
         else:
-            out[col.name] = raw.df[col.name].astype(object)
+            out[col.name] = raw.df[col.name].astype(object, copy=not share)
         if col.required and not col.allow_empty:
             empty = raw.df[col.name].isna().to_numpy()
             if empty.any():
@@ -205,16 +208,16 @@ def type_table(raw: RawTable, spec: TableSpec, log: ProblemLog) -> pd.DataFrame 
                         f"a value in every row ({col.kind})", "empty-required")
     for name in raw.df.columns:
         if name not in spec.by_name:
-            out[name] = infer_column(raw.df[name])
+            out[name] = infer_column(raw.df[name], share)
     for name, rows in raw.cell_rows.items():  # where each cell came from (validation names that row)
         if name in out:
             out[f"_row@{raw.label(name)}"] = rows
-    return pd.DataFrame(out, index=raw.df.index)
+    return pd.DataFrame(out, index=raw.df.index, copy=False)   # one block per column, not a copy
 
 
-def infer_column(s: pd.Series) -> pd.Series:
+def infer_column(s: pd.Series, share: bool = False) -> pd.Series:
     """A covariate: numeric when every present value is a number, else text (categorical)."""
     num = pd.to_numeric(s, errors="coerce")
     if s.notna().any() and (num.notna() == s.notna()).all() and np.isfinite(num.dropna()).all():
         return num.astype("float64")
-    return s.astype(object)
+    return s.astype(object, copy=not share)

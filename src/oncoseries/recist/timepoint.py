@@ -226,7 +226,7 @@ def _lesion_table(enc: Encoded, base: Baseline, role_all: np.ndarray, scan_of_ob
         "nadir": scan_col("nadir", np.nan),
         "pct_from_baseline": scan_col("pct_from_baseline", np.where(np.isnan(bsum), np.nan, 0.0)),
         "pct_from_nadir": scan_col("pct_from_nadir", np.nan),
-    })
+    }, copy=False)   # one block per column: no consolidated copy of 10^7-row columns
 
 
 def timepoints(patients: pd.DataFrame, lesions: pd.DataFrame, settings: RecistSettings | None = None):
