@@ -219,6 +219,8 @@ def encode(patients: pd.DataFrame, lesions: pd.DataFrame, warn: Warnings) -> Enc
         raise ValueError(f"lesions.diameter_mm: negative value on row(s) {bad}; expected mm >= 0")
     lid_codes, _ = pd.factorize(lesion_ids)
     lk, _ = pd.factorize(pc.astype(np.int64) * (int(lid_codes.max(initial=0)) + 1) + lid_codes)
+    # 32-bit codes (patients and lesions < 2^31): half the memory of the sorted arrays at registry scale
+    pc, lk = pc.astype(np.int32), lk.astype(np.int32)
     order = np.lexsort((rows, lk, day, pc))
     del lid_codes
     # one array at a time, so the unsorted copy of each is freed before the next is sorted
@@ -239,7 +241,7 @@ def encode(patients: pd.DataFrame, lesions: pd.DataFrame, warn: Warnings) -> Enc
     new_obs = np.ones(n, dtype=bool)
     if n:
         new_obs[1:] = (pc[1:] != pc[:-1]) | (day[1:] != day[:-1]) | (lk[1:] != lk[:-1])
-    obs = np.cumsum(new_obs) - 1
+    obs = (np.cumsum(new_obs) - 1).astype(np.int32)
     table = RowTable(pc=pc, day=day, obs=obs, value=value, lesion_id=lesion_ids, organ=organ,
                      nodal=nodal, state=state_text, diameter_mm=diam)
     if new_obs.all():
