@@ -67,6 +67,20 @@ def _distinct(s: pd.Series, func, missing) -> pd.Series:
     return out.where(s.notna(), missing) if missing is not None else out
 
 
+def _typed_by_unique(s: pd.Series, func, dtype: str) -> pd.Series:
+    """``func`` (returning ``dtype`` values, NaN/NaT for unreadable) on the distinct cells only, taken back
+    to every row as a typed column (missing cells NaN/NaT); no per-cell Python objects."""
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    done = np.asarray(func(pd.Series(uniques, dtype=object)), dtype=dtype) if len(uniques) else \
+        np.zeros(0, dtype=dtype)
+    table = np.append(done, np.array([np.nan if dtype == "float64" else "NaT"], dtype=dtype))
+    return pd.Series(table[codes], index=s.index)
+
+
+def _numbers(u: pd.Series) -> np.ndarray:
+    return pd.to_numeric(u, errors="coerce").astype("float64").to_numpy()
+
+
 def _iso_dates(u: pd.Series) -> pd.Series:
     head = u.astype(str).str.extract(ISO_DATE, expand=False)
     return pd.to_datetime(head, format="%Y-%m-%d", errors="coerce")
@@ -76,7 +90,7 @@ def parse_dates(raw: RawTable, column: str, log: ProblemLog) -> pd.Series:
     """ISO dates (and Excel serials in workbooks) to datetime64; bad cells reported."""
     s = raw.df[column]
     present = s.notna().to_numpy()
-    out = pd.to_datetime(by_unique(s, _iso_dates), errors="coerce")
+    out = _typed_by_unique(s, lambda u: _iso_dates(u).to_numpy(dtype="datetime64[ns]"), "datetime64[ns]")
     if raw.excel:
         serial = pd.to_numeric(s.where(out.isna()), errors="coerce")
         ok = serial.between(1, 100000) & (serial == np.floor(serial))  # 1900..2173: timedelta64[ns] spans 106751 d
@@ -98,7 +112,7 @@ def parse_numbers(raw: RawTable, col: Column, log: ProblemLog) -> pd.Series:
     """Numbers (a decimal comma is read as a point, with one warning per column)."""
     s = raw.df[col.name]
     present = s.notna().to_numpy()
-    num = pd.to_numeric(by_unique(s, lambda u: pd.to_numeric(u, errors="coerce")), errors="coerce")
+    num = _typed_by_unique(s, _numbers, "float64")
     comma = num.isna() & _distinct(s, lambda u: u.str.fullmatch(r"-?\d+,\d+"), False).astype(bool)
     if comma.any():
         num = num.where(~comma, pd.to_numeric(s.where(comma).str.replace(",", ".", regex=False),
@@ -217,7 +231,7 @@ def type_table(raw: RawTable, spec: TableSpec, log: ProblemLog) -> pd.DataFrame 
 
 def infer_column(s: pd.Series, share: bool = False) -> pd.Series:
     """A covariate: numeric when every present value is a number, else text (categorical)."""
-    num = pd.to_numeric(s, errors="coerce")
+    num = _typed_by_unique(s, _numbers, "float64")
     if s.notna().any() and (num.notna() == s.notna()).all() and np.isfinite(num.dropna()).all():
         return num.astype("float64")
     return s.astype(object, copy=not share)
