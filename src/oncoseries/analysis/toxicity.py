@@ -30,9 +30,10 @@ GRADES = (1, 2, 3, 4, 5)
 
 def term_group(term: pd.Series, soc: pd.Series | None = None) -> pd.Series:
     """The group of each event: its system organ class when given, else haematological or not."""
-    codes, uniques = pd.factorize(term.astype(str))           # each distinct term once
-    haem = np.array([u.strip().lower() in HAEMATOLOGICAL for u in uniques] + [False], dtype=bool)
-    built_in = np.where(haem[codes], HAEM, NON_HAEM)
+    codes, uniques = pd.factorize(term)                       # each distinct term once (missing: -1)
+    haem = np.array([str(u).strip().lower() in HAEMATOLOGICAL for u in uniques] + [False], dtype=bool)
+    # an object column pointing at the two labels (not a fixed-width text array copied per event)
+    built_in = np.array([NON_HAEM, HAEM], dtype=object)[haem[codes].astype(np.int8)]
     if soc is None:
         return pd.Series(built_in, index=term.index)
     s = soc.astype("string").str.strip()
@@ -54,6 +55,16 @@ def cycle_of(ae: pd.DataFrame, treatments: pd.DataFrame | None) -> pd.Series:
     return cyc
 
 
+def _stripped_text(s: pd.Series) -> pd.Series:
+    """``s.astype(str).str.strip()``, decided once per distinct value (10^7 events repeat a few hundred terms)."""
+    codes, uniques = pd.factorize(s)
+    out = np.array([str(u).strip() for u in uniques] + [None], dtype=object)[codes]
+    miss = codes < 0
+    if miss.any():
+        out[miss] = s[miss].astype(str).str.strip().to_numpy(dtype=object)
+    return pd.Series(out, index=s.index)
+
+
 def _n_pct(n: int, d: int) -> dict:
     return {"n": int(n), "percent": 100.0 * n / d if d else None, "proportion": n / d if d else None}
 
@@ -64,7 +75,7 @@ def toxicity_section(ae: pd.DataFrame | None, treated: set, treatments: pd.DataF
         return None
     n = len(treated)
     a = ae.drop(columns=[c for c in ae.columns if c.startswith("_")]).copy()
-    a["term"] = a["term"].astype(str).str.strip()
+    a["term"] = _stripped_text(a["term"])
     a["group"] = term_group(a["term"], a["soc"] if "soc" in a.columns else None)
     flagged = None
     if treatments is not None and not treatments.empty:
