@@ -105,9 +105,13 @@ def toxicity_section(ae: pd.DataFrame | None, treated: set, treatments: pd.DataF
     pw = a.groupby("patient_id")["grade"].max()
     summary = {"any": _n_pct(len(pw), n), "grade_3_plus": _n_pct(int((pw >= 3).sum()), n),
                "grade_5": _n_pct(int((pw == 5).sum()), n)}
-    by_group = [{"group": gname, "any": _n_pct(a.loc[a["group"] == gname, "patient_id"].nunique(), n),
-                 "grade_3_plus": _n_pct(a.loc[(a["group"] == gname) & (a["grade"] >= 3), "patient_id"].nunique(), n)}
-                for gname in group_order if (a["group"] == gname).any()]
+    gcode, guniq = pd.factorize(a["group"])      # integer codes: one comparison per group, not per string
+    gpos = {g: i for i, g in enumerate(guniq)}
+    severe = (a["grade"] >= 3).to_numpy()
+    pids = a["patient_id"]
+    by_group = [{"group": gname, "any": _n_pct(pids[gcode == gpos[gname]].nunique(), n),
+                 "grade_3_plus": _n_pct(pids[(gcode == gpos[gname]) & severe].nunique(), n)}
+                for gname in group_order if gname in gpos]
     out = {"N": n, "grouping": "soc column" if "soc" in a.columns else "built-in haematological terms",
            "groups": group_order, "summary": summary, "by_group": by_group, "terms": rows,
            "toxic_deaths": [{"term": str(r.term)} for r in a[a["grade"] == 5].itertuples()],
