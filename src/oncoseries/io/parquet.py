@@ -52,6 +52,10 @@ def _as_text(column) -> np.ndarray:
     if pa.types.is_dictionary(t):
         column = column.cast(t.value_type)
         t = t.value_type
+    if pa.types.is_date32(t) or pa.types.is_date64(t):
+        # typed dates stay typed (datetime64[s], NaT for null): typing reads them without a text round trip
+        # and turns them into the ISO text a CSV holds wherever the column is not a date (io/typing.py)
+        return column.cast(pa.timestamp("s")).to_numpy(zero_copy_only=False)
     if pa.types.is_timestamp(t):
         if t.tz is not None:
             column = column.cast(pa.timestamp(t.unit))
@@ -123,6 +127,11 @@ def read_parquet_table(path: Path, name: str, log: ProblemLog) -> RawTable:
 
 def combine_parts(tables: list[RawTable], display: str, name: str, log: ProblemLog) -> RawTable:
     """One raw table from part tables: the columns of all parts; each row keeps its file (``_file``)."""
+    from .typing import date_text
+
+    for t in tables:   # typed Parquet dates as their ISO text, like the cells of a CSV part
+        for c in [c for c in t.df.columns if pd.api.types.is_datetime64_any_dtype(t.df[c].dtype)]:
+            t.df[c] = date_text(t.df[c])
     columns = list(dict.fromkeys(c for t in tables for c in t.df.columns))
     for t in tables:
         missing = [c for c in columns if c not in t.df.columns]

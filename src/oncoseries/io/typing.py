@@ -86,9 +86,37 @@ def _iso_dates(u: pd.Series) -> pd.Series:
     return pd.to_datetime(head, format="%Y-%m-%d", errors="coerce")
 
 
+def date_text(s: pd.Series) -> pd.Series:
+    """Typed dates (a Parquet date32 column) as the ISO text a CSV cell holds, None for a missing one; one
+    string per distinct date."""
+    codes, uniques = pd.factorize(s.to_numpy().astype("datetime64[D]"), use_na_sentinel=True)
+    text = np.append(np.datetime_as_string(np.asarray(uniques, dtype="datetime64[D]"), unit="D").astype(object),
+                     None)
+    return pd.Series(text[codes], index=s.index, dtype=object)
+
+
+_NS_FIRST, _NS_LAST = np.datetime64("1677-09-22", "D"), np.datetime64("2262-04-11", "D")
+
+
+def _typed_dates(raw: RawTable, column: str, s: pd.Series, log: ProblemLog) -> pd.Series:
+    """Dates that arrived typed (Parquet date32): used as they are; a date outside pandas' range
+    (1677-09-22 to 2262-04-11) is reported like the same text in a CSV ('0001-01-01' is not a date)."""
+    days = s.to_numpy().astype("datetime64[D]")
+    ok = (days >= _NS_FIRST) & (days <= _NS_LAST)        # NaT compares False
+    out = np.full(len(days), np.datetime64("NaT"), dtype="datetime64[ns]")
+    out[ok] = days[ok].astype("datetime64[ns]")
+    bad = ~np.isnat(days) & ~ok
+    if bad.any():
+        _report(log, raw, bad, column, date_text(s), "'{value}' is not a date", "a date as YYYY-MM-DD",
+                "unparseable-date")
+    return pd.Series(out, index=s.index)
+
+
 def parse_dates(raw: RawTable, column: str, log: ProblemLog) -> pd.Series:
     """ISO dates (and Excel serials in workbooks) to datetime64; bad cells reported."""
     s = raw.df[column]
+    if pd.api.types.is_datetime64_any_dtype(s.dtype):   # typed Parquet dates: no text round trip
+        return _typed_dates(raw, column, s, log)
     present = s.notna().to_numpy()
     out = _typed_by_unique(s, lambda u: _iso_dates(u).to_numpy(dtype="datetime64[ns]"), "datetime64[ns]")
     if raw.excel:
@@ -197,6 +225,10 @@ def type_table(raw: RawTable, spec: TableSpec, log: ProblemLog) -> pd.DataFrame 
     if missing:
         return None
     out = {"_row": raw.rows}
+    for name in raw.df.columns:   # typed dates (Parquet) where no date is expected: as the ISO text of a CSV
+        if pd.api.types.is_datetime64_any_dtype(raw.df[name].dtype) and not (
+                name in spec.by_name and spec.by_name[name].kind == "date"):
+            raw.df[name] = date_text(raw.df[name])
     # text columns are shared with the raw table, which the caller frees after typing (a registry's
     # tables are 10^7 rows); the raw patients table is kept (read again later), so its cells are copied
     share = raw.name != "patients"
