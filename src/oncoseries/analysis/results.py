@@ -111,7 +111,9 @@ DERIVED_COLUMNS = {
 def _derived_csv(df: pd.DataFrame, name: str) -> pd.DataFrame:
     """INTERFACE §3 columns first, then the extras, rows in a stable order."""
     first = [c for c in DERIVED_COLUMNS.get(name, []) if c in df.columns]
-    return df[first + [c for c in df.columns if c not in first and not c.startswith("_")]]
+    cols = first + [c for c in df.columns if c not in first and not c.startswith("_")]
+    # the columns reordered without copying them (derived/lesions.csv of a registry is 10^7 rows)
+    return pd.DataFrame({c: df[c] for c in cols}, index=df.index, copy=False)
 
 
 def write_outputs(results: Results, out: Path, figures: bool = True) -> list[Path]:
