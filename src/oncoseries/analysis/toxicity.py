@@ -65,6 +65,33 @@ def _stripped_text(s: pd.Series) -> pd.Series:
     return pd.Series(out, index=s.index)
 
 
+def _event_codes(a: pd.DataFrame) -> tuple:
+    """Integer codes of group, term and patient per event, and the group and term texts."""
+    g, gu = pd.factorize(a["group"])
+    t, tu = pd.factorize(a["term"])
+    p, _ = pd.factorize(a["patient_id"])
+    return g, t, p, np.asarray(gu, dtype=object), np.asarray(tu, dtype=object)
+
+
+def _worst_counts(codes: tuple, grade: np.ndarray, cycle: np.ndarray | None = None):
+    """Per (group, term): how many patients (or patient-cycles when ``cycle`` is given; events without a
+    cycle left out) had it, by worst grade. Grouped on integer codes (10^7 events of a registry)."""
+    g, t, p, gu, tu = codes
+    ok = (g >= 0) & (t >= 0) & (p >= 0)
+    keys = {"g": g, "t": t, "p": p}
+    if cycle is not None:
+        ok &= ~np.isnan(cycle)
+        keys["c"] = cycle
+    frame = pd.DataFrame({**{k: v[ok] for k, v in keys.items()}, "grade": grade[ok]}, copy=False)
+    worst = frame.groupby(list(keys), sort=False)["grade"].max().reset_index()
+    del frame
+    mx = worst["grade"].to_numpy()
+    per = pd.DataFrame({"g": worst["g"].to_numpy(), "t": worst["t"].to_numpy(), "any": 1, "3+": mx >= 3,
+                        **{k: mx == k for k in GRADES}}).groupby(["g", "t"], sort=False).sum()
+    for (gi, ti), r in zip(per.index, per.to_dict("records")):
+        yield str(gu[gi]), str(tu[ti]), {k: int(v) for k, v in r.items()}
+
+
 def _n_pct(n: int, d: int) -> dict:
     return {"n": int(n), "percent": 100.0 * n / d if d else None, "proportion": n / d if d else None}
 
@@ -89,14 +116,13 @@ def toxicity_section(ae: pd.DataFrame | None, treated: set, treatments: pd.DataF
     a = a[~outside]
     if a.empty:
         return {"N": n, "events": 0, "excluded_events": n_outside, "no_dose_record": flagged, "terms": []}
-    worst = a.groupby(["group", "term", "patient_id"], sort=False)["grade"].max().reset_index()
+    codes = _event_codes(a)
     rows = []
-    for (grp, term), g in worst.groupby(["group", "term"]):     # one pass per term, not per row
-        counts = g["grade"].value_counts()
-        row = {"group": str(grp), "term": str(term), "any": _n_pct(len(g), n)}
+    for grp, term, count in _worst_counts(codes, a["grade"].to_numpy(dtype=float)):   # one row per term
+        row = {"group": grp, "term": term, "any": _n_pct(count["any"], n)}
         for k in GRADES:
-            row[f"grade_{k}"] = _n_pct(int(counts.get(k, 0)), n)
-        row["grade_3_plus"] = _n_pct(int((g["grade"] >= 3).sum()), n)
+            row[f"grade_{k}"] = _n_pct(count[k], n)
+        row["grade_3_plus"] = _n_pct(count["3+"], n)
         rows.append(row)
     group_order = [HAEM, NON_HAEM] if "soc" not in a.columns else sorted(a["group"].unique())
     group_order += [x for x in sorted(a["group"].unique()) if x not in group_order]
@@ -119,13 +145,12 @@ def toxicity_section(ae: pd.DataFrame | None, treated: set, treatments: pd.DataF
     if treatments is not None and not treatments.empty:
         cyc = cycle_of(a, treatments)
         cycles_total = int(len(treatments))
-        known = a.assign(_cycle=cyc).dropna(subset=["_cycle"])
-        per = known.groupby(["group", "term", "patient_id", "_cycle"])["grade"].max().reset_index()
         pc = []
-        for (grp, term), g in per.groupby(["group", "term"]):
-            pc.append({"group": str(grp), "term": str(term), "cycles": cycles_total,
-                       "any": _n_pct(len(g), cycles_total),
-                       "grade_3_plus": _n_pct(int((g["grade"] >= 3).sum()), cycles_total)})
+        for grp, term, count in _worst_counts(codes, a["grade"].to_numpy(dtype=float),
+                                              cyc.to_numpy(dtype=float, na_value=np.nan)):
+            pc.append({"group": grp, "term": term, "cycles": cycles_total,
+                       "any": _n_pct(count["any"], cycles_total),
+                       "grade_3_plus": _n_pct(count["3+"], cycles_total)})
         pc.sort(key=lambda r: (rank[r["group"]], -r["any"]["n"], r["term"]))
         out["per_cycle"] = {"cycles": cycles_total, "events_without_cycle": int(cyc.isna().sum()), "terms": pc}
     return out
