@@ -22,5 +22,5 @@ def test_stage_table_has_rss_and_peak():
     big = re.match(r"big\s+([0-9.]+)\s+\d+%\s+([0-9.]+)\s+([0-9.]+)$", lines[1])
     assert big, lines[1]
     rss, peak = float(big.group(2)), float(big.group(3))
-    assert rss >= before + 0.06 and rss <= peak
+    assert rss >= before + 0.05 and rss <= peak   # 64 MB = 0.0625 GB, shown to 0.01
     assert lines[-1].startswith("total")
