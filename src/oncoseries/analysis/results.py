@@ -128,7 +128,7 @@ def write_outputs(results: Results, out: Path, figures: bool = True) -> list[Pat
     s = results.study
     if s.flow is not None:
         p = out / "tables" / "patient_flow.csv"
-        s.flow.table.to_csv(p, index=False)
+        write_csv(s.flow.table, p)   # = to_csv(index=False), fast (one row per patient per population)
         written.append(p)
     (out / "derived").mkdir(exist_ok=True)
     for name, df in results.derived.items():
