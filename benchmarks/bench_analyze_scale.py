@@ -101,9 +101,9 @@ def run(study: Path, out: Path, py_spy: Path | None = None, max_rss_gb: float | 
     for ln in lines[start + 1:] if start is not None else []:
         if ln.startswith("total"):
             break
-        found = re.match(r"(.+?)\s+([0-9.]+)\s+[0-9]+%$", ln)
+        found = re.match(r"(.+?)\s+([0-9.]+)\s+[0-9]+%\s+([0-9.]+|-)\s+([0-9.]+|-)$", ln)
         if found:
-            stages[found.group(1)] = float(found.group(2))
+            stages[found.group(1)] = (float(found.group(2)), found.group(3), found.group(4))
     return {"wall_s": int(h or 0) * 3600 + int(m) * 60 + float(s), "peak_rss_gb": rss / 1024 ** 2,
             "stages": stages, "exit": returncode}
 
@@ -132,8 +132,8 @@ def main() -> None:
             r = run(study, out, prof, args.max_rss_gb)
             print(f"\n{n:,} patients from {fmt}: wall {r['wall_s']:.1f} s, peak RSS {r['peak_rss_gb']:.2f} GB "
                   f"(load average now {os.getloadavg()[0]:.1f}){'' if r['exit'] == 0 else ' FAILED'}")
-            for k, v in r["stages"].items():
-                print(f"  {k:<32} {v:7.1f} s")
+            for k, (v, now, peak) in r["stages"].items():
+                print(f"  {k:<32} {v:7.1f} s   rss {now} GB, peak {peak} GB")
             if not args.keep:
                 shutil.rmtree(out, ignore_errors=True)
 

@@ -115,37 +115,77 @@ def check_before_start(child: pd.DataFrame, patients: pd.DataFrame, file: str, l
           "cycles on or after start_date", "cycle-before-start")
 
 
+def _sortable_days(dates: pd.Series) -> np.ndarray:
+    """datetime64 as int64 with NaT last (the order of ``sort_values``, na_position='last')."""
+    v = dates.to_numpy(dtype="datetime64[ns]").view("int64").copy()
+    v[v == np.iinfo(np.int64).min] = np.iinfo(np.int64).max
+    return v
+
+
 def check_lesions(les: pd.DataFrame, patients: pd.DataFrame, file: str, labels, log: ProblemLog,
                   window_days: int) -> None:
-    key = ["patient_id", "date", "lesion_id"]
-    dup = les[key].notna().all(axis=1) & les.duplicated(key, keep="first")
+    """Duplicated lesion measurements, role changes, states that do not fit the role, no baseline scan.
+
+    Patient and lesion ids are factorised once and every check works on the integer codes (a registry's
+    lesions table is 10^7 rows: grouping and sorting on the id strings was most of validation)."""
+    pcode, puniq = pd.factorize(les["patient_id"])          # -1: missing
+    lcode, _ = pd.factorize(les["lesion_id"])
+    day = _sortable_days(les["date"])
+    pl = np.where((pcode >= 0) & (lcode >= 0), pcode.astype(np.int64) * (int(lcode.max(initial=0)) + 1) + lcode,
+                  -1)
+    known = pl >= 0
+    dup = known & (day != np.iinfo(np.int64).max) & pd.DataFrame({"k": pl, "d": day}, copy=False).duplicated(
+        keep="first").to_numpy()
     _rows(log, "error", file, les, dup, labels("lesion_id"),
           lambda s: [f"lesion '{lid}' of patient '{pid}' is measured twice on {d}"
                      for lid, pid, d in zip(s["lesion_id"], s["patient_id"], _fmt(s["date"]))],
           "one row per lesion per scan", "duplicate-lesion")
-    # A lesion keeps its role (RECIST 1.1 §3: targets and non-targets are fixed at baseline).
-    valid = les["role"].notna() & les["lesion_id"].notna()
-    first_role = les.loc[valid].sort_values(["date", "_row"]).groupby(["patient_id", "lesion_id"])["role"].first()
-    ref = pd.MultiIndex.from_frame(les[["patient_id", "lesion_id"]])
-    expected_role = pd.Series(first_role.reindex(ref).to_numpy(), index=les.index)
-    changed = valid & expected_role.notna() & (les["role"] != expected_role)
+    # A lesion keeps its role (RECIST 1.1 §3: targets and non-targets are fixed at baseline): the role of
+    # its earliest row (by date, then row) is the expected one.
+    rcode, runiq = pd.factorize(les["role"])
+    valid = known & (rcode >= 0)
+    gid, _ = pd.factorize(pl)
+    idx = np.flatnonzero(valid)
+    rows = les["_row"].to_numpy()
+    idx = idx[np.lexsort((rows[idx], day[idx]))]               # stable: ties keep the table order
+    firsts = np.unique(gid[idx], return_index=True)[1]
+    expected = np.full(int(gid.max(initial=-1)) + 1, -1, dtype=np.int64)
+    expected[gid[idx[firsts]]] = rcode[idx[firsts]]
+    del idx, firsts
+    exp_row = np.where(valid, expected[gid], -1)
+    changed = valid & (rcode != exp_row)
+    ch = np.flatnonzero(changed)
+    expected_role = pd.Series(np.asarray(runiq, dtype=object)[exp_row[ch]], index=les.index[ch])
     _rows(log, "error", file, les, changed, labels("role"),
           lambda s: [f"lesion '{lid}' was '{r0}' on an earlier scan and is '{r}' here"
                      for lid, r0, r in zip(s["lesion_id"], expected_role.loc[s.index], s["role"])],
           "the same role at every scan", "role-change")
+    del gid, exp_row, pl
     if "state" in les.columns:
-        wrong = ((les["state"] == "unequivocal_progression") & (les["role"] != "non_target")) | (
-            (les["state"] == "equivocal") & (les["role"] != "new"))
+        scode, suniq = pd.factorize(les["state"])
+        suniq = np.asarray(suniq, dtype=object)
+        runiq = np.asarray(runiq, dtype=object)
+
+        def is_code(codes, uniq, value):
+            hit = np.flatnonzero(uniq == value)
+            return codes == hit[0] if len(hit) else np.zeros(len(codes), dtype=bool)
+        wrong = (is_code(scode, suniq, "unequivocal_progression") & ~is_code(rcode, runiq, "non_target")) | (
+            is_code(scode, suniq, "equivocal") & ~is_code(rcode, runiq, "new"))
         _rows(log, "error", file, les, wrong, labels("state"),
               lambda s: [f"state '{st}' does not apply to a {r} lesion" for st, r in zip(s["state"], s["role"])],
               "unequivocal_progression for non-target lesions, equivocal for new lesions", "state-role")
     # Baseline: a scan on or before start_date, at most `window_days` before it.
-    start = les["patient_id"].map(patients.drop_duplicates("patient_id").set_index("patient_id")["start_date"])
-    days = (les["date"] - start).dt.days
-    in_window = (days <= 0) & (days >= -window_days)
-    has_baseline = in_window.groupby(les["patient_id"]).any()
-    missing = has_baseline.index[~has_baseline.to_numpy()]
-    first = les.loc[les["patient_id"].isin(missing)].drop_duplicates("patient_id")
+    pstart = patients.drop_duplicates("patient_id").set_index("patient_id")["start_date"]
+    start = pstart.reindex(pd.Index(puniq)).to_numpy(dtype="datetime64[ns]")
+    start = np.append(start, np.datetime64("NaT"))[pcode]     # code -1 (missing id): last element, NaT
+    days = (les["date"].to_numpy(dtype="datetime64[ns]") - start).astype("timedelta64[D]")
+    ok = ~np.isnat(days)
+    d = days.astype(np.int64)
+    in_window = ok & (d <= 0) & (d >= -window_days)
+    has_baseline = np.bincount(pcode[in_window], minlength=len(puniq)) > 0
+    lacking = (pcode >= 0) & ~has_baseline[np.maximum(pcode, 0)]
+    first_pos = np.sort(np.unique(pcode[lacking], return_index=True)[1]) if lacking.any() else np.zeros(0, int)
+    first = les.iloc[np.flatnonzero(lacking)[first_pos]]
     _rows(log, "warning", file, first, np.ones(len(first), bool), labels("date"),
           lambda s: [f"patient '{pid}' has lesion measurements but no baseline scan within {window_days} days "
                      f"before start_date; not evaluable for response" for pid in s["patient_id"]],

@@ -180,3 +180,69 @@ def test_analysis_from_parquet_equals_csv(tmp_path):
     assert a.sections == b.sections
     for name in a.derived:
         assert a.derived[name].equals(b.derived[name]), name
+
+
+def _date32_study(src: Path, dst: Path, parts: dict[str, int]) -> Path:
+    """The example with every date column stored as Parquet date32 (what pyarrow infers from CSV dates)."""
+    _to_parquet_study(src, dst, parts)
+    for f in list(dst.glob("*.parquet")) + list(dst.glob("*/part-*.parquet")):
+        t = pq.read_table(f)
+        for i, name in enumerate(t.column_names):
+            if pa.types.is_timestamp(t.schema.field(name).type):
+                t = t.set_column(i, name, t.column(name).cast(pa.date32()))
+        pq.write_table(t, f)
+    return dst
+
+
+def test_date32_columns_read_and_analysed_like_csv(tmp_path):
+    """Typed dates skip the text round trip (registry scale): same tables, problems and analysis as CSV,
+    in single files and in part folders; a date32 column where no date is expected reads as its ISO text."""
+    from oncoseries.analysis import analyze
+
+    pq_study = _date32_study(EXAMPLE, tmp_path / "pq", {"lesions": 3, "adverse_events": 2})
+    assert pa.types.is_date32(pq.read_table(pq_study / "patients.parquet").schema.field("start_date").type)
+    a, b = read_study(EXAMPLE, today=TODAY), read_study(pq_study, today=TODAY)
+    for name in a.tables:
+        cols = [c for c in a.tables[name].columns if not c.startswith("_")]
+        pd.testing.assert_frame_equal(a.tables[name][cols].reset_index(drop=True),
+                                      b.tables[name][cols].reset_index(drop=True), check_dtype=False)
+    assert [(p.rule, p.column, p.row) for p in a.problems] == [(p.rule, p.column, p.row) for p in b.problems]
+    ra, rb = analyze(EXAMPLE), analyze(pq_study)
+    assert ra.sections == rb.sections
+    for name in ra.derived:
+        assert ra.derived[name].equals(rb.derived[name]), name
+
+
+@pytest.mark.parametrize("parts", [False, True])
+def test_date32_out_of_range_is_reported_like_csv(tmp_path, parts):
+    """A date32 pandas cannot hold (year 1) is the same problem as '0001-01-01' in a CSV: file, row, column."""
+    import datetime as dt
+
+    folder = tmp_path / "s"
+    folder.mkdir()
+    table = pa.table({"patient_id": pa.array(["P1", "P2", "P3"]),
+                      "start_date": pa.array([dt.date(2020, 1, 10), dt.date(1, 1, 1), None], pa.date32()),
+                      "last_contact_date": pa.array([dt.date(2021, 1, 1)] * 3, pa.date32()),
+                      "enrolled": pa.array([dt.date(2019, 5, 1), None, dt.date(2019, 6, 2)], pa.date32())})
+    if parts:
+        (folder / "patients").mkdir()
+        pq.write_table(table.slice(0, 1), folder / "patients" / "part-0.parquet")
+        pq.write_table(table.slice(1), folder / "patients" / "part-1.parquet")
+    else:
+        pq.write_table(table, folder / "patients.parquet")
+    report = validate_study(folder, today=TODAY)
+    bad = [p for p in report.problems if p.rule == "unparseable-date"]
+    assert len(bad) == 1
+    want = ("patients/part-1.parquet", 1) if parts else ("patients.parquet", 2)
+    assert (bad[0].file, bad[0].row, bad[0].column) == (*want, "start_date")
+    assert "'0001-01-01' is not a date" in bad[0].message
+    empty = [p for p in report.problems if p.rule == "empty-required" and p.column == "start_date"]
+    assert [(p.file, p.row) for p in empty] == [("patients/part-1.parquet", 2) if parts else ("patients.parquet", 3)]
+    csv = tmp_path / "c"
+    csv.mkdir()
+    pd.DataFrame({"patient_id": ["P1", "P2", "P3"], "start_date": ["2020-01-10", "0001-01-01", ""],
+                  "last_contact_date": ["2021-01-01"] * 3, "enrolled": ["2019-05-01", "", "2019-06-02"]}
+                 ).to_csv(csv / "patients.csv", index=False)
+    from_csv = validate_study(csv, today=TODAY)
+    assert sorted((p.rule, p.column, p.message) for p in from_csv.problems) == \
+        sorted((p.rule, p.column, p.message) for p in report.problems)

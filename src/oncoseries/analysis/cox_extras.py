@@ -32,6 +32,8 @@ def univariable_covariates(planned: list[str], table1_vars: list[str], screen: s
 
 def type3(df: pd.DataFrame, covariates: list[str]) -> list[dict]:
     """Likelihood-ratio test of each term (R ``drop1(fit, test = "Chisq")``) on the full model's patients."""
+    # only the model's columns: the refits drop rows of a narrow frame, not of the wide analysis frame
+    df = df[[c for c in dict.fromkeys([TIME, EVENT, *covariates]) if c in df.columns]]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         full = cox(df, TIME, EVENT, covariates)
@@ -63,7 +65,7 @@ def _amount_text(v: float) -> str:
 def scale_terms(model: dict, df: pd.DataFrame, per: dict, units: dict[str, str]) -> None:
     """Add ``per`` (the HR per the chosen amount) to numeric terms named in study.yaml ``regression.per``,
     and ``unit_text`` ("per 1 year") to every numeric term."""
-    used = df[~df["patient_id"].astype(str).isin(model["dropped_patients"])]
+    used = None      # the model's patients, found only when an IQR needs them (no copy of the wide frame)
     for term in model["terms"]:
         if term.get("level") is not None or term["reference"] is not None:
             continue
@@ -73,7 +75,9 @@ def scale_terms(model: dict, df: pd.DataFrame, per: dict, units: dict[str, str])
         if want is None:
             continue
         if want == "iqr":
-            x = used[name].dropna().astype(float).to_numpy()
+            if used is None:
+                used = ~df["patient_id"].astype(str).isin(model["dropped_patients"]).to_numpy()
+            x = df[name][used].dropna().astype(float).to_numpy()
             q1, q3 = np.quantile(x, [0.25, 0.75])
             amount = float(q3 - q1)
             text = f"per IQR ({amount:.3g} {_unit_word(units.get(name), amount)})"

@@ -111,7 +111,9 @@ DERIVED_COLUMNS = {
 def _derived_csv(df: pd.DataFrame, name: str) -> pd.DataFrame:
     """INTERFACE §3 columns first, then the extras, rows in a stable order."""
     first = [c for c in DERIVED_COLUMNS.get(name, []) if c in df.columns]
-    return df[first + [c for c in df.columns if c not in first and not c.startswith("_")]]
+    cols = first + [c for c in df.columns if c not in first and not c.startswith("_")]
+    # the columns reordered without copying them (derived/lesions.csv of a registry is 10^7 rows)
+    return pd.DataFrame({c: df[c] for c in cols}, index=df.index, copy=False)
 
 
 def write_outputs(results: Results, out: Path, figures: bool = True) -> list[Path]:
@@ -126,7 +128,7 @@ def write_outputs(results: Results, out: Path, figures: bool = True) -> list[Pat
     s = results.study
     if s.flow is not None:
         p = out / "tables" / "patient_flow.csv"
-        s.flow.table.to_csv(p, index=False)
+        write_csv(s.flow.table, p)   # = to_csv(index=False), fast (one row per patient per population)
         written.append(p)
     (out / "derived").mkdir(exist_ok=True)
     for name, df in results.derived.items():

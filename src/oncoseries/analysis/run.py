@@ -160,6 +160,7 @@ def run_analysis(study: Study):
     plan = make_plan(study.config, covariates)
     flow = study.flow
     treated = set(flow.included("all_treated"))
+    treated_ids = pd.Index(list(treated), dtype=object)   # isin() of a set converts it to an array each call
     if scale_derive.active():  # --dask: per block of patients on the cluster (scale/derive.py)
         recist, endpoints = scale_derive.derive_patient_level(study, plan, treated)
         lap("RECIST and endpoints (Dask)")
@@ -168,19 +169,19 @@ def run_analysis(study: Study):
         lap("RECIST")
     pop = recist.population.set_index("patient_id").reindex(study.patients["patient_id"])
     ids = study.patients["patient_id"].to_numpy(dtype=object)
-    is_treated = study.patients["patient_id"].isin(treated).to_numpy()  # hashed; np.isin on objects is O(n*m)
+    is_treated = study.patients["patient_id"].isin(treated_ids).to_numpy()  # hashed; np.isin on objects is O(n*m)
     evaluable = pop["evaluable"].fillna(False).to_numpy(bool) & is_treated
     reasons = np.where(is_treated, pop["reason"].fillna("not evaluable").to_numpy(object), "not treated")
     _response_flow(flow, ids, pop, is_treated, plan.recist.population)
     flow.set("response_evaluable", ids, evaluable, reasons)
-    best_all = recist.best_response[recist.best_response["patient_id"].isin(treated)]
+    best_all = recist.best_response[recist.best_response["patient_id"].isin(treated_ids)]
     best = best_all[best_all["response_population"].astype(bool)]
     if not scale_derive.active():
         known = None
         if study.treatments is not None:
             known = study.treatments[["patient_id", "date"]].assign(source="treatment")
-        tps = recist.timepoints[recist.timepoints["patient_id"].isin(treated)]
-        endpoints = derive_endpoints(study.patients[study.patients["patient_id"].isin(treated)],
+        tps = recist.timepoints[recist.timepoints["patient_id"].isin(treated_ids)]
+        endpoints = derive_endpoints(study.patients[study.patients["patient_id"].isin(treated_ids)],
                                      tps, best, plan.endpoints, known_alive=known)
         lap("endpoints")
     adtte = endpoints.adtte
@@ -240,7 +241,7 @@ def run_analysis(study: Study):
         "survival": survival,
         "logrank": logranks,
         "cox": models,
-        "table1": table1(frame[frame["patient_id"].isin(treated)], covariates),
+        "table1": table1(frame[frame["patient_id"].isin(treated_ids)], covariates),
         "regression": cx.regression_section(study.config, models),
         "exposure": exposure(study.treatments, study.patients),
         "adverse_events": adverse_events(study.adverse_events, len(treated)),
@@ -250,7 +251,7 @@ def run_analysis(study: Study):
         sections["time_dependent"] = changes
     by = study.config.table1.by
     if by and by in frame.columns:
-        sections["table1_by"] = table1_by(frame[frame["patient_id"].isin(treated)], covariates, by)
+        sections["table1_by"] = table1_by(frame[frame["patient_id"].isin(treated_ids)], covariates, by)
         sections["table1_by"]["p_values"] = study.config.table1.p_values
     resp = sections["response"]
     resp.update(rc.claims(resp, best, plan.recist.clinical_benefit_days, resp["headline"]))

@@ -85,13 +85,15 @@ def table1_by(patients: pd.DataFrame, covariates: list[str], by: str) -> dict:
            "n_unknown_group": int((~known).sum()), "n": int(len(patients)),
            "rule": "gtsummary add_p defaults", "variables": []}
     overall = {r["variable"]: r for r in table1(patients, covariates)}
+    in_level = {lev: (g == lev).to_numpy() for lev in levels}
     for cov in covariates:
         if cov == by:
             continue
         row = overall[cov]
         per_group = []
+        column = patients[[cov]]         # one column per subgroup, not the wide frame (10^6 patients)
         for lev in levels:
-            sub = patients[(g == lev).to_numpy()]
+            sub = column[in_level[lev]]
             part = table1(sub, [cov])[0] if len(sub) else None
             if part is not None and part["type"] != row["type"]:      # few distinct values in a group
                 part = (_as_categorical if row["type"] == "categorical" else _as_continuous)(sub[cov], row)

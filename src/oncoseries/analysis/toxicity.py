@@ -30,9 +30,10 @@ GRADES = (1, 2, 3, 4, 5)
 
 def term_group(term: pd.Series, soc: pd.Series | None = None) -> pd.Series:
     """The group of each event: its system organ class when given, else haematological or not."""
-    codes, uniques = pd.factorize(term.astype(str))           # each distinct term once
-    haem = np.array([u.strip().lower() in HAEMATOLOGICAL for u in uniques] + [False], dtype=bool)
-    built_in = np.where(haem[codes], HAEM, NON_HAEM)
+    codes, uniques = pd.factorize(term)                       # each distinct term once (missing: -1)
+    haem = np.array([str(u).strip().lower() in HAEMATOLOGICAL for u in uniques] + [False], dtype=bool)
+    # an object column pointing at the two labels (not a fixed-width text array copied per event)
+    built_in = np.array([NON_HAEM, HAEM], dtype=object)[haem[codes].astype(np.int8)]
     if soc is None:
         return pd.Series(built_in, index=term.index)
     s = soc.astype("string").str.strip()
@@ -54,6 +55,43 @@ def cycle_of(ae: pd.DataFrame, treatments: pd.DataFrame | None) -> pd.Series:
     return cyc
 
 
+def _stripped_text(s: pd.Series) -> pd.Series:
+    """``s.astype(str).str.strip()``, decided once per distinct value (10^7 events repeat a few hundred terms)."""
+    codes, uniques = pd.factorize(s)
+    out = np.array([str(u).strip() for u in uniques] + [None], dtype=object)[codes]
+    miss = codes < 0
+    if miss.any():
+        out[miss] = s[miss].astype(str).str.strip().to_numpy(dtype=object)
+    return pd.Series(out, index=s.index)
+
+
+def _event_codes(a: pd.DataFrame) -> tuple:
+    """Integer codes of group, term and patient per event, and the group and term texts."""
+    g, gu = pd.factorize(a["group"])
+    t, tu = pd.factorize(a["term"])
+    p, _ = pd.factorize(a["patient_id"])
+    return g, t, p, np.asarray(gu, dtype=object), np.asarray(tu, dtype=object)
+
+
+def _worst_counts(codes: tuple, grade: np.ndarray, cycle: np.ndarray | None = None):
+    """Per (group, term): how many patients (or patient-cycles when ``cycle`` is given; events without a
+    cycle left out) had it, by worst grade. Grouped on integer codes (10^7 events of a registry)."""
+    g, t, p, gu, tu = codes
+    ok = (g >= 0) & (t >= 0) & (p >= 0)
+    keys = {"g": g, "t": t, "p": p}
+    if cycle is not None:
+        ok &= ~np.isnan(cycle)
+        keys["c"] = cycle
+    frame = pd.DataFrame({**{k: v[ok] for k, v in keys.items()}, "grade": grade[ok]}, copy=False)
+    worst = frame.groupby(list(keys), sort=False)["grade"].max().reset_index()
+    del frame
+    mx = worst["grade"].to_numpy()
+    per = pd.DataFrame({"g": worst["g"].to_numpy(), "t": worst["t"].to_numpy(), "any": 1, "3+": mx >= 3,
+                        **{k: mx == k for k in GRADES}}).groupby(["g", "t"], sort=False).sum()
+    for (gi, ti), r in zip(per.index, per.to_dict("records")):
+        yield str(gu[gi]), str(tu[ti]), {k: int(v) for k, v in r.items()}
+
+
 def _n_pct(n: int, d: int) -> dict:
     return {"n": int(n), "percent": 100.0 * n / d if d else None, "proportion": n / d if d else None}
 
@@ -64,7 +102,7 @@ def toxicity_section(ae: pd.DataFrame | None, treated: set, treatments: pd.DataF
         return None
     n = len(treated)
     a = ae.drop(columns=[c for c in ae.columns if c.startswith("_")]).copy()
-    a["term"] = a["term"].astype(str).str.strip()
+    a["term"] = _stripped_text(a["term"])
     a["group"] = term_group(a["term"], a["soc"] if "soc" in a.columns else None)
     flagged = None
     if treatments is not None and not treatments.empty:
@@ -78,14 +116,13 @@ def toxicity_section(ae: pd.DataFrame | None, treated: set, treatments: pd.DataF
     a = a[~outside]
     if a.empty:
         return {"N": n, "events": 0, "excluded_events": n_outside, "no_dose_record": flagged, "terms": []}
-    worst = a.groupby(["group", "term", "patient_id"], sort=False)["grade"].max().reset_index()
+    codes = _event_codes(a)
     rows = []
-    for (grp, term), g in worst.groupby(["group", "term"]):     # one pass per term, not per row
-        counts = g["grade"].value_counts()
-        row = {"group": str(grp), "term": str(term), "any": _n_pct(len(g), n)}
+    for grp, term, count in _worst_counts(codes, a["grade"].to_numpy(dtype=float)):   # one row per term
+        row = {"group": grp, "term": term, "any": _n_pct(count["any"], n)}
         for k in GRADES:
-            row[f"grade_{k}"] = _n_pct(int(counts.get(k, 0)), n)
-        row["grade_3_plus"] = _n_pct(int((g["grade"] >= 3).sum()), n)
+            row[f"grade_{k}"] = _n_pct(count[k], n)
+        row["grade_3_plus"] = _n_pct(count["3+"], n)
         rows.append(row)
     group_order = [HAEM, NON_HAEM] if "soc" not in a.columns else sorted(a["group"].unique())
     group_order += [x for x in sorted(a["group"].unique()) if x not in group_order]
@@ -94,9 +131,13 @@ def toxicity_section(ae: pd.DataFrame | None, treated: set, treatments: pd.DataF
     pw = a.groupby("patient_id")["grade"].max()
     summary = {"any": _n_pct(len(pw), n), "grade_3_plus": _n_pct(int((pw >= 3).sum()), n),
                "grade_5": _n_pct(int((pw == 5).sum()), n)}
-    by_group = [{"group": gname, "any": _n_pct(a.loc[a["group"] == gname, "patient_id"].nunique(), n),
-                 "grade_3_plus": _n_pct(a.loc[(a["group"] == gname) & (a["grade"] >= 3), "patient_id"].nunique(), n)}
-                for gname in group_order if (a["group"] == gname).any()]
+    gcode, guniq = pd.factorize(a["group"])      # integer codes: one comparison per group, not per string
+    gpos = {g: i for i, g in enumerate(guniq)}
+    severe = (a["grade"] >= 3).to_numpy()
+    pids = a["patient_id"]
+    by_group = [{"group": gname, "any": _n_pct(pids[gcode == gpos[gname]].nunique(), n),
+                 "grade_3_plus": _n_pct(pids[(gcode == gpos[gname]) & severe].nunique(), n)}
+                for gname in group_order if gname in gpos]
     out = {"N": n, "grouping": "soc column" if "soc" in a.columns else "built-in haematological terms",
            "groups": group_order, "summary": summary, "by_group": by_group, "terms": rows,
            "toxic_deaths": [{"term": str(r.term)} for r in a[a["grade"] == 5].itertuples()],
@@ -104,13 +145,12 @@ def toxicity_section(ae: pd.DataFrame | None, treated: set, treatments: pd.DataF
     if treatments is not None and not treatments.empty:
         cyc = cycle_of(a, treatments)
         cycles_total = int(len(treatments))
-        known = a.assign(_cycle=cyc).dropna(subset=["_cycle"])
-        per = known.groupby(["group", "term", "patient_id", "_cycle"])["grade"].max().reset_index()
         pc = []
-        for (grp, term), g in per.groupby(["group", "term"]):
-            pc.append({"group": str(grp), "term": str(term), "cycles": cycles_total,
-                       "any": _n_pct(len(g), cycles_total),
-                       "grade_3_plus": _n_pct(int((g["grade"] >= 3).sum()), cycles_total)})
+        for grp, term, count in _worst_counts(codes, a["grade"].to_numpy(dtype=float),
+                                              cyc.to_numpy(dtype=float, na_value=np.nan)):
+            pc.append({"group": grp, "term": term, "cycles": cycles_total,
+                       "any": _n_pct(count["any"], cycles_total),
+                       "grade_3_plus": _n_pct(count["3+"], cycles_total)})
         pc.sort(key=lambda r: (rank[r["group"]], -r["any"]["n"], r["term"]))
         out["per_cycle"] = {"cycles": cycles_total, "events_without_cycle": int(cyc.isna().sum()), "terms": pc}
     return out

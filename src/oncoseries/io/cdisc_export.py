@@ -143,6 +143,16 @@ def _check_xpt(df: pd.DataFrame, name: str, labels: dict) -> None:
                 raise ValueError(f"{name}: {c} has text longer than 200 bytes (XPT v5 limit)")
 
 
+def _per_distinct(s: pd.Series, convert, missing) -> pd.Series:
+    """``convert`` (list of distinct values -> list) applied once per distinct value; ``missing`` where the
+    cell is missing (an ADRS of a registry is 10^7 rows of a few hundred distinct dates and codes)."""
+    codes, uniques = pd.factorize(s)
+    table = np.empty(len(uniques) + 1, dtype=object)
+    table[:-1] = convert(uniques) if len(uniques) else []
+    table[-1] = missing
+    return pd.Series(table[codes], index=s.index, dtype=object)
+
+
 def write_dataset(df: pd.DataFrame, path: str | Path, name: str, label: str = "",
                   formats: Iterable[str] = ("csv", "xpt"), labels: dict | None = None) -> list[Path]:
     """Write ``df`` as ``path``.csv (ISO dates) and/or ``path``.xpt (XPORT v5). Returns the files."""
@@ -163,13 +173,15 @@ def write_dataset(df: pd.DataFrame, path: str | Path, name: str, label: str = ""
         written.append(out)
     if "xpt" in formats:
         _check_xpt(df, name, labels)
-        x = df.copy()
-        for c in date_cols:  # python dates -> SAS numeric dates with a DATE format
-            v = x[c].dt.date
-            x[c] = v.where(x[c].notna(), None).astype(object)
-        for c in x.columns:
-            if x[c].dtype == object and c not in date_cols:
-                x[c] = x[c].where(x[c].notna(), "").astype(str)
+        cols = {}
+        for c in df.columns:
+            if c in date_cols:    # python dates -> SAS numeric dates with a DATE format
+                cols[c] = _per_distinct(df[c], lambda u: list(pd.DatetimeIndex(u).date), None)
+            elif df[c].dtype == object:
+                cols[c] = _per_distinct(df[c], lambda u: [str(v) for v in u], "")
+            else:
+                cols[c] = df[c]
+        x = pd.DataFrame(cols, index=df.index, copy=False)
         out = path.with_suffix(".xpt")
         pyreadstat.write_xport(x, str(out), file_label=label[:40], table_name=name.upper(),
                                column_labels={c: labels.get(c) for c in x.columns}, file_format_version=5,

@@ -82,4 +82,8 @@ def read_fast(data: bytes) -> tuple[list, pd.DataFrame, str] | None:
     cols = {}
     for j, name in enumerate(body.column_names):
         cols[j] = distinct_as_objects(body.column(name))
+    del body
+    from .parquet import _release_arrow_memory
+
+    _release_arrow_memory()
     return header, pd.DataFrame(cols, copy=False), sep

@@ -52,6 +52,10 @@ def _as_text(column) -> np.ndarray:
     if pa.types.is_dictionary(t):
         column = column.cast(t.value_type)
         t = t.value_type
+    if pa.types.is_date32(t) or pa.types.is_date64(t):
+        # typed dates stay typed (datetime64[s], NaT for null): typing reads them without a text round trip
+        # and turns them into the ISO text a CSV holds wherever the column is not a date (io/typing.py)
+        return column.cast(pa.timestamp("s")).to_numpy(zero_copy_only=False)
     if pa.types.is_timestamp(t):
         if t.tz is not None:
             column = column.cast(pa.timestamp(t.unit))
@@ -67,6 +71,17 @@ def _as_text(column) -> np.ndarray:
     return distinct_as_objects(column)   # cleaned like clean_cells; one str object per distinct value
 
 
+def _release_arrow_memory() -> None:
+    """Give the memory of freed Arrow buffers back to the system (pyarrow's pool keeps it for reuse; a
+    registry's tables are read one after the other and the typed copies need that memory)."""
+    import pyarrow as pa
+
+    try:
+        pa.default_memory_pool().release_unused()
+    except AttributeError:   # older pyarrow
+        pass
+
+
 def _read_one(path: Path, display: str, name: str, log: ProblemLog) -> RawTable:
     pq = _pyarrow(display, log)
     try:
@@ -77,12 +92,13 @@ def _read_one(path: Path, display: str, name: str, log: ProblemLog) -> RawTable:
         raise UnreadableFile(display) from None
     header = list(table.column_names)
     try:
-        body = pd.DataFrame({j: _as_text(table.column(j)) for j in range(len(header))})
+        body = pd.DataFrame({j: _as_text(table.column(j)) for j in range(len(header))}, copy=False)
     except Exception as exc:  # nested or binary columns cannot be cells of a study table
         log.error(display, None, None, f"a column cannot be read as text ({type(exc).__name__}: {exc})",
                   "columns of text, numbers, dates or booleans", rule="unreadable")
         raise UnreadableFile(display) from None
     del table
+    _release_arrow_memory()
     if body.shape[1] == 0:
         log.error(display, None, None, "the file has no columns", "one column per field", rule="empty-file")
         raise UnreadableFile(display)
@@ -111,6 +127,11 @@ def read_parquet_table(path: Path, name: str, log: ProblemLog) -> RawTable:
 
 def combine_parts(tables: list[RawTable], display: str, name: str, log: ProblemLog) -> RawTable:
     """One raw table from part tables: the columns of all parts; each row keeps its file (``_file``)."""
+    from .typing import date_text
+
+    for t in tables:   # typed Parquet dates as their ISO text, like the cells of a CSV part
+        for c in [c for c in t.df.columns if pd.api.types.is_datetime64_any_dtype(t.df[c].dtype)]:
+            t.df[c] = date_text(t.df[c])
     columns = list(dict.fromkeys(c for t in tables for c in t.df.columns))
     for t in tables:
         missing = [c for c in columns if c not in t.df.columns]

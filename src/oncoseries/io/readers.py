@@ -150,9 +150,12 @@ def frame_from_rows(header: list, body: pd.DataFrame, first_row: int, name: str,
         labels[norm] = str(raw_name).replace("\ufeff", "").strip()
         keep.append(j)
         names.append(norm)
-    # column by column (no 2-D object block: a registry table has 10^7 rows)
-    df = pd.DataFrame({n: body.iloc[:, j].to_numpy(copy=True) for n, j in zip(names, keep)}, index=body.index) \
-        if keep else pd.DataFrame(index=body.index)
+    # column by column (no 2-D object block: a registry table has 10^7 rows); a body already held as one
+    # array per column (the pyarrow and Parquet readers) is used as it is, not copied
+    own = hasattr(body, "_mgr") and len(body._mgr.blocks) == body.shape[1]
+    df = pd.DataFrame({n: body.iloc[:, j].to_numpy(copy=not own) for n, j in zip(names, keep)},
+                      index=body.index, copy=False) if keep else pd.DataFrame(index=body.index)
+    del body
     rows = np.arange(first_row, first_row + len(df), dtype=np.int64)
     if len(df.columns):
         nonblank = np.zeros(len(df), dtype=bool)
@@ -161,7 +164,8 @@ def frame_from_rows(header: list, body: pd.DataFrame, first_row: int, name: str,
         if not nonblank.all():
             df = df.loc[nonblank]
             rows = rows[nonblank]
-    df = df.reset_index(drop=True)
+    if not (isinstance(df.index, pd.RangeIndex) and df.index.start == 0 and df.index.step == 1):
+        df.index = pd.RangeIndex(len(df))   # (reset_index would copy every column)
     return RawTable(name=name, file=file, df=df, rows=rows, labels=labels, excel=excel, header_row=header_row)
 
 

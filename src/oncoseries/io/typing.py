@@ -67,16 +67,58 @@ def _distinct(s: pd.Series, func, missing) -> pd.Series:
     return out.where(s.notna(), missing) if missing is not None else out
 
 
+def _typed_by_unique(s: pd.Series, func, dtype: str) -> pd.Series:
+    """``func`` (returning ``dtype`` values, NaN/NaT for unreadable) on the distinct cells only, taken back
+    to every row as a typed column (missing cells NaN/NaT); no per-cell Python objects."""
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    done = np.asarray(func(pd.Series(uniques, dtype=object)), dtype=dtype) if len(uniques) else \
+        np.zeros(0, dtype=dtype)
+    table = np.append(done, np.array([np.nan if dtype == "float64" else "NaT"], dtype=dtype))
+    return pd.Series(table[codes], index=s.index)
+
+
+def _numbers(u: pd.Series) -> np.ndarray:
+    return pd.to_numeric(u, errors="coerce").astype("float64").to_numpy()
+
+
 def _iso_dates(u: pd.Series) -> pd.Series:
     head = u.astype(str).str.extract(ISO_DATE, expand=False)
     return pd.to_datetime(head, format="%Y-%m-%d", errors="coerce")
 
 
+def date_text(s: pd.Series) -> pd.Series:
+    """Typed dates (a Parquet date32 column) as the ISO text a CSV cell holds, None for a missing one; one
+    string per distinct date."""
+    codes, uniques = pd.factorize(s.to_numpy().astype("datetime64[D]"), use_na_sentinel=True)
+    text = np.append(np.datetime_as_string(np.asarray(uniques, dtype="datetime64[D]"), unit="D").astype(object),
+                     None)
+    return pd.Series(text[codes], index=s.index, dtype=object)
+
+
+_NS_FIRST, _NS_LAST = np.datetime64("1677-09-22", "D"), np.datetime64("2262-04-11", "D")
+
+
+def _typed_dates(raw: RawTable, column: str, s: pd.Series, log: ProblemLog) -> pd.Series:
+    """Dates that arrived typed (Parquet date32): used as they are; a date outside pandas' range
+    (1677-09-22 to 2262-04-11) is reported like the same text in a CSV ('0001-01-01' is not a date)."""
+    days = s.to_numpy().astype("datetime64[D]")
+    ok = (days >= _NS_FIRST) & (days <= _NS_LAST)        # NaT compares False
+    out = np.full(len(days), np.datetime64("NaT"), dtype="datetime64[ns]")
+    out[ok] = days[ok].astype("datetime64[ns]")
+    bad = ~np.isnat(days) & ~ok
+    if bad.any():
+        _report(log, raw, bad, column, date_text(s), "'{value}' is not a date", "a date as YYYY-MM-DD",
+                "unparseable-date")
+    return pd.Series(out, index=s.index)
+
+
 def parse_dates(raw: RawTable, column: str, log: ProblemLog) -> pd.Series:
     """ISO dates (and Excel serials in workbooks) to datetime64; bad cells reported."""
     s = raw.df[column]
+    if pd.api.types.is_datetime64_any_dtype(s.dtype):   # typed Parquet dates: no text round trip
+        return _typed_dates(raw, column, s, log)
     present = s.notna().to_numpy()
-    out = pd.to_datetime(by_unique(s, _iso_dates), errors="coerce")
+    out = _typed_by_unique(s, lambda u: _iso_dates(u).to_numpy(dtype="datetime64[ns]"), "datetime64[ns]")
     if raw.excel:
         serial = pd.to_numeric(s.where(out.isna()), errors="coerce")
         ok = serial.between(1, 100000) & (serial == np.floor(serial))  # 1900..2173: timedelta64[ns] spans 106751 d
@@ -98,7 +140,7 @@ def parse_numbers(raw: RawTable, col: Column, log: ProblemLog) -> pd.Series:
     """Numbers (a decimal comma is read as a point, with one warning per column)."""
     s = raw.df[col.name]
     present = s.notna().to_numpy()
-    num = pd.to_numeric(by_unique(s, lambda u: pd.to_numeric(u, errors="coerce")), errors="coerce")
+    num = _typed_by_unique(s, _numbers, "float64")
     comma = num.isna() & _distinct(s, lambda u: u.str.fullmatch(r"-?\d+,\d+"), False).astype(bool)
     if comma.any():
         num = num.where(~comma, pd.to_numeric(s.where(comma).str.replace(",", ".", regex=False),
@@ -183,6 +225,13 @@ def type_table(raw: RawTable, spec: TableSpec, log: ProblemLog) -> pd.DataFrame 
     if missing:
         return None
     out = {"_row": raw.rows}
+    for name in raw.df.columns:   # typed dates (Parquet) where no date is expected: as the ISO text of a CSV
+        if pd.api.types.is_datetime64_any_dtype(raw.df[name].dtype) and not (
+                name in spec.by_name and spec.by_name[name].kind == "date"):
+            raw.df[name] = date_text(raw.df[name])
+    # text columns are shared with the raw table, which the caller frees after typing (a registry's
+    # tables are 10^7 rows); the raw patients table is kept (read again later), so its cells are copied
+    share = raw.name != "patients"
     for col in spec.columns:
         if col.name not in raw.df.columns:
             continue
@@ -197,7 +246,7 @@ def type_table(raw: RawTable, spec: TableSpec, log: ProblemLog) -> pd.DataFrame 
         elif col.kind == "new_flag":
             out[col.name] = parse_new_flag(raw, col.name, log)
         else:
-            out[col.name] = raw.df[col.name].astype(object)
+            out[col.name] = raw.df[col.name].astype(object, copy=not share)
         if col.required and not col.allow_empty:
             empty = raw.df[col.name].isna().to_numpy()
             if empty.any():
@@ -205,16 +254,16 @@ def type_table(raw: RawTable, spec: TableSpec, log: ProblemLog) -> pd.DataFrame 
                         f"a value in every row ({col.kind})", "empty-required")
     for name in raw.df.columns:
         if name not in spec.by_name:
-            out[name] = infer_column(raw.df[name])
+            out[name] = infer_column(raw.df[name], share)
     for name, rows in raw.cell_rows.items():  # where each cell came from (validation names that row)
         if name in out:
             out[f"_row@{raw.label(name)}"] = rows
-    return pd.DataFrame(out, index=raw.df.index)
+    return pd.DataFrame(out, index=raw.df.index, copy=False)   # one block per column, not a copy
 
 
-def infer_column(s: pd.Series) -> pd.Series:
+def infer_column(s: pd.Series, share: bool = False) -> pd.Series:
     """A covariate: numeric when every present value is a number, else text (categorical)."""
-    num = pd.to_numeric(s, errors="coerce")
+    num = _typed_by_unique(s, _numbers, "float64")
     if s.notna().any() and (num.notna() == s.notna()).all() and np.isfinite(num.dropna()).all():
         return num.astype("float64")
-    return s.astype(object)
+    return s.astype(object, copy=not share)

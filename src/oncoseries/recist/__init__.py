@@ -105,6 +105,7 @@ def derive_responses(patients: pd.DataFrame, lesions: pd.DataFrame | None = None
         base = find_baseline(enc, settings, warn)
         tp, table = derive_timepoints(enc, base, settings, warn)
         population = base.population
+        del enc, base   # the sorted lesion arrays (10^7 rows in a registry) are not needed further
         if has_assess:
             inv = timepoints_from_assessments(assessments, patients, warn)
             conc = concordance(tp, inv, patients, population.loc[population["evaluable"], "patient_id"],

@@ -179,55 +179,69 @@ def encode(patients: pd.DataFrame, lesions: pd.DataFrame, warn: Warnings) -> Enc
         bad = ids[np.isnan(start)][:5].tolist()
         raise ValueError(f"patients.start_date: missing for patient(s) {bad}; expected a date")
     require_columns(lesions, LESION_COLUMNS, "lesions")
-    keep_cols = [c for c in ("patient_id", "date", "lesion_id", "role", "organ", "nodal", "diameter_mm",
-                             "state", "_row") if c in lesions.columns]
-    les = lesions[keep_cols].reset_index(drop=True)
-    rows = les["_row"].to_numpy() if "_row" in les.columns else np.arange(len(les)) + 2
-    pc = _patient_codes(ids, les["patient_id"])
+    n_rows = len(lesions)
+    # column arrays, no copy of the table (a registry's lesions are 10^7 rows: RECIST must not hold two)
+    col = {c: lesions[c] for c in ("patient_id", "date", "lesion_id", "role", "organ", "nodal", "diameter_mm",
+                                   "state") if c in lesions.columns}
+    rows = lesions["_row"].to_numpy() if "_row" in lesions.columns else np.arange(n_rows) + 2
+    pc = _patient_codes(ids, col["patient_id"])
     if (pc < 0).any():
         unknown = pc < 0
-        warn.add(les.loc[unknown, "patient_id"].astype(str).to_numpy(),
-                 les.loc[unknown, "lesion_id"].to_numpy(),
+        warn.add(col["patient_id"][unknown].astype(str).to_numpy(),
+                 col["lesion_id"][unknown].to_numpy(),
                  "lesion row of a patient not in patients; ignored", rows[unknown])
-        les, rows, pc = les.loc[~unknown].reset_index(drop=True), rows[~unknown], pc[~unknown]
-    day = to_days(les["date"])
+        col = {c: s[~unknown].reset_index(drop=True) for c, s in col.items()}
+        rows, pc = rows[~unknown], pc[~unknown]
+    n_rows = len(pc)
+    day = to_days(col["date"])
     if np.isnan(day).any():
         bad = rows[np.isnan(day)][:5].tolist()
         raise ValueError(f"lesions.date: missing on row(s) {bad}; expected a date")
-    lesion_ids = les["lesion_id"].to_numpy(dtype=object)
+    lesion_ids = col["lesion_id"].to_numpy(dtype=object)
     if pd.isna(lesion_ids).any():
         bad = rows[pd.isna(lesion_ids)][:5].tolist()
         raise ValueError(f"lesions.lesion_id: missing on row(s) {bad}; expected a lesion id")
-    role = _codes(les["role"], _ROLES, "lesions", "role", rows)
-    nodal = (les["nodal"].fillna(False).to_numpy(dtype=bool) if "nodal" in les.columns
-             else np.zeros(len(les), dtype=bool))
-    diam = (pd.to_numeric(les["diameter_mm"], errors="coerce").to_numpy(dtype="float64")
-            if "diameter_mm" in les.columns else np.full(len(les), np.nan))
+    role = _codes(col["role"], _ROLES, "lesions", "role", rows)
+    nodal = (col["nodal"].fillna(False).to_numpy(dtype=bool) if "nodal" in col
+             else np.zeros(n_rows, dtype=bool))
+    diam = (pd.to_numeric(col["diameter_mm"], errors="coerce").to_numpy(dtype="float64")
+            if "diameter_mm" in col else np.full(n_rows, np.nan))
     # INTERFACE §1 default (normally applied by intake): present, or not_evaluated for a target
     # row with neither diameter nor state
-    given = les["state"].notna().to_numpy() if "state" in les.columns else np.zeros(len(les), bool)
+    given = col["state"].notna().to_numpy() if "state" in col else np.zeros(n_rows, bool)
     state = np.where((role == TARGET) & np.isnan(diam), NOT_EVALUATED, PRESENT).astype(np.int8)
     if given.all():
-        state = _codes(les["state"], _STATES, "lesions", "state", rows)
+        state = _codes(col["state"], _STATES, "lesions", "state", rows)
     elif given.any():
-        state[given] = _codes(les.loc[given, "state"], _STATES, "lesions", "state", rows[given])
+        state[given] = _codes(col["state"][given], _STATES, "lesions", "state", rows[given])
     if (diam < 0).any():
         bad = rows[diam < 0][:5].tolist()
         raise ValueError(f"lesions.diameter_mm: negative value on row(s) {bad}; expected mm >= 0")
     lid_codes, _ = pd.factorize(lesion_ids)
     lk, _ = pd.factorize(pc.astype(np.int64) * (int(lid_codes.max(initial=0)) + 1) + lid_codes)
+    # 32-bit codes (patients and lesions < 2^31): half the memory of the sorted arrays at registry scale
+    pc, lk = pc.astype(np.int32), lk.astype(np.int32)
     order = np.lexsort((rows, lk, day, pc))
-    pc, day, lk, role, state, nodal, diam, rows, lesion_ids = (
-        a[order] for a in (pc, day, lk, role, state, nodal, diam, rows, lesion_ids))
-    organ = les["organ"].to_numpy(dtype=object)[order] if "organ" in les.columns else np.full(len(pc), None)
-    state_text = (les["state"].to_numpy(dtype=object)[order] if "state" in les.columns
-                  else STATE_NAMES[state])
+    del lid_codes
+    # one array at a time, so the unsorted copy of each is freed before the next is sorted
+    pc = pc[order]
+    day = day[order]
+    lk = lk[order]
+    role = role[order]
+    state = state[order]
+    nodal = nodal[order]
+    diam = diam[order]
+    rows = rows[order]
+    lesion_ids = lesion_ids[order]
+    organ = col["organ"].to_numpy(dtype=object)[order] if "organ" in col else np.full(len(pc), None)
+    state_text = col["state"].to_numpy(dtype=object)[order] if "state" in col else STATE_NAMES[state]
+    del col
     value = row_value(state, nodal, diam)
     n = len(pc)
     new_obs = np.ones(n, dtype=bool)
     if n:
         new_obs[1:] = (pc[1:] != pc[:-1]) | (day[1:] != day[:-1]) | (lk[1:] != lk[:-1])
-    obs = np.cumsum(new_obs) - 1
+    obs = (np.cumsum(new_obs) - 1).astype(np.int32)
     table = RowTable(pc=pc, day=day, obs=obs, value=value, lesion_id=lesion_ids, organ=organ,
                      nodal=nodal, state=state_text, diameter_mm=diam)
     if new_obs.all():

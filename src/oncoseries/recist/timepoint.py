@@ -188,8 +188,10 @@ def derive_timepoints(enc: Encoded, base: Baseline, settings: RecistSettings, wa
         tp["i_overall"] = i_overall
         tp["i_upd_date"] = from_days(ep_day)
         tp["new_target_sum"] = nlt_sum
-    scan_of_obs = np.full(len(enc.pc), -1, dtype=np.int64)
+    scan_of_obs = np.full(len(enc.pc), -1, dtype=np.int32)
     scan_of_obs[p_idx] = scan
+    # the per-observation work arrays are not needed for the lesion table (10^7 rows in a registry)
+    del p_idx, pc, day, role, v, nod, st, lk, scan, is_t, meas, cr_ok, reappear_obs, is_nt, status, is_new, code
     table = _lesion_table(enc, base, role_all, scan_of_obs, tp)
     return tp, table
 
@@ -199,10 +201,14 @@ def _lesion_table(enc: Encoded, base: Baseline, role_all: np.ndarray, scan_of_ob
     """One row per lesion row of the baseline and post-baseline scans (derived/lesions.csv)."""
     r = enc.rows
     keep = np.flatnonzero(base.is_baseline[r.obs] | (scan_of_obs[r.obs] >= 0))
-    obs, pcs = r.obs[keep], r.pc[keep]
+    if len(keep) < 2 ** 31:
+        keep = keep.astype(np.int32)
+    obs = r.obs[keep]
+    pcs = r.pc[keep]
     is_b = base.is_baseline[obs]
     role = role_all[obs]
     scv = np.where(is_b, 0, scan_of_obs[obs])
+    del obs
     bsum = base.target_sum[pcs]
 
     def scan_col(name, at_baseline):
@@ -210,23 +216,25 @@ def _lesion_table(enc: Encoded, base: Baseline, role_all: np.ndarray, scan_of_ob
             return np.broadcast_to(np.asarray(at_baseline, dtype="float64"), (len(keep),)).copy()
         return np.where(is_b, at_baseline, tp[name].to_numpy(dtype="float64")[scv])
 
-    return pd.DataFrame({
-        "patient_id": enc.ids.to_numpy(dtype=object)[pcs],
-        "date": from_days(r.day[keep]),
-        "lesion_id": r.lesion_id[keep],
-        "role": ROLE_NAMES[role],
-        "organ": r.organ[keep],
-        "nodal": r.nodal[keep],
-        "state": r.state[keep],
-        "diameter_mm": r.diameter_mm[keep],
-        "diameter_used": np.where(role == TARGET, r.value[keep], np.nan),
-        "baseline": is_b,
-        "baseline_sum": bsum,
-        "target_sum": scan_col("target_sum", bsum),
-        "nadir": scan_col("nadir", np.nan),
-        "pct_from_baseline": scan_col("pct_from_baseline", np.where(np.isnan(bsum), np.nan, 0.0)),
-        "pct_from_nadir": scan_col("pct_from_nadir", np.nan),
-    })
+    # column by column, each temporary freed before the next (a registry's table is 10^7 rows)
+    cols = {"patient_id": enc.ids.to_numpy(dtype=object)[pcs]}
+    del pcs
+    cols["date"] = from_days(r.day[keep])
+    cols["lesion_id"] = r.lesion_id[keep]
+    cols["role"] = ROLE_NAMES[role]
+    cols["organ"] = r.organ[keep]
+    cols["nodal"] = r.nodal[keep]
+    cols["state"] = r.state[keep]
+    cols["diameter_mm"] = r.diameter_mm[keep]
+    cols["diameter_used"] = np.where(role == TARGET, r.value[keep], np.nan)
+    del role
+    cols["baseline"] = is_b
+    cols["baseline_sum"] = bsum
+    cols["target_sum"] = scan_col("target_sum", bsum)
+    cols["nadir"] = scan_col("nadir", np.nan)
+    cols["pct_from_baseline"] = scan_col("pct_from_baseline", np.where(np.isnan(bsum), np.nan, 0.0))
+    cols["pct_from_nadir"] = scan_col("pct_from_nadir", np.nan)
+    return pd.DataFrame(cols, copy=False)   # one block per column: no consolidated copy
 
 
 def timepoints(patients: pd.DataFrame, lesions: pd.DataFrame, settings: RecistSettings | None = None):
