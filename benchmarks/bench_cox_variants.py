@@ -20,7 +20,6 @@ sys.path.insert(0, str(HERE))
 VARIANTS = {
     "default": "",
     "no threads": "cnp.PARALLEL_MIN_N = 10**12",
-    "pass 2 not pipelined": "cnp.PIPELINE_INFO = False",
     "blocks of 2,048 rows": "cnp.BLOCK_ROWS = 2048",
     "blocks of 8,192 rows": "cnp.BLOCK_ROWS = 8192",
     "blocks of 65,536 rows": "cnp.BLOCK_ROWS = 65536",

@@ -285,47 +285,6 @@ def test_early_sort_falls_back_when_rows_are_dropped_or_invalid(monkeypatch):
         cox_mod.cox(bad, "time", "status", ["x1"])
 
 
-def test_pipelined_information_equals_two_halves_and_passes_errors_on(monkeypatch):
-    """Pass 2 as a pipeline (one thread scales blocks, the other adds their products) gives the
-    information of the two-halves walk to rounding; an error in the scaling thread reaches the caller
-    (no hang)."""
-    import threading
-
-    from oncoseries.stats import _cox_numpy as cnp
-
-    monkeypatch.setattr(cnp, "PARALLEL_MIN_N", 1)
-    monkeypatch.setattr(cnp, "BLOCK_ROWS", 256)
-    data = sim(4000, 19)
-    X = data[["x1", "x2", "x3"]].to_numpy(dtype=float)
-    t, d = data["time"].to_numpy(float), data["status"].to_numpy(float)
-    beta = np.array([0.3, -0.4, 0.01])
-    got = []
-    for pipe in (False, True):
-        monkeypatch.setattr(cnp, "PIPELINE_INFO", pipe)
-        cd = core.prepare(X, t, d, None, None, "efron")
-        assert len(cnp._segments(cd).blocks) == 2 and len(cnp._segments(cd).blocks[0]) > 3
-        got.append(core.score_info(cd, *cnp.group_sums(cd, beta))[2])
-    np.testing.assert_allclose(got[1], got[0], rtol=1e-12)
-
-    def broken(*args):
-        raise RuntimeError("scaling failed")
-
-    monkeypatch.setattr(cnp, "_scaled_block", broken)
-    out = {}
-
-    def run():
-        try:
-            cnp.group_sums(cd, beta)
-        except RuntimeError as e:
-            out["error"] = str(e)
-
-    th = threading.Thread(target=run, daemon=True)
-    th.start()
-    th.join(60)
-    assert not th.is_alive(), "the pipelined pass hung after an error"
-    assert out == {"error": "scaling failed"}
-
-
 def test_sum_of_logs_by_products_of_eight():
     """The Efron log-likelihood's sum of log denominators, taken as logs of products of 8, equals the
     value-by-value sum to 1e-14; values whose products could overflow are summed one by one."""

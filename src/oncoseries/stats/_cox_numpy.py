@@ -31,9 +31,6 @@ from . import _cox_core as core
 
 #: rows from which a fit splits its work into two chunks run in two threads
 PARALLEL_MIN_N = 200_000
-#: pass 2 of a two-thread fit as a pipeline (one thread scales the blocks, the other adds their
-#: products) instead of each thread walking its own half
-PIPELINE_INFO = True
 #: rows per block of a Newton step (cut at the segment start at or after each multiple)
 BLOCK_ROWS = 16_384
 _POOL = None        # (pid, ThreadPoolExecutor or False); a forked child makes its own
@@ -395,72 +392,6 @@ def _info_pass(Xs, r, wseg, seg_len, blocks) -> np.ndarray:
     return H
 
 
-def _info_pipelined(Xs, r, wseg, seg_len, blocks) -> np.ndarray:
-    """Pass 2 as a pipeline over all blocks in row order: the other thread scales each block by
-    sqrt(v) into one of three buffers while this thread adds the p x p product of the one before
-    (one stream of BLAS calls, overlapped with the elementwise work). The products are added in
-    block order, the same with or without the second thread."""
-    p = Xs.shape[1]
-    H = np.zeros((p, p))
-    if not blocks:
-        return H
-    width = max(hi - lo for lo, hi, _, _ in blocks)
-    pool = _pool()
-    if pool is False or len(blocks) < 3:
-        buf = np.empty((p, width))
-        for blk in blocks:
-            t = _scaled_block(Xs, r, wseg, seg_len, blk, buf)
-            H += t @ t.T
-        return H
-    import threading
-
-    nbuf = 3
-    bufs = [np.empty((p, width)) for _ in range(nbuf)]
-    free, ready = threading.Semaphore(nbuf), threading.Semaphore(0)
-    failed: list = []
-
-    def produce():
-        try:
-            for i, blk in enumerate(blocks):
-                free.acquire()
-                if failed:
-                    return
-                _scaled_block(Xs, r, wseg, seg_len, blk, bufs[i % nbuf])
-                ready.release()
-        except BaseException as e:  # noqa: BLE001 - handed to the caller below
-            failed.append(e)
-            ready.release()
-
-    fut = pool.submit(produce)
-    try:
-        for i, (lo, hi, _, _) in enumerate(blocks):
-            ready.acquire()
-            if failed:
-                break
-            t = bufs[i % nbuf][:, :hi - lo]
-            H += t @ t.T
-            free.release()
-    finally:
-        if failed or i < len(blocks) - 1:
-            failed.append(None)
-            free.release(nbuf)
-        fut.result()
-    if failed and failed[0] is not None:
-        raise failed[0]
-    return H
-
-
-def _scaled_block(Xs, r, wseg, seg_len, blk, buf) -> np.ndarray:
-    """sqrt(v) x of one block's rows (p x rows) into ``buf``, v = r x (segment weight)."""
-    lo, hi, slo, shi = blk
-    sv = np.repeat(wseg[slo:shi], seg_len[slo:shi])
-    sv *= r[lo:hi]
-    np.sqrt(sv, out=sv)
-    t = buf[:, :hi - lo]
-    np.multiply(Xs[lo:hi].T, sv, out=t)
-    return t
-
-
 def group_sums(cd: core.CoxData, beta: np.ndarray):
     """Segment sums at ``beta``, the Efron scalars and H1 = sum_j v_j x_j x_j' (the numpy twin of
     ``_cox_numba.numba_group_sums``; right-censored data only). At beta = 0 (the first Newton step)
@@ -503,9 +434,6 @@ def group_sums(cd: core.CoxData, beta: np.ndarray):
     wseg[0::2] = cumB0 - b1g
     wseg[1::2] = cumB0
     # each block repeats its segments' weights over its rows (a block's worth: no n-long array)
-    if PIPELINE_INFO and len(blocks) == 2:
-        H1 = _info_pipelined(Xs, r, wseg[nonempty], lne, blocks[0] + blocks[1])
-    else:
-        parts = _walk(_info_pass, blocks, Xs, r, wseg[nonempty], lne)
-        H1 = parts[0] if len(parts) == 1 else parts[0] + parts[1]
+    parts = _walk(_info_pass, blocks, Xs, r, wseg[nonempty], lne)
+    H1 = parts[0] if len(parts) == 1 else parts[0] + parts[1]
     return gsum, (H1 + H1.T) / 2, sc
