@@ -1,8 +1,9 @@
 """CDISC-like export: ADRS (PARAMCD OVR per visit, BOR, CBOR) and ADTTE as CSV and SAS XPORT v5.
 
 Variable names and codes follow ADaM/admiralonco (AVAL of a response: CR 1, PR 2, SD 3,
-NON-CR/NON-PD 4, PD 5, NE 6, MISSING 7 as ``admiralonco::aval_resp``). XPT files are written with
-``pyreadstat.write_xport`` in version 5 (the FDA format): names <= 8 characters, labels <= 40, text
+NON-CR/NON-PD 4, PD 5, NE 6, MISSING 7 as ``admiralonco::aval_resp``). XPT files are written as
+``pyreadstat.write_xport`` writes version 5 (the FDA format; ``fast_xpt.py`` writes the same bytes
+column by column): names <= 8 characters, labels <= 40, text
 <= 200 bytes, dates as SAS dates with format DATE9. These are analysis-ready extracts, not a full
 define.xml-conformant submission.
 """
@@ -16,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .fast_csv import write_csv
+from .fast_xpt import write_xport
 
 RESPONSE_AVAL = {"CR": 1, "PR": 2, "SD": 3, "NON-CR/NON-PD": 4, "PD": 5, "NE": 6, "MISSING": 7}
 #: iRECIST codes (admiralonco irecist.Rmd spelling), best to worst then NE, MISSING
@@ -143,21 +145,9 @@ def _check_xpt(df: pd.DataFrame, name: str, labels: dict) -> None:
                 raise ValueError(f"{name}: {c} has text longer than 200 bytes (XPT v5 limit)")
 
 
-def _per_distinct(s: pd.Series, convert, missing) -> pd.Series:
-    """``convert`` (list of distinct values -> list) applied once per distinct value; ``missing`` where the
-    cell is missing (an ADRS of a registry is 10^7 rows of a few hundred distinct dates and codes)."""
-    codes, uniques = pd.factorize(s)
-    table = np.empty(len(uniques) + 1, dtype=object)
-    table[:-1] = convert(uniques) if len(uniques) else []
-    table[-1] = missing
-    return pd.Series(table[codes], index=s.index, dtype=object)
-
-
 def write_dataset(df: pd.DataFrame, path: str | Path, name: str, label: str = "",
                   formats: Iterable[str] = ("csv", "xpt"), labels: dict | None = None) -> list[Path]:
     """Write ``df`` as ``path``.csv (ISO dates) and/or ``path``.xpt (XPORT v5). Returns the files."""
-    import pyreadstat
-
     labels = {**LABELS, **(labels or {})}
     formats = tuple(formats)
     bad = set(formats) - {"csv", "xpt"}
@@ -173,19 +163,11 @@ def write_dataset(df: pd.DataFrame, path: str | Path, name: str, label: str = ""
         written.append(out)
     if "xpt" in formats:
         _check_xpt(df, name, labels)
-        cols = {}
-        for c in df.columns:
-            if c in date_cols:    # python dates -> SAS numeric dates with a DATE format
-                cols[c] = _per_distinct(df[c], lambda u: list(pd.DatetimeIndex(u).date), None)
-            elif df[c].dtype == object:
-                cols[c] = _per_distinct(df[c], lambda u: [str(v) for v in u], "")
-            else:
-                cols[c] = df[c]
-        x = pd.DataFrame(cols, index=df.index, copy=False)
         out = path.with_suffix(".xpt")
-        pyreadstat.write_xport(x, str(out), file_label=label[:40], table_name=name.upper(),
-                               column_labels={c: labels.get(c) for c in x.columns}, file_format_version=5,
-                               variable_format={c: "DATE9" for c in date_cols})
+        # pyreadstat's bytes, written column by column (fast_xpt.py): dates as SAS dates, format DATE9
+        write_xport(df, out, date_cols, file_label=label[:40], table_name=name.upper(),
+                    column_labels={c: labels.get(c) for c in df.columns},
+                    variable_format={c: "DATE9" for c in date_cols})
         written.append(out)
     return written
 
