@@ -277,7 +277,7 @@ def test_study_without_biomarkers(tmp_path):
     doc = build_report_document(res)
     sec = next(s for s in doc.sections if s.id == "biomarkers")
     assert not sec.tables and sec.empty == ["No biomarker or mutation data (the study folder has no "
-                                            "biomarkers and mutations files)."]
+                                            "biomarkers or mutations file)."]
     assert "biomarker" not in plain(doc.results_text)
     assert "biomarker" not in plain(dict(doc.methods)["Statistical analysis"]).lower()
     write_outputs(res, tmp_path)

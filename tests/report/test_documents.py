@@ -270,8 +270,8 @@ def test_empty_sections_speak_of_what_the_user_gave():
     from oncoseries.report.document import not_given
 
     assert not_given("xlsx workbook", "treatments") == "the workbook has no treatments sheet"
-    assert not_given("xlsx workbook", "biomarkers and mutations") == \
-        "the workbook has no biomarkers and mutations sheets"
+    assert not_given("xlsx workbook", "biomarkers or mutations") == \
+        "the workbook has no biomarkers or mutations sheet"
     assert not_given("Parquet folder", "adverse events") == "the study folder has no adverse events file"
     assert not_given("REDCap export", "treatments") == "the REDCap export has no treatments records"
     assert not_given("CDISC", "adverse events") == "the CDISC data have no adverse events records"

@@ -26,7 +26,7 @@ SECTIONS = [
      "No Cox model was fitted (no covariates planned or usable)."),
     ("historical", "Comparison with published results", None),   # only with study.yaml historical_controls
     ("biomarkers", "Biomarkers and mutations",
-     "No biomarker or mutation data ({biomarkers and mutations})."),
+     "No biomarker or mutation data ({biomarkers or mutations})."),
     ("adverse_events", "Adverse events", "No adverse-event data ({adverse events})."),
     ("design", "Designing a trial with this regimen as control", None),   # study.yaml design: only
     ("figures", "Figures", None),
@@ -42,16 +42,15 @@ UPSTREAM_REASONS = {"not treated"}
 def not_given(source: str, tables: str) -> str:
     """Why a section is empty, in the terms of what the user gave (``results.study.source``): a
     workbook has sheets, a folder has files, REDCap and CDISC exports have records."""
-    several = " and " in tables
     if "workbook" in source:
-        return f"the workbook has no {tables} sheet{'s' if several else ''}"
+        return f"the workbook has no {tables} sheet"
     if "folder" in source:
-        return f"the study folder has no {tables} file{'s' if several else ''}"
+        return f"the study folder has no {tables} file"
     if "REDCap" in source:
         return f"the REDCap export has no {tables} records"
     if "CDISC" in source:
         return f"the CDISC data have no {tables} records"
-    return f"no {tables} table{'s were' if several else ' was'} given"
+    return f"no {tables} table was given"
 
 
 class _NotGiven(dict):
