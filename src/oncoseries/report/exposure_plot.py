@@ -26,7 +26,8 @@ def exposure_rows(cycles: pd.DataFrame, max_patients: int = MAX_PATIENTS) -> tup
     """(cycles of the patients drawn, patient order, patients in total)."""
     c = cycles.assign(patient_id=cycles["patient_id"].astype(str))
     n = c.groupby("patient_id")["cycle"].count()
-    order = sorted(n.index, key=lambda p: (-n[p], p))
+    ids = n.index.to_numpy(object)
+    order = ids[np.lexsort((ids, -n.to_numpy()))].tolist()   # most cycles first, then patient id
     return c[c["patient_id"].isin(order[:max_patients])], order[:max_patients], len(order)
 
 

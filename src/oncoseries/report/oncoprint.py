@@ -61,7 +61,12 @@ def oncoprint_data(mutations: pd.DataFrame | None, patients: list, sequenced: se
     seq = set(pats) if sequenced is None else {str(p) for p in sequenced} & set(pats)
     m = mutations.assign(patient_id=mutations["patient_id"].astype(str))
     m = m[m["patient_id"].isin(seq)]
-    key = m["classification"].map(_class_key) if "classification" in m.columns else pd.Series("other", index=m.index)
+    if "classification" in m.columns:     # one _class_key per distinct text (a registry has 10^6 rows)
+        codes, kinds = pd.factorize(m["classification"], use_na_sentinel=True)
+        keys = np.array([_class_key(k) for k in kinds] + [_class_key(None)], dtype=object)
+        key = pd.Series(keys[codes], index=m.index)          # code -1 (missing) takes the last entry
+    else:
+        key = pd.Series("other", index=m.index)
     m = m.assign(_k=key, _r=key.map(CLASS_RANK))
     carriers = m.groupby("gene")["patient_id"].nunique()
     carriers = carriers[carriers >= MIN_CARRIERS]

@@ -47,6 +47,15 @@ class SwimmerData:
     all_ends: np.ndarray | None = None                      # OS time of every patient (display units)
 
 
+def _of(df: pd.DataFrame, ids) -> pd.DataFrame:
+    """The rows of ``df`` whose patient_id, as text, is one of ``ids`` (text), with patient_id as text. Text
+    is made once per distinct id: a registry's tables have 10^6-10^7 rows, the figure shows a few dozen."""
+    codes, uniq = pd.factorize(df["patient_id"])
+    keep = np.append(pd.Index(np.asarray(uniq, dtype=object).astype(str)).isin(ids), False)[codes]
+    out = df.loc[keep]
+    return out.assign(patient_id=out["patient_id"].astype(str))
+
+
 def _days(later, start) -> np.ndarray:
     return (pd.to_datetime(later) - pd.to_datetime(start)).dt.days.to_numpy(float)
 
@@ -61,8 +70,7 @@ def _segments(tp: pd.DataFrame | None, ids: pd.Series, start: pd.Series, prog: n
     if tp is None or tp.empty or "overall" not in tp.columns:
         return pd.DataFrame(columns=cols), assessed_to
     pos = pd.Series(np.arange(len(ids)), index=ids.to_numpy())
-    d = tp.loc[tp["patient_id"].astype(str).isin(pos.index), ["patient_id", "date", "overall"]].copy()
-    d["patient_id"] = d["patient_id"].astype(str)
+    d = _of(tp[["patient_id", "date", "overall"]], pos.index)
     k = pos.loc[d["patient_id"]].to_numpy()
     d["t"] = (pd.to_datetime(d["date"]).to_numpy() - pd.to_datetime(start).to_numpy()[k]) / np.timedelta64(1, "D")
     d["t"] = d["t"] / scale
@@ -91,11 +99,14 @@ def _treatment_end(treatments: pd.DataFrame | None, ids: pd.Series, start: pd.Se
     out = np.full(len(ids), np.nan)
     if treatments is None or treatments.empty or "date" not in treatments.columns:
         return out
-    t = treatments[["patient_id", "date"]].dropna().assign(patient_id=lambda x: x["patient_id"].astype(str))
-    t = t.drop_duplicates().sort_values(["patient_id", "date"], kind="stable")
-    gaps = t.groupby("patient_id")["date"].diff().dt.days.dropna()
+    t = treatments[["patient_id", "date"]].dropna()
+    codes = pd.factorize(t["patient_id"].astype(str) if t["patient_id"].dtype != object else t["patient_id"])[0]
+    order = np.lexsort((t["date"].to_numpy(), codes))       # patient, then date (every patient: the median)
+    k, when = codes[order], t["date"].to_numpy()[order]
+    step = (k[1:] == k[:-1]) & (when[1:] != when[:-1])       # consecutive distinct dates of one patient
+    gaps = pd.Series(when[1:][step] - when[:-1][step]).dt.days
     length = float(gaps.median()) if len(gaps) else 1.0
-    last = t.groupby("patient_id")["date"].max()
+    last = _of(t, set(ids)).groupby("patient_id")["date"].max()
     out = _days(ids.map(last).reset_index(drop=True), start) + length
     return out / scale
 
@@ -104,7 +115,7 @@ def _changes(patients: pd.DataFrame, ids: pd.Series, start: pd.Series, changes: 
              scale: float) -> pd.DataFrame:
     """Markers of changes during follow-up: {name: (date column, covariate column or None, values)}."""
     rows = []
-    pts = patients.assign(patient_id=patients["patient_id"].astype(str)).drop_duplicates("patient_id")
+    pts = _of(patients, set(ids)).drop_duplicates("patient_id")
     pts = pts.set_index("patient_id").reindex(ids)
     for what, (date_col, cov, values) in (changes or {}).items():
         if date_col not in pts.columns:
@@ -137,21 +148,21 @@ def swimmer_data(adtte: pd.DataFrame | None, timepoints: pd.DataFrame | None, pa
     all_ends = os_["end"].to_numpy(float)
     os_ = os_.sort_values(["end", "patient_id"], ascending=[False, True], kind="stable").head(max_patients)
     ids = os_["patient_id"].reset_index(drop=True)
-    pts = patients.assign(patient_id=patients["patient_id"].astype(str)).drop_duplicates("patient_id")
+    shown = set(ids)
+    pts = _of(patients, shown).drop_duplicates("patient_id")
     pts = pts.set_index("patient_id").reindex(ids)
     start = pts["start_date"].reset_index(drop=True)
     prog = np.full(len(os_), np.nan)
     if "progression_date" in pts.columns:
         prog = _days(pts["progression_date"].reset_index(drop=True), start)
     if timepoints is not None and not timepoints.empty and "overall" in timepoints.columns:
-        first_pd = (timepoints.loc[timepoints["overall"] == "PD"].assign(patient_id=lambda d: d["patient_id"].astype(str))
-                    .groupby("patient_id")["date"].min())
+        first_pd = _of(timepoints.loc[timepoints["overall"] == "PD"], shown).groupby("patient_id")["date"].min()
         scan = _days(ids.map(first_pd), start)
         prog = np.fmin(prog, scan)
     resp = np.full(len(os_), np.nan)
     bor = np.full(len(os_), "MISSING", dtype=object)
     if best is not None and not best.empty:
-        b = best.assign(patient_id=best["patient_id"].astype(str)).drop_duplicates("patient_id").set_index("patient_id")
+        b = _of(best, shown).drop_duplicates("patient_id").set_index("patient_id")
         if "first_response_date" in b.columns:
             resp = _days(ids.map(b["first_response_date"]), start)
         bor = ids.map(b[column]).fillna("MISSING").astype(str).to_numpy(object)

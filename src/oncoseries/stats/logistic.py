@@ -184,9 +184,20 @@ def _constrained(pen, b_hat, j, v):
 
 
 def _profile_limit(pen, b_hat, pl_hat, j, se_j, crit, side):
-    """The profile limit of coefficient j on one side (+1 upper, -1 lower)."""
-    return profile_limit(lambda v: _constrained(pen, b_hat, j, v)[1], b_hat[j], pl_hat, se_j, crit, side,
-                         rtol=1e-13)
+    """The profile limit of coefficient j on one side (+1 upper, -1 lower); each constrained fit starts
+    from the previous one's coefficients (reset to the estimate for the root), as stats/firth.py."""
+    start = {"b": b_hat}
+
+    def pl_at(v):
+        b, pl_v = _constrained(pen, start["b"], j, v)
+        if np.isfinite(pl_v):
+            start["b"] = b
+        return pl_v
+
+    def reset():
+        start["b"] = b_hat
+
+    return profile_limit(pl_at, b_hat[j], pl_hat, se_j, crit, side, rtol=1e-13, before_root=reset)
 
 
 def logistic_firth(X, y, columns=None, conf_level: float = 0.95) -> LogisticFit:
