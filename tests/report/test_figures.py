@@ -367,3 +367,16 @@ def test_title_and_legend_title_do_not_collide(larger):
     assert title.y0 >= legend.y1 - 1
     assert _inside_figure(fig) == []
     plt.close(fig)
+
+
+def test_swimmer_pieces_in_the_same_state_are_one_bar():
+    from oncoseries.report.swimmer import _runs
+
+    row = np.array([1.0, 0, 0, 0, 0, 1])
+    start = np.array([0.0, 0, 1, 2, 4, 1])
+    stop = np.array([1.0, 1, 2, 3, 5, 1])            # row 0: a gap from 3 to 4; row 1: a piece of no width
+    state = np.array(["SD", "SD", "SD", "PR", "PR", "PD"], dtype=object)
+    r, s0, s1, st = _runs(row, start, stop, state)
+    assert r.tolist() == [0, 0, 0, 1]
+    assert s0.tolist() == [0, 2, 4, 0] and s1.tolist() == [2, 3, 5, 1]
+    assert st.tolist() == ["SD", "PR", "PR", "SD"]

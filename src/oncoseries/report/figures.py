@@ -307,7 +307,8 @@ def _response_infos(results, out_dir, opts) -> list[FigureInfo]:
         if wf.n_clipped:
             cap += f" {wf.n_clipped} bar(s) above +{wf.cap:g}% are cut at the axis (value printed)."
         if wf.dense:
-            cap += " Bars are drawn edge to edge as a raster (too many patients for separate bars)."
+            cap += (" Bars are drawn edge to edge as a raster (too many patients for separate bars); a pixel shared by"
+                    " several bars mixes their colours in proportion.")
         infos.append(FigureInfo("waterfall", "Waterfall plot of best tumour change", cap, png, svg, "response",
                                 "waterfall", None, None, len(wf.values),
                                 "Waterfall plot of the best change in target-lesion sum per patient", extra))

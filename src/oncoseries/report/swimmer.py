@@ -205,6 +205,20 @@ def _legend_handles(data: SwimmerData, ms: float):
     return handles, marks
 
 
+def _runs(row, start, stop, state):
+    """Abutting pieces of one row in the same state drawn as one bar (a patient followed for years has
+    dozens of scans in the same state; one rectangle also has no seams), pieces of no width dropped.
+    Returns (row, start, stop, state) of the bars."""
+    keep = stop > start
+    order = np.lexsort((start[keep], row[keep]))
+    row, start, stop, state = row[keep][order], start[keep][order], stop[keep][order], state[keep][order]
+    if not row.size:
+        return row, start, stop, state
+    new = np.r_[True, (row[1:] != row[:-1]) | (state[1:] != state[:-1]) | (start[1:] != stop[:-1])]
+    first = np.flatnonzero(new)
+    return row[first], start[first], np.maximum.reduceat(stop, first), state[first]
+
+
 def _bars(x0, x1, y, height: float, colours, **kw) -> PolyCollection:
     """Horizontal bars [x0, x1] centred on y as one collection: the pixels of ``barh``'s Rectangle patches
     (mitred corners, no outline), drawn and saved several times faster."""
@@ -254,10 +268,10 @@ def swimmer_figure(data: SwimmerData, *, unit: str = "months", size: str = "doub
                                          zorder=1, gid="follow-up"))
         seg = data.segments
         if len(seg):
-            sy = row_of.loc[seg["patient_id"].astype(str)].to_numpy()
-            s0 = np.minimum(seg["start"].to_numpy(float), xmax)
-            s1 = np.minimum(seg["stop"].to_numpy(float), xmax)
-            ax.add_collection(_bars(s0, s1, sy, 0.56, [STATE_COLOURS.get(s, "#999999") for s in seg["state"]],
+            sy, s0, s1, state = _runs(row_of.loc[seg["patient_id"].astype(str)].to_numpy(),
+                                      np.minimum(seg["start"].to_numpy(float), xmax),
+                                      np.minimum(seg["stop"].to_numpy(float), xmax), seg["state"].to_numpy(object))
+            ax.add_collection(_bars(s0, s1, sy, 0.56, [STATE_COLOURS.get(s, "#999999") for s in state],
                                     zorder=2, gid="states"))
         tr = r["treatment_end"].to_numpy(float)
         has = np.isfinite(tr)
