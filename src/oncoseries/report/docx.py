@@ -8,7 +8,6 @@ and the zip members are rewritten with a fixed timestamp (python-docx stamps the
 from __future__ import annotations
 
 import datetime as dt
-import io
 import re
 import struct
 import zipfile
@@ -216,7 +215,11 @@ def _cell_text(cell, text: str, bold: bool = False, size: float = 9, indent: boo
     p = cell._tc.p_lst[0]
     p.insert(0, deepcopy(ppr))
     r = p.add_r()
-    r.text = _nb(text)
+    text = _nb(text)
+    if "\t" in text or "\n" in text or "\r" in text:
+        r.text = text                  # tabs and line breaks become w:tab / w:br
+    elif text:
+        r.add_t(text)                  # what r.text makes of it, without its character-by-character walk
     r.insert(0, deepcopy(rpr))
 
 
@@ -343,16 +346,41 @@ def _stamp(results) -> dt.datetime:
         return dt.datetime(2000, 1, 1)
 
 
-def _normalise_zip(data: bytes) -> bytes:
-    """Rewrite the package with fixed member timestamps, same order, deflated."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            zi = zipfile.ZipInfo(info.filename, date_time=ZIP_TIME)
-            zi.compress_type = zipfile.ZIP_DEFLATED
-            zi.external_attr = 0o644 << 16
-            dst.writestr(zi, src.read(info.filename))
-    return out.getvalue()
+class _Package:
+    """The zip writer python-docx's PackageWriter writes the parts to: members in python-docx's order with a
+    fixed time stamp, so reruns are byte-identical; XML deflated, images deflated at zlib's fastest level (our
+PNGs are written for speed, report/png.py: a fast second pass takes a quarter off them).
+    Written once (python-docx's own writer deflated every image, and the package was then rewritten)."""
+
+    def __init__(self, path: Path) -> None:
+        self._zip = zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED)
+
+    def write(self, pack_uri, blob: bytes) -> None:
+        name = pack_uri.membername
+        zi = zipfile.ZipInfo(name, date_time=ZIP_TIME)
+        zi.compress_type = zipfile.ZIP_DEFLATED
+        zi.external_attr = 0o644 << 16
+        self._zip.writestr(zi, blob, compresslevel=1 if name.startswith("word/media/") else None)
+
+    def close(self) -> None:
+        self._zip.close()
+
+
+def _save(document, path: Path) -> None:
+    """``document.save(path)`` through :class:`_Package` (python-docx's OpcPackage.save, step for step)."""
+    from docx.opc.pkgwriter import PackageWriter
+
+    package = document.part.package
+    for part in package.parts:
+        part.before_marshal()
+    parts = package.parts
+    out = _Package(path)
+    try:
+        PackageWriter._write_content_types_stream(out, parts)
+        PackageWriter._write_pkg_rels(out, package.rels)
+        PackageWriter._write_parts(out, parts)
+    finally:
+        out.close()
 
 
 def write_docx(doc: ReportDocument, path: Path, results=None) -> Path:
@@ -393,10 +421,8 @@ def write_docx(doc: ReportDocument, path: Path, results=None) -> Path:
             _table(document, t)
         for line in sec.empty:
             document.add_paragraph(line).runs[0].italic = True
-    buf = io.BytesIO()
-    document.save(buf)
     path = Path(path)
-    path.write_bytes(_normalise_zip(buf.getvalue()))
+    _save(document, path)
     return path
 
 
