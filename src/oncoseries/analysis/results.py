@@ -21,6 +21,11 @@ SCHEMA_VERSION = 1
 
 def _clean(value):
     """JSON-safe values: NaN/inf -> None, numpy scalars -> Python, dates -> ISO."""
+    t = type(value)
+    if t is str or t is int or t is bool or value is None:     # most values: one type test (10^6 ids)
+        return value
+    if t is float:
+        return value if math.isfinite(value) else None
     if isinstance(value, dict):
         return {str(k): _clean(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -123,7 +128,8 @@ def write_outputs(results: Results, out: Path, figures: bool = True) -> list[Pat
     (out / "tables").mkdir(parents=True, exist_ok=True)
     written = []
     path = out / "results.json"
-    path.write_text(json.dumps(results.to_dict(), indent=2, sort_keys=False) + "\n", encoding="utf-8")
+    text = json.dumps(results.to_dict(), indent=2, sort_keys=False)
+    path.write_text(text + "\n", encoding="utf-8")
     written.append(path)
     s = results.study
     if s.flow is not None:
@@ -149,5 +155,5 @@ def write_outputs(results: Results, out: Path, figures: bool = True) -> list[Pat
     lap("results.json, derived, CDISC")
     from ..report import write_report
 
-    written += write_report(results, out, figures=figures)
+    written += write_report(results, out, figures=figures, data=text)   # the report reads what results.json holds
     return written

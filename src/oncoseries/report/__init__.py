@@ -21,7 +21,7 @@ def build_report_document(results, figures=None, figures_note=None):
     return build_document(results, figures, figures_note)
 
 
-def write_report(results, out_dir, figures: bool = True) -> list[Path]:
+def write_report(results, out_dir, figures: bool = True, data: str | None = None) -> list[Path]:
     """Write the report files for ``results`` into ``out_dir``; returns the paths written.
 
     Parameters
@@ -32,6 +32,9 @@ def write_report(results, out_dir, figures: bool = True) -> list[Path]:
         Output folder (created if needed).
     figures : bool
         False: no figures are drawn (the report says so); the tables and text are unchanged.
+    data : str, optional
+        ``results.to_dict()`` as JSON text when the caller has it already (results.json), so a registry's
+        results are not converted twice.
 
     Returns
     -------
@@ -55,7 +58,7 @@ def write_report(results, out_dir, figures: bool = True) -> list[Path]:
         warnings.warn(f"figures could not be drawn: {exc}", RuntimeWarning, stacklevel=2)
         figures, note = [], f"The figures could not be drawn ({type(exc).__name__}: {exc})."
     lap("figures")
-    doc = build_document(results, figures, note)
+    doc = build_document(results, figures, note, data=data)
     written = []
     for t in doc.tables:
         path = out / "tables" / f"{t.name}.csv"

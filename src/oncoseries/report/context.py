@@ -82,8 +82,9 @@ class ReportContext:
     versions: dict = field(default_factory=dict)
 
     @classmethod
-    def from_results(cls, results) -> "ReportContext":
-        data = json.loads(json.dumps(results.to_dict()))
+    def from_results(cls, results, data: str | None = None) -> "ReportContext":
+        """The context of ``results``; ``data``: ``results.to_dict()`` as JSON text, when already made."""
+        data = json.loads(data if data is not None else json.dumps(results.to_dict()))
         VARIABLE_LABELS.set(data.get("study", {}).get("labels") or {})
         cfg = results.study.config
         rep = getattr(cfg, "report", None)
