@@ -380,3 +380,4 @@ def test_swimmer_pieces_in_the_same_state_are_one_bar():
     assert r.tolist() == [0, 0, 0, 1]
     assert s0.tolist() == [0, 2, 4, 0] and s1.tolist() == [2, 3, 5, 1]
     assert st.tolist() == ["SD", "PR", "PR", "SD"]
+

@@ -270,3 +270,13 @@ def test_print_and_phone_css(hdifo):
     assert re.search(r"td:first-child \{[^}]*position: sticky; left: 0", phone)     # first column fixed
     # the long Table 1 may break across pages; short tables are kept whole
     assert 'id="table-table1_characteristics" data-csv="tables/table1_characteristics.csv" class="long"' in html
+
+
+def test_long_id_lists_in_table_notes_are_cut_with_the_count():
+    from oncoseries.report.words import MAX_LISTED_IDS, id_list
+
+    few = [f"P{i}" for i in range(MAX_LISTED_IDS)]
+    assert id_list(few, "results.json") == ", ".join(few)
+    many = [f"P{i}" for i in range(MAX_LISTED_IDS + 12345)]
+    text = id_list(many, "results.json, cox[].dropped_patients")
+    assert text == ", ".join(many[:MAX_LISTED_IDS]) + " and 12,345 more (every id: results.json, cox[].dropped_patients)"

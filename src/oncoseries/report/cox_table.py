@@ -11,6 +11,7 @@ from __future__ import annotations
 from . import numbers as nb
 from .context import ReportContext, label
 from .tables import FIRTH_MARK, PH_ALPHA, ReportTable, _firth_term
+from .words import id_list
 
 EPV_MARK = "\u00a7"   # section sign: a model below the events-per-variable limit
 REFERENCE = "1 (reference)"
@@ -141,7 +142,8 @@ def cox_side_by_side(ctx: ReportContext) -> ReportTable | None:
                                                                          if m["model"] == "univariable"
                                                                          else f"{m['endpoint']} multivariable model")
     for ids, names in left_out.items():
-        t.notes.append(f"Left out for a missing value ({', '.join(dict.fromkeys(names))}): {', '.join(ids)}.")
+        t.notes.append(f"Left out for a missing value ({', '.join(dict.fromkeys(names))}): "
+                       f"{id_list(ids, 'results.json, cox[].dropped_patients')}.")
     return t
 
 

@@ -14,6 +14,7 @@ import pandas as pd
 from . import historical
 from . import numbers as nb
 from .context import BOR_LABELS, ReportContext, label
+from .words import id_list
 
 RATE_ROWS = ("ORR", "DCR", "CBR")
 CATEGORY_ROWS = ("CR", "PR", "SD", "NON-CR/NON-PD", "PD", "NE", "MISSING")
@@ -407,7 +408,7 @@ def cox_table(ctx: ReportContext, kind: str) -> ReportTable | None:
         model_notes = []
         if m.get("n_dropped"):
             model_notes.append(f"{m['n_dropped']} left out (missing values): "
-                               + ", ".join(m["dropped_patients"]))
+                               + id_list(m["dropped_patients"], "results.json, cox[].dropped_patients"))
         for i, term in enumerate(m["terms"]):
             notes = list(model_notes) if i == 0 else []
             hr, lo, hi, p = term["hr"], term["lower"], term["upper"], term["p"]

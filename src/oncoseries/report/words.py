@@ -69,3 +69,16 @@ def keep_together(text: str) -> str:
     if not isinstance(text, str):
         return text
     return _CI.sub(rf"\1{NBSP}CI", _P.sub(rf"P{NBSP}\1{NBSP}", text))
+
+
+#: Patient ids written out in a table note at most (a registry model may leave out 10^5 patients).
+MAX_LISTED_IDS = 20
+
+
+def id_list(ids, where: str, limit: int = MAX_LISTED_IDS) -> str:
+    """``ids`` joined by commas; above ``limit`` the first ``limit`` and how many more, with ``where`` every id
+    is listed (e.g. "results.json, cox[].dropped_patients")."""
+    ids = [str(i) for i in ids]
+    if len(ids) <= limit:
+        return ", ".join(ids)
+    return f"{', '.join(ids[:limit])} and {len(ids) - limit:,} more (every id: {where})"
