@@ -26,6 +26,6 @@ def accrual(patients: pd.DataFrame) -> dict:
     out["data_cutoff"] = _iso(max(ends)) if ends else None
     col = next((c for c in CENTRE_COLUMNS if c in patients.columns), None)
     out["centre_column"] = col
-    out["centres"] = (sorted({str(v).strip() for v in patients[col].dropna() if str(v).strip()})
-                      if col is not None else None)
+    out["centres"] = (sorted({str(v).strip() for v in pd.unique(patients[col].dropna()) if str(v).strip()})
+                      if col is not None else None)    # per distinct value: a registry has 10^6 rows
     return out
