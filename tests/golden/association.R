@@ -49,19 +49,8 @@ wilcox <- lapply(samples, function(s) {
 })
 
 # --- hdifo: every marker against response, PFS and OS -----------------------------------------------------
-ex <- "src/oncoseries/examples/data/hdifo"
-o <- read.csv("tests/golden/association_hdifo.csv", stringsAsFactors = FALSE)
-b <- read.csv(file.path(ex, "biomarkers.csv"), stringsAsFactors = FALSE, na.strings = "")
-mu <- read.csv(file.path(ex, "mutations.csv"), stringsAsFactors = FALSE)
-d <- merge(o, b, by = "patient_id", all.x = TRUE)
-sequenced <- (!is.na(d$ngs_tested) & d$ngs_tested == "yes") | d$patient_id %in% mu$patient_id
-carriers <- tapply(mu$patient_id, mu$gene, function(p) length(unique(p)))
-genes <- sort(names(carriers)[carriers >= 3])
-for (g in genes) {
-  d[[paste0(g, "_mutated")]] <- ifelse(d$patient_id %in% mu$patient_id[mu$gene == g], "yes",
-                                       ifelse(sequenced, "no", NA))
-}
-markers <- c("parp1_ihc", "parp1_category", paste0(genes, "_mutated"))
+source("tests/golden/_hdifo_markers.R")
+hm <- hdifo_markers(); d <- hm$d; markers <- hm$markers
 
 km_groups <- function(fit) {
   tb <- summary(fit)$table
