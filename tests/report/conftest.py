@@ -82,3 +82,23 @@ def rich_study(tmp_path_factory):
 def plain_study(tmp_path_factory):
     """Assessments only, no treatments or adverse events, no study.yaml (default plan)."""
     return assessments_study(tmp_path_factory.mktemp("plain") / "study", n=16, seed=3, treatments=False)
+
+
+@pytest.fixture
+def figure_spy(monkeypatch):
+    """``figure_spy(check)``: every figure make_figures saves in this process is passed to ``check(fig)``
+    first; returns the dict {file stem: check's result} that fills as figures are saved."""
+    from oncoseries.report import figures
+
+    def install(check):
+        real, seen = figures.save_figure, {}
+
+        def checked(fig, stem, **kw):
+            seen[stem.name] = check(fig)
+            return real(fig, stem, **kw)
+
+        monkeypatch.setattr(figures, "save_figure", checked)
+        monkeypatch.setenv("ONCOSERIES_FIGURE_PROCESSES", "1")   # the spy sees this process only
+        return seen
+
+    return install

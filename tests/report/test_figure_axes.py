@@ -153,17 +153,10 @@ def _outside(fig) -> list[str]:
 
 
 @pytest.mark.parametrize("table, size", [("simple", "double"), ("kmunicate", "double"), ("events", "single")])
-def test_example_figures_text_inside_canvas(hdifo, tmp_path, monkeypatch, table, size):
+def test_example_figures_text_inside_canvas(hdifo, tmp_path, figure_spy, table, size):
     from oncoseries.report import figures
 
-    real, outside = figures.save_figure, {}
-
-    def checked(fig, stem, **kw):
-        outside[stem.name] = _outside(fig)
-        return real(fig, stem, **kw)
-
-    monkeypatch.setattr(figures, "save_figure", checked)
-    monkeypatch.setenv("ONCOSERIES_FIGURE_PROCESSES", "1")   # the spy sees this process only
+    outside = figure_spy(_outside)
     infos = figures.make_figures(hdifo, tmp_path, risk_table=table, size=size, dpi=60)
     assert len(outside) == len(infos) >= 10 and "swimmer" in outside
     assert {k: v for k, v in outside.items() if v} == {}

@@ -340,17 +340,10 @@ def test_numeric_levels_read_as_written():
 
 @pytest.mark.parametrize("study, size, table", [("larger", "double", "simple"), ("larger", "single", "events"),
                                                 ("larger", "single", "kmunicate"), ("mini", "single", "simple")])
-def test_nothing_drawn_outside_any_figure(request, tmp_path, monkeypatch, study, size, table):
+def test_nothing_drawn_outside_any_figure(request, tmp_path, figure_spy, study, size, table):
     import oncoseries.report.figures as figures
 
-    real, outside = figures.save_figure, {}
-
-    def checked(fig, stem, **kw):
-        outside[stem.name] = _inside_figure(fig)
-        return real(fig, stem, **kw)
-
-    monkeypatch.setattr(figures, "save_figure", checked)
-    monkeypatch.setenv("ONCOSERIES_FIGURE_PROCESSES", "1")   # the spy sees this process only
+    outside = figure_spy(_inside_figure)
     infos = figures.make_figures(request.getfixturevalue(study), tmp_path, size=size, risk_table=table, dpi=100)
     assert len(outside) == len(infos) >= 11
     assert {k: v for k, v in outside.items() if v} == {}
