@@ -22,6 +22,7 @@ from .regression import fit_model, univariable_p
 from .survival import EVENT, by_covariate, endpoint_frame, followup, summarise_endpoint
 from . import time_dependent as td
 from .labels import apply_labels
+from .patient_codes import codes_for
 from . import cox_extras as cx
 from . import response_claims as rc
 from .table1_by import table1_by
@@ -197,6 +198,7 @@ def run_analysis(study: Study):
             "headline": "confirmed_bor" if plan.recist.confirmation else "bor"}}))
 
     scale = plan.days_per_unit
+    pc = codes_for(study)   # integer patient codes of the study's tables, once (analysis/patient_codes.py)
     survival, curves, logranks, models, changes = {}, {}, [], [], []
     planned = {c for ep in ("PFS", "OS") for c in plan.cox.get(ep, [])}
     td_specs = td.specs(study.config, frame, planned)
@@ -243,8 +245,8 @@ def run_analysis(study: Study):
         "cox": models,
         "table1": table1(frame[frame["patient_id"].isin(treated_ids)], covariates),
         "regression": cx.regression_section(study.config, models),
-        "exposure": exposure(study.treatments, study.patients),
-        "adverse_events": adverse_events(study.adverse_events, len(treated)),
+        "exposure": exposure(study.treatments, study.patients, pc),
+        "adverse_events": adverse_events(study.adverse_events, len(treated), pc),
         "biomarkers": biomarker_section(study, frame, best, adtte, treated, plan),
     }
     if changes:
@@ -258,8 +260,8 @@ def run_analysis(study: Study):
     from .exposure import dosing_section   # issue 14: dose, BSA, intensity; toxicity tables
     from .toxicity import toxicity_section
     sections["dosing"], cycles = dosing_section(study.treatments, study.patients, study.adverse_events,
-                                                study.config.exposure)
-    sections["toxicity"] = toxicity_section(study.adverse_events, treated, study.treatments)
+                                                study.config.exposure, pc)
+    sections["toxicity"] = toxicity_section(study.adverse_events, treated, study.treatments, pc)
     if study.config.design is not None:   # study.yaml design: (docs/trial-design.md)
         from .trial_design import design_section
         sections["design"] = design_section(study.config.design, adtte, scale, sections["response"])

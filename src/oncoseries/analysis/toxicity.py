@@ -18,6 +18,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .patient_codes import PatientCodes
+
 HAEMATOLOGICAL = frozenset({
     "anaemia", "anemia", "haemoglobin decreased", "hemoglobin decreased", "neutropenia",
     "neutrophil count decreased", "febrile neutropenia", "thrombocytopenia", "platelet count decreased",
@@ -40,14 +42,24 @@ def term_group(term: pd.Series, soc: pd.Series | None = None) -> pd.Series:
     return s.where(s.notna() & (s != ""), pd.Series(built_in, index=term.index)).astype(str)
 
 
-def cycle_of(ae: pd.DataFrame, treatments: pd.DataFrame | None) -> pd.Series:
-    """Each event's cycle: ``cycle`` when given, else the latest cycle dated on or before the event."""
+def cycle_of(ae: pd.DataFrame, treatments: pd.DataFrame | None, pc: PatientCodes | None = None) -> pd.Series:
+    """Each event's cycle: ``cycle`` when given, else the latest cycle dated on or before the event (matched
+    on the integer patient codes ``pc`` when given)."""
     cyc = ae["cycle"].astype("Float64") if "cycle" in ae.columns else pd.Series(np.nan, index=ae.index,
                                                                                    dtype="Float64")
     if treatments is None or "date" not in ae.columns or not cyc.isna().any():
         return cyc
-    t = treatments[["patient_id", "date", "cycle"]].dropna().sort_values("date")
-    need = ae.loc[cyc.isna() & ae["date"].notna(), ["patient_id", "date"]].reset_index().sort_values("date")
+    t = treatments[["patient_id", "date", "cycle"]]
+    need = ae[["patient_id", "date"]]
+    if pc is not None:         # the same rows keyed by code (missing id: -1, dropped as dropna drops it)
+        tc = pc.table(treatments)
+        t = pd.DataFrame({"patient_id": np.where(tc >= 0, tc, np.nan), "date": t["date"].to_numpy(),
+                          "cycle": t["cycle"].to_numpy()}, index=t.index)
+        ac = pc.table(ae)
+        need = pd.DataFrame({"patient_id": np.where(ac >= 0, ac, np.nan), "date": need["date"].to_numpy()},
+                            index=need.index)
+    t = t.dropna().sort_values("date")
+    need = need.loc[cyc.isna().to_numpy() & need["date"].notna().to_numpy()].reset_index().sort_values("date")
     if need.empty:
         return cyc
     m = pd.merge_asof(need, t.rename(columns={"cycle": "_c"}), on="date", by="patient_id", direction="backward")
@@ -65,12 +77,12 @@ def _stripped_text(s: pd.Series) -> pd.Series:
     return pd.Series(out, index=s.index)
 
 
-def _event_codes(a: pd.DataFrame) -> tuple:
-    """Integer codes of group, term and patient per event, and the group and term texts."""
+def _event_codes(a: pd.DataFrame, patient: np.ndarray) -> tuple:
+    """Integer codes of group, term and patient (``patient``: the run's codes) per event, and the group and
+    term texts."""
     g, gu = pd.factorize(a["group"])
     t, tu = pd.factorize(a["term"])
-    p, _ = pd.factorize(a["patient_id"])
-    return g, t, p, np.asarray(gu, dtype=object), np.asarray(tu, dtype=object)
+    return g, t, patient, np.asarray(gu, dtype=object), np.asarray(tu, dtype=object)
 
 
 def _worst_counts(codes: tuple, grade: np.ndarray, cycle: np.ndarray | None = None):
@@ -96,27 +108,40 @@ def _n_pct(n: int, d: int) -> dict:
     return {"n": int(n), "percent": 100.0 * n / d if d else None, "proportion": n / d if d else None}
 
 
-def toxicity_section(ae: pd.DataFrame | None, treated: set, treatments: pd.DataFrame | None) -> dict | None:
-    """The ``toxicity`` section of results.json (None without adverse events)."""
+def _count_distinct(codes: np.ndarray, size: int) -> int:
+    """Number of distinct codes (>= 0) in ``codes``."""
+    return int(np.count_nonzero(np.bincount(codes[codes >= 0], minlength=size)))
+
+
+def toxicity_section(ae: pd.DataFrame | None, treated: set, treatments: pd.DataFrame | None,
+                     pc: PatientCodes | None = None) -> dict | None:
+    """The ``toxicity`` section of results.json (None without adverse events); patients are tested and
+    grouped on the run's integer patient codes ``pc`` (built here when not given)."""
     if ae is None or ae.empty:
         return None
+    if pc is None:
+        pc = PatientCodes({"adverse_events": ae, **({"treatments": treatments} if treatments is not None else {})})
     n = len(treated)
-    a = ae.drop(columns=[c for c in ae.columns if c.startswith("_")]).copy()
+    keep = [c for c in ("patient_id", "term", "grade", "date", "cycle", "soc") if c in ae.columns]
+    a = pd.DataFrame({c: ae[c] for c in keep}, index=ae.index)    # the columns used, no copy of the rest
+    ac = pc.table(ae)
     a["term"] = _stripped_text(a["term"])
     a["group"] = term_group(a["term"], a["soc"] if "soc" in a.columns else None)
     flagged = None
     if treatments is not None and not treatments.empty:
-        dosed = set(treatments["patient_id"])
-        ids = pd.unique(a["patient_id"].to_numpy(object))
-        no_dose = sorted({str(p) for p in ids if p not in dosed})
-        flagged = {"patients": len(no_dose), "events": int((~a["patient_id"].isin(dosed)).sum()),
-                   "patient_ids": no_dose}
-    outside = ~a["patient_id"].isin(treated)
-    n_outside = int(outside.sum())
-    a = a[~outside]
+        dosed = pc.members(pc.table(treatments))
+        not_dosed = ~dosed[ac]
+        ids = list(pc.ids[np.unique(ac[not_dosed & (ac >= 0)])])
+        if not dosed[-1] and (ac < 0).any():        # a missing id is not a dosed one (as set membership)
+            ids += list(pd.unique(ae["patient_id"].to_numpy(dtype=object)[ac < 0]))
+        no_dose = sorted({str(p) for p in ids})
+        flagged = {"patients": len(no_dose), "events": int(not_dosed.sum()), "patient_ids": no_dose}
+    inside = pc.members(pc.of_known(treated))[ac]
+    n_outside = int((~inside).sum())
+    a, ac = a[inside], ac[inside]
     if a.empty:
         return {"N": n, "events": 0, "excluded_events": n_outside, "no_dose_record": flagged, "terms": []}
-    codes = _event_codes(a)
+    codes = _event_codes(a, ac)
     rows = []
     for grp, term, count in _worst_counts(codes, a["grade"].to_numpy(dtype=float)):   # one row per term
         row = {"group": grp, "term": term, "any": _n_pct(count["any"], n)}
@@ -128,22 +153,21 @@ def toxicity_section(ae: pd.DataFrame | None, treated: set, treatments: pd.DataF
     group_order += [x for x in sorted(a["group"].unique()) if x not in group_order]
     rank = {gname: i for i, gname in enumerate(group_order)}
     rows.sort(key=lambda r: (rank[r["group"]], -r["any"]["n"], -r["grade_3_plus"]["n"], r["term"]))
-    pw = a.groupby("patient_id")["grade"].max()
+    pw = a["grade"].groupby(ac).max()
     summary = {"any": _n_pct(len(pw), n), "grade_3_plus": _n_pct(int((pw >= 3).sum()), n),
                "grade_5": _n_pct(int((pw == 5).sum()), n)}
     gcode, guniq = pd.factorize(a["group"])      # integer codes: one comparison per group, not per string
     gpos = {g: i for i, g in enumerate(guniq)}
     severe = (a["grade"] >= 3).to_numpy()
-    pids = a["patient_id"]
-    by_group = [{"group": gname, "any": _n_pct(pids[gcode == gpos[gname]].nunique(), n),
-                 "grade_3_plus": _n_pct(pids[(gcode == gpos[gname]) & severe].nunique(), n)}
+    by_group = [{"group": gname, "any": _n_pct(_count_distinct(ac[gcode == gpos[gname]], len(pc)), n),
+                 "grade_3_plus": _n_pct(_count_distinct(ac[(gcode == gpos[gname]) & severe], len(pc)), n)}
                 for gname in group_order if gname in gpos]
     out = {"N": n, "grouping": "soc column" if "soc" in a.columns else "built-in haematological terms",
            "groups": group_order, "summary": summary, "by_group": by_group, "terms": rows,
            "toxic_deaths": [{"term": str(r.term)} for r in a[a["grade"] == 5].itertuples()],
            "events": int(len(a)), "excluded_events": n_outside, "no_dose_record": flagged}
     if treatments is not None and not treatments.empty:
-        cyc = cycle_of(a, treatments)
+        cyc = cycle_of(ae, treatments, pc)[inside]       # each event's own cycle: on the coded table
         cycles_total = int(len(treatments))
         pc = []
         for grp, term, count in _worst_counts(codes, a["grade"].to_numpy(dtype=float),
