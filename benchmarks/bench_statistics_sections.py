@@ -24,7 +24,7 @@ from pathlib import Path
 
 SECTIONS = {   # module (under oncoseries.analysis) -> functions timed where they are looked up
     "run": ["analysis_covariates", "apply_labels", "endpoint_frame", "summarise_endpoint", "followup",
-            "by_covariate", "fit_model", "table1", "exposure", "adverse_events", "biomarker_section",
+            "by_covariate", "fit_model", "fit_model_and_fit", "table1", "exposure", "adverse_events", "biomarker_section",
             "table1_by", "_response_section", "_warnings_as_problems"],
     "exposure": ["dosing_section"],
     "toxicity": ["toxicity_section"],

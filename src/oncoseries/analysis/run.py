@@ -18,7 +18,7 @@ from .biomarkers import MIN_MUTATION_CARRIERS  # noqa: F401  (its former home)
 from .biomarkers import biomarker_section, recurrent_genes, sequenced_patients
 from .descriptive import adverse_events, exposure, table1
 from .plan import ENDPOINT_NAMES, ENDPOINTS, Plan, make_plan, usable_covariate
-from .regression import fit_model, univariable_p
+from .regression import fit_model_and_fit, univariable_p
 from .survival import EVENT, by_covariate, endpoint_frame, followup, summarise_endpoint
 from . import time_dependent as td
 from .labels import apply_labels
@@ -227,7 +227,8 @@ def run_analysis(study: Study):
                     logranks.append({"endpoint": ep, **res[0]})
                     curves[(ep, cov)] = res[1]
             if int(df[EVENT].sum()) >= 2:
-                models.append(cx.enrich(fit_model(df, ep, [cov], "univariable"), df, study.config, units))
+                m, fit = fit_model_and_fit(df, ep, [cov], "univariable")
+                models.append(cx.enrich(m, df, study.config, units, fit))
         for cov, spec in td_specs.items():
             res, sm = td.analyse(df, ep, cov, spec, scale)
             changes.append(res)
@@ -235,7 +236,8 @@ def run_analysis(study: Study):
                 curves[(ep, f"{cov} (time-dependent)")] = sm
         multi = _multivariable_covariates(plan, ep, models)
         if len(multi) >= 2:
-            models.append(cx.enrich(fit_model(df, ep, multi, "multivariable"), df, study.config, units))
+            m, fit = fit_model_and_fit(df, ep, multi, "multivariable")
+            models.append(cx.enrich(m, df, study.config, units, fit))
     sections = {
         "plan": plan.config.model_dump(mode="json", exclude={"redcap"}),
         "response": _response_section(recist, best, plan, len(flow.included("response_evaluable")),
