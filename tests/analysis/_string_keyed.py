@@ -8,6 +8,9 @@ import pandas as pd
 
 from oncoseries.analysis.descriptive import _num
 from oncoseries.analysis.exposure import FORMULAS, TOXICITY_WORDS, _summary, bsa
+from oncoseries.analysis.table1_by import (MAX_GROUPS, MIN_GROUPS, TEST_NAMES, _align, _as_categorical,
+                                          _as_continuous, _as_text, group_levels)
+from oncoseries.stats.group_compare import categorical_test, kruskal_wallis, wilcoxon_test
 from oncoseries.analysis.toxicity import GRADES, HAEM, NON_HAEM, _n_pct, _stripped_text, _worst_counts, term_group
 
 
@@ -268,3 +271,92 @@ def adverse_events_ref(ae: pd.DataFrame | None, n_patients: int) -> list[dict] |
                      "N": n_patients})
     rows.sort(key=lambda r: (-r["grade_3_4"], -r["any"], r["term"]))
     return rows
+
+
+def table1_ref(patients: pd.DataFrame, covariates: list[str]) -> list[dict]:
+    n = len(patients)
+    rows = []
+    for cov in covariates:
+        s = patients[cov]
+        missing = int(s.isna().sum())
+        if pd.api.types.is_numeric_dtype(s) and s.dropna().nunique() > 5:
+            x = s.dropna().astype(float)
+            rows.append({"variable": cov, "type": "continuous", "n": int(x.size),
+                         "median": _num(x.median()), "q1": _num(x.quantile(0.25)), "q3": _num(x.quantile(0.75)),
+                         "min": _num(x.min()), "max": _num(x.max()), "missing": missing, "N": n})
+        else:
+            levels = s.dropna()
+            if isinstance(s.dtype, pd.CategoricalDtype):  # study.yaml labels: the given level order
+                counts = levels.value_counts().reindex([c for c in s.cat.categories if (levels == c).any()])
+                levels = levels.astype(str)
+                counts.index = counts.index.astype(str)
+            else:
+                levels = levels.astype(int).astype(str) if pd.api.types.is_numeric_dtype(levels) and \
+                    (levels == levels.round()).all() else levels.astype(str)
+                counts = levels.value_counts().sort_index()
+            rows.append({"variable": cov, "type": "categorical", "N": n, "missing": missing,
+                         "levels": [{"level": str(k), "n": int(v), "percent": 100.0 * v / n}
+                                    for k, v in counts.items()]})
+    return rows
+
+
+def _test_ref(row: dict, x: pd.Series, g: pd.Series, levels: list[str]) -> dict:
+    """The gtsummary test of one variable (complete cases of variable and group)."""
+    keep = x.notna().to_numpy() & g.notna().to_numpy()
+    x, g = x[keep], g[keep]
+    if row["type"] == "continuous":
+        xs = [x[g == lev].astype(float).to_numpy() for lev in levels]
+        xs = [v for v in xs if v.size]
+        if len(xs) < 2:
+            return {"test": None, "reason": "fewer than two groups with a value"}
+        if len(levels) == 2:
+            res = wilcoxon_test(xs[0], xs[1])
+            return {"test": "wilcoxon", "method": res.method, "statistic": res.statistic, "df": None,
+                    "p": res.p_value, "exact": "exact" in res.method}
+        res = kruskal_wallis(np.concatenate(xs), np.repeat(np.arange(len(xs)), [v.size for v in xs]))
+        return {"test": "kruskal", "method": res.method, "statistic": res.statistic, "df": res.df, "p": res.p_value}
+    tab = pd.crosstab(_as_text(x) if not isinstance(x.dtype, pd.CategoricalDtype) else x.astype(str), g)
+    tab = tab.loc[tab.sum(axis=1) > 0, tab.sum(axis=0) > 0]
+    if tab.shape[0] < 2 or tab.shape[1] < 2:
+        return {"test": None, "reason": "a single level or a single group with a value"}
+    kind, res = categorical_test(tab.to_numpy())
+    return {"test": kind, "method": TEST_NAMES[kind], "statistic": res.statistic, "df": res.df, "p": res.p_value}
+
+
+def table1_by_ref(patients: pd.DataFrame, covariates: list[str], by: str) -> dict:
+    """results.json ``table1_by``: the groups, and per characteristic its summary in each group and the
+    test across groups (``test``: chisq | fisher | chisq_fallback | wilcoxon | kruskal, or None with a
+    ``reason``)."""
+    groups_raw = patients[by]
+    levels = group_levels(groups_raw)
+    if not MIN_GROUPS <= len(levels) <= MAX_GROUPS:
+        return {"by": by, "n": int(len(patients)), "groups": [], "variables": [],
+                "skipped": f"{len(levels)} distinct values; Table 1 by group needs {MIN_GROUPS} to {MAX_GROUPS} "
+                           "groups (group a numeric variable with labels: groups)"}
+    present = groups_raw.dropna()
+    text = present.astype(str) if isinstance(groups_raw.dtype, pd.CategoricalDtype) else _as_text(present)
+    g = text.astype(object).reindex(patients.index)
+    known = g.notna()
+    out = {"by": by, "groups": [{"level": lev, "n": int((g == lev).sum())} for lev in levels],
+           "n_unknown_group": int((~known).sum()), "n": int(len(patients)),
+           "rule": "gtsummary add_p defaults", "variables": []}
+    overall = {r["variable"]: r for r in table1_ref(patients, covariates)}
+    in_level = {lev: (g == lev).to_numpy() for lev in levels}
+    for cov in covariates:
+        if cov == by:
+            continue
+        row = overall[cov]
+        per_group = []
+        column = patients[[cov]]         # one column per subgroup, not the wide frame (10^6 patients)
+        for lev in levels:
+            sub = column[in_level[lev]]
+            part = table1_ref(sub, [cov])[0] if len(sub) else None
+            if part is not None and part["type"] != row["type"]:      # few distinct values in a group
+                part = (_as_categorical if row["type"] == "categorical" else _as_continuous)(sub[cov], row)
+            if part is not None and row["type"] == "categorical":
+                part["levels"] = _align(part, row)
+            per_group.append({"level": lev, **(part or {})})
+        entry = {"variable": cov, "type": row["type"], "groups": per_group}
+        entry.update(_test_ref(row, patients[cov], g, levels))
+        out["variables"].append(entry)
+    return out

@@ -149,3 +149,46 @@ def test_codes_for_is_kept_on_the_study_and_rebuilt_when_a_table_changes():
     assert codes_for(study) is not pc
     again = pickle.loads(pickle.dumps(study))                       # Results go to the figure worker
     assert codes_for(again).table(again.patients).tolist() == codes_for(study).table(study.patients).tolist()
+
+
+def _patients_frame(rng: np.random.Generator, n: int) -> pd.DataFrame:
+    """Covariates of every kind Table 1 meets: text with blanks and unicode, whole and fractional numbers
+    (few and many values), booleans, nullable integers, mixed objects, a labelled category."""
+    miss = rng.random(n) < 0.15
+    df = pd.DataFrame({
+        "sex": rng.choice(np.array(["male", "female", "Ä", " male", None], dtype=object), size=n),
+        "ecog": np.where(miss, np.nan, rng.integers(0, 3, size=n).astype(float)),
+        "grade": rng.choice([1.0, 2.5, np.nan, 0.0, -0.0], size=n),
+        "age": rng.integers(10, 80, size=n),
+        "flag": rng.random(n) < 0.3,
+        "n_int": pd.array(np.where(miss, None, rng.integers(0, 3, size=n)), dtype="Int64"),
+        "mixed": rng.choice(np.array([1, 1.0, "1", "a", None], dtype=object), size=n),
+        "site": pd.Categorical(rng.choice(["tibia", "femur", "other"], size=n), categories=["tibia", "other", "femur", "x"]),
+        "group": rng.choice(np.array(["A", "B", "C", None], dtype=object), size=n, p=[0.4, 0.3, 0.2, 0.1]),
+        "group_num": rng.choice([1.0, 2.0, 10.0, np.nan], size=n),
+        "group_cat": pd.Categorical(rng.choice(["lo", "hi"], size=n), categories=["lo", "hi"])})
+    return df
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_table1_and_table1_by_equal_per_row_originals(seed):
+    from oncoseries.analysis.descriptive import table1
+    from oncoseries.analysis.table1_by import table1_by
+
+    rng = np.random.default_rng(seed)
+    df = _patients_frame(rng, int(rng.integers(3, 300)))
+    covs = ["sex", "ecog", "grade", "age", "flag", "n_int", "mixed", "site", "group"]
+    _same(table1(df, covs), ref.table1_ref(df, covs))
+    for by in ("group", "group_num", "group_cat", "sex"):
+        _same(table1_by(df, covs, by), ref.table1_by_ref(df, covs, by))
+
+
+def test_sequenced_flag_is_decided_per_distinct_value():
+    from types import SimpleNamespace
+
+    from oncoseries.analysis.biomarkers import YES, sequenced_patients
+
+    values = ["yes", " Yes ", "TRUE", "1", "no", "", None, np.nan, 1, 1.0, True, "y"]
+    b = pd.DataFrame({"patient_id": [f"p{i}" for i in range(len(values))], "ngs_tested": values})
+    want = {p for p, v in zip(b["patient_id"], values) if pd.notna(v) and str(v).strip().lower() in YES}
+    assert sequenced_patients(SimpleNamespace(biomarkers=b, mutations=None)) == want

@@ -50,8 +50,9 @@ def sequenced_patients(study) -> set | None:
     b = study.biomarkers
     if b is None or SEQUENCED_COLUMN not in b.columns:
         return None
-    flag = b[SEQUENCED_COLUMN].map(lambda v: str(v).strip().lower() in YES if pd.notna(v) else False)
-    tested = set(b.loc[flag.to_numpy(bool), "patient_id"])
+    codes, uniques = pd.factorize(b[SEQUENCED_COLUMN])          # each distinct answer once (missing: -1)
+    flag = np.array([str(v).strip().lower() in YES for v in uniques] + [False], dtype=bool)[codes]
+    tested = set(b.loc[flag, "patient_id"])
     if study.mutations is not None:
         tested |= set(study.mutations["patient_id"])
     return tested

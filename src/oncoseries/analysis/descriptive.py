@@ -19,26 +19,54 @@ def table1(patients: pd.DataFrame, covariates: list[str]) -> list[dict]:
     rows = []
     for cov in covariates:
         s = patients[cov]
-        missing = int(s.isna().sum())
         if pd.api.types.is_numeric_dtype(s) and s.dropna().nunique() > 5:
+            missing = int(s.isna().sum())
             x = s.dropna().astype(float)
             rows.append({"variable": cov, "type": "continuous", "n": int(x.size),
                          "median": _num(x.median()), "q1": _num(x.quantile(0.25)), "q3": _num(x.quantile(0.75)),
                          "min": _num(x.min()), "max": _num(x.max()), "missing": missing, "N": n})
-        else:
+            continue
+        if isinstance(s.dtype, pd.CategoricalDtype):  # study.yaml labels: the given level order
+            missing = int(s.isna().sum())
             levels = s.dropna()
-            if isinstance(s.dtype, pd.CategoricalDtype):  # study.yaml labels: the given level order
-                counts = levels.value_counts().reindex([c for c in s.cat.categories if (levels == c).any()])
-                levels = levels.astype(str)
-                counts.index = counts.index.astype(str)
-            else:
-                levels = levels.astype(int).astype(str) if pd.api.types.is_numeric_dtype(levels) and \
-                    (levels == levels.round()).all() else levels.astype(str)
-                counts = levels.value_counts().sort_index()
-            rows.append({"variable": cov, "type": "categorical", "N": n, "missing": missing,
-                         "levels": [{"level": str(k), "n": int(v), "percent": 100.0 * v / n}
-                                    for k, v in counts.items()]})
+            counts = levels.value_counts().reindex([c for c in s.cat.categories if (levels == c).any()])
+            counts.index = counts.index.astype(str)
+        else:
+            missing, counts = level_counts(s)
+        rows.append({"variable": cov, "type": "categorical", "N": n, "missing": missing,
+                     "levels": [{"level": str(k), "n": int(v), "percent": 100.0 * v / n}
+                                for k, v in counts.items()]})
     return rows
+
+
+def level_text(values: pd.Series) -> pd.Series:
+    """The level text of values (whole numbers without '.0'; else ``str``), as Table 1 shows them."""
+    if pd.api.types.is_numeric_dtype(values) and (values == values.round()).all():
+        return values.astype(int).astype(str)
+    return values.astype(str)
+
+
+def per_distinct(s: pd.Series, uniques: pd.Series) -> bool:
+    """Whether equal values always have the same level text, so it can be made once per distinct value
+    (``uniques``: ``s.factorize()``'s): not for objects other than text (1, 1.0 and True are equal, their
+    texts differ), nor for fractional floats (0.0 and -0.0)."""
+    if s.dtype == object:
+        return pd.api.types.infer_dtype(s, skipna=True) in ("string", "empty")
+    return uniques.dtype.kind != "f" or bool((uniques == uniques.round()).all())
+
+
+def level_counts(s: pd.Series) -> tuple[int, pd.Series]:
+    """(missing, counts per level text sorted by text) of a non-categorical column: ``level_text`` of the
+    present values, then ``value_counts().sort_index()``, worked out once per distinct value."""
+    codes, uniques = s.factorize()                     # missing: -1
+    u = pd.Series(uniques)
+    if not per_distinct(s, u):                         # 1, 1.0 and True, or 0.0 and -0.0: row by row
+        levels = level_text(s.dropna())
+        return int(s.isna().sum()), levels.value_counts().sort_index()
+    text = level_text(u).to_numpy(dtype=object)
+    per = np.bincount(codes[codes >= 0], minlength=len(text))
+    counts = pd.Series(per, index=pd.Index(text, dtype=object)).groupby(level=0, sort=True).sum()
+    return int((codes < 0).sum()), counts
 
 
 def _patient_codes(pc, tables: dict):
