@@ -11,7 +11,7 @@ from oncoseries.analysis.exposure import FORMULAS, TOXICITY_WORDS, _summary, bsa
 from oncoseries.analysis.table1_by import (MAX_GROUPS, MIN_GROUPS, TEST_NAMES, _align, _as_categorical,
                                           _as_continuous, _as_text, group_levels)
 from oncoseries.stats.group_compare import categorical_test, kruskal_wallis, wilcoxon_test
-from oncoseries.analysis.toxicity import GRADES, HAEM, NON_HAEM, _n_pct, _stripped_text, _worst_counts, term_group
+from oncoseries.analysis.toxicity import GRADES, HAEM, NON_HAEM, _n_pct, _stripped_text, term_group
 
 
 def is_toxicity(text: pd.Series) -> pd.Series:
@@ -360,3 +360,22 @@ def table1_by_ref(patients: pd.DataFrame, covariates: list[str], by: str) -> dic
         entry.update(_test_ref(row, patients[cov], g, levels))
         out["variables"].append(entry)
     return out
+
+
+def _worst_counts(codes: tuple, grade: np.ndarray, cycle: np.ndarray | None = None):
+    """Per (group, term): how many patients (or patient-cycles when ``cycle`` is given; events without a
+    cycle left out) had it, by worst grade. Grouped on integer codes (10^7 events of a registry)."""
+    g, t, p, gu, tu = codes
+    ok = (g >= 0) & (t >= 0) & (p >= 0)
+    keys = {"g": g, "t": t, "p": p}
+    if cycle is not None:
+        ok &= ~np.isnan(cycle)
+        keys["c"] = cycle
+    frame = pd.DataFrame({**{k: v[ok] for k, v in keys.items()}, "grade": grade[ok]}, copy=False)
+    worst = frame.groupby(list(keys), sort=False)["grade"].max().reset_index()
+    del frame
+    mx = worst["grade"].to_numpy()
+    per = pd.DataFrame({"g": worst["g"].to_numpy(), "t": worst["t"].to_numpy(), "any": 1, "3+": mx >= 3,
+                        **{k: mx == k for k in GRADES}}).groupby(["g", "t"], sort=False).sum()
+    for (gi, ti), r in zip(per.index, per.to_dict("records")):
+        yield str(gu[gi]), str(tu[ti]), {k: int(v) for k, v in r.items()}

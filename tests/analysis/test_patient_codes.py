@@ -96,6 +96,8 @@ def test_dosing_and_cycle_table_equal_string_keyed(seed):
 def test_toxicity_exposure_and_adverse_events_equal_string_keyed(seed):
     rng = np.random.default_rng(seed)
     patients, t, ae = _study(rng, missing_cycles=seed % 2 == 0)
+    if seed % 3 == 0:       # system organ classes given (blank ones fall back to the built-in groups)
+        ae["soc"] = rng.choice(np.array(["Blood", " Gastrointestinal", "", None], dtype=object), size=len(ae))
     treated = set(rng.choice(np.array(ODD_IDS + ["not-anywhere"], dtype=object), size=8))
     treatments = t if seed % 5 else None
     _same(toxicity_section(ae, treated, treatments), ref.toxicity_section_ref(ae, treated, treatments))
@@ -192,3 +194,16 @@ def test_sequenced_flag_is_decided_per_distinct_value():
     b = pd.DataFrame({"patient_id": [f"p{i}" for i in range(len(values))], "ngs_tested": values})
     want = {p for p, v in zip(b["patient_id"], values) if pd.notna(v) and str(v).strip().lower() in YES}
     assert sequenced_patients(SimpleNamespace(biomarkers=b, mutations=None)) == want
+
+
+def test_sorted_treatments_are_used_without_a_copy_and_left_unchanged():
+    rng = np.random.default_rng(5)
+    patients, t, ae = _study(rng)
+    t = t.dropna(subset=["date"]).sort_values(["patient_id", "date", "cycle"], kind="stable")
+    t.index = np.arange(len(t))[::-1] + 100          # an index of its own: the cycle table renumbers it
+    before = t.copy()
+    got, got_cycles = dosing_section(t, patients, ae, ExposureConfig())
+    want, want_cycles = ref.dosing_section_ref(before, patients, ae, ExposureConfig())
+    pd.testing.assert_frame_equal(t, before)
+    _same(got, want)
+    pd.testing.assert_frame_equal(got_cycles, want_cycles)

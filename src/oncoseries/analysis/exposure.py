@@ -102,8 +102,10 @@ def _cycle_table(treatments, patients, ae, cfg, pc) -> tuple:
     pcode = pc.table(treatments)
     pkey = np.where(pcode >= 0, pcode, len(pc)).astype(np.int64)
     order = np.lexsort([_sort_key(t["cycle"]), _sort_key(t["date"]), pkey])    # = sort_values, stable
-    t = t.take(order).reset_index(drop=True) if len(t) and (np.diff(order) < 0).any() else \
-        t.copy().reset_index(drop=True)
+    if len(t) and (np.diff(order) < 0).any():
+        t = t.take(order).reset_index(drop=True)
+    else:                            # already in order (a registry's export): no copy of 10^6-10^7 rows
+        t.index = pd.RangeIndex(len(t))     # t is drop()'s new frame; its columns are only ever replaced
     code = pcode[order]
     same = np.zeros(len(t), dtype=bool)                # the row before is the same patient's
     same[1:] = (code[1:] == code[:-1]) & (code[1:] >= 0)
@@ -145,13 +147,13 @@ def _cycle_table(treatments, patients, ae, cfg, pc) -> tuple:
     # attribution: the cycle's own reason, else a grade >= 3 event in the previous cycle
     prev_severe = np.zeros(len(t), dtype=bool)
     if ae is not None and not ae.empty:
-        from .toxicity import cycle_of      # the event's cycle: its cycle column, else by its date
-        cyc = cycle_of(ae, treatments, pc).to_numpy(float, na_value=np.nan)
+        from .toxicity import cycle_values      # the event's cycle: its cycle column, else by its date
+        cyc = cycle_values(ae, treatments, pc)
         sev = (ae["grade"] >= 3).to_numpy() & ~np.isnan(cyc) & (pc.table(ae) >= 0)
         prev_cycle = np.full(len(t), np.nan)
         prev_cycle[1:] = np.where(same[1:], t["cycle"].astype(float).to_numpy(float, na_value=np.nan)[:-1], np.nan)
         ask = ~np.isnan(prev_cycle) & (code >= 0)
-        prev_severe[ask] = _pairs_in(code[ask], prev_cycle[ask], pc.table(ae)[sev], cyc[sev])
+        prev_severe[ask] = _pairs_in(code[ask], prev_cycle[ask], pc.table(ae)[sev], cyc[sev], len(pc))
     reason = t["modification_reason"] if "modification_reason" in t.columns else pd.Series(None, index=t.index)
     has_reason = _has_text(reason)
     tox = np.where(has_reason, is_toxicity(reason), prev_severe)
@@ -161,15 +163,20 @@ def _cycle_table(treatments, patients, ae, cfg, pc) -> tuple:
     return t, length, code
 
 
-def _pairs_in(code: np.ndarray, cycle: np.ndarray, ref_code: np.ndarray, ref_cycle: np.ndarray) -> np.ndarray:
-    """(patient code, cycle) pairs found among the reference pairs (cycles not missing): one int64 key per
-    pair when the cycles are whole numbers of modest size, else a MultiIndex on the integer codes."""
-    both = np.concatenate([cycle, ref_cycle])
-    if both.size and np.all(both == np.round(both)) and np.abs(both).max() < 2**30:
-        key = code.astype(np.int64) * 2**31 + (cycle.astype(np.int64) + 2**30)
-        ref = ref_code.astype(np.int64) * 2**31 + (ref_cycle.astype(np.int64) + 2**30)
-        return np.isin(key, ref)
-    return pd.MultiIndex.from_arrays([code, cycle]).isin(pd.MultiIndex.from_arrays([ref_code, ref_cycle]))
+def _pairs_in(code: np.ndarray, cycle: np.ndarray, ref_code: np.ndarray, ref_cycle: np.ndarray,
+              n_codes: int) -> np.ndarray:
+    """(patient code, cycle) pairs found among the reference pairs (no missing cycles), as
+    ``MultiIndex.isin``: the cycles are factorised together, each pair is one integer, looked up in a
+    table of every (patient, cycle) (a hash set when that table would be large)."""
+    cc, cu = pd.factorize(np.concatenate([cycle, ref_cycle]))
+    key = code.astype(np.int64) * max(len(cu), 1) + cc[:len(cycle)]
+    ref = ref_code.astype(np.int64) * max(len(cu), 1) + cc[len(cycle):]
+    size = n_codes * max(len(cu), 1)
+    if size <= 50_000_000:
+        table = np.zeros(size, dtype=bool)
+        table[ref] = True
+        return table[key]
+    return pd.Index(key).isin(ref)
 
 
 def _stop_reasons(t: pd.DataFrame, patients: pd.DataFrame, code: np.ndarray, pc: PatientCodes) -> tuple:
@@ -225,7 +232,7 @@ def dosing_section(treatments: pd.DataFrame | None, patients: pd.DataFrame, ae: 
     by_cycle = t[cols].groupby("cycle")
     for c, part in by_cycle:     # a few cycle numbers, not rows
         rows = by_cycle.indices[c]
-        per_cycle.append({"cycle": int(c), "patients": len(np.unique(code[rows][code[rows] >= 0])),
+        per_cycle.append({"cycle": int(c), "patients": _distinct(code[rows]),     # rows ascending: codes sorted
                           "dose_mg_m2": _summary(part["dose_mg_m2"]), "bsa_m2": _summary(part["bsa_m2"]),
                           "reduced": int(part["reduced"].sum()), "reductions": int(part["reduction"].sum()),
                           "delayed": int(part["delayed"].sum()),
@@ -266,7 +273,8 @@ def dosing_section(treatments: pd.DataFrame | None, patients: pd.DataFrame, ae: 
         "stop_reasons": [{"reason": k, "n": int(v), "percent": 100.0 * v / n}
                          for k, v in stops.value_counts().sort_index().items()],
     }
-    cycles = t[["patient_id", "cycle", "date", "bsa_m2", "bsa_source", "dose_mg_m2"]
-               + [c for c in ("planned_dose_mg_m2",) if c in t.columns]
-               + ["interval_days", "delay_days", "delayed", "reduced", "reduction", "toxicity_attributed"]]
-    return out, cycles.assign(stop_reason=stop_of_row)
+    cols = (["patient_id", "cycle", "date", "bsa_m2", "bsa_source", "dose_mg_m2"]
+            + [c for c in ("planned_dose_mg_m2",) if c in t.columns]
+            + ["interval_days", "delay_days", "delayed", "reduced", "reduction", "toxicity_attributed"])
+    cycles = pd.DataFrame({**{c: t[c] for c in cols}, "stop_reason": stop_of_row}, index=t.index, copy=False)
+    return out, cycles

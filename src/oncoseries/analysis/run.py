@@ -41,13 +41,18 @@ def analysis_covariates(study: Study) -> pd.DataFrame:
         b = b.rename(columns={c: f"biomarker_{c}" for c in clash})
         p = p.merge(b, on="patient_id", how="left")
         extra += [c for c in b.columns if c != "patient_id"]
-    if study.mutations is not None:
+    if study.mutations is not None:   # on integer patient codes: p has the patients rows, in order
+        pc = codes_for(study)
+        pcode = pc.table(study.patients)
         seq = sequenced_patients(study)
-        known = p["patient_id"].isin(seq) if seq is not None else np.ones(len(p), bool)
+        known = pc.members(pc.of_known(seq))[pcode] if seq is not None else np.ones(len(p), bool)
+        mcode = pc.table(study.mutations)
+        gene_code, gene_names = pd.factorize(study.mutations["gene"])
+        where = {g: i for i, g in enumerate(gene_names)}
         for gene in recurrent_genes(study):
-            carriers = set(study.mutations.loc[study.mutations["gene"] == gene, "patient_id"])
+            carrier = pc.members(mcode[gene_code == where[gene]])[pcode]
             col = f"{gene}_mutated"
-            p[col] = np.where(p["patient_id"].isin(carriers), "yes", np.where(known, "no", None))
+            p[col] = np.where(carrier, "yes", np.where(known, "no", None))
             extra.append(col)
     return p, study.covariates + extra
 

@@ -67,6 +67,15 @@ def cycle_of(ae: pd.DataFrame, treatments: pd.DataFrame | None, pc: PatientCodes
     return cyc
 
 
+def cycle_values(ae: pd.DataFrame, treatments: pd.DataFrame | None, pc: PatientCodes | None = None) -> np.ndarray:
+    """``cycle_of`` as floats (missing: NaN); a numeric cycle column without gaps is used as it is."""
+    if "cycle" in ae.columns and ae["cycle"].dtype.kind in "iuf":
+        cyc = ae["cycle"].to_numpy(dtype=float)
+        if not np.isnan(cyc).any():
+            return cyc
+    return cycle_of(ae, treatments, pc).to_numpy(dtype=float, na_value=np.nan)
+
+
 def _stripped_text(s: pd.Series) -> pd.Series:
     """``s.astype(str).str.strip()``, decided once per distinct value (10^7 events repeat a few hundred terms)."""
     codes, uniques = pd.factorize(s)
@@ -87,20 +96,27 @@ def _event_codes(a: pd.DataFrame, patient: np.ndarray) -> tuple:
 
 def _worst_counts(codes: tuple, grade: np.ndarray, cycle: np.ndarray | None = None):
     """Per (group, term): how many patients (or patient-cycles when ``cycle`` is given; events without a
-    cycle left out) had it, by worst grade. Grouped on integer codes (10^7 events of a registry)."""
+    cycle left out) had it, by worst grade. Grouped on one int64 key combining the integer codes of group,
+    term, patient (and cycle): 10^7 events of a registry, where a multi-column groupby is several times
+    slower."""
     g, t, p, gu, tu = codes
     ok = (g >= 0) & (t >= 0) & (p >= 0)
-    keys = {"g": g, "t": t, "p": p}
     if cycle is not None:
         ok &= ~np.isnan(cycle)
-        keys["c"] = cycle
-    frame = pd.DataFrame({**{k: v[ok] for k, v in keys.items()}, "grade": grade[ok]}, copy=False)
-    worst = frame.groupby(list(keys), sort=False)["grade"].max().reset_index()
-    del frame
-    mx = worst["grade"].to_numpy()
-    per = pd.DataFrame({"g": worst["g"].to_numpy(), "t": worst["t"].to_numpy(), "any": 1, "3+": mx >= 3,
-                        **{k: mx == k for k in GRADES}}).groupby(["g", "t"], sort=False).sum()
-    for (gi, ti), r in zip(per.index, per.to_dict("records")):
+    p = p[ok].astype(np.int64)
+    n_p = int(p.max()) + 1 if p.size else 1
+    key = (g[ok].astype(np.int64) * len(tu) + t[ok]) * n_p + p
+    n_c = 1
+    if cycle is not None:
+        c, cu = pd.factorize(cycle[ok])
+        n_c = max(len(cu), 1)
+        key = key * n_c + c
+    worst = pd.Series(grade[ok]).groupby(key, sort=False).max()     # worst grade per patient (and cycle)
+    mx = worst.to_numpy()
+    per = pd.DataFrame({"gt": worst.index.to_numpy() // (n_p * n_c), "any": 1, "3+": mx >= 3,
+                        **{k: mx == k for k in GRADES}}).groupby("gt", sort=False).sum()
+    for gt, r in zip(per.index, per.to_dict("records")):
+        gi, ti = divmod(int(gt), len(tu))
         yield str(gu[gi]), str(tu[ti]), {k: int(v) for k, v in r.items()}
 
 
@@ -149,14 +165,15 @@ def toxicity_section(ae: pd.DataFrame | None, treated: set, treatments: pd.DataF
             row[f"grade_{k}"] = _n_pct(count[k], n)
         row["grade_3_plus"] = _n_pct(count["3+"], n)
         rows.append(row)
-    group_order = [HAEM, NON_HAEM] if "soc" not in a.columns else sorted(a["group"].unique())
-    group_order += [x for x in sorted(a["group"].unique()) if x not in group_order]
+    gcode, guniq = codes[0], codes[3]     # integer codes: one comparison per group, not per string
+    present = sorted(guniq[np.unique(gcode[gcode >= 0])])
+    group_order = [HAEM, NON_HAEM] if "soc" not in a.columns else list(present)
+    group_order += [x for x in present if x not in group_order]
     rank = {gname: i for i, gname in enumerate(group_order)}
     rows.sort(key=lambda r: (rank[r["group"]], -r["any"]["n"], -r["grade_3_plus"]["n"], r["term"]))
     pw = a["grade"].groupby(ac).max()
     summary = {"any": _n_pct(len(pw), n), "grade_3_plus": _n_pct(int((pw >= 3).sum()), n),
                "grade_5": _n_pct(int((pw == 5).sum()), n)}
-    gcode, guniq = pd.factorize(a["group"])      # integer codes: one comparison per group, not per string
     gpos = {g: i for i, g in enumerate(guniq)}
     severe = (a["grade"] >= 3).to_numpy()
     by_group = [{"group": gname, "any": _n_pct(_count_distinct(ac[gcode == gpos[gname]], len(pc)), n),
@@ -167,14 +184,13 @@ def toxicity_section(ae: pd.DataFrame | None, treated: set, treatments: pd.DataF
            "toxic_deaths": [{"term": str(r.term)} for r in a[a["grade"] == 5].itertuples()],
            "events": int(len(a)), "excluded_events": n_outside, "no_dose_record": flagged}
     if treatments is not None and not treatments.empty:
-        cyc = cycle_of(ae, treatments, pc)[inside]       # each event's own cycle: on the coded table
+        cyc = cycle_values(ae, treatments, pc)[inside]       # each event's own cycle: on the coded table
         cycles_total = int(len(treatments))
         pc = []
-        for grp, term, count in _worst_counts(codes, a["grade"].to_numpy(dtype=float),
-                                              cyc.to_numpy(dtype=float, na_value=np.nan)):
+        for grp, term, count in _worst_counts(codes, a["grade"].to_numpy(dtype=float), cyc):
             pc.append({"group": grp, "term": term, "cycles": cycles_total,
                        "any": _n_pct(count["any"], cycles_total),
                        "grade_3_plus": _n_pct(count["3+"], cycles_total)})
         pc.sort(key=lambda r: (rank[r["group"]], -r["any"]["n"], r["term"]))
-        out["per_cycle"] = {"cycles": cycles_total, "events_without_cycle": int(cyc.isna().sum()), "terms": pc}
+        out["per_cycle"] = {"cycles": cycles_total, "events_without_cycle": int(np.isnan(cyc).sum()), "terms": pc}
     return out
