@@ -207,3 +207,16 @@ def test_sorted_treatments_are_used_without_a_copy_and_left_unchanged():
     pd.testing.assert_frame_equal(t, before)
     _same(got, want)
     pd.testing.assert_frame_equal(got_cycles, want_cycles)
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_usable_covariate_equals_per_row_counts(seed):
+    from oncoseries.analysis.plan import _usable_per_row, usable_covariate
+
+    rng = np.random.default_rng(seed)
+    df = _patients_frame(rng, int(rng.integers(1, 200)))
+    df["rare"] = rng.choice(np.array(["a", "b", "c"], dtype=object), size=len(df), p=[0.9, 0.08, 0.02])
+    df["many"] = rng.integers(0, 9, size=len(df)).astype(str)
+    df["empty"] = np.nan
+    for c in df.columns:
+        assert usable_covariate(df[c]) == _usable_per_row(df[c]), c

@@ -217,7 +217,7 @@ def biomarker_section(study, frame: pd.DataFrame, best: pd.DataFrame, adtte: pd.
                          "_resp": best[headline].isin(RESPONSE).to_numpy(bool)}).merge(frame, on="patient_id",
                                                                                       how="left")
     ends = {ep: endpoint_frame(adtte, ep, frame) for ep in SURVIVAL if (adtte["paramcd"] == ep).any()}
-    out_markers, skipped, numeric_of, conv_of = [], [], {}, {}
+    out_markers, skipped, numeric_of, conv_of, narrowed = [], [], {}, {}, {}
     for col, source in markers:
         if col == SEQUENCED_COLUMN:
             skipped.append({"marker": col, "source": source,
@@ -245,8 +245,9 @@ def biomarker_section(study, frame: pd.DataFrame, best: pd.DataFrame, adtte: pd.
         r = narrow(resp, col, conv)
         entry["response"] = _response(r, col, numeric) if len(r) else {"n": 0, "n_missing": 0,
                                                                          "skipped": "no patient evaluable"}
+        narrowed[col] = (r, {})        # kept for augment (odds ratios, cut-points, REMARK rows): made once
         for ep, df in ends.items():
-            d = narrow(df, col, conv)
+            d = narrowed[col][1][ep] = narrow(df, col, conv)
             entry[ep] = _cox(d, col) if numeric else _km_logrank(d, col, scale)
         out_markers.append(entry)
     ps = [(i, k, m[k]["p"]) for i, m in enumerate(out_markers) for k in ("response",) + SURVIVAL
@@ -268,5 +269,5 @@ def biomarker_section(study, frame: pd.DataFrame, best: pd.DataFrame, adtte: pd.
         "adjustment": "none",
     }
     from .marker_effects import augment   # odds ratios, REMARK HRs, cut-points, adjusted P (issue 14)
-    augment(section, resp, ends, numeric_of, conv_of, plan, plan.config.biomarkers)
+    augment(section, resp, ends, numeric_of, conv_of, plan, plan.config.biomarkers, narrowed)
     return section
