@@ -220,3 +220,14 @@ def test_usable_covariate_equals_per_row_counts(seed):
     df["empty"] = np.nan
     for c in df.columns:
         assert usable_covariate(df[c]) == _usable_per_row(df[c]), c
+
+
+def test_codes_for_takes_any_object_with_the_tables():
+    """The example generator calls analysis_covariates with a namespace holding some tables."""
+    from types import SimpleNamespace
+
+    ns = SimpleNamespace(patients=pd.DataFrame({"patient_id": ["b", "a"]}),
+                         mutations=pd.DataFrame({"patient_id": ["a", "c"], "gene": ["TP53", "TP53"]}))
+    pc = codes_for(ns)
+    assert list(pc.ids) == ["a", "b", "c"] and codes_for(ns) is pc
+    assert pc.table(ns.mutations).tolist() == [0, 2]

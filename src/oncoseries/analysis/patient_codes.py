@@ -85,8 +85,8 @@ class PatientCodes:
 def codes_for(study) -> PatientCodes:
     """The codes of the study's tables (TABLES present), built on first use and kept on the study; built
     again when a table was replaced since."""
-    tables = {name: study.tables[name] for name in TABLES
-              if study.tables.get(name) is not None and "patient_id" in study.tables[name].columns}
+    tables = {name: getattr(study, name, None) for name in TABLES}      # Study or any object with the tables
+    tables = {k: v for k, v in tables.items() if v is not None and "patient_id" in v.columns}
     pc = getattr(study, "_patient_codes", None)
     if pc is None or set(pc._frames) != set(tables) or any(pc._frames[k]() is not v for k, v in tables.items()):
         pc = PatientCodes(tables)
