@@ -50,9 +50,9 @@ def sequenced_patients(study) -> set | None:
     b = study.biomarkers
     if b is None or SEQUENCED_COLUMN not in b.columns:
         return None
-    codes, kinds = pd.factorize(b[SEQUENCED_COLUMN])   # the rule once per distinct value (registries: 10^6 rows)
-    yes = np.append(np.array([str(v).strip().lower() in YES for v in kinds], dtype=bool), False)
-    tested = set(b.loc[yes[codes], "patient_id"])
+    codes, uniques = pd.factorize(b[SEQUENCED_COLUMN])          # each distinct answer once (missing: -1)
+    flag = np.array([str(v).strip().lower() in YES for v in uniques] + [False], dtype=bool)[codes]
+    tested = set(b.loc[flag, "patient_id"])
     if study.mutations is not None:
         tested |= set(study.mutations["patient_id"])
     return tested
@@ -217,7 +217,7 @@ def biomarker_section(study, frame: pd.DataFrame, best: pd.DataFrame, adtte: pd.
                          "_resp": best[headline].isin(RESPONSE).to_numpy(bool)}).merge(frame, on="patient_id",
                                                                                       how="left")
     ends = {ep: endpoint_frame(adtte, ep, frame) for ep in SURVIVAL if (adtte["paramcd"] == ep).any()}
-    out_markers, skipped, numeric_of, conv_of = [], [], {}, {}
+    out_markers, skipped, numeric_of, conv_of, narrowed = [], [], {}, {}, {}
     for col, source in markers:
         if col == SEQUENCED_COLUMN:
             skipped.append({"marker": col, "source": source,
@@ -245,8 +245,9 @@ def biomarker_section(study, frame: pd.DataFrame, best: pd.DataFrame, adtte: pd.
         r = narrow(resp, col, conv)
         entry["response"] = _response(r, col, numeric) if len(r) else {"n": 0, "n_missing": 0,
                                                                          "skipped": "no patient evaluable"}
+        narrowed[col] = (r, {})        # kept for augment (odds ratios, cut-points, REMARK rows): made once
         for ep, df in ends.items():
-            d = narrow(df, col, conv)
+            d = narrowed[col][1][ep] = narrow(df, col, conv)
             entry[ep] = _cox(d, col) if numeric else _km_logrank(d, col, scale)
         out_markers.append(entry)
     ps = [(i, k, m[k]["p"]) for i, m in enumerate(out_markers) for k in ("response",) + SURVIVAL
@@ -268,5 +269,5 @@ def biomarker_section(study, frame: pd.DataFrame, best: pd.DataFrame, adtte: pd.
         "adjustment": "none",
     }
     from .marker_effects import augment   # odds ratios, REMARK HRs, cut-points, adjusted P (issue 14)
-    augment(section, resp, ends, numeric_of, conv_of, plan, plan.config.biomarkers)
+    augment(section, resp, ends, numeric_of, conv_of, plan, plan.config.biomarkers, narrowed)
     return section

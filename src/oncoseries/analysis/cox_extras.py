@@ -30,13 +30,15 @@ def univariable_covariates(planned: list[str], table1_vars: list[str], screen: s
     return list(planned) + [c for c in table1_vars if c not in planned]
 
 
-def type3(df: pd.DataFrame, covariates: list[str]) -> list[dict]:
-    """Likelihood-ratio test of each term (R ``drop1(fit, test = "Chisq")``) on the full model's patients."""
+def type3(df: pd.DataFrame, covariates: list[str], full=None) -> list[dict]:
+    """Likelihood-ratio test of each term (R ``drop1(fit, test = "Chisq")``) on the full model's patients;
+    ``full``: the model's fit on ``df`` when already made (then only the reduced models are fitted: none
+    for a univariable model)."""
     # only the model's columns: the refits drop rows of a narrow frame, not of the wide analysis frame
     df = df[[c for c in dict.fromkeys([TIME, EVENT, *covariates]) if c in df.columns]]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        full = cox(df, TIME, EVENT, covariates)
+        full = cox(df, TIME, EVENT, covariates) if full is None else full
         kept = df.drop(index=full.dropped_index) if full.n_dropped else df
         out = []
         for term, cols in full.terms.items():
@@ -101,14 +103,15 @@ def events_per_variable(model: dict, minimum: float) -> None:
     model["epv_low"] = bool(epv is not None and epv < minimum)
 
 
-def enrich(model: dict, df: pd.DataFrame, config, units: dict[str, str]) -> dict:
-    """Type III P, scaled HRs and events per variable for one fitted model (in place; returned)."""
+def enrich(model: dict, df: pd.DataFrame, config, units: dict[str, str], fit=None) -> dict:
+    """Type III P, scaled HRs and events per variable for one fitted model (in place; returned); ``fit``:
+    its CoxResult (regression.fit_model_and_fit), reused by the type III test."""
     if model.get("skipped"):
         return model
     reg = config.regression
     events_per_variable(model, reg.min_events_per_variable)
     try:
-        model["type3"] = type3(df, model["covariates"])
+        model["type3"] = type3(df, model["covariates"], fit)
     except (ValueError, np.linalg.LinAlgError) as exc:
         model["type3"] = None
         model.setdefault("messages", []).append(f"type III test not computed: {exc}")

@@ -21,6 +21,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .patient_codes import PatientCodes
+
 FORMULAS = {
     "mosteller": "Mosteller: sqrt(height cm x weight kg / 3600)",
     "dubois": "DuBois & DuBois: 0.007184 x height^0.725 x weight^0.425",
@@ -43,10 +45,20 @@ def bsa(height_cm, weight_kg, formula: str = "mosteller") -> np.ndarray:
 
 def is_toxicity(text: pd.Series) -> pd.Series:
     """A reason naming a toxicity word (TOXICITY_WORDS), decided once per distinct reason."""
-    t = text.fillna("").astype(str).str.lower()
-    codes, uniques = pd.factorize(t)
-    hit = np.array([any(k in s for k in TOXICITY_WORDS) for s in uniques] + [False], dtype=bool)
+    codes, uniques = pd.factorize(text)                      # missing: -1 -> False
+    hit = np.array([any(k in str(s).lower() for k in TOXICITY_WORDS) for s in uniques] + [False], dtype=bool)
     return pd.Series(hit[codes], index=text.index, dtype=bool)
+
+
+def _has_text(text: pd.Series) -> np.ndarray:
+    """``text.fillna("").astype(str).str.strip() != ""``, decided once per distinct value."""
+    codes, uniques = pd.factorize(text)
+    return np.array([str(s).strip() != "" for s in uniques] + [False], dtype=bool)[codes]
+
+
+def _labels(choice: np.ndarray, labels: tuple) -> np.ndarray:
+    """``labels[choice]`` as an object array pointing at the few label strings (not one string per row)."""
+    return np.array(labels, dtype=object)[choice]
 
 
 def _summary(x: pd.Series) -> dict | None:
@@ -57,27 +69,70 @@ def _summary(x: pd.Series) -> dict | None:
             "q3": float(x.quantile(0.75)), "min": float(x.min()), "max": float(x.max())}
 
 
-def cycle_table(treatments: pd.DataFrame, patients: pd.DataFrame, ae: pd.DataFrame | None, cfg) -> tuple:
+def _codes(pc: PatientCodes | None, treatments, patients, ae) -> PatientCodes:
+    if pc is not None:
+        return pc
+    tables = {"treatments": treatments, "patients": patients}
+    if ae is not None:
+        tables["adverse_events"] = ae
+    return PatientCodes(tables)
+
+
+def _sort_key(s: pd.Series) -> np.ndarray:
+    """pandas' own multi-column sort key of a column (``sorting.lexsort_indexer``: ordered categorical
+    codes, missing last)."""
+    cat = pd.Categorical(s, ordered=True)
+    codes = cat.codes.astype(np.int64)
+    return np.where(codes < 0, len(cat.categories), codes)
+
+
+def cycle_table(treatments: pd.DataFrame, patients: pd.DataFrame, ae: pd.DataFrame | None, cfg,
+                pc: PatientCodes | None = None) -> tuple:
     """One row per cycle with BSA, doses, delay, reduction and their attribution; and the cycle length."""
-    t = treatments.drop(columns=[c for c in treatments.columns if c.startswith("_")]).copy()
-    t = t.sort_values(["patient_id", "date", "cycle"], kind="stable").reset_index(drop=True)
-    p = patients.drop_duplicates("patient_id").set_index("patient_id")
-    bsa_source = pd.Series("given", index=t.index)
+    t, length, _ = _cycle_table(treatments, patients, ae, cfg, pc)
+    return t, length
+
+
+def _cycle_table(treatments, patients, ae, cfg, pc) -> tuple:
+    """cycle_table and the patient codes of its rows. Rows are sorted by patient, date and cycle; the
+    per-patient steps work on the integer patient codes (analysis/patient_codes.py) of the sorted rows,
+    whose equal codes are adjacent."""
+    pc = _codes(pc, treatments, patients, ae)
+    t = treatments.drop(columns=[c for c in treatments.columns if c.startswith("_")])
+    pcode = pc.table(treatments)
+    pkey = np.where(pcode >= 0, pcode, len(pc)).astype(np.int64)
+    order = np.lexsort([_sort_key(t["cycle"]), _sort_key(t["date"]), pkey])    # = sort_values, stable
+    if len(t) and (np.diff(order) < 0).any():
+        t = t.take(order).reset_index(drop=True)
+    else:                            # already in order (a registry's export): no copy of 10^6-10^7 rows
+        t.index = pd.RangeIndex(len(t))     # t is drop()'s new frame; its columns are only ever replaced
+    code = pcode[order]
+    same = np.zeros(len(t), dtype=bool)                # the row before is the same patient's
+    same[1:] = (code[1:] == code[:-1]) & (code[1:] >= 0)
+    pcodes = pc.table(patients)
+    first = np.unique(pcodes, return_index=True)       # the first patients row of each id
+    at = np.full(len(pc) + 1, -1, dtype=np.int64)
+    at[first[0][first[0] >= 0]] = first[1][first[0] >= 0]
+    prow = at[np.where(code >= 0, code, len(pc))]      # each cycle's patients row (-1: none)
     size = {}
     for col in ("height_cm", "weight_kg"):
-        own = t[col] if col in t.columns else pd.Series(np.nan, index=t.index)
-        base = t["patient_id"].map(p[col]) if col in p.columns else pd.Series(np.nan, index=t.index)
-        size[col] = own.astype(float).fillna(base.astype(float))
+        own = t[col].astype(float) if col in t.columns else pd.Series(np.nan, index=t.index)
+        if col in patients.columns:
+            pv = np.append(patients[col].astype(float).to_numpy(dtype=float, na_value=np.nan), np.nan)
+            base = pd.Series(pv[prow], index=t.index)
+        else:
+            base = pd.Series(np.nan, index=t.index)
+        size[col] = own.fillna(base)
     computed = pd.Series(bsa(size["height_cm"], size["weight_kg"], cfg.bsa_formula), index=t.index)
     given = t["bsa_m2"].astype(float) if "bsa_m2" in t.columns else pd.Series(np.nan, index=t.index)
     t["bsa_m2"] = given.fillna(computed)
-    bsa_source = np.where(given.notna(), "given", np.where(computed.notna(), cfg.bsa_formula, "missing"))
-    t["bsa_source"] = bsa_source
+    t["bsa_source"] = _labels(np.where(given.notna(), 0, np.where(computed.notna(), 1, 2)),
+                              ("given", cfg.bsa_formula, "missing"))
     dose = t["dose_mg_m2"].astype(float) if "dose_mg_m2" in t.columns else pd.Series(np.nan, index=t.index)
     if "dose_mg" in t.columns:
         dose = dose.fillna(t["dose_mg"].astype(float) / t["bsa_m2"])
     t["dose_mg_m2"] = dose
-    gaps = t.groupby("patient_id")["date"].diff().dt.days
+    gaps = (t["date"] - t["date"].shift(1)).where(same).dt.days      # = groupby(patient).diff()
     length = float(cfg.cycle_days) if cfg.cycle_days else (float(gaps.median()) if gaps.notna().any() else np.nan)
     t["interval_days"] = gaps
     t["delay_days"] = (gaps - length).clip(lower=0)
@@ -85,60 +140,106 @@ def cycle_table(treatments: pd.DataFrame, patients: pd.DataFrame, ae: pd.DataFra
     planned = t["planned_dose_mg_m2"].astype(float) if "planned_dose_mg_m2" in t.columns else \
         pd.Series(np.nan, index=t.index)
     t["reduced"] = (t["dose_mg_m2"] < cfg.reduction_threshold * planned).fillna(False)
-    was = t.groupby("patient_id")["reduced"].shift(1, fill_value=False).astype(bool)
-    t["reduction"] = t["reduced"] & ~was            # the act of reducing (a reduced dose usually persists)
+    reduced = t["reduced"].to_numpy(dtype=bool)
+    was = np.zeros(len(t), dtype=bool)
+    was[1:] = reduced[:-1] & same[1:]
+    t["reduction"] = reduced & ~was                # the act of reducing (a reduced dose usually persists)
     # attribution: the cycle's own reason, else a grade >= 3 event in the previous cycle
-    prev_severe = pd.Series(False, index=t.index)
+    prev_severe = np.zeros(len(t), dtype=bool)
     if ae is not None and not ae.empty:
-        from .toxicity import cycle_of      # the event's cycle: its cycle column, else by its date
-        cyc = cycle_of(ae, treatments)
-        sev = (ae["grade"] >= 3).to_numpy() & cyc.notna().to_numpy()
-        keys = pd.MultiIndex.from_arrays([ae["patient_id"].to_numpy()[sev], cyc.to_numpy(float, na_value=np.nan)[sev]])
-        prev_cycle = t.groupby("patient_id")["cycle"].shift(1).astype(float)
-        prev_severe = pd.Series(pd.MultiIndex.from_arrays([t["patient_id"], prev_cycle]).isin(keys)
-                                & prev_cycle.notna().to_numpy(), index=t.index)
+        from .toxicity import cycle_values      # the event's cycle: its cycle column, else by its date
+        cyc = cycle_values(ae, treatments, pc)
+        sev = (ae["grade"] >= 3).to_numpy() & ~np.isnan(cyc) & (pc.table(ae) >= 0)
+        prev_cycle = np.full(len(t), np.nan)
+        prev_cycle[1:] = np.where(same[1:], t["cycle"].astype(float).to_numpy(float, na_value=np.nan)[:-1], np.nan)
+        ask = ~np.isnan(prev_cycle) & (code >= 0)
+        prev_severe[ask] = _pairs_in(code[ask], prev_cycle[ask], pc.table(ae)[sev], cyc[sev], len(pc))
     reason = t["modification_reason"] if "modification_reason" in t.columns else pd.Series(None, index=t.index)
-    has_reason = reason.fillna("").astype(str).str.strip() != ""
+    has_reason = _has_text(reason)
     tox = np.where(has_reason, is_toxicity(reason), prev_severe)
     t["toxicity_attributed"] = (t["delayed"] | t["reduction"]) & tox
-    t["attribution"] = np.where(has_reason, "recorded reason", "grade >= 3 event in the previous cycle")
-    return t, length
+    t["attribution"] = _labels(np.where(has_reason, 0, 1),
+                               ("recorded reason", "grade >= 3 event in the previous cycle"))
+    return t, length, code
 
 
-def _stop_reasons(t: pd.DataFrame, patients: pd.DataFrame) -> pd.Series:
-    """One stop reason per treated patient: patients.stop_reason, else the last cycle's stop_reason."""
-    treated = t["patient_id"].unique()
-    out = pd.Series(None, index=treated, dtype=object)
+def _pairs_in(code: np.ndarray, cycle: np.ndarray, ref_code: np.ndarray, ref_cycle: np.ndarray,
+              n_codes: int) -> np.ndarray:
+    """(patient code, cycle) pairs found among the reference pairs (no missing cycles), as
+    ``MultiIndex.isin``: the cycles are factorised together, each pair is one integer, looked up in a
+    table of every (patient, cycle) (a hash set when that table would be large)."""
+    cc, cu = pd.factorize(np.concatenate([cycle, ref_cycle]))
+    key = code.astype(np.int64) * max(len(cu), 1) + cc[:len(cycle)]
+    ref = ref_code.astype(np.int64) * max(len(cu), 1) + cc[len(cycle):]
+    size = n_codes * max(len(cu), 1)
+    if size <= 50_000_000:
+        table = np.zeros(size, dtype=bool)
+        table[ref] = True
+        return table[key]
+    return pd.Index(key).isin(ref)
+
+
+def _stop_reasons(t: pd.DataFrame, patients: pd.DataFrame, code: np.ndarray, pc: PatientCodes) -> tuple:
+    """One stop reason per treated patient: patients.stop_reason, else the last cycle's stop_reason; as a
+    Series by patient id (in the rows' order) and per row of ``t`` (sorted by patient code)."""
+    starts = np.flatnonzero(np.r_[True, code[1:] != code[:-1]]) if len(t) else np.zeros(0, dtype=np.int64)
+    flag = np.zeros(len(t), dtype=np.int64)
+    flag[starts] = 1
+    run = np.cumsum(flag) - 1                                        # each row's patient (run of equal codes)
+    ucode = code[starts]
+    out = np.full(len(starts), None, dtype=object)
     if "stop_reason" in t.columns:
-        last = t.dropna(subset=["stop_reason"]).groupby("patient_id")["stop_reason"].last()
-        out.update(last)
+        sr = t["stop_reason"].to_numpy(dtype=object)
+        rows = np.flatnonzero(pd.notna(sr) & (code >= 0))
+        last = np.r_[run[rows][1:] != run[rows][:-1], True] if rows.size else np.zeros(0, dtype=bool)
+        out[run[rows][last]] = sr[rows][last]                          # = groupby(patient).last()
     if "stop_reason" in patients.columns:
-        pr = patients.drop_duplicates("patient_id").set_index("patient_id")["stop_reason"].reindex(treated)
-        out = pr.where(pr.notna() & (pr.astype(str).str.strip() != ""), out)
-    return out.fillna("not recorded").astype(str).str.strip().str.lower()
+        pcodes = pc.table(patients)
+        u, first = np.unique(pcodes, return_index=True)
+        at = np.full(len(pc) + 1, -1, dtype=np.int64)
+        at[u[u >= 0]] = first[u >= 0]
+        prow = at[np.where(ucode >= 0, ucode, len(pc))]
+        pr = pd.Series(np.append(patients["stop_reason"].to_numpy(dtype=object), None)[prow])
+        out = np.where(_has_text(pr), pr.to_numpy(dtype=object), out)
+    codes, uniques = pd.factorize(out)                               # normalised once per distinct reason
+    text = np.array([str(v).strip().lower() for v in uniques] + ["not recorded"], dtype=object)[codes]
+    return pd.Series(text, index=pd.Index(t["patient_id"].to_numpy(dtype=object)[starts], dtype=object)), \
+        text[run]
+
+
+def _distinct(code: np.ndarray) -> int:
+    """Number of distinct patients (codes, missing left out) of rows sorted by code."""
+    c = code[code >= 0]
+    return int(c.size and np.count_nonzero(c[1:] != c[:-1]) + 1)
 
 
 def dosing_section(treatments: pd.DataFrame | None, patients: pd.DataFrame, ae: pd.DataFrame | None,
-                   cfg) -> tuple[dict | None, pd.DataFrame | None]:
-    """The ``dosing`` section of results.json and the per-cycle table (derived/cycles.csv)."""
+                   cfg, pc: PatientCodes | None = None) -> tuple[dict | None, pd.DataFrame | None]:
+    """The ``dosing`` section of results.json and the per-cycle table (derived/cycles.csv); ``pc``: the
+    run's patient codes (built here when not given)."""
     if treatments is None or treatments.empty:
         return None, None
-    t, length = cycle_table(treatments, patients, ae, cfg)
-    g = t.groupby("patient_id")
+    pc = _codes(pc, treatments, patients, ae)
+    t, length, code = _cycle_table(treatments, patients, ae, cfg, pc)
+    g = t.groupby(np.where(code >= 0, code, np.nan) if (code < 0).any() else code, sort=True)
     weeks = ((g["date"].max() - g["date"].min()).dt.days + length) / 7.0
     total = g["dose_mg_m2"].sum(min_count=1)
     delivered = total / weeks
     planned_di = g["planned_dose_mg_m2"].mean() / (length / 7.0) if "planned_dose_mg_m2" in t.columns else None
     rdi = (delivered / planned_di).replace([np.inf, -np.inf], np.nan) if planned_di is not None else None
     per_cycle = []
-    for c, part in t.groupby("cycle"):     # a few cycle numbers, not rows
-        per_cycle.append({"cycle": int(c), "patients": int(part["patient_id"].nunique()),
+    cols = ["cycle", "dose_mg_m2", "bsa_m2", "reduced", "reduction", "delayed", "toxicity_attributed"]
+    by_cycle = t[cols].groupby("cycle")
+    for c, part in by_cycle:     # a few cycle numbers, not rows
+        rows = by_cycle.indices[c]
+        per_cycle.append({"cycle": int(c), "patients": _distinct(code[rows]),     # rows ascending: codes sorted
                           "dose_mg_m2": _summary(part["dose_mg_m2"]), "bsa_m2": _summary(part["bsa_m2"]),
                           "reduced": int(part["reduced"].sum()), "reductions": int(part["reduction"].sum()),
                           "delayed": int(part["delayed"].sum()),
                           "toxicity_attributed": int(part["toxicity_attributed"].sum())})
-    stops = _stop_reasons(t, patients)
-    n = int(t["patient_id"].nunique())
+    stops, stop_of_row = _stop_reasons(t, patients, code, pc)
+    n = _distinct(code)
+    delayed = t["delayed"].to_numpy(dtype=bool)
     out = {
         "patients_treated": n, "cycles_total": int(len(t)),
         "bsa": {"formula": cfg.bsa_formula, "formula_text": FORMULAS[cfg.bsa_formula],
@@ -159,10 +260,10 @@ def dosing_section(treatments: pd.DataFrame | None, patients: pd.DataFrame, ae: 
         "rdi_definition": ("delivered dose intensity (total mg/m2 / ((last - first cycle, days) + planned cycle "
                            "length) x 7) / planned dose intensity (planned mg/m2 per cycle / planned cycle "
                            "length x 7)"),
-        "delays": {"cycles": int(t["delayed"].sum()), "patients": int(t.loc[t["delayed"], "patient_id"].nunique()),
+        "delays": {"cycles": int(t["delayed"].sum()), "patients": _distinct(code[delayed]),
                    "days": _summary(t.loc[t["delayed"], "delay_days"])},
         "reductions": {"cycles": int(t["reduced"].sum()), "events": int(t["reduction"].sum()),
-                       "patients": int(t.loc[t["reduced"], "patient_id"].nunique())},
+                       "patients": _distinct(code[t["reduced"].to_numpy(dtype=bool)])},
         "toxicity": {"delayed_cycles": int((t["delayed"] & t["toxicity_attributed"]).sum()),
                      "reductions": int((t["reduction"] & t["toxicity_attributed"]).sum()),
                      "discontinuations": int(is_toxicity(stops).sum()),
@@ -172,7 +273,8 @@ def dosing_section(treatments: pd.DataFrame | None, patients: pd.DataFrame, ae: 
         "stop_reasons": [{"reason": k, "n": int(v), "percent": 100.0 * v / n}
                          for k, v in stops.value_counts().sort_index().items()],
     }
-    cycles = t[["patient_id", "cycle", "date", "bsa_m2", "bsa_source", "dose_mg_m2"]
-               + [c for c in ("planned_dose_mg_m2",) if c in t.columns]
-               + ["interval_days", "delay_days", "delayed", "reduced", "reduction", "toxicity_attributed"]]
-    return out, cycles.assign(stop_reason=cycles["patient_id"].map(stops))
+    cols = (["patient_id", "cycle", "date", "bsa_m2", "bsa_source", "dose_mg_m2"]
+            + [c for c in ("planned_dose_mg_m2",) if c in t.columns]
+            + ["interval_days", "delay_days", "delayed", "reduced", "reduction", "toxicity_attributed"])
+    cycles = pd.DataFrame({**{c: t[c] for c in cols}, "stop_reason": stop_of_row}, index=t.index, copy=False)
+    return out, cycles

@@ -156,13 +156,18 @@ def cutpoint_analysis(entry: dict, col: str, resp: pd.DataFrame, ends: dict, cfg
     return out
 
 
-def augment(section: dict, resp: pd.DataFrame, ends: dict, numeric_of: dict, conv_of: dict, plan, cfg) -> None:
-    """Add odds ratios, REMARK rows, cut-points and adjusted P values to ``section`` (in place)."""
+def augment(section: dict, resp: pd.DataFrame, ends: dict, numeric_of: dict, conv_of: dict, plan, cfg,
+            narrowed: dict | None = None) -> None:
+    """Add odds ratios, REMARK rows, cut-points and adjusted P values to ``section`` (in place);
+    ``narrowed``: marker -> (its narrow response frame, {endpoint: its narrow endpoint frame}) when the
+    caller made them already (biomarkers.narrow; they are only read)."""
     scale = plan.days_per_unit
+    narrowed = narrowed or {}
     for m in section["markers"]:
         col, numeric = m["marker"], numeric_of[m["marker"]]
         conv = conv_of[m["marker"]]
-        full = narrow(resp, col, conv)
+        made = narrowed.get(col)
+        full = made[0] if made else narrow(resp, col, conv)
         r = full[full[col].notna()]
         a = m.get("response") or {}
         if "p" in a or a.get("responders"):
@@ -170,7 +175,8 @@ def augment(section: dict, resp: pd.DataFrame, ends: dict, numeric_of: dict, con
                 a["odds_ratio"] = odds_ratios(r, col, numeric)
             except (ValueError, np.linalg.LinAlgError) as exc:
                 a["odds_ratio"] = {"skipped": f"not estimable ({exc})"}
-        d_ends = {ep: narrow(df, col, conv) for ep, df in ends.items()}
+        d_ends = made[1] if made and set(made[1]) == set(ends) else \
+            {ep: narrow(df, col, conv) for ep, df in ends.items()}
         if numeric:
             cut = cutpoint_analysis(m, col, full, d_ends, cfg, scale)
             if cut:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from ..config import StudyConfig
@@ -61,7 +62,24 @@ def make_plan(config: StudyConfig, covariates: list[str]) -> Plan:
 
 
 def usable_covariate(values: pd.Series) -> str | None:
-    """Why a covariate cannot enter a default Cox model, or None when it can."""
+    """Why a covariate cannot enter a default Cox model, or None when it can (one factorisation: the
+    distinct values and their counts; a category column keeps pandas' counts, which list unused levels)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return _usable_per_row(values)
+    codes, uniques = values.factorize()                # missing: -1
+    if len(uniques) < 2:
+        return "fewer than two distinct values"
+    counts = np.bincount(codes[codes >= 0], minlength=len(uniques))
+    if not pd.api.types.is_numeric_dtype(values) and counts.min() < MIN_LEVEL_SIZE:
+        if len(uniques) > 6:
+            return "too many categories"
+        return f"a category with fewer than {MIN_LEVEL_SIZE} patients"
+    if int(counts.sum()) < values.size * 0.5:
+        return "more than half missing"
+    return None
+
+
+def _usable_per_row(values: pd.Series) -> str | None:
     present = values.dropna()
     if present.nunique() < 2:
         return "fewer than two distinct values"

@@ -37,6 +37,11 @@ def _terms(fit, endpoint: str, model: str, covariates: list[str]) -> list[dict]:
 
 def fit_model(df: pd.DataFrame, endpoint: str, covariates: list[str], model: str) -> dict:
     """One Cox model with everything the report shows about it."""
+    return fit_model_and_fit(df, endpoint, covariates, model)[0]
+
+
+def fit_model_and_fit(df: pd.DataFrame, endpoint: str, covariates: list[str], model: str) -> tuple:
+    """fit_model's dict and the CoxResult behind it (the type III test reuses it: cox_extras.type3)."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         fit = cox(df, TIME, EVENT, covariates)
@@ -64,7 +69,7 @@ def fit_model(df: pd.DataFrame, endpoint: str, covariates: list[str], model: str
                                        "p": float(r["p"])} for k, r in fr.summary.iterrows()]}
         except (ValueError, np.linalg.LinAlgError) as exc:
             out["messages"].append(f"Firth fit not computed: {exc}")
-    return out
+    return out, fit
 
 
 def _test(t) -> dict:

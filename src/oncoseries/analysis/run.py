@@ -18,10 +18,11 @@ from .biomarkers import MIN_MUTATION_CARRIERS  # noqa: F401  (its former home)
 from .biomarkers import biomarker_section, recurrent_genes, sequenced_patients
 from .descriptive import adverse_events, exposure, table1
 from .plan import ENDPOINT_NAMES, ENDPOINTS, Plan, make_plan, usable_covariate
-from .regression import fit_model, univariable_p
+from .regression import fit_model_and_fit, univariable_p
 from .survival import EVENT, by_covariate, endpoint_frame, followup, summarise_endpoint
 from . import time_dependent as td
 from .labels import apply_labels
+from .patient_codes import codes_for
 from . import cox_extras as cx
 from . import response_claims as rc
 from .table1_by import table1_by
@@ -40,13 +41,18 @@ def analysis_covariates(study: Study) -> pd.DataFrame:
         b = b.rename(columns={c: f"biomarker_{c}" for c in clash})
         p = p.merge(b, on="patient_id", how="left")
         extra += [c for c in b.columns if c != "patient_id"]
-    if study.mutations is not None:
+    if study.mutations is not None:   # on integer patient codes: p has the patients rows, in order
+        pc = codes_for(study)
+        pcode = pc.table(study.patients)
         seq = sequenced_patients(study)
-        known = p["patient_id"].isin(seq) if seq is not None else np.ones(len(p), bool)
+        known = pc.members(pc.of_known(seq))[pcode] if seq is not None else np.ones(len(p), bool)
+        mcode = pc.table(study.mutations)
+        gene_code, gene_names = pd.factorize(study.mutations["gene"])
+        where = {g: i for i, g in enumerate(gene_names)}
         for gene in recurrent_genes(study):
-            carriers = set(study.mutations.loc[study.mutations["gene"] == gene, "patient_id"])
+            carrier = pc.members(mcode[gene_code == where[gene]])[pcode]
             col = f"{gene}_mutated"
-            p[col] = np.where(p["patient_id"].isin(carriers), "yes", np.where(known, "no", None))
+            p[col] = np.where(carrier, "yes", np.where(known, "no", None))
             extra.append(col)
     return p, study.covariates + extra
 
@@ -197,6 +203,7 @@ def run_analysis(study: Study):
             "headline": "confirmed_bor" if plan.recist.confirmation else "bor"}}))
 
     scale = plan.days_per_unit
+    pc = codes_for(study)   # integer patient codes of the study's tables, once (analysis/patient_codes.py)
     survival, curves, logranks, models, changes = {}, {}, [], [], []
     planned = {c for ep in ("PFS", "OS") for c in plan.cox.get(ep, [])}
     td_specs = td.specs(study.config, frame, planned)
@@ -225,7 +232,8 @@ def run_analysis(study: Study):
                     logranks.append({"endpoint": ep, **res[0]})
                     curves[(ep, cov)] = res[1]
             if int(df[EVENT].sum()) >= 2:
-                models.append(cx.enrich(fit_model(df, ep, [cov], "univariable"), df, study.config, units))
+                m, fit = fit_model_and_fit(df, ep, [cov], "univariable")
+                models.append(cx.enrich(m, df, study.config, units, fit))
         for cov, spec in td_specs.items():
             res, sm = td.analyse(df, ep, cov, spec, scale)
             changes.append(res)
@@ -233,7 +241,8 @@ def run_analysis(study: Study):
                 curves[(ep, f"{cov} (time-dependent)")] = sm
         multi = _multivariable_covariates(plan, ep, models)
         if len(multi) >= 2:
-            models.append(cx.enrich(fit_model(df, ep, multi, "multivariable"), df, study.config, units))
+            m, fit = fit_model_and_fit(df, ep, multi, "multivariable")
+            models.append(cx.enrich(m, df, study.config, units, fit))
     sections = {
         "plan": plan.config.model_dump(mode="json", exclude={"redcap"}),
         "response": _response_section(recist, best, plan, len(flow.included("response_evaluable")),
@@ -243,8 +252,8 @@ def run_analysis(study: Study):
         "cox": models,
         "table1": table1(frame[frame["patient_id"].isin(treated_ids)], covariates),
         "regression": cx.regression_section(study.config, models),
-        "exposure": exposure(study.treatments, study.patients),
-        "adverse_events": adverse_events(study.adverse_events, len(treated)),
+        "exposure": exposure(study.treatments, study.patients, pc),
+        "adverse_events": adverse_events(study.adverse_events, len(treated), pc),
         "biomarkers": biomarker_section(study, frame, best, adtte, treated, plan),
     }
     if changes:
@@ -258,8 +267,8 @@ def run_analysis(study: Study):
     from .exposure import dosing_section   # issue 14: dose, BSA, intensity; toxicity tables
     from .toxicity import toxicity_section
     sections["dosing"], cycles = dosing_section(study.treatments, study.patients, study.adverse_events,
-                                                study.config.exposure)
-    sections["toxicity"] = toxicity_section(study.adverse_events, treated, study.treatments)
+                                                study.config.exposure, pc)
+    sections["toxicity"] = toxicity_section(study.adverse_events, treated, study.treatments, pc)
     if study.config.design is not None:   # study.yaml design: (docs/trial-design.md)
         from .trial_design import design_section
         sections["design"] = design_section(study.config.design, adtte, scale, sections["response"])

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..stats.group_compare import categorical_test, kruskal_wallis, wilcoxon_test
-from .descriptive import table1
+from .descriptive import per_distinct, table1
 
 #: Table 1 by group needs between these numbers of groups (a continuous ``by`` would give one per value).
 MIN_GROUPS, MAX_GROUPS = 2, 10
@@ -44,12 +44,17 @@ def _as_text(values: pd.Series) -> pd.Series:
     return values.astype(str)
 
 
-def _test(row: dict, x: pd.Series, g: pd.Series, levels: list[str]) -> dict:
-    """The gtsummary test of one variable (complete cases of variable and group)."""
-    keep = x.notna().to_numpy() & g.notna().to_numpy()
-    x, g = x[keep], g[keep]
+def _test(row: dict, x: pd.Series, g: pd.Series, levels: list[str], gcodes: np.ndarray | None = None,
+          guniq: np.ndarray | None = None) -> dict:
+    """The gtsummary test of one variable (complete cases of variable and group); ``gcodes``/``guniq``: the
+    group column factorised once (sorted) for every variable."""
+    if gcodes is None:
+        gcodes, guniq = pd.factorize(g, sort=True)
+    keep = x.notna().to_numpy() & (gcodes >= 0)
+    x, gc = x[keep], gcodes[keep]
     if row["type"] == "continuous":
-        xs = [x[g == lev].astype(float).to_numpy() for lev in levels]
+        pos = {v: i for i, v in enumerate(guniq)}
+        xs = [x[gc == pos[lev]].astype(float).to_numpy() if lev in pos else np.empty(0) for lev in levels]
         xs = [v for v in xs if v.size]
         if len(xs) < 2:
             return {"test": None, "reason": "fewer than two groups with a value"}
@@ -59,12 +64,33 @@ def _test(row: dict, x: pd.Series, g: pd.Series, levels: list[str]) -> dict:
                     "p": res.p_value, "exact": "exact" in res.method}
         res = kruskal_wallis(np.concatenate(xs), np.repeat(np.arange(len(xs)), [v.size for v in xs]))
         return {"test": "kruskal", "method": res.method, "statistic": res.statistic, "df": res.df, "p": res.p_value}
-    tab = pd.crosstab(_as_text(x) if not isinstance(x.dtype, pd.CategoricalDtype) else x.astype(str), g)
-    tab = tab.loc[tab.sum(axis=1) > 0, tab.sum(axis=0) > 0]
+    tab = _crosstab(x, gc, len(guniq))      # = pd.crosstab(level text, group): observed rows and columns
+    tab = tab[tab.sum(axis=1) > 0][:, tab.sum(axis=0) > 0]
     if tab.shape[0] < 2 or tab.shape[1] < 2:
         return {"test": None, "reason": "a single level or a single group with a value"}
-    kind, res = categorical_test(tab.to_numpy())
+    kind, res = categorical_test(tab)
     return {"test": kind, "method": TEST_NAMES[kind], "statistic": res.statistic, "df": res.df, "p": res.p_value}
+
+
+def _crosstab(x: pd.Series, gc: np.ndarray, n_groups: int) -> np.ndarray:
+    """Counts of (level text of ``x``, group code) with rows in text order and columns in group order, as
+    ``pd.crosstab`` (levels and groups without a count come out as zero rows and columns); the text of each
+    distinct value is made once."""
+    if not isinstance(x.dtype, pd.CategoricalDtype):
+        xc, xu = x.factorize()
+        xu = pd.Series(xu)
+    if isinstance(x.dtype, pd.CategoricalDtype) or not per_distinct(x, xu):     # text row by row
+        text = x.astype(str) if isinstance(x.dtype, pd.CategoricalDtype) else _as_text(x)
+        xc, xu = pd.factorize(text, sort=True)
+        rows = xc
+        n_rows = len(xu)
+    else:
+        text_u = _as_text(xu).to_numpy(dtype=object)
+        to_row, row_text = pd.factorize(text_u, sort=True)
+        rows = to_row[xc]
+        n_rows = len(row_text)
+    flat = np.bincount(rows.astype(np.int64) * n_groups + gc, minlength=n_rows * n_groups)
+    return flat.reshape(n_rows, n_groups)
 
 
 def table1_by(patients: pd.DataFrame, covariates: list[str], by: str) -> dict:
@@ -80,12 +106,13 @@ def table1_by(patients: pd.DataFrame, covariates: list[str], by: str) -> dict:
     present = groups_raw.dropna()
     text = present.astype(str) if isinstance(groups_raw.dtype, pd.CategoricalDtype) else _as_text(present)
     g = text.astype(object).reindex(patients.index)
-    known = g.notna()
-    out = {"by": by, "groups": [{"level": lev, "n": int((g == lev).sum())} for lev in levels],
-           "n_unknown_group": int((~known).sum()), "n": int(len(patients)),
+    gcodes, guniq = pd.factorize(g, sort=True)           # the groups once, as codes (missing: -1)
+    pos = {v: i for i, v in enumerate(guniq)}
+    in_level = {lev: gcodes == pos[lev] if lev in pos else np.zeros(len(g), dtype=bool) for lev in levels}
+    out = {"by": by, "groups": [{"level": lev, "n": int(in_level[lev].sum())} for lev in levels],
+           "n_unknown_group": int((gcodes < 0).sum()), "n": int(len(patients)),
            "rule": "gtsummary add_p defaults", "variables": []}
     overall = {r["variable"]: r for r in table1(patients, covariates)}
-    in_level = {lev: (g == lev).to_numpy() for lev in levels}
     for cov in covariates:
         if cov == by:
             continue
@@ -101,7 +128,7 @@ def table1_by(patients: pd.DataFrame, covariates: list[str], by: str) -> dict:
                 part["levels"] = _align(part, row)
             per_group.append({"level": lev, **(part or {})})
         entry = {"variable": cov, "type": row["type"], "groups": per_group}
-        entry.update(_test(row, patients[cov], g, levels))
+        entry.update(_test(row, patients[cov], g, levels, gcodes, guniq))
         out["variables"].append(entry)
     return out
 
