@@ -19,6 +19,7 @@ from .io.layout import TABLE_NAMES, TABLES
 from .io.parquet import has_parquet_patients, parquet_tables, read_parquet_table
 from .io.readers import RawTable, UnreadableFile, normalise_name, read_csv_table, read_xlsx_tables
 from .io.typing import parse_dates, type_table
+from .memory import trim
 from .problems import HasProblems, Problem, ProblemLog
 from .timings import lap
 from .validation import validate_tables
@@ -48,6 +49,7 @@ class Study(HasProblems):
     flow: PatientFlow | None = None
     notes: list[str] = field(default_factory=list)        # how the input was read (e.g. which file is which)
     labels: dict[str, str] = field(default_factory=dict)  # column -> label for the report (REDCap dictionary)
+    transient: bool = False   # the command line owns this Study: tables are released once used (release)
 
     def _table(self, name: str) -> pd.DataFrame | None:
         return self.tables.get(name)
@@ -86,6 +88,15 @@ class Study(HasProblems):
         known = set(TABLES["patients"].by_name)
         return [c for c in self.patients.columns if c not in known and not c.startswith("_")
                 and not pd.api.types.is_datetime64_any_dtype(self.patients[c])]  # dates: time_dependent
+
+    def release(self, name: str) -> None:
+        """Free the cells of a typed table the analysis no longer needs (the typed lesions after RECIST:
+        10^7 rows in a registry), only when ``transient`` (``oncoseries analyze`` owns the Study; the
+        Python API keeps every table). The table keeps its row count (results.json counts rows) and no
+        columns; the memory goes back to the system (memory.trim)."""
+        if self.transient and name in self.tables:
+            self.tables[name] = pd.DataFrame(index=pd.RangeIndex(len(self.tables[name])))
+            trim()
 
     @property
     def is_usable(self) -> bool:
@@ -187,6 +198,7 @@ def load_study(path: str | Path, today: dt.date | None = None) -> ValidationRepo
             typed[name] = df
         if name != "patients":   # the cells are typed: free them (a registry's lesions are 10^7 rows)
             table.df = table.df.iloc[:0]
+    trim()   # the raw cells and the readers' work arrays: back to the system (memory.py)
     lap("read")
     if "patients" not in typed:
         return ValidationReport(path, log.problems, None, notes)
@@ -207,6 +219,7 @@ def load_study(path: str | Path, today: dt.date | None = None) -> ValidationRepo
                   notes=notes, labels={k: v for t in raw.values() for k, v in t.display.items()})
     if not study.errors:
         study.flow = initial_flow(typed, config.baseline_window_days, raw["patients"].excluded)
+    trim()
     lap("validate")
     return ValidationReport(path, log.problems, study, notes, [p for p in found if id(p) not in kept])
 

@@ -167,6 +167,7 @@ def run_analysis(study: Study):
     else:
         recist = derive_responses(study.patients, study.lesions, study.assessments, plan.recist)
         lap("RECIST")
+    study.release("lesions")   # only a Study the command line owns (study.py): not used after RECIST
     pop = recist.population.set_index("patient_id").reindex(study.patients["patient_id"])
     ids = study.patients["patient_id"].to_numpy(dtype=object)
     is_treated = study.patients["patient_id"].isin(treated_ids).to_numpy()  # hashed; np.isin on objects is O(n*m)

@@ -217,14 +217,15 @@ def _lesion_table(enc: Encoded, base: Baseline, role_all: np.ndarray, scan_of_ob
         return np.where(is_b, at_baseline, tp[name].to_numpy(dtype="float64")[scv])
 
     # column by column, each temporary freed before the next (a registry's table is 10^7 rows)
-    cols = {"patient_id": enc.ids.to_numpy(dtype=object)[pcs]}
+    # text columns as categoricals (codes of 1-4 bytes; derived/lesions.csv is written the same)
+    cols = {"patient_id": pd.Categorical.from_codes(pcs, categories=enc.ids)}
     del pcs
     cols["date"] = from_days(r.day[keep])
-    cols["lesion_id"] = r.lesion_id[keep]
-    cols["role"] = ROLE_NAMES[role]
-    cols["organ"] = r.organ[keep]
+    cols["lesion_id"] = r.lesion_id.take(keep).column()
+    cols["role"] = pd.Categorical.from_codes(role, categories=pd.Index(ROLE_NAMES, dtype=object))
+    cols["organ"] = r.organ.take(keep).column()
     cols["nodal"] = r.nodal[keep]
-    cols["state"] = r.state[keep]
+    cols["state"] = r.state.take(keep).column()
     cols["diameter_mm"] = r.diameter_mm[keep]
     cols["diameter_used"] = np.where(role == TARGET, r.value[keep], np.nan)
     del role
