@@ -28,7 +28,7 @@ from ._encode import (ABSENT, EQUIVOCAL, IGNORED, NEW, NON_TARGET, NOT_EVALUATED
 from ._groups import count_before, cummin_before, group_first
 from .baseline import Baseline, find_baseline
 from .settings import TOL, RecistSettings
-from .tables import CR, NA, NE, NONCRPD, PD, PR, SD, overall_response
+from .tables import CR, NA, NE, NONCRPD, PD, PR, SD, overall_response, select_text
 
 NORMAL_NODE_MM = 10.0
 PD_PCT, PD_MM, PR_PCT = 20.0, 5.0, -30.0
@@ -90,8 +90,16 @@ def observation_roles(enc: Encoded, base: Baseline, post: np.ndarray, warn: Warn
 def derive_timepoints(enc: Encoded, base: Baseline, settings: RecistSettings, warn: Warnings):
     """Per-scan responses (post-baseline scans) and the per-lesion table.
 
-    Returns ``(timepoints, lesion_table)`` DataFrames; see :func:`timepoints`.
+    Returns ``(timepoints, lesion_table)`` DataFrames; see :func:`timepoints`. The per-scan work arrays
+    (some 40 arrays of one value per scan: 2 GB for a registry's 5*10^6 scans) are freed before the
+    lesion table is built.
     """
+    role_all, scan_of_obs, tp = _scan_responses(enc, base, settings, warn)
+    return tp, _lesion_table(enc, base, role_all, scan_of_obs, tp)
+
+
+def _scan_responses(enc: Encoded, base: Baseline, settings: RecistSettings, warn: Warnings):
+    """(effective role per observation, scan of each post-baseline observation (-1: none), time points)."""
     pid = enc.ids.to_numpy(dtype=object)
     has_base = ~np.isnan(base.day)
     ref = np.where(has_base, base.day, enc.start)
@@ -153,13 +161,12 @@ def derive_timepoints(enc: Encoded, base: Baseline, settings: RecistSettings, wa
         pr = complete & (pct_base <= PR_PCT + TOL)
 
     nt_code = np.where(nt_nobs < n_bnt, np.maximum(nt_max, NT_NE), nt_max)
-    nt_resp = np.where(n_bnt > 0, NT_NAMES[np.clip(nt_code, 0, 3)], NA).astype(object)
-    nt_resp[~s_has_base] = np.where(nobase_pd[~s_has_base], PD, NE)
+    nt_resp = np.append(NT_NAMES, NA)[np.where(n_bnt > 0, np.clip(nt_code, 0, 3), len(NT_NAMES))]
+    nt_resp[~s_has_base] = np.array([NE, PD], dtype=object)[nobase_pd[~s_has_base].astype(np.int8)]
     prelim_cr = t_cr & ((n_bnt == 0) | (nt_code == NT_GONE)) & (s_new < NEW_YES)
     had_cr = count_before(prelim_cr, first) > 0
     t_pd = pd_sum | (had_cr & reappear)
-    target = np.select([~s_has_base, ~has_t, t_cr, t_pd, ~complete, pr], [NE, NA, CR, PD, NE, PR],
-                       default=SD).astype(object)
+    target = select_text([~s_has_base, ~has_t, t_cr, t_pd, ~complete, pr], [NE, NA, CR, PD, NE, PR], SD)
     overall = overall_response(target, nt_resp, s_new == NEW_YES)
 
     dates = from_days(s_day)
@@ -190,10 +197,7 @@ def derive_timepoints(enc: Encoded, base: Baseline, settings: RecistSettings, wa
         tp["new_target_sum"] = nlt_sum
     scan_of_obs = np.full(len(enc.pc), -1, dtype=np.int32)
     scan_of_obs[p_idx] = scan
-    # the per-observation work arrays are not needed for the lesion table (10^7 rows in a registry)
-    del p_idx, pc, day, role, v, nod, st, lk, scan, is_t, meas, cr_ok, reappear_obs, is_nt, status, is_new, code
-    table = _lesion_table(enc, base, role_all, scan_of_obs, tp)
-    return tp, table
+    return role_all, scan_of_obs, tp
 
 
 def _lesion_table(enc: Encoded, base: Baseline, role_all: np.ndarray, scan_of_obs: np.ndarray,
