@@ -140,7 +140,7 @@ def require_columns(df: pd.DataFrame, columns, table: str) -> None:
 
 def _codes(series: pd.Series, mapping: dict[str, int], table: str, column: str, rows,
            factorized=None) -> np.ndarray:
-    codes, uniq = factorized or pd.factorize(series.astype(object), use_na_sentinel=True)
+    codes, uniq = factorized or pd.factorize(series.to_numpy(dtype=object), use_na_sentinel=True)
     keys = [str(u).strip().lower().replace(" ", "_").replace("-", "_") for u in uniq]
     table_codes = np.array([mapping.get(k, -1) for k in keys] + [-1], dtype=np.int8)
     out = table_codes[np.where(codes < 0, len(uniq), codes)]
@@ -279,12 +279,13 @@ def encode(patients: pd.DataFrame, lesions: pd.DataFrame, warn: Warnings) -> Enc
     pc, lk = pc.astype(np.int32), lk.astype(np.int32)
     if len(rows) and rows.max(initial=0) < 2 ** 31 and rows.min(initial=0) >= -2 ** 31:
         rows = rows.astype(np.int32)
-    order = np.lexsort((rows, lk, day, pc))
+    # the text columns as small codes before the sort (the object arrays and int64 codes are freed)
     lesion_ids = Coded.from_factorized(lid_codes, lid_uniq, lesion_ids)
+    del lid_codes
     organ = Coded.of(col["organ"]) if "organ" in col else Coded(np.full(n_rows, -1, np.int8), np.array([], object))
     if state_text is None:
         state_text = Coded(state.copy(), STATE_NAMES.copy())
-    del lid_codes
+    order = np.lexsort((rows, lk, day, pc))
     # one array at a time, so the unsorted copy of each is freed before the next is sorted
     pc = pc[order]
     day = day[order]

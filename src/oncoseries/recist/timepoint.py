@@ -95,7 +95,17 @@ def derive_timepoints(enc: Encoded, base: Baseline, settings: RecistSettings, wa
     lesion table is built.
     """
     role_all, scan_of_obs, tp = _scan_responses(enc, base, settings, warn)
-    return tp, _lesion_table(enc, base, role_all, scan_of_obs, tp)
+    return tp, _lesion_table(_take_rows(enc), enc.ids, base, role_all, scan_of_obs, tp)
+
+
+def _take_rows(enc: Encoded) -> dict:
+    """The lesion-row arrays (RowTable) taken out of ``enc``, which is spent afterwards: its observation
+    arrays are dropped too (they are the row arrays when no lesion was split), so that each row array is
+    freed as soon as its column of the lesion table is built."""
+    rows = dict(vars(enc.rows))
+    for name in ("rows", "pc", "day", "lk", "lesion_id", "role", "state", "nodal", "value", "organ", "row"):
+        setattr(enc, name, None)
+    return rows
 
 
 def _scan_responses(enc: Encoded, base: Baseline, settings: RecistSettings, warn: Warnings):
@@ -200,15 +210,15 @@ def _scan_responses(enc: Encoded, base: Baseline, settings: RecistSettings, warn
     return role_all, scan_of_obs, tp
 
 
-def _lesion_table(enc: Encoded, base: Baseline, role_all: np.ndarray, scan_of_obs: np.ndarray,
+def _lesion_table(r: dict, ids: pd.Index, base: Baseline, role_all: np.ndarray, scan_of_obs: np.ndarray,
                   tp: pd.DataFrame) -> pd.DataFrame:
-    """One row per lesion row of the baseline and post-baseline scans (derived/lesions.csv)."""
-    r = enc.rows
-    keep = np.flatnonzero(base.is_baseline[r.obs] | (scan_of_obs[r.obs] >= 0))
+    """One row per lesion row of the baseline and post-baseline scans (derived/lesions.csv); ``r`` the
+    row arrays (_take_rows), each removed once used."""
+    keep = np.flatnonzero(base.is_baseline[r["obs"]] | (scan_of_obs[r["obs"]] >= 0))
     if len(keep) < 2 ** 31:
         keep = keep.astype(np.int32)
-    obs = r.obs[keep]
-    pcs = r.pc[keep]
+    obs = r.pop("obs")[keep]
+    pcs = r.pop("pc")[keep]
     is_b = base.is_baseline[obs]
     role = role_all[obs]
     scv = np.where(is_b, 0, scan_of_obs[obs])
@@ -222,16 +232,16 @@ def _lesion_table(enc: Encoded, base: Baseline, role_all: np.ndarray, scan_of_ob
 
     # column by column, each temporary freed before the next (a registry's table is 10^7 rows)
     # text columns as categoricals (codes of 1-4 bytes; derived/lesions.csv is written the same)
-    cols = {"patient_id": pd.Categorical.from_codes(pcs, categories=enc.ids)}
+    cols = {"patient_id": pd.Categorical.from_codes(pcs, categories=ids)}
     del pcs
-    cols["date"] = from_days(r.day[keep])
-    cols["lesion_id"] = r.lesion_id.take(keep).column()
+    cols["date"] = from_days(r.pop("day")[keep])
+    cols["lesion_id"] = r.pop("lesion_id").take(keep).column()
     cols["role"] = pd.Categorical.from_codes(role, categories=pd.Index(ROLE_NAMES, dtype=object))
-    cols["organ"] = r.organ.take(keep).column()
-    cols["nodal"] = r.nodal[keep]
-    cols["state"] = r.state.take(keep).column()
-    cols["diameter_mm"] = r.diameter_mm[keep]
-    cols["diameter_used"] = np.where(role == TARGET, r.value[keep], np.nan)
+    cols["organ"] = r.pop("organ").take(keep).column()
+    cols["nodal"] = r.pop("nodal")[keep]
+    cols["state"] = r.pop("state").take(keep).column()
+    cols["diameter_mm"] = r.pop("diameter_mm")[keep]
+    cols["diameter_used"] = np.where(role == TARGET, r.pop("value")[keep], np.nan)
     del role
     cols["baseline"] = is_b
     cols["baseline_sum"] = bsum
