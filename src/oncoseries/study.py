@@ -292,12 +292,20 @@ def _apply_defaults(tables: dict[str, pd.DataFrame]) -> None:
             les["diameter_mm"] = np.nan
         if "nodal" not in les.columns:
             les["nodal"] = False
-        les["nodal"] = les["nodal"].fillna(False).astype(bool)
+        if les["nodal"].dtype != bool:   # missing: False (no copy of a column already bool)
+            les["nodal"] = les["nodal"].to_numpy(dtype=bool, na_value=False)
         if "organ" not in les.columns:
             les["organ"] = None
-        state = les["state"] if "state" in les.columns else pd.Series(None, index=les.index, dtype=object)
-        unmeasured = state.isna() & (les["role"] == "target") & les["diameter_mm"].isna()
-        les["state"] = state.where(state.notna(), np.where(unmeasured, "not_evaluated", "present"))
+        state = (les["state"].to_numpy(dtype=object) if "state" in les.columns
+                 else np.full(len(les), None, dtype=object))
+        missing = np.flatnonzero(pd.isna(state))
+        if len(missing):   # one shared string per default (a text array would copy 10^7 cells)
+            if "state" in les.columns:
+                state = state.copy()
+            unmeasured = ((les["role"].to_numpy(dtype=object)[missing] == "target")
+                          & pd.isna(les["diameter_mm"].to_numpy()[missing]))
+            state[missing] = np.array(["present", "not_evaluated"], dtype=object)[unmeasured.astype(np.int8)]
+        les["state"] = state
 
 
 def validate_study(path: str | Path, today: dt.date | None = None) -> ValidationReport:

@@ -171,13 +171,22 @@ def check_lesions(les: pd.DataFrame, patients: pd.DataFrame, file: str, labels, 
     (patient_positions) gives the patient codes without another pass over the id strings."""
     first_pat = patients.drop_duplicates("patient_id")
     pcode, n_codes, puniq = _patient_codes(les, pos, len(first_pat))
+    pcode = pcode.astype(np.int32) if n_codes < 2 ** 31 else pcode     # 10^7 rows: 4 bytes a code
     lcode, _ = pd.factorize(les["lesion_id"])
-    day = _sortable_days(les["date"])
     pl = np.where((pcode >= 0) & (lcode >= 0), pcode.astype(np.int64) * (int(lcode.max(initial=0)) + 1) + lcode,
                   -1)
+    del lcode
     known = pl >= 0
-    dup = known & (day != np.iinfo(np.int64).max) & pd.DataFrame({"k": pl, "d": day}, copy=False).duplicated(
-        keep="first").to_numpy()
+    gid, _ = pd.factorize(pl)            # one code per (patient, lesion); -1 (unknown) is a code too
+    del pl
+    gid = gid.astype(np.int32) if len(gid) < 2 ** 31 else gid
+    day = _sortable_days(les["date"])
+    dcode, duniq = pd.factorize(day)
+    # (patient, lesion, date) seen before: one int64 key per row instead of a two-column DataFrame
+    key = gid.astype(np.int64) * (len(duniq) + 1) + dcode
+    del dcode
+    dup = known & (day != np.iinfo(np.int64).max) & pd.Series(key, copy=False).duplicated(keep="first").to_numpy()
+    del key
     _rows(log, "error", file, les, dup, labels("lesion_id"),
           lambda s: [f"lesion '{lid}' of patient '{pid}' is measured twice on {d}"
                      for lid, pid, d in zip(s["lesion_id"], s["patient_id"], _fmt(s["date"]))],
@@ -185,16 +194,18 @@ def check_lesions(les: pd.DataFrame, patients: pd.DataFrame, file: str, labels, 
     # A lesion keeps its role (RECIST 1.1 §3: targets and non-targets are fixed at baseline): the role of
     # its earliest row (by date, then row) is the expected one.
     rcode, runiq = pd.factorize(les["role"])
+    rcode = rcode.astype(np.int8) if len(runiq) < 127 else rcode
     valid = known & (rcode >= 0)
-    gid, _ = pd.factorize(pl)
+    del known
     idx = np.flatnonzero(valid)
     rows = les["_row"].to_numpy()
     idx = idx[np.lexsort((rows[idx], day[idx]))]               # stable: ties keep the table order
+    del day
     firsts = np.unique(gid[idx], return_index=True)[1]
-    expected = np.full(int(gid.max(initial=-1)) + 1, -1, dtype=np.int64)
+    expected = np.full(int(gid.max(initial=-1)) + 1, -1, dtype=rcode.dtype)
     expected[gid[idx[firsts]]] = rcode[idx[firsts]]
     del idx, firsts
-    exp_row = np.where(valid, expected[gid], -1)
+    exp_row = np.where(valid, expected[gid], -1).astype(rcode.dtype)
     changed = valid & (rcode != exp_row)
     ch = np.flatnonzero(changed)
     expected_role = pd.Series(np.asarray(runiq, dtype=object)[exp_row[ch]], index=les.index[ch])
@@ -202,7 +213,7 @@ def check_lesions(les: pd.DataFrame, patients: pd.DataFrame, file: str, labels, 
           lambda s: [f"lesion '{lid}' was '{r0}' on an earlier scan and is '{r}' here"
                      for lid, r0, r in zip(s["lesion_id"], expected_role.loc[s.index], s["role"])],
           "the same role at every scan", "role-change")
-    del gid, exp_row, pl
+    del gid, exp_row
     if "state" in les.columns:
         scode, suniq = pd.factorize(les["state"])
         suniq = np.asarray(suniq, dtype=object)
