@@ -64,3 +64,42 @@ def test_positions_find_every_kind_of_problem():
         rules |= {q.rule for q in log.problems}
     assert {"unknown-patient", "after-death", "cycle-before-start", "no-baseline", "duplicate-lesion",
             "role-change", "state-role"} <= rules
+
+
+@pytest.mark.parametrize("seed", range(100))
+def test_checks_on_categorical_lesion_texts_equal_those_on_objects(seed):
+    """load_study gives the lesion texts as categoricals (study.compact_text): the same problems."""
+    from oncoseries.flow import initial_flow
+    from oncoseries.study import compact_text
+
+    rng = np.random.default_rng(seed)
+    les, patients = _random_tables(rng)
+    les["nodal"] = rng.random(len(les)) < 0.3
+    les["diameter_mm"] = rng.integers(0, 30, len(les)).astype(float)
+    cat = les.copy()
+    for c in ("role", "state", "lesion_id"):
+        cat[c] = compact_text(cat[c])
+    assert isinstance(cat["role"].dtype, pd.CategoricalDtype) or cat["role"].isna().all()
+    logs = []
+    for table in (les, cat):
+        log = ProblemLog()
+        check_lesions(table, patients, "x.csv", lambda c: c, log, 28,
+                      patient_positions(table, pd.Index(patients["patient_id"].drop_duplicates())))
+        logs.append(log.problems)
+    assert logs[0] == logs[1]
+    ok = les["patient_id"].notna() & les["date"].notna()
+    flows = [initial_flow({"patients": patients, "lesions": t[ok.to_numpy()]}, 28).parts["response_evaluable"]
+             for t in (les, cat)]
+    pd.testing.assert_frame_equal(flows[0], flows[1])
+
+
+def test_compact_text_keeps_values_and_leaves_other_columns():
+    from oncoseries.study import compact_text
+
+    s = pd.Series(["b", None, "a", "b"], dtype=object)
+    c = compact_text(s)
+    assert isinstance(c.dtype, pd.CategoricalDtype) and list(c.cat.categories) == ["b", "a"]
+    assert c.astype(object).where(c.notna(), None).tolist() == ["b", None, "a", "b"]
+    mixed = pd.Series([1, 1.0, "x"], dtype=object)
+    assert compact_text(mixed) is mixed
+    assert compact_text(pd.Series([1.5, 2.0])).dtype == float

@@ -306,6 +306,20 @@ def _apply_defaults(tables: dict[str, pd.DataFrame]) -> None:
                           & pd.isna(les["diameter_mm"].to_numpy()[missing]))
             state[missing] = np.array(["present", "not_evaluated"], dtype=object)[unmeasured.astype(np.int8)]
         les["state"] = state
+        for col in ("role", "state", "organ", "lesion_id"):   # repeated texts: 1-2 byte codes, not pointers
+            les[col] = compact_text(les[col])
+
+
+def compact_text(s: pd.Series) -> pd.Series:
+    """A text column as a categorical (codes of 1-2 bytes instead of 8-byte pointers: a registry's lesions
+    are 10^7 rows); the values, missing cells and the text's order of first appearance are kept. Columns
+    holding anything but text (1 and 1.0 would be one category) or many distinct values stay as they are."""
+    if isinstance(s.dtype, pd.CategoricalDtype) or s.dtype != object:
+        return s
+    codes, uniq = pd.factorize(s.to_numpy(dtype=object), use_na_sentinel=True)
+    if len(uniq) > 2 ** 15 or pd.api.types.infer_dtype(uniq, skipna=False) not in ("string", "empty"):
+        return s
+    return pd.Series(pd.Categorical.from_codes(codes, categories=pd.Index(uniq, dtype=object)), index=s.index)
 
 
 def validate_study(path: str | Path, today: dt.date | None = None) -> ValidationReport:

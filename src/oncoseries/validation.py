@@ -22,6 +22,9 @@ def _rows(log: ProblemLog, severity: str, file: str, df: pd.DataFrame, mask, col
     if not mask.any():
         return
     sub = df.loc[mask]
+    cats = [c for c in sub.columns if isinstance(sub[c].dtype, pd.CategoricalDtype)]
+    if cats:   # compact lesion texts (study.compact_text): the cells as text, None where missing
+        sub = sub.assign(**{c: sub[c].astype(object).where(sub[c].notna(), None) for c in cats})
     msgs = pd.Series(list(message(sub)) if callable(message) else [message] * len(sub), index=sub.index)
     # tables converted from CDISC hold rows of several source files (`_file`)
     rows = f"_row@{column}" if f"_row@{column}" in sub.columns else "_row"  # a cell's own row (REDCap events)

@@ -13,6 +13,7 @@ import pytest
 from oncoseries.recist import RecistSettings, derive_responses
 from oncoseries.recist import _encode
 from oncoseries.recist._encode import Coded
+from oncoseries.study import compact_text
 
 STATES = ["present", "absent", "too_small", "not_evaluated", "unequivocal_progression", "equivocal", None]
 
@@ -55,14 +56,23 @@ def _objects(df: pd.DataFrame) -> pd.DataFrame:
 
 
 @pytest.mark.parametrize("criteria", ["recist1.1", "irecist"])
-def test_compact_columns_give_the_same_tables_and_warnings(monkeypatch, criteria):
+@pytest.mark.parametrize("typed_categorical", [False, True])
+def test_compact_columns_give_the_same_tables_and_warnings(monkeypatch, criteria, typed_categorical):
+    """Also from typed lesions whose texts are categoricals (study.compact_text, as load_study gives them)."""
     rng = np.random.default_rng(17)
     settings = RecistSettings(criteria=criteria)
     for _ in range(25):
         patients, les = _random_study(rng, int(rng.integers(1, 12)))
         if rng.random() < 0.3:
             les = les.drop(columns=["organ"] if rng.random() < 0.5 else ["state"])
-        compact = derive_responses(patients, les, settings=settings)
+        given = les
+        if typed_categorical:
+            given = les.copy()
+            for c in ("role", "state", "organ", "lesion_id"):
+                if c in given.columns:
+                    given[c] = compact_text(given[c])
+            assert isinstance(given["role"].dtype, pd.CategoricalDtype)
+        compact = derive_responses(patients, given, settings=settings)
         with monkeypatch.context() as m:
             _plain(m)
             plain = derive_responses(patients, les, settings=settings)

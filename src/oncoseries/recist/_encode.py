@@ -86,6 +86,8 @@ class Coded:
 
     @classmethod
     def of(cls, values) -> "Coded":
+        if isinstance(values, pd.Series) and isinstance(values.dtype, pd.CategoricalDtype):
+            return cls.from_factorized(*factorize(values), None)
         arr = values.to_numpy(dtype=object) if isinstance(values, pd.Series) else np.asarray(values, dtype=object)
         codes, uniq = pd.factorize(arr, use_na_sentinel=True)
         return cls.from_factorized(codes, uniq, arr)
@@ -94,6 +96,8 @@ class Coded:
     def from_factorized(cls, codes: np.ndarray, uniq, values: np.ndarray) -> "Coded":
         uniq = np.asarray(uniq, dtype=object)
         if pd.api.types.infer_dtype(uniq, skipna=False) not in ("string", "empty"):
+            if values is None:       # a categorical of other values: its cells as they are
+                return cls(None, np.append(uniq, None)[codes])
             return cls(None, values)
         return cls(small_codes(codes, len(uniq)), uniq)
 
@@ -113,6 +117,14 @@ class Coded:
         if self.codes is None:
             return self.names
         return pd.Categorical.from_codes(self.codes, categories=pd.Index(self.names, dtype=object))
+
+
+def factorize(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(codes, distinct values) of a column, -1 for missing; a categorical's own codes (no pass over the
+    cells; unused categories are harmless: only codes in use are looked up)."""
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        return s.cat.codes.to_numpy(), np.asarray(s.cat.categories, dtype=object)
+    return pd.factorize(s.to_numpy(dtype=object), use_na_sentinel=True)
 
 
 def to_days(values) -> np.ndarray:
@@ -140,13 +152,14 @@ def require_columns(df: pd.DataFrame, columns, table: str) -> None:
 
 def _codes(series: pd.Series, mapping: dict[str, int], table: str, column: str, rows,
            factorized=None) -> np.ndarray:
-    codes, uniq = factorized or pd.factorize(series.to_numpy(dtype=object), use_na_sentinel=True)
+    codes, uniq = factorized or factorize(series)
     keys = [str(u).strip().lower().replace(" ", "_").replace("-", "_") for u in uniq]
     table_codes = np.array([mapping.get(k, -1) for k in keys] + [-1], dtype=np.int8)
     out = table_codes[np.where(codes < 0, len(uniq), codes)]
     if (out < 0).any():
         bad = np.flatnonzero(out < 0)[:5]
-        shown = [f"row {rows[i]}: {series.iloc[i]!r}" for i in bad]
+        cat = isinstance(series.dtype, pd.CategoricalDtype)   # a missing category is None, as in the text
+        shown = [f"row {rows[i]}: {(None if cat and pd.isna(series.iloc[i]) else series.iloc[i])!r}" for i in bad]
         raise ValueError(f"{table}.{column}: unexpected value(s) ({'; '.join(shown)}); "
                          f"expected one of {sorted(set(mapping))}")
     return out
@@ -247,10 +260,12 @@ def encode(patients: pd.DataFrame, lesions: pd.DataFrame, warn: Warnings) -> Enc
     if np.isnan(day).any():
         bad = rows[np.isnan(day)][:5].tolist()
         raise ValueError(f"lesions.date: missing on row(s) {bad}; expected a date")
-    lesion_ids = col["lesion_id"].to_numpy(dtype=object)
-    if pd.isna(lesion_ids).any():
-        bad = rows[pd.isna(lesion_ids)][:5].tolist()
+    lid_codes, lid_uniq = factorize(col["lesion_id"])
+    if (lid_codes < 0).any():
+        bad = rows[lid_codes < 0][:5].tolist()
         raise ValueError(f"lesions.lesion_id: missing on row(s) {bad}; expected a lesion id")
+    lesion_ids = None if isinstance(col["lesion_id"].dtype, pd.CategoricalDtype) else \
+        col["lesion_id"].to_numpy(dtype=object)
     role = _codes(col["role"], _ROLES, "lesions", "role", rows)
     nodal = (col["nodal"].fillna(False).to_numpy(dtype=bool) if "nodal" in col
              else np.zeros(n_rows, dtype=bool))
@@ -262,8 +277,8 @@ def encode(patients: pd.DataFrame, lesions: pd.DataFrame, warn: Warnings) -> Enc
     state = np.where((role == TARGET) & np.isnan(diam), NOT_EVALUATED, PRESENT).astype(np.int8)
     state_text = None
     if "state" in col:       # factorised once: the codes of the derivation and the text of the table
-        st_arr = col["state"].to_numpy(dtype=object)
-        st_codes, st_uniq = pd.factorize(st_arr, use_na_sentinel=True)
+        st_arr = None if isinstance(col["state"].dtype, pd.CategoricalDtype) else col["state"].to_numpy(dtype=object)
+        st_codes, st_uniq = factorize(col["state"])
         if given.all():
             state = _codes(col["state"], _STATES, "lesions", "state", rows, (st_codes, st_uniq))
         elif given.any():
@@ -273,7 +288,6 @@ def encode(patients: pd.DataFrame, lesions: pd.DataFrame, warn: Warnings) -> Enc
     if (diam < 0).any():
         bad = rows[diam < 0][:5].tolist()
         raise ValueError(f"lesions.diameter_mm: negative value on row(s) {bad}; expected mm >= 0")
-    lid_codes, lid_uniq = pd.factorize(lesion_ids)
     lk, _ = pd.factorize(pc.astype(np.int64) * (int(lid_codes.max(initial=0)) + 1) + lid_codes)
     # 32-bit codes (patients and lesions < 2^31): half the memory of the sorted arrays at registry scale
     pc, lk = pc.astype(np.int32), lk.astype(np.int32)
