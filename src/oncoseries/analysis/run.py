@@ -261,6 +261,7 @@ def run_analysis(study: Study):
     sections["dosing"], cycles = dosing_section(study.treatments, study.patients, study.adverse_events,
                                                 study.config.exposure)
     sections["toxicity"] = toxicity_section(study.adverse_events, treated, study.treatments)
+    study.release("adverse_events")   # the command line's Study (study.py): not used after this point
     if study.config.design is not None:   # study.yaml design: (docs/trial-design.md)
         from .trial_design import design_section
         sections["design"] = design_section(study.config.design, adtte, scale, sections["response"])
