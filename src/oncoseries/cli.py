@@ -97,7 +97,7 @@ def _run_analysis(study: Path, out: Path, timings: bool = False, figures: bool =
     if timings:
         tm.start()
     from .analysis import analyze, write_outputs
-    from .study import StudyError
+    from .study import StudyError, read_study
 
     tm.lap("start-up (imports)")
 
@@ -108,7 +108,10 @@ def _run_analysis(study: Path, out: Path, timings: bool = False, figures: bool =
     try:
         with show(enabled=progress):
             try:
-                results = analyze(study)
+                owned = read_study(study)
+                owned.transient = True    # this command owns the Study: tables are freed once used
+                results = analyze(owned)
+                del owned
             except StudyError as exc:
                 typer.echo(f"{study}: the study has errors; nothing was analysed.")
                 _print_problems([p for p in exc.problems if p.severity == "error"], 100)

@@ -100,15 +100,24 @@ def initial_flow(tables: dict[str, pd.DataFrame], window_days: int,
     evaluable = np.zeros(len(ids), bool)
     if "lesions" in tables:
         les = tables["lesions"]
-        start = les["patient_id"].map(p.set_index("patient_id")["start_date"])
-        days = (les["date"] - start).dt.days
-        base = les[(days <= 0) & (days >= -window_days)]
-        nodal = base["nodal"].fillna(False).astype(bool) if "nodal" in base.columns else False
-        diam = base["diameter_mm"] if "diameter_mm" in base.columns else pd.Series(np.nan, index=base.index)
-        measurable = (base["role"] == "target") & (diam >= np.where(nodal, 15.0, 10.0))
-        has_les = p["patient_id"].isin(les["patient_id"]).to_numpy()
-        has_base = p["patient_id"].isin(base["patient_id"]).to_numpy()
-        has_meas = p["patient_id"].isin(base.loc[measurable, "patient_id"]).to_numpy()
+        # each row's patient by position (one pass over the ids; no copy of the baseline rows: a
+        # registry's lesions are 10^7 rows); -1: not in patients
+        at = pd.Index(p["patient_id"]).get_indexer(les["patient_id"])
+        start = np.append(p["start_date"].to_numpy(dtype="datetime64[ns]"), np.datetime64("NaT"))[at]
+        days = (les["date"] - pd.Series(start, index=les.index)).dt.days
+        del start
+        base = ((days <= 0) & (days >= -window_days)).to_numpy() & (at >= 0)
+        del days
+        nodal = les["nodal"].fillna(False).astype(bool).to_numpy() if "nodal" in les.columns else False
+        diam = les["diameter_mm"].to_numpy() if "diameter_mm" in les.columns else np.full(len(les), np.nan)
+        with np.errstate(invalid="ignore"):
+            measurable = base & (les["role"] == "target").to_numpy() & (diam >= np.where(nodal, 15.0, 10.0))
+
+        def seen(mask):
+            return np.bincount(at[mask], minlength=len(p)) > 0
+        has_les = seen(at >= 0)
+        has_base = seen(base)
+        has_meas = seen(measurable)
         ev_reason = np.where(~has_les, "no lesion measurements",
                              np.where(~has_base, f"no baseline scan within {window_days} days before start",
                                       np.where(~has_meas, "no measurable target lesion at baseline", None)))

@@ -19,6 +19,7 @@ from .io.layout import TABLE_NAMES, TABLES
 from .io.parquet import has_parquet_patients, parquet_tables, read_parquet_table
 from .io.readers import RawTable, UnreadableFile, normalise_name, read_csv_table, read_xlsx_tables
 from .io.typing import parse_dates, type_table
+from .memory import trim
 from .problems import HasProblems, Problem, ProblemLog
 from .timings import lap
 from .validation import validate_tables
@@ -48,6 +49,7 @@ class Study(HasProblems):
     flow: PatientFlow | None = None
     notes: list[str] = field(default_factory=list)        # how the input was read (e.g. which file is which)
     labels: dict[str, str] = field(default_factory=dict)  # column -> label for the report (REDCap dictionary)
+    transient: bool = False   # the command line owns this Study: tables are released once used (release)
 
     def _table(self, name: str) -> pd.DataFrame | None:
         return self.tables.get(name)
@@ -86,6 +88,15 @@ class Study(HasProblems):
         known = set(TABLES["patients"].by_name)
         return [c for c in self.patients.columns if c not in known and not c.startswith("_")
                 and not pd.api.types.is_datetime64_any_dtype(self.patients[c])]  # dates: time_dependent
+
+    def release(self, name: str) -> None:
+        """Free the cells of a typed table the analysis no longer needs (the typed lesions after RECIST:
+        10^7 rows in a registry), only when ``transient`` (``oncoseries analyze`` owns the Study; the
+        Python API keeps every table). The table keeps its row count (results.json counts rows) and no
+        columns; the memory goes back to the system (memory.trim)."""
+        if self.transient and name in self.tables:
+            self.tables[name] = pd.DataFrame(index=pd.RangeIndex(len(self.tables[name])))
+            trim()
 
     @property
     def is_usable(self) -> bool:
@@ -187,6 +198,7 @@ def load_study(path: str | Path, today: dt.date | None = None) -> ValidationRepo
             typed[name] = df
         if name != "patients":   # the cells are typed: free them (a registry's lesions are 10^7 rows)
             table.df = table.df.iloc[:0]
+    trim()   # the raw cells and the readers' work arrays: back to the system (memory.py)
     lap("read")
     if "patients" not in typed:
         return ValidationReport(path, log.problems, None, notes)
@@ -207,6 +219,7 @@ def load_study(path: str | Path, today: dt.date | None = None) -> ValidationRepo
                   notes=notes, labels={k: v for t in raw.values() for k, v in t.display.items()})
     if not study.errors:
         study.flow = initial_flow(typed, config.baseline_window_days, raw["patients"].excluded)
+    trim()
     lap("validate")
     return ValidationReport(path, log.problems, study, notes, [p for p in found if id(p) not in kept])
 
@@ -279,12 +292,34 @@ def _apply_defaults(tables: dict[str, pd.DataFrame]) -> None:
             les["diameter_mm"] = np.nan
         if "nodal" not in les.columns:
             les["nodal"] = False
-        les["nodal"] = les["nodal"].fillna(False).astype(bool)
+        if les["nodal"].dtype != bool:   # missing: False (no copy of a column already bool)
+            les["nodal"] = les["nodal"].to_numpy(dtype=bool, na_value=False)
         if "organ" not in les.columns:
             les["organ"] = None
-        state = les["state"] if "state" in les.columns else pd.Series(None, index=les.index, dtype=object)
-        unmeasured = state.isna() & (les["role"] == "target") & les["diameter_mm"].isna()
-        les["state"] = state.where(state.notna(), np.where(unmeasured, "not_evaluated", "present"))
+        state = (les["state"].to_numpy(dtype=object) if "state" in les.columns
+                 else np.full(len(les), None, dtype=object))
+        missing = np.flatnonzero(pd.isna(state))
+        if len(missing):   # one shared string per default (a text array would copy 10^7 cells)
+            if "state" in les.columns:
+                state = state.copy()
+            unmeasured = ((les["role"].to_numpy(dtype=object)[missing] == "target")
+                          & pd.isna(les["diameter_mm"].to_numpy()[missing]))
+            state[missing] = np.array(["present", "not_evaluated"], dtype=object)[unmeasured.astype(np.int8)]
+        les["state"] = state
+        for col in ("role", "state", "organ", "lesion_id"):   # repeated texts: 1-2 byte codes, not pointers
+            les[col] = compact_text(les[col])
+
+
+def compact_text(s: pd.Series) -> pd.Series:
+    """A text column as a categorical (codes of 1-2 bytes instead of 8-byte pointers: a registry's lesions
+    are 10^7 rows); the values, missing cells and the text's order of first appearance are kept. Columns
+    holding anything but text (1 and 1.0 would be one category) or many distinct values stay as they are."""
+    if isinstance(s.dtype, pd.CategoricalDtype) or s.dtype != object:
+        return s
+    codes, uniq = pd.factorize(s.to_numpy(dtype=object), use_na_sentinel=True)
+    if len(uniq) > 2 ** 15 or pd.api.types.infer_dtype(uniq, skipna=False) not in ("string", "empty"):
+        return s
+    return pd.Series(pd.Categorical.from_codes(codes, categories=pd.Index(uniq, dtype=object)), index=s.index)
 
 
 def validate_study(path: str | Path, today: dt.date | None = None) -> ValidationReport:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import filecmp
 import shutil
 
+import pandas as pd
 import pytest
 
 from oncoseries.analysis import analyze
@@ -28,6 +29,13 @@ def test_cli_dask_local_equals_in_memory(tmp_path):
     assert (mismatch, errors) == ([], [])
 
 
+def _texts(df):
+    """Categorical columns as their values (object, None where missing)."""
+    cats = {c: df[c].astype(object).where(df[c].notna(), None) for c in df.columns
+            if isinstance(df[c].dtype, pd.CategoricalDtype)}
+    return df.assign(**cats) if cats else df
+
+
 def test_concordance_over_blocks_equals_in_memory(tmp_path):
     """Lesions and investigator assessments: the concordance pairs scans of all blocks (client side)."""
     folder = tmp_path / "s"
@@ -42,8 +50,8 @@ def test_concordance_over_blocks_equals_in_memory(tmp_path):
     assert a.sections["response"] == b.sections["response"]
     assert a.sections["response"]["concordance"]["scans_agree"] < len(derived)
     assert a.sections["survival"] == b.sections["survival"] and a.sections["cox"] == b.sections["cox"]
-    for name in a.derived:
-        assert a.derived[name].equals(b.derived[name]), name
+    for name in a.derived:   # the lesion table's texts are categoricals; categories differ per block
+        assert _texts(a.derived[name]).equals(_texts(b.derived[name])), name
     assert [(p.rule, p.message) for p in a.problems] == [(p.rule, p.message) for p in b.problems]
 
 

@@ -173,6 +173,7 @@ def run_analysis(study: Study):
     else:
         recist = derive_responses(study.patients, study.lesions, study.assessments, plan.recist)
         lap("RECIST")
+    study.release("lesions")   # only a Study the command line owns (study.py): not used after RECIST
     pop = recist.population.set_index("patient_id").reindex(study.patients["patient_id"])
     ids = study.patients["patient_id"].to_numpy(dtype=object)
     is_treated = study.patients["patient_id"].isin(treated_ids).to_numpy()  # hashed; np.isin on objects is O(n*m)
@@ -269,6 +270,7 @@ def run_analysis(study: Study):
     sections["dosing"], cycles = dosing_section(study.treatments, study.patients, study.adverse_events,
                                                 study.config.exposure, pc)
     sections["toxicity"] = toxicity_section(study.adverse_events, treated, study.treatments, pc)
+    study.release("adverse_events")   # the command line's Study (study.py): not used after this point
     if study.config.design is not None:   # study.yaml design: (docs/trial-design.md)
         from .trial_design import design_section
         sections["design"] = design_section(study.config.design, adtte, scale, sections["response"])

@@ -13,6 +13,7 @@ and the pandas path reads the file, with its problems naming the row.
 from __future__ import annotations
 
 import csv
+import sys
 
 import numpy as np
 import pandas as pd
@@ -22,7 +23,8 @@ FAST_BYTES = 16 * 2 ** 20
 
 def distinct_as_objects(column) -> np.ndarray:
     """An Arrow text column as an object array of cleaned cells (None = missing), one string per distinct
-    value (the cleaning of ``readers.clean_cells``, applied to the dictionary only)."""
+    value (the cleaning of ``readers.clean_cells``, applied to the dictionary only), interned
+    (``sys.intern``) so that the same id in several tables is one object (10^6 patients, 6 tables)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -32,7 +34,8 @@ def distinct_as_objects(column) -> np.ndarray:
         column = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
     enc = pc.dictionary_encode(column)
     values = _clean_unique(pd.Series(enc.dictionary.to_pylist(), dtype=object)).to_numpy(object)
-    table = np.append(values, None)                         # index -1: an Arrow null
+    # interned: the ids of every table (patients, lesions, treatments, ...) point at one string each
+    table = np.array([sys.intern(v) if type(v) is str else v for v in values] + [None], dtype=object)
     idx = enc.indices.fill_null(-1) if enc.indices.null_count else enc.indices
     return table[idx.to_numpy(zero_copy_only=False)]
 
@@ -40,6 +43,30 @@ def distinct_as_objects(column) -> np.ndarray:
 def read_fast(data: bytes) -> tuple[list, pd.DataFrame, str] | None:
     """(header, body of cleaned object columns, delimiter) of a UTF-8 CSV, or None to use the pandas reader
     (also without pyarrow, an optional dependency: ``oncoseries[parquet]``)."""
+    parsed = parse_fast(data)
+    if parsed is None:
+        return None
+    header, columns, sep = parsed
+    return header, object_body(columns), sep
+
+
+def object_body(columns: list) -> pd.DataFrame:
+    """The parsed Arrow text columns (``parse_fast``) as a frame of cleaned object columns; each Arrow
+    column is taken out of ``columns`` and freed once converted (a registry's lesions.csv is 1 GB of text)."""
+    cols = {}
+    for j in range(len(columns)):
+        col, columns[j] = columns[j], None
+        cols[j] = distinct_as_objects(col)
+        del col
+    from .parquet import _release_arrow_memory
+
+    _release_arrow_memory()
+    return pd.DataFrame(cols, copy=False)
+
+
+def parse_fast(data: bytes) -> tuple[list, list, str] | None:
+    """(header, the body's columns as Arrow text arrays, delimiter) of a UTF-8 CSV, or None (see read_fast).
+    The columns hold their own copy of the cells: the caller may free ``data`` before converting them."""
     try:
         import pyarrow as pa
         import pyarrow.csv as pcsv
@@ -79,11 +106,4 @@ def read_fast(data: bytes) -> tuple[list, pd.DataFrame, str] | None:
     header = [header_row[n] for n in table.column_names]
     body = table.slice(1)
     del table
-    cols = {}
-    for j, name in enumerate(body.column_names):
-        cols[j] = distinct_as_objects(body.column(name))
-    del body
-    from .parquet import _release_arrow_memory
-
-    _release_arrow_memory()
-    return header, pd.DataFrame(cols, copy=False), sep
+    return header, [body.column(name) for name in body.column_names], sep

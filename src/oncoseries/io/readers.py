@@ -169,7 +169,7 @@ def frame_from_rows(header: list, body: pd.DataFrame, first_row: int, name: str,
     return RawTable(name=name, file=file, df=df, rows=rows, labels=labels, excel=excel, header_row=header_row)
 
 
-from .fast_read import FAST_BYTES, read_fast  # noqa: E402  (it imports helpers defined above)
+from .fast_read import FAST_BYTES, object_body, parse_fast  # noqa: E402  (it imports helpers defined above)
 
 
 def read_csv_table(path: Path, name: str, log: ProblemLog, display: str | None = None,
@@ -182,10 +182,12 @@ def read_csv_table(path: Path, name: str, log: ProblemLog, display: str | None =
         log.error(file, None, None, f"cannot read the file ({exc.strerror or exc})", rule="unreadable")
         raise UnreadableFile(file) from None
     if len(data) >= FAST_BYTES:     # a registry-size file: pyarrow (io/fast_read.py), same cells
-        fast = read_fast(data)
+        fast = parse_fast(data)
         if fast is not None:
-            header, body, sep = fast
+            header, columns, sep = fast
             tail = data[-65536:].decode("utf-8", errors="replace")   # only the last line is looked at
+            del data, fast      # the Arrow columns hold the cells: the file's bytes are freed first
+            body = object_body(columns)
             _check_cut_short(tail, sep, len(header), len(body) + 1, file, log)
             return frame_from_rows(header, body, 2, name, file, log, excel=False,
                                    duplicate_columns=duplicate_columns)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ..memory import trim
 from ._encode import RecistWarning, Warnings, encode, patient_index
 from .baseline import find_baseline
 from .best_response import _best_response, best_response, response_summary
@@ -106,6 +107,7 @@ def derive_responses(patients: pd.DataFrame, lesions: pd.DataFrame | None = None
         tp, table = derive_timepoints(enc, base, settings, warn)
         population = base.population
         del enc, base   # the sorted lesion arrays (10^7 rows in a registry) are not needed further
+        trim()
         if has_assess:
             inv = timepoints_from_assessments(assessments, patients, warn)
             conc = concordance(tp, inv, patients, population.loc[population["evaluable"], "patient_id"],

@@ -66,6 +66,67 @@ class Warnings:
                 for p, lid, m, r in zip(df["patient_id"], lids, df["message"], rows)]
 
 
+def small_codes(codes: np.ndarray, n: int) -> np.ndarray:
+    """Codes into ``n`` distinct values (-1: missing) in the smallest signed integer type that holds them."""
+    for t in (np.int8, np.int16, np.int32):
+        if n < np.iinfo(t).max:
+            return codes.astype(t, copy=False)
+    return codes
+
+
+@dataclass
+class Coded:
+    """A text column as small integer codes into its distinct values (1-4 bytes a cell instead of an
+    8-byte pointer; a registry's lesions are 10^7 rows). ``coded[idx]`` gives the values as the object
+    array it replaces (None where missing). Values that are not all text (1 and 1.0 would be one
+    distinct value) are kept as they are (``codes`` None, ``names`` the column itself)."""
+
+    codes: np.ndarray | None
+    names: np.ndarray
+
+    @classmethod
+    def of(cls, values) -> "Coded":
+        if isinstance(values, pd.Series) and isinstance(values.dtype, pd.CategoricalDtype):
+            return cls.from_factorized(*factorize(values), None)
+        arr = values.to_numpy(dtype=object) if isinstance(values, pd.Series) else np.asarray(values, dtype=object)
+        codes, uniq = pd.factorize(arr, use_na_sentinel=True)
+        return cls.from_factorized(codes, uniq, arr)
+
+    @classmethod
+    def from_factorized(cls, codes: np.ndarray, uniq, values: np.ndarray) -> "Coded":
+        uniq = np.asarray(uniq, dtype=object)
+        if pd.api.types.infer_dtype(uniq, skipna=False) not in ("string", "empty"):
+            if values is None:       # a categorical of other values: its cells as they are
+                return cls(None, np.append(uniq, None)[codes])
+            return cls(None, values)
+        return cls(small_codes(codes, len(uniq)), uniq)
+
+    def __len__(self) -> int:
+        return len(self.names if self.codes is None else self.codes)
+
+    def __getitem__(self, idx) -> np.ndarray:
+        if self.codes is None:
+            return self.names[idx]
+        return np.append(self.names, None)[self.codes[idx]]
+
+    def take(self, idx) -> "Coded":
+        return Coded(None, self.names[idx]) if self.codes is None else Coded(self.codes[idx], self.names)
+
+    def column(self):
+        """The values as a column of the output table: categorical (missing: NaN) when coded."""
+        if self.codes is None:
+            return self.names
+        return pd.Categorical.from_codes(self.codes, categories=pd.Index(self.names, dtype=object))
+
+
+def factorize(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(codes, distinct values) of a column, -1 for missing; a categorical's own codes (no pass over the
+    cells; unused categories are harmless: only codes in use are looked up)."""
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        return s.cat.codes.to_numpy(), np.asarray(s.cat.categories, dtype=object)
+    return pd.factorize(s.to_numpy(dtype=object), use_na_sentinel=True)
+
+
 def to_days(values) -> np.ndarray:
     """datetime64 values -> whole days since 1970-01-01 as float64 (NaN for NaT)."""
     arr = pd.to_datetime(pd.Series(values)).to_numpy(dtype="datetime64[ns]")
@@ -89,14 +150,16 @@ def require_columns(df: pd.DataFrame, columns, table: str) -> None:
         raise ValueError(f"{table}: required column(s) {missing} missing; got {list(df.columns)}")
 
 
-def _codes(series: pd.Series, mapping: dict[str, int], table: str, column: str, rows) -> np.ndarray:
-    codes, uniq = pd.factorize(series.astype(object), use_na_sentinel=True)
+def _codes(series: pd.Series, mapping: dict[str, int], table: str, column: str, rows,
+           factorized=None) -> np.ndarray:
+    codes, uniq = factorized or factorize(series)
     keys = [str(u).strip().lower().replace(" ", "_").replace("-", "_") for u in uniq]
     table_codes = np.array([mapping.get(k, -1) for k in keys] + [-1], dtype=np.int8)
     out = table_codes[np.where(codes < 0, len(uniq), codes)]
     if (out < 0).any():
         bad = np.flatnonzero(out < 0)[:5]
-        shown = [f"row {rows[i]}: {series.iloc[i]!r}" for i in bad]
+        cat = isinstance(series.dtype, pd.CategoricalDtype)   # a missing category is None, as in the text
+        shown = [f"row {rows[i]}: {(None if cat and pd.isna(series.iloc[i]) else series.iloc[i])!r}" for i in bad]
         raise ValueError(f"{table}.{column}: unexpected value(s) ({'; '.join(shown)}); "
                          f"expected one of {sorted(set(mapping))}")
     return out
@@ -119,10 +182,10 @@ class RowTable:
     day: np.ndarray
     obs: np.ndarray          # index of the observation (lesion on a scan) the row belongs to
     value: np.ndarray        # diameter used for the sum
-    lesion_id: np.ndarray
-    organ: np.ndarray
+    lesion_id: Coded
+    organ: Coded
     nodal: np.ndarray
-    state: np.ndarray        # state text as given
+    state: Coded             # state text as given
     diameter_mm: np.ndarray
 
 
@@ -136,12 +199,12 @@ class Encoded:
     pc: np.ndarray           # per observation: patient code
     day: np.ndarray          # scan day
     lk: np.ndarray           # lesion key (patient, lesion_id)
-    lesion_id: np.ndarray    # object
+    lesion_id: Coded         # lesion_id[idx]: the ids (object array)
     role: np.ndarray         # recorded role code
     state: np.ndarray        # combined state code
     nodal: np.ndarray        # bool
     value: np.ndarray        # diameter used for sums (mm; NaN = not measured)
-    organ: np.ndarray        # object
+    organ: Coded
     row: np.ndarray          # spreadsheet row of the first fragment
     n_lesions: int
 
@@ -197,10 +260,12 @@ def encode(patients: pd.DataFrame, lesions: pd.DataFrame, warn: Warnings) -> Enc
     if np.isnan(day).any():
         bad = rows[np.isnan(day)][:5].tolist()
         raise ValueError(f"lesions.date: missing on row(s) {bad}; expected a date")
-    lesion_ids = col["lesion_id"].to_numpy(dtype=object)
-    if pd.isna(lesion_ids).any():
-        bad = rows[pd.isna(lesion_ids)][:5].tolist()
+    lid_codes, lid_uniq = factorize(col["lesion_id"])
+    if (lid_codes < 0).any():
+        bad = rows[lid_codes < 0][:5].tolist()
         raise ValueError(f"lesions.lesion_id: missing on row(s) {bad}; expected a lesion id")
+    lesion_ids = None if isinstance(col["lesion_id"].dtype, pd.CategoricalDtype) else \
+        col["lesion_id"].to_numpy(dtype=object)
     role = _codes(col["role"], _ROLES, "lesions", "role", rows)
     nodal = (col["nodal"].fillna(False).to_numpy(dtype=bool) if "nodal" in col
              else np.zeros(n_rows, dtype=bool))
@@ -210,19 +275,31 @@ def encode(patients: pd.DataFrame, lesions: pd.DataFrame, warn: Warnings) -> Enc
     # row with neither diameter nor state
     given = col["state"].notna().to_numpy() if "state" in col else np.zeros(n_rows, bool)
     state = np.where((role == TARGET) & np.isnan(diam), NOT_EVALUATED, PRESENT).astype(np.int8)
-    if given.all():
-        state = _codes(col["state"], _STATES, "lesions", "state", rows)
-    elif given.any():
-        state[given] = _codes(col["state"][given], _STATES, "lesions", "state", rows[given])
+    state_text = None
+    if "state" in col:       # factorised once: the codes of the derivation and the text of the table
+        st_arr = None if isinstance(col["state"].dtype, pd.CategoricalDtype) else col["state"].to_numpy(dtype=object)
+        st_codes, st_uniq = factorize(col["state"])
+        if given.all():
+            state = _codes(col["state"], _STATES, "lesions", "state", rows, (st_codes, st_uniq))
+        elif given.any():
+            state[given] = _codes(col["state"][given], _STATES, "lesions", "state", rows[given])
+        state_text = Coded.from_factorized(st_codes, st_uniq, st_arr)
+        del st_arr, st_codes
     if (diam < 0).any():
         bad = rows[diam < 0][:5].tolist()
         raise ValueError(f"lesions.diameter_mm: negative value on row(s) {bad}; expected mm >= 0")
-    lid_codes, _ = pd.factorize(lesion_ids)
     lk, _ = pd.factorize(pc.astype(np.int64) * (int(lid_codes.max(initial=0)) + 1) + lid_codes)
     # 32-bit codes (patients and lesions < 2^31): half the memory of the sorted arrays at registry scale
     pc, lk = pc.astype(np.int32), lk.astype(np.int32)
-    order = np.lexsort((rows, lk, day, pc))
+    if len(rows) and rows.max(initial=0) < 2 ** 31 and rows.min(initial=0) >= -2 ** 31:
+        rows = rows.astype(np.int32)
+    # the text columns as small codes before the sort (the object arrays and int64 codes are freed)
+    lesion_ids = Coded.from_factorized(lid_codes, lid_uniq, lesion_ids)
     del lid_codes
+    organ = Coded.of(col["organ"]) if "organ" in col else Coded(np.full(n_rows, -1, np.int8), np.array([], object))
+    if state_text is None:
+        state_text = Coded(state.copy(), STATE_NAMES.copy())
+    order = np.lexsort((rows, lk, day, pc))
     # one array at a time, so the unsorted copy of each is freed before the next is sorted
     pc = pc[order]
     day = day[order]
@@ -232,10 +309,10 @@ def encode(patients: pd.DataFrame, lesions: pd.DataFrame, warn: Warnings) -> Enc
     nodal = nodal[order]
     diam = diam[order]
     rows = rows[order]
-    lesion_ids = lesion_ids[order]
-    organ = col["organ"].to_numpy(dtype=object)[order] if "organ" in col else np.full(len(pc), None)
-    state_text = col["state"].to_numpy(dtype=object)[order] if "state" in col else STATE_NAMES[state]
-    del col
+    lesion_ids = lesion_ids.take(order)
+    organ = organ.take(order)
+    state_text = state_text.take(order)
+    del col, order
     value = row_value(state, nodal, diam)
     n = len(pc)
     new_obs = np.ones(n, dtype=bool)
@@ -255,7 +332,9 @@ def encode(patients: pd.DataFrame, lesions: pd.DataFrame, warn: Warnings) -> Enc
         o_state = np.maximum.reduceat(state, starts)
         o_nodal = np.logical_or.reduceat(nodal, starts)
         o_value = np.add.reduceat(value, starts)
-        pc, day, lk, role, o_organ, o_rows = (a[starts] for a in (pc, day, lk, role, organ, rows))
+        pc, day, lk, role, o_rows = (a[starts] for a in (pc, day, lk, role, rows))
+        o_organ = organ.take(starts)
     return Encoded(ids=ids, start=start, rows=table, pc=pc, day=day, lk=lk,
-                   lesion_id=lesion_ids[np.flatnonzero(new_obs)], role=role, state=o_state, nodal=o_nodal,
+                   lesion_id=lesion_ids.take(np.flatnonzero(new_obs)) if not new_obs.all() else lesion_ids,
+                   role=role, state=o_state, nodal=o_nodal,
                    value=o_value, organ=o_organ, row=o_rows, n_lesions=int(lk.max(initial=-1)) + 1)

@@ -28,6 +28,7 @@ import pandas as pd
 
 from ._encode import (NEW, NON_TARGET, TARGET, Encoded, Warnings, encode)
 from .settings import TOL, RecistSettings
+from .tables import select_text
 
 MAX_TARGETS, MAX_PER_ORGAN = 5, 2
 MEASURABLE_MM, MEASURABLE_NODE_MM = 10.0, 15.0
@@ -104,9 +105,9 @@ def find_baseline(enc: Encoded, settings: RecistSettings, warn: Warnings) -> Bas
     is_meas = n_t > 0
     disease = is_meas | (n_nt > 0)
     in_pop = disease if settings.population == "all" else is_meas
-    reason = np.select([~has_rows, np.isnan(bday), ~disease, ~in_pop],
-                       [REASON_NO_LESIONS, REASON_NO_BASELINE.format(days=w), REASON_NO_DISEASE,
-                        REASON_NOT_MEASURABLE], default="")
+    reason = select_text([~has_rows, np.isnan(bday), ~disease, ~in_pop],
+                         [REASON_NO_LESIONS, REASON_NO_BASELINE.format(days=w), REASON_NO_DISEASE,
+                          REASON_NOT_MEASURABLE], "")
     population = pd.DataFrame({"patient_id": pid, "evaluable": in_pop, "reason": reason,
                                "measurable": is_meas, "baseline_disease": disease})
     return Baseline(day=bday, n_target=n_t, n_non_target=n_nt, target_sum=tsum, lesion_role=lesion_role,

@@ -43,6 +43,14 @@ def _factor_text(values) -> tuple[np.ndarray, list[str]]:
     return np.where(codes < 0, len(uniq), codes), texts
 
 
+def select_text(conds, choices, default) -> np.ndarray:
+    """``np.select(conds, choices, default)`` for text, as an object array whose cells share one string
+    per choice (``np.select(...).astype(object)`` makes a string object per cell: 0.3 GB per column
+    for a registry's 5*10^6 scans)."""
+    names = np.array(list(choices) + [default], dtype=object)
+    return names[np.select(conds, np.arange(len(choices)), default=len(choices))]
+
+
 def normalise_codes(values, name: str, allowed: dict[str, str]) -> np.ndarray:
     """Map response codes case-insensitively; missing -> ``NA``; unknown codes raise ``ValueError``."""
     codes, texts = _factor_text(values)
@@ -105,4 +113,4 @@ def overall_response(target, non_target, new_lesions) -> np.ndarray:
         t == SD,
     ]
     choices = [PD, CR, NONCRPD, NE, NE, CR, PR, SD]
-    return np.select(conds, choices, default=NE).astype(object)
+    return select_text(conds, choices, NE)

@@ -28,7 +28,7 @@ from ._encode import (ABSENT, EQUIVOCAL, IGNORED, NEW, NON_TARGET, NOT_EVALUATED
 from ._groups import count_before, cummin_before, group_first
 from .baseline import Baseline, find_baseline
 from .settings import TOL, RecistSettings
-from .tables import CR, NA, NE, NONCRPD, PD, PR, SD, overall_response
+from .tables import CR, NA, NE, NONCRPD, PD, PR, SD, overall_response, select_text
 
 NORMAL_NODE_MM = 10.0
 PD_PCT, PD_MM, PR_PCT = 20.0, 5.0, -30.0
@@ -90,8 +90,26 @@ def observation_roles(enc: Encoded, base: Baseline, post: np.ndarray, warn: Warn
 def derive_timepoints(enc: Encoded, base: Baseline, settings: RecistSettings, warn: Warnings):
     """Per-scan responses (post-baseline scans) and the per-lesion table.
 
-    Returns ``(timepoints, lesion_table)`` DataFrames; see :func:`timepoints`.
+    Returns ``(timepoints, lesion_table)`` DataFrames; see :func:`timepoints`. The per-scan work arrays
+    (some 40 arrays of one value per scan: 2 GB for a registry's 5*10^6 scans) are freed before the
+    lesion table is built.
     """
+    role_all, scan_of_obs, tp = _scan_responses(enc, base, settings, warn)
+    return tp, _lesion_table(_take_rows(enc), enc.ids, base, role_all, scan_of_obs, tp)
+
+
+def _take_rows(enc: Encoded) -> dict:
+    """The lesion-row arrays (RowTable) taken out of ``enc``, which is spent afterwards: its observation
+    arrays are dropped too (they are the row arrays when no lesion was split), so that each row array is
+    freed as soon as its column of the lesion table is built."""
+    rows = dict(vars(enc.rows))
+    for name in ("rows", "pc", "day", "lk", "lesion_id", "role", "state", "nodal", "value", "organ", "row"):
+        setattr(enc, name, None)
+    return rows
+
+
+def _scan_responses(enc: Encoded, base: Baseline, settings: RecistSettings, warn: Warnings):
+    """(effective role per observation, scan of each post-baseline observation (-1: none), time points)."""
     pid = enc.ids.to_numpy(dtype=object)
     has_base = ~np.isnan(base.day)
     ref = np.where(has_base, base.day, enc.start)
@@ -153,13 +171,12 @@ def derive_timepoints(enc: Encoded, base: Baseline, settings: RecistSettings, wa
         pr = complete & (pct_base <= PR_PCT + TOL)
 
     nt_code = np.where(nt_nobs < n_bnt, np.maximum(nt_max, NT_NE), nt_max)
-    nt_resp = np.where(n_bnt > 0, NT_NAMES[np.clip(nt_code, 0, 3)], NA).astype(object)
-    nt_resp[~s_has_base] = np.where(nobase_pd[~s_has_base], PD, NE)
+    nt_resp = np.append(NT_NAMES, NA)[np.where(n_bnt > 0, np.clip(nt_code, 0, 3), len(NT_NAMES))]
+    nt_resp[~s_has_base] = np.array([NE, PD], dtype=object)[nobase_pd[~s_has_base].astype(np.int8)]
     prelim_cr = t_cr & ((n_bnt == 0) | (nt_code == NT_GONE)) & (s_new < NEW_YES)
     had_cr = count_before(prelim_cr, first) > 0
     t_pd = pd_sum | (had_cr & reappear)
-    target = np.select([~s_has_base, ~has_t, t_cr, t_pd, ~complete, pr], [NE, NA, CR, PD, NE, PR],
-                       default=SD).astype(object)
+    target = select_text([~s_has_base, ~has_t, t_cr, t_pd, ~complete, pr], [NE, NA, CR, PD, NE, PR], SD)
     overall = overall_response(target, nt_resp, s_new == NEW_YES)
 
     dates = from_days(s_day)
@@ -190,21 +207,18 @@ def derive_timepoints(enc: Encoded, base: Baseline, settings: RecistSettings, wa
         tp["new_target_sum"] = nlt_sum
     scan_of_obs = np.full(len(enc.pc), -1, dtype=np.int32)
     scan_of_obs[p_idx] = scan
-    # the per-observation work arrays are not needed for the lesion table (10^7 rows in a registry)
-    del p_idx, pc, day, role, v, nod, st, lk, scan, is_t, meas, cr_ok, reappear_obs, is_nt, status, is_new, code
-    table = _lesion_table(enc, base, role_all, scan_of_obs, tp)
-    return tp, table
+    return role_all, scan_of_obs, tp
 
 
-def _lesion_table(enc: Encoded, base: Baseline, role_all: np.ndarray, scan_of_obs: np.ndarray,
+def _lesion_table(r: dict, ids: pd.Index, base: Baseline, role_all: np.ndarray, scan_of_obs: np.ndarray,
                   tp: pd.DataFrame) -> pd.DataFrame:
-    """One row per lesion row of the baseline and post-baseline scans (derived/lesions.csv)."""
-    r = enc.rows
-    keep = np.flatnonzero(base.is_baseline[r.obs] | (scan_of_obs[r.obs] >= 0))
+    """One row per lesion row of the baseline and post-baseline scans (derived/lesions.csv); ``r`` the
+    row arrays (_take_rows), each removed once used."""
+    keep = np.flatnonzero(base.is_baseline[r["obs"]] | (scan_of_obs[r["obs"]] >= 0))
     if len(keep) < 2 ** 31:
         keep = keep.astype(np.int32)
-    obs = r.obs[keep]
-    pcs = r.pc[keep]
+    obs = r.pop("obs")[keep]
+    pcs = r.pop("pc")[keep]
     is_b = base.is_baseline[obs]
     role = role_all[obs]
     scv = np.where(is_b, 0, scan_of_obs[obs])
@@ -217,16 +231,17 @@ def _lesion_table(enc: Encoded, base: Baseline, role_all: np.ndarray, scan_of_ob
         return np.where(is_b, at_baseline, tp[name].to_numpy(dtype="float64")[scv])
 
     # column by column, each temporary freed before the next (a registry's table is 10^7 rows)
-    cols = {"patient_id": enc.ids.to_numpy(dtype=object)[pcs]}
+    # text columns as categoricals (codes of 1-4 bytes; derived/lesions.csv is written the same)
+    cols = {"patient_id": pd.Categorical.from_codes(pcs, categories=ids)}
     del pcs
-    cols["date"] = from_days(r.day[keep])
-    cols["lesion_id"] = r.lesion_id[keep]
-    cols["role"] = ROLE_NAMES[role]
-    cols["organ"] = r.organ[keep]
-    cols["nodal"] = r.nodal[keep]
-    cols["state"] = r.state[keep]
-    cols["diameter_mm"] = r.diameter_mm[keep]
-    cols["diameter_used"] = np.where(role == TARGET, r.value[keep], np.nan)
+    cols["date"] = from_days(r.pop("day")[keep])
+    cols["lesion_id"] = r.pop("lesion_id").take(keep).column()
+    cols["role"] = pd.Categorical.from_codes(role, categories=pd.Index(ROLE_NAMES, dtype=object))
+    cols["organ"] = r.pop("organ").take(keep).column()
+    cols["nodal"] = r.pop("nodal")[keep]
+    cols["state"] = r.pop("state").take(keep).column()
+    cols["diameter_mm"] = r.pop("diameter_mm")[keep]
+    cols["diameter_used"] = np.where(role == TARGET, r.pop("value")[keep], np.nan)
     del role
     cols["baseline"] = is_b
     cols["baseline_sum"] = bsum

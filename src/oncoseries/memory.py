@@ -1,0 +1,42 @@
+"""Give freed memory back to the system after the large stages of a registry-size run (issue 17).
+
+glibc's malloc keeps the freed parts of its heaps (the many small and medium blocks of object arrays,
+index hashes and Python strings) for reuse; at 10^6 patients that is more than a gigabyte after reading
+or deriving. ``trim()`` returns them (``malloc_trim(0)``) and Arrow's memory pool its unused buffers.
+Nothing happens where glibc is not the allocator (macOS, Windows, musl): the call is a no-op there.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import sys
+
+_libc = None
+
+
+def _malloc_trim():
+    global _libc
+    if _libc is None:
+        _libc = False
+        if sys.platform.startswith("linux"):
+            try:
+                lib = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+                _libc = lib.malloc_trim if hasattr(lib, "malloc_trim") else False
+            except OSError:
+                _libc = False
+    return _libc or None
+
+
+def trim() -> bool:
+    """Return freed heap memory to the system; True when glibc's ``malloc_trim`` ran."""
+    if "pyarrow" in sys.modules:
+        try:
+            sys.modules["pyarrow"].default_memory_pool().release_unused()
+        except Exception:                          # noqa: BLE001  an old pyarrow: nothing to release
+            pass
+    fn = _malloc_trim()
+    if fn is None:
+        return False
+    fn(0)
+    return True
