@@ -1,10 +1,11 @@
 # The bundled hdifo example's outcomes (tests/golden/association_hdifo.csv, as oncoseries derives them) merged
 # with its markers, recoded here independently of oncoseries: PARP1 IHC as given, and one "<gene>_mutated"
 # column (yes / no / NA for a patient not sequenced) per gene mutated in at least 3 patients.
-# Sourced by association.R and markers.R (run from the repository root).
-hdifo_markers <- function() {
+# ``base``: the table the markers are merged onto (default the outcomes; tables.R passes patients.csv).
+# Sourced by association.R, markers.R and tables.R (run from the repository root).
+hdifo_markers <- function(base = read.csv("tests/golden/association_hdifo.csv", stringsAsFactors = FALSE)) {
   ex <- "src/oncoseries/examples/data/hdifo"
-  o <- read.csv("tests/golden/association_hdifo.csv", stringsAsFactors = FALSE)
+  o <- base
   b <- read.csv(file.path(ex, "biomarkers.csv"), stringsAsFactors = FALSE, na.strings = "")
   mu <- read.csv(file.path(ex, "mutations.csv"), stringsAsFactors = FALSE)
   d <- merge(o, b, by = "patient_id", all.x = TRUE)
@@ -15,5 +16,5 @@ hdifo_markers <- function() {
     d[[paste0(g, "_mutated")]] <- ifelse(d$patient_id %in% mu$patient_id[mu$gene == g], "yes",
                                          ifelse(sequenced, "no", NA))
   }
-  list(d = d, markers = c("parp1_ihc", "parp1_category", paste0(genes, "_mutated")))
+  list(d = d, genes = genes, markers = c("parp1_ihc", "parp1_category", paste0(genes, "_mutated")))
 }

@@ -38,16 +38,8 @@ add_p <- function(x, g) {
 # --- the bundled example: Table 1 by prior ifosfamide ----------------------------------------------------
 ex <- "src/oncoseries/examples/data/hdifo"
 p <- read.csv(file.path(ex, "patients.csv"), stringsAsFactors = FALSE, na.strings = "")
-b <- read.csv(file.path(ex, "biomarkers.csv"), stringsAsFactors = FALSE, na.strings = "")
-mu <- read.csv(file.path(ex, "mutations.csv"), stringsAsFactors = FALSE)
-d <- merge(p, b, by = "patient_id", all.x = TRUE)
-sequenced <- (!is.na(d$ngs_tested) & d$ngs_tested == "yes") | d$patient_id %in% mu$patient_id
-carriers <- tapply(mu$patient_id, mu$gene, function(q) length(unique(q)))
-genes <- sort(names(carriers)[carriers >= 3])
-for (g in genes) {
-  d[[paste0(g, "_mutated")]] <- ifelse(d$patient_id %in% mu$patient_id[mu$gene == g], "yes",
-                                       ifelse(sequenced, "no", NA))
-}
+source("tests/golden/_hdifo_markers.R")
+hm <- hdifo_markers(p); d <- hm$d; genes <- hm$genes
 vars <- c("centre", "age", "sex", "primary_site", "relapse_site", "n_lesions", "relapse_free_interval_months",
           "prior_ifosfamide", "line_of_therapy", "ecog", "cr2", "parp1_ihc", "parp1_category", "ngs_tested", paste0(genes, "_mutated"))
 v_ifo <- vars[vars != "prior_ifosfamide"]
