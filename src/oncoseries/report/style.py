@@ -18,6 +18,10 @@ import numpy as np
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
+from .text_metrics import install as _measure_text_once  # noqa: E402
+
+_measure_text_once()   # each string measured once per process (report/text_metrics.py; same bytes)
+
 #: Okabe-Ito: distinguishable with the common colour-vision deficiencies.
 PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442"]
 
