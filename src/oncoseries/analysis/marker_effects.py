@@ -92,7 +92,7 @@ def _remark_row(entry: dict, ep: str, df: pd.DataFrame, col: str, numeric: bool)
     sub = df[["patient_id", TIME, EVENT, col]].dropna()
     if sub[col].nunique() < 2 or sub[EVENT].sum() < 2:
         return row
-    m = fit_model(sub, ep, [col], "univariable")
+    m = fit_model(sub, ep, [col], "univariable", extras=False)   # terms, LR test, Firth: no C, no PH test
     firth = {t["coefficient"]: t for t in (m.get("firth") or {}).get("terms", [])}
     row["reference"] = m["terms"][0]["reference"] if m["terms"] else None
     for t in m["terms"]:
