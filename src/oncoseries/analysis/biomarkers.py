@@ -213,10 +213,14 @@ def biomarker_section(study, frame: pd.DataFrame, best: pd.DataFrame, adtte: pd.
     seq = sequenced_patients(study)
     genes = recurrent_genes(study)
     pop = frame[frame["patient_id"].isin(treated)]
+    # the marker columns only: a registry's wide analysis frame is not merged (copied) three more times
+    cols = list(dict.fromkeys(c for c, _ in markers if c in frame.columns and c != "patient_id"))
+    mframe = frame[["patient_id"] + cols]
     resp = pd.DataFrame({"patient_id": best["patient_id"].to_numpy(),
-                         "_resp": best[headline].isin(RESPONSE).to_numpy(bool)}).merge(frame, on="patient_id",
+                         "_resp": best[headline].isin(RESPONSE).to_numpy(bool)}).merge(mframe, on="patient_id",
                                                                                       how="left")
-    ends = {ep: endpoint_frame(adtte, ep, frame) for ep in SURVIVAL if (adtte["paramcd"] == ep).any()}
+    ends = {ep: endpoint_frame(adtte, ep, mframe) for ep in SURVIVAL if (adtte["paramcd"] == ep).any()}
+    del mframe
     from .marker_effects import augment_marker, finish   # (imports biomarkers: here, not at the top)
     out_markers, skipped = [], []
     for col, source in markers:
