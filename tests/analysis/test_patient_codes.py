@@ -231,3 +231,20 @@ def test_codes_for_takes_any_object_with_the_tables():
     pc = codes_for(ns)
     assert list(pc.ids) == ["a", "b", "c"] and codes_for(ns) is pc
     assert pc.table(ns.mutations).tolist() == [0, 2]
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_toxicity_missing_terms_and_grades_equal_string_keyed(seed):
+    """The toxicity section on integer term/group codes (no per-event text arrays): a missing term is
+    its own text ("None"/"nan"), a missing grade counts in "any" only, as the string-keyed original."""
+    rng = np.random.default_rng(100 + seed)
+    _, t, ae = _study(rng, missing_cycles=seed % 2 == 0)
+    ae["term"] = ae["term"].astype(object)
+    ae.loc[rng.random(len(ae)) < 0.15, "term"] = None
+    ae.loc[rng.random(len(ae)) < 0.1, "term"] = np.nan
+    ae.loc[rng.random(len(ae)) < 0.15, "grade"] = np.nan
+    if seed % 2:
+        ae["soc"] = rng.choice(np.array(["Blood", " Gastrointestinal", "", None], dtype=object), size=len(ae))
+    treated = set(rng.choice(np.array(ODD_IDS + ["not-anywhere"], dtype=object), size=8))
+    _same(toxicity_section(ae, treated, t), ref.toxicity_section_ref(ae, treated, t))
+    _same(toxicity_section(ae, treated, None), ref.toxicity_section_ref(ae, treated, None))

@@ -55,3 +55,35 @@ def test_irls_rejects_non_finite_working_values():
     X = np.c_[np.ones(4), [0.0, 1.0, 2.0, np.inf]]
     with pytest.raises(ValueError):
         logistic_ml(X, np.array([0, 1, 0, 1]))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_normal_equations_path_equals_lstsq_path(seed, monkeypatch):
+    """From NORMAL_EQUATIONS_MIN_N rows each step solves X'WX (Cholesky) instead of statsmodels' lstsq: the
+    same fit to rounding (the covariance to 1e-9 relative, 1e-7 when the stop rule stops the paths after
+    different numbers of steps; coefficients to 1e-8 of their SE); an
+    ill-conditioned design (a column of 10^7 +- 1) keeps the lstsq path."""
+    from oncoseries.stats import logistic as L
+
+    rng = np.random.default_rng(seed)
+    n = L.NORMAL_EQUATIONS_MIN_N + 1000
+    X = np.c_[np.ones(n), rng.normal(size=n) * rng.choice([1, 50]) + 100, rng.integers(0, 2, n),
+              rng.choice([0.0, 1.0, 2.0], n)]
+    y = (rng.random(n) < 1 / (1 + np.exp(-(0.3 * X[:, 2] - 0.2 * X[:, 3])))).astype(float)
+    fast = L._irls(X, y)
+    monkeypatch.setattr(L, "NORMAL_EQUATIONS_MIN_N", 10**12)
+    slow = L._irls(X, y)
+    se = np.sqrt(np.diag(slow[1]))
+    assert np.all(np.abs(fast[0] - slow[0]) <= 1e-8 * se)
+    # the stop rule (deviance change <= 1e-12, for deviances of 10^4: below one rounding unit) stops the
+    # two paths after different numbers of steps; the last steps move the covariance by ~1e-9 relative
+    # (same number of steps: ~1e-11)
+    np.testing.assert_allclose(fast[1], slow[1], rtol=1e-9 if fast[3] == slow[3] else 1e-7)
+    assert fast[2] == pytest.approx(slow[2], rel=1e-12) and fast[4] == slow[4]
+    monkeypatch.setattr(L, "NORMAL_EQUATIONS_MIN_N", 0)
+    Xbad = np.c_[np.ones(n), 1e7 + rng.integers(0, 2, n)]
+    assert L._normal_step(Xbad, np.full(n, 0.25), np.zeros(n)) is None
+    got = L._irls(Xbad, y)
+    monkeypatch.setattr(L, "NORMAL_EQUATIONS_MIN_N", 10**12)
+    want = L._irls(Xbad, y)
+    assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1])

@@ -213,11 +213,16 @@ def biomarker_section(study, frame: pd.DataFrame, best: pd.DataFrame, adtte: pd.
     seq = sequenced_patients(study)
     genes = recurrent_genes(study)
     pop = frame[frame["patient_id"].isin(treated)]
+    # the marker columns only: a registry's wide analysis frame is not merged (copied) three more times
+    cols = list(dict.fromkeys(c for c, _ in markers if c in frame.columns and c != "patient_id"))
+    mframe = frame[["patient_id"] + cols]
     resp = pd.DataFrame({"patient_id": best["patient_id"].to_numpy(),
-                         "_resp": best[headline].isin(RESPONSE).to_numpy(bool)}).merge(frame, on="patient_id",
+                         "_resp": best[headline].isin(RESPONSE).to_numpy(bool)}).merge(mframe, on="patient_id",
                                                                                       how="left")
-    ends = {ep: endpoint_frame(adtte, ep, frame) for ep in SURVIVAL if (adtte["paramcd"] == ep).any()}
-    out_markers, skipped, numeric_of, conv_of, narrowed = [], [], {}, {}, {}
+    ends = {ep: endpoint_frame(adtte, ep, mframe) for ep in SURVIVAL if (adtte["paramcd"] == ep).any()}
+    del mframe
+    from .marker_effects import augment_marker, finish   # (imports biomarkers: here, not at the top)
+    out_markers, skipped = [], []
     for col, source in markers:
         if col == SEQUENCED_COLUMN:
             skipped.append({"marker": col, "source": source,
@@ -234,7 +239,6 @@ def biomarker_section(study, frame: pd.DataFrame, best: pd.DataFrame, adtte: pd.
             skipped.append({**entry, "reason": why})
             continue
         conv = (lambda s: s.astype(float)) if numeric else _as_levels
-        numeric_of[col], conv_of[col] = numeric, conv
         values = conv(pop[col]).dropna()
         if numeric:
             x = values.to_numpy(float)
@@ -245,11 +249,15 @@ def biomarker_section(study, frame: pd.DataFrame, best: pd.DataFrame, adtte: pd.
         r = narrow(resp, col, conv)
         entry["response"] = _response(r, col, numeric) if len(r) else {"n": 0, "n_missing": 0,
                                                                          "skipped": "no patient evaluable"}
-        narrowed[col] = (r, {})        # kept for augment (odds ratios, cut-points, REMARK rows): made once
+        d_ends = {}
         for ep, df in ends.items():
-            d = narrowed[col][1][ep] = narrow(df, col, conv)
+            d = d_ends[ep] = narrow(df, col, conv)
             entry[ep] = _cox(d, col) if numeric else _km_logrank(d, col, scale)
         out_markers.append(entry)
+        # odds ratios, REMARK HRs, cut-points (issue 14) on the frames just made, then dropped: a registry's
+        # narrow frames (10^6 rows each) are not held for every marker at once
+        augment_marker(entry, (r, d_ends), resp, ends, numeric, conv, plan, plan.config.biomarkers)
+        del r, d_ends
     ps = [(i, k, m[k]["p"]) for i, m in enumerate(out_markers) for k in ("response",) + SURVIVAL
           if k in m and "p" in m[k] and m[k]["p"] is not None and np.isfinite(m[k]["p"])]
     smallest = min(ps, key=lambda t: t[2]) if ps else None
@@ -268,6 +276,5 @@ def biomarker_section(study, frame: pd.DataFrame, best: pd.DataFrame, adtte: pd.
                                                       "p": smallest[2]},
         "adjustment": "none",
     }
-    from .marker_effects import augment   # odds ratios, REMARK HRs, cut-points, adjusted P (issue 14)
-    augment(section, resp, ends, numeric_of, conv_of, plan, plan.config.biomarkers, narrowed)
+    finish(section, plan.config.biomarkers)   # adjusted P values (marker_effects)
     return section

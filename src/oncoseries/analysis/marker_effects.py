@@ -92,7 +92,7 @@ def _remark_row(entry: dict, ep: str, df: pd.DataFrame, col: str, numeric: bool)
     sub = df[["patient_id", TIME, EVENT, col]].dropna()
     if sub[col].nunique() < 2 or sub[EVENT].sum() < 2:
         return row
-    m = fit_model(sub, ep, [col], "univariable")
+    m = fit_model(sub, ep, [col], "univariable", extras=False)   # terms, LR test, Firth: no C, no PH test
     firth = {t["coefficient"]: t for t in (m.get("firth") or {}).get("terms", [])}
     row["reference"] = m["terms"][0]["reference"] if m["terms"] else None
     for t in m["terms"]:
@@ -161,31 +161,44 @@ def augment(section: dict, resp: pd.DataFrame, ends: dict, numeric_of: dict, con
     """Add odds ratios, REMARK rows, cut-points and adjusted P values to ``section`` (in place);
     ``narrowed``: marker -> (its narrow response frame, {endpoint: its narrow endpoint frame}) when the
     caller made them already (biomarkers.narrow; they are only read)."""
-    scale = plan.days_per_unit
     narrowed = narrowed or {}
     for m in section["markers"]:
-        col, numeric = m["marker"], numeric_of[m["marker"]]
-        conv = conv_of[m["marker"]]
-        made = narrowed.get(col)
-        full = made[0] if made else narrow(resp, col, conv)
-        r = full[full[col].notna()]
-        a = m.get("response") or {}
-        if "p" in a or a.get("responders"):
-            try:
-                a["odds_ratio"] = odds_ratios(r, col, numeric)
-            except (ValueError, np.linalg.LinAlgError) as exc:
-                a["odds_ratio"] = {"skipped": f"not estimable ({exc})"}
-        d_ends = made[1] if made and set(made[1]) == set(ends) else \
-            {ep: narrow(df, col, conv) for ep, df in ends.items()}
-        if numeric:
-            cut = cutpoint_analysis(m, col, full, d_ends, cfg, scale)
-            if cut:
-                m["cutpoint"] = cut
-        m["_ends"] = d_ends
+        col = m["marker"]
+        augment_marker(m, narrowed.get(col), resp, ends, numeric_of[col], conv_of[col], plan, cfg)
+    finish(section, cfg)
+
+
+def augment_marker(m: dict, made: tuple | None, resp: pd.DataFrame, ends: dict, numeric: bool, conv, plan,
+                   cfg) -> None:
+    """One marker's odds ratio, cut-point and REMARK rows (their adjusted P is filled by :func:`finish`):
+    called as soon as the marker's narrow frames ``made`` exist, so that a registry's frames of every
+    marker are never held at once."""
+    scale = plan.days_per_unit
+    col = m["marker"]
+    full = made[0] if made else narrow(resp, col, conv)
+    r = full[full[col].notna()]
+    a = m.get("response") or {}
+    if "p" in a or a.get("responders"):
+        try:
+            a["odds_ratio"] = odds_ratios(r, col, numeric)
+        except (ValueError, np.linalg.LinAlgError) as exc:
+            a["odds_ratio"] = {"skipped": f"not estimable ({exc})"}
+    del r
+    d_ends = made[1] if made and set(made[1]) == set(ends) else \
+        {ep: narrow(df, col, conv) for ep, df in ends.items()}
+    if numeric:
+        cut = cutpoint_analysis(m, col, full, d_ends, cfg, scale)
+        if cut:
+            m["cutpoint"] = cut
+    m["remark"] = [_remark_row(m, ep, df, col, numeric) for ep, df in d_ends.items()]
+
+
+def finish(section: dict, cfg) -> None:
+    """Adjusted P values of all markers' tests (``cfg.adjust``), copied into the REMARK rows."""
     _adjust(section, cfg.adjust)
     for m in section["markers"]:
-        d_ends = m.pop("_ends")
-        m["remark"] = [_remark_row(m, ep, df, m["marker"], numeric_of[m["marker"]]) for ep, df in d_ends.items()]
+        for row in m.get("remark", []):
+            row["p_adjusted"] = (m.get(row["endpoint"]) or {}).get("p_adjusted")
 
 
 def _adjust(section: dict, method: str) -> None:

@@ -35,12 +35,14 @@ def _terms(fit, endpoint: str, model: str, covariates: list[str]) -> list[dict]:
     return rows
 
 
-def fit_model(df: pd.DataFrame, endpoint: str, covariates: list[str], model: str) -> dict:
-    """One Cox model with everything the report shows about it."""
-    return fit_model_and_fit(df, endpoint, covariates, model)[0]
+def fit_model(df: pd.DataFrame, endpoint: str, covariates: list[str], model: str, extras: bool = True) -> dict:
+    """One Cox model with everything the report shows about it (``extras=False``: without the
+    concordance and the PH test, for callers that only read the terms, tests and Firth fit)."""
+    return fit_model_and_fit(df, endpoint, covariates, model, extras)[0]
 
 
-def fit_model_and_fit(df: pd.DataFrame, endpoint: str, covariates: list[str], model: str) -> tuple:
+def fit_model_and_fit(df: pd.DataFrame, endpoint: str, covariates: list[str], model: str,
+                      extras: bool = True) -> tuple:
     """fit_model's dict and the CoxResult behind it (the type III test reuses it: cox_extras.type3)."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -49,10 +51,11 @@ def fit_model_and_fit(df: pd.DataFrame, endpoint: str, covariates: list[str], mo
     out = {"endpoint": endpoint, "model": model, "covariates": covariates, "n": int(fit.n),
            "events": int(fit.n_events), "n_dropped": int(fit.n_dropped), "dropped_patients": dropped,
            "lr_test": _test(fit.lr_test), "wald_test": _test(fit.wald_test), "score_test": _test(fit.score_test),
-           "concordance": float(fit.concordance), "concordance_se": float(fit.concordance_se),
+           "concordance": float(fit.concordance) if extras else None,
+           "concordance_se": float(fit.concordance_se) if extras else None,
            "terms": _terms(fit, endpoint, model, covariates), "separation": list(fit.separation or []),
            "messages": sorted({str(w.message) for w in caught}), "ph_test": None, "firth": None}
-    if fit.n_events >= 2 and not out["separation"]:
+    if extras and fit.n_events >= 2 and not out["separation"]:
         try:
             zph = cox_zph(fit)
             out["ph_test"] = {"terms": {str(k): {"chisq": float(r.chisq), "df": int(r.df), "p": float(r.p)}

@@ -190,6 +190,7 @@ def run_analysis(study: Study):
         tps = recist.timepoints[recist.timepoints["patient_id"].isin(treated_ids)]
         endpoints = derive_endpoints(study.patients[study.patients["patient_id"].isin(treated_ids)],
                                      tps, best, plan.endpoints, known_alive=known)
+        del tps, known   # copies of the time points and doses: not held through the statistics
         lap("endpoints")
     adtte = endpoints.adtte
     # clinical benefit by the PFS rule (response_claims): cannot contradict PFS
@@ -244,6 +245,7 @@ def run_analysis(study: Study):
         if len(multi) >= 2:
             m, fit = fit_model_and_fit(df, ep, multi, "multivariable")
             models.append(cx.enrich(m, df, study.config, units, fit))
+    df = fit = None   # the last endpoint's wide frame and Cox fit: not held through the rest of the stage
     sections = {
         "plan": plan.config.model_dump(mode="json", exclude={"redcap"}),
         "response": _response_section(recist, best, plan, len(flow.included("response_evaluable")),

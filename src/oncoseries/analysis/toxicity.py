@@ -86,19 +86,36 @@ def _stripped_text(s: pd.Series) -> pd.Series:
     return pd.Series(out, index=s.index)
 
 
-def _event_codes(a: pd.DataFrame, patient: np.ndarray) -> tuple:
-    """Integer codes of group, term and patient (``patient``: the run's codes) per event, and the group and
-    term texts."""
-    g, gu = pd.factorize(a["group"])
-    t, tu = pd.factorize(a["term"])
-    return g, t, patient, np.asarray(gu, dtype=object), np.asarray(tu, dtype=object)
+def _text_codes(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """``_stripped_text(s)`` as integer codes into its distinct texts (no per-event text array): each
+    distinct value stripped once; a missing value is its own text (``str(v)``), as there."""
+    codes, uniques = pd.factorize(s)
+    texts = [str(u).strip() for u in uniques]
+    miss = codes < 0
+    if miss.any():
+        mc, mu = pd.factorize(s[miss].astype(str).str.strip().to_numpy(dtype=object))
+        codes = codes.copy()
+        codes[miss] = mc + len(texts)
+        texts += list(mu)
+    tc, tu = pd.factorize(np.asarray(texts, dtype=object))       # equal texts after stripping: one code
+    return tc[codes].astype(np.int32), np.asarray(tu, dtype=object)
+
+
+def _group_codes(ae: pd.DataFrame, tcode: np.ndarray, tu: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``term_group`` as integer codes into the group texts: per distinct term without a ``soc`` column."""
+    if "soc" not in ae.columns:
+        haem = np.array([u.lower() in HAEMATOLOGICAL for u in tu], dtype=bool)
+        gu = np.array([NON_HAEM, HAEM], dtype=object)
+        return haem[tcode].astype(np.int32), gu
+    g, gu = pd.factorize(term_group(pd.Series(tu[tcode], index=ae.index), ae["soc"]))
+    return g.astype(np.int32), np.asarray(gu, dtype=object)
 
 
 def _worst_counts(codes: tuple, grade: np.ndarray, cycle: np.ndarray | None = None):
     """Per (group, term): how many patients (or patient-cycles when ``cycle`` is given; events without a
     cycle left out) had it, by worst grade. Grouped on one int64 key combining the integer codes of group,
     term, patient (and cycle): 10^7 events of a registry, where a multi-column groupby is several times
-    slower."""
+    slower; the patients per (group, term) and grade counted by ``bincount``."""
     g, t, p, gu, tu = codes
     ok = (g >= 0) & (t >= 0) & (p >= 0)
     if cycle is not None:
@@ -106,18 +123,24 @@ def _worst_counts(codes: tuple, grade: np.ndarray, cycle: np.ndarray | None = No
     p = p[ok].astype(np.int64)
     n_p = int(p.max()) + 1 if p.size else 1
     key = (g[ok].astype(np.int64) * len(tu) + t[ok]) * n_p + p
+    del p
     n_c = 1
     if cycle is not None:
         c, cu = pd.factorize(cycle[ok])
         n_c = max(len(cu), 1)
         key = key * n_c + c
+        del c
     worst = pd.Series(grade[ok]).groupby(key, sort=False).max()     # worst grade per patient (and cycle)
+    del key
     mx = worst.to_numpy()
-    per = pd.DataFrame({"gt": worst.index.to_numpy() // (n_p * n_c), "any": 1, "3+": mx >= 3,
-                        **{k: mx == k for k in GRADES}}).groupby("gt", sort=False).sum()
-    for gt, r in zip(per.index, per.to_dict("records")):
-        gi, ti = divmod(int(gt), len(tu))
-        yield str(gu[gi]), str(tu[ti]), {k: int(v) for k, v in r.items()}
+    gt = worst.index.to_numpy() // (n_p * n_c)
+    del worst
+    size = len(gu) * len(tu)
+    cnt = {"any": np.bincount(gt, minlength=size), "3+": np.bincount(gt, weights=mx >= 3, minlength=size),
+           **{k: np.bincount(gt, weights=mx == k, minlength=size) for k in GRADES}}
+    for i in np.flatnonzero(cnt["any"]):
+        gi, ti = divmod(int(i), len(tu))
+        yield str(gu[gi]), str(tu[ti]), {k: int(v[i]) for k, v in cnt.items()}
 
 
 def _n_pct(n: int, d: int) -> dict:
@@ -138,11 +161,9 @@ def toxicity_section(ae: pd.DataFrame | None, treated: set, treatments: pd.DataF
     if pc is None:
         pc = PatientCodes({"adverse_events": ae, **({"treatments": treatments} if treatments is not None else {})})
     n = len(treated)
-    keep = [c for c in ("patient_id", "term", "grade", "date", "cycle", "soc") if c in ae.columns]
-    a = pd.DataFrame({c: ae[c] for c in keep}, index=ae.index)    # the columns used, no copy of the rest
     ac = pc.table(ae)
-    a["term"] = _stripped_text(a["term"])
-    a["group"] = term_group(a["term"], a["soc"] if "soc" in a.columns else None)
+    tcode, tu = _text_codes(ae["term"])
+    gcode, guniq = _group_codes(ae, tcode, tu)
     flagged = None
     if treatments is not None and not treatments.empty:
         dosed = pc.members(pc.table(treatments))
@@ -152,42 +173,46 @@ def toxicity_section(ae: pd.DataFrame | None, treated: set, treatments: pd.DataF
             ids += list(pd.unique(ae["patient_id"].to_numpy(dtype=object)[ac < 0]))
         no_dose = sorted({str(p) for p in ids})
         flagged = {"patients": len(no_dose), "events": int(not_dosed.sum()), "patient_ids": no_dose}
+        del not_dosed
     inside = pc.members(pc.of_known(treated))[ac]
     n_outside = int((~inside).sum())
-    a, ac = a[inside], ac[inside]
-    if a.empty:
+    if not inside.any():
         return {"N": n, "events": 0, "excluded_events": n_outside, "no_dose_record": flagged, "terms": []}
-    codes = _event_codes(a, ac)
+    ac, tcode, gcode = ac[inside], tcode[inside], gcode[inside]   # arrays of codes, not a copied table
+    grade = ae["grade"].to_numpy(dtype=float)[inside]
+    codes = (gcode, tcode, ac, guniq, tu)
     rows = []
-    for grp, term, count in _worst_counts(codes, a["grade"].to_numpy(dtype=float)):   # one row per term
+    for grp, term, count in _worst_counts(codes, grade):   # one row per term
         row = {"group": grp, "term": term, "any": _n_pct(count["any"], n)}
         for k in GRADES:
             row[f"grade_{k}"] = _n_pct(count[k], n)
         row["grade_3_plus"] = _n_pct(count["3+"], n)
         rows.append(row)
-    gcode, guniq = codes[0], codes[3]     # integer codes: one comparison per group, not per string
-    present = sorted(guniq[np.unique(gcode[gcode >= 0])])
-    group_order = [HAEM, NON_HAEM] if "soc" not in a.columns else list(present)
+    gseen = np.unique(gcode[gcode >= 0])                  # the groups of the events kept
+    present = sorted(guniq[gseen])
+    group_order = [HAEM, NON_HAEM] if "soc" not in ae.columns else list(present)
     group_order += [x for x in present if x not in group_order]
     rank = {gname: i for i, gname in enumerate(group_order)}
     rows.sort(key=lambda r: (rank[r["group"]], -r["any"]["n"], -r["grade_3_plus"]["n"], r["term"]))
-    pw = a["grade"].groupby(ac).max()
-    summary = {"any": _n_pct(len(pw), n), "grade_3_plus": _n_pct(int((pw >= 3).sum()), n),
-               "grade_5": _n_pct(int((pw == 5).sum()), n)}
-    gpos = {g: i for i, g in enumerate(guniq)}
-    severe = (a["grade"] >= 3).to_numpy()
+    severe = grade >= 3
+    shifted = ac.astype(np.int64) + 1          # per patient (a missing id, -1, is one group as in groupby)
+    summary = {"any": _n_pct(_count_distinct(shifted, len(pc) + 1), n),
+               "grade_3_plus": _n_pct(_count_distinct(shifted[severe], len(pc) + 1), n),
+               "grade_5": _n_pct(_count_distinct(shifted[grade == 5], len(pc) + 1), n)}
+    del shifted
+    gpos = {guniq[i]: i for i in gseen}
     by_group = [{"group": gname, "any": _n_pct(_count_distinct(ac[gcode == gpos[gname]], len(pc)), n),
                  "grade_3_plus": _n_pct(_count_distinct(ac[(gcode == gpos[gname]) & severe], len(pc)), n)}
                 for gname in group_order if gname in gpos]
-    out = {"N": n, "grouping": "soc column" if "soc" in a.columns else "built-in haematological terms",
+    out = {"N": n, "grouping": "soc column" if "soc" in ae.columns else "built-in haematological terms",
            "groups": group_order, "summary": summary, "by_group": by_group, "terms": rows,
-           "toxic_deaths": [{"term": str(r.term)} for r in a[a["grade"] == 5].itertuples()],
-           "events": int(len(a)), "excluded_events": n_outside, "no_dose_record": flagged}
+           "toxic_deaths": [{"term": str(t)} for t in tu[tcode[grade == 5]]],
+           "events": int(inside.sum()), "excluded_events": n_outside, "no_dose_record": flagged}
     if treatments is not None and not treatments.empty:
         cyc = cycle_values(ae, treatments, pc)[inside]       # each event's own cycle: on the coded table
         cycles_total = int(len(treatments))
         pc = []
-        for grp, term, count in _worst_counts(codes, a["grade"].to_numpy(dtype=float), cyc):
+        for grp, term, count in _worst_counts(codes, grade, cyc):
             pc.append({"group": grp, "term": term, "cycles": cycles_total,
                        "any": _n_pct(count["any"], cycles_total),
                        "grade_3_plus": _n_pct(count["3+"], cycles_total)})

@@ -19,6 +19,7 @@ from . import _km_core as core_km
 from ._dist import chi2_sf, norm_ppf, norm_sf
 from ._cholesky import wald_test
 from .concordance import concordance as _concordance
+from .cox_zph import ZPH_NUMBA_MIN_N
 from . import _cox_numpy as cnp
 from .design import Design, column_values, model_matrix, numeric_values
 
@@ -295,7 +296,11 @@ def _fit(design: Design, time, event, strata, entry, ties, robust, cluster, conf
         state = engine.last
         robust_var = (lambda imat: _robust(cd, engine, state, imat, cd.scale, cluster, p)) if robust else None
         res = result_from_fit(CoxResult(), design, cd, out, n, int(event.sum()), ties, conf_level, robust_var)
-    res.strata = strata
+    res.strata, res.order = strata, cd.order   # order: rows by (stratum, time), reused by cox_zph
+    res.zph_sorted = None
+    if n >= ZPH_NUMBA_MIN_N and entry is None:   # cox_zph's compiled path reads the fit's sorted rows
+        res.zph_sorted = (cd.Xs, out["beta"], cd.time, cd.status, None if strata is None else strata[cd.order],
+                          cd.scale)
     res._conc_args = dict(time=time, status=event, strata=strata, entry=entry, cluster=cluster,
                           use_numba=n >= core.CONCORDANCE_NUMBA_MIN_N, order=cd.order)
     return res

@@ -24,6 +24,8 @@ from ._risksets import RiskSets, linear_predictor
 
 __all__ = ["CoxZph", "cox_zph", "cox_zph_arrays", "cox_zph_details", "transform_time"]
 
+ZPH_NUMBA_MIN_N = 20_000  # below: the numpy path (no compiled code for small studies, issue 13)
+
 
 @dataclass
 class CoxZph:
@@ -133,7 +135,8 @@ def _used(rs: RiskSets, X: np.ndarray) -> np.ndarray:
 
 
 def cox_zph_arrays(time, event, X, coef, *, strata=None, ties="efron", terms=None, columns=None,
-                   transform="km", global_test=True, var=None) -> CoxZph:
+                   transform="km", global_test=True, var=None, residuals=True, order=None,
+                   sorted_data=None):
     """Proportional-hazards test from arrays (R survival >= 3.0 ``cox.zph``).
 
     Parameters
@@ -150,10 +153,14 @@ def cox_zph_arrays(time, event, X, coef, *, strata=None, ties="efron", terms=Non
     global_test : add the ``GLOBAL`` row (all p extra coefficients).
     var : accepted for the fit contract and not used: like R, the test recomputes the full 2p x 2p
         information at ``coef`` (only the score of the time-interaction part is non-zero).
+    residuals : False returns the test table only (no Schoenfeld residuals); from ``ZPH_NUMBA_MIN_N``
+        rows on (and a named transform) it is then computed by one compiled sweep (``_zph_numba``).
+    order : optional rows sorted by (stratum, time) (the Cox fit's sort), spares the compiled path a sort.
+    sorted_data : the Cox fit's sorted, centred and scaled rows (``CoxResult.zph_sorted``) for that path.
 
     Returns
     -------
-    CoxZph
+    CoxZph (the table alone, a DataFrame, when ``residuals`` is False)
     """
     time = np.asarray(time, dtype=float)
     event = np.asarray(event)
@@ -183,11 +190,40 @@ def cox_zph_arrays(time, event, X, coef, *, strata=None, ties="efron", terms=Non
         columns = [c for c, k in zip(columns, keep) if k]
     p = coef.size
 
+    if not residuals and time.size >= ZPH_NUMBA_MIN_N and isinstance(transform, str):
+        from ._zph_numba import zph_score_info, zph_score_info_sorted
+
+        if sorted_data is not None and keep.all():   # the fit's own sorted rows: no gather
+            ts, ds = sorted_data[2], sorted_data[3].astype(bool)
+            g = transform_time(ts, ds, transform)[0]
+            u, imat = zph_score_info_sorted(sorted_data, g - g[ds].mean(), ties)
+        else:
+            g = transform_time(time, event, transform)[0]
+            u, imat = zph_score_info(X, coef, g - g[event].mean(), time, event, strata, ties, order)
+        return _table(u, imat, terms, p, global_test)
     ttimes, tname = transform_time(time, event, transform)
     gtime = ttimes - ttimes[event].mean()
     rs = RiskSets(time, event, strata, ties)
     u, imat, schoen = _zph_core(rs, X, coef, gtime)
+    table = _table(u, imat, terms, p, global_test)
+    if not residuals:
+        return table
 
+    y, vmean = _scaled_residuals(rs, X, coef, terms, imat[:p, :p], schoen)
+    ev_rows = rs.event_rows
+    return CoxZph(
+        table=table,
+        x=ttimes[ev_rows],
+        time=time[ev_rows],
+        y=pd.DataFrame(y, columns=list(terms)),
+        strata=None if strata is None else np.asarray(strata)[ev_rows],
+        var=np.linalg.inv(vmean),
+        transform=tname,
+    )
+
+
+def _table(u, imat, terms, p, global_test) -> pd.DataFrame:
+    """The test table: per term the score test of its time interactions, then GLOBAL (all p)."""
     names, chisq, df = [], [], []
     for name, jj in terms.items():
         kk = np.concatenate((np.arange(p), np.asarray(jj) + p))
@@ -201,20 +237,8 @@ def cox_zph_arrays(time, event, X, coef, *, strata=None, ties="efron", terms=Non
         df.append(p)
         names.append("GLOBAL")
     chisq_a, df_a = np.asarray(chisq), np.asarray(df)
-    table = pd.DataFrame({"chisq": chisq_a, "df": df_a, "p": chi2_sf(df=df_a, x=chisq_a)},
-                         index=pd.Index(names, name="term"))
-
-    y, vmean = _scaled_residuals(rs, X, coef, terms, imat[:p, :p], schoen)
-    ev_rows = rs.event_rows
-    return CoxZph(
-        table=table,
-        x=ttimes[ev_rows],
-        time=time[ev_rows],
-        y=pd.DataFrame(y, columns=list(terms)),
-        strata=None if strata is None else np.asarray(strata)[ev_rows],
-        var=np.linalg.inv(vmean),
-        transform=tname,
-    )
+    return pd.DataFrame({"chisq": chisq_a, "df": df_a, "p": chi2_sf(df=df_a, x=chisq_a)},
+                        index=pd.Index(names, name="term"))
 
 
 def _scaled_residuals(rs, X, coef, terms, imat11, schoen):
@@ -268,7 +292,8 @@ def _fit_arrays(fit):
     columns = [f"x{j + 1}" for j in range(len(fit.coef))] if columns is None else list(columns)
     return dict(time=fit.time, event=fit.event, X=fit.X, coef=fit.coef,
                 strata=getattr(fit, "strata", None), ties=getattr(fit, "ties", "efron"),
-                columns=columns, var=getattr(fit, "var", None), terms=getattr(fit, "terms", None))
+                columns=columns, var=getattr(fit, "var", None), terms=getattr(fit, "terms", None),
+                order=getattr(fit, "order", None), sorted_data=getattr(fit, "zph_sorted", None))
 
 
 def cox_zph_details(fit, transform: str | Callable = "km", terms: bool = True,
@@ -300,4 +325,10 @@ def cox_zph(fit, transform: str | Callable = "km", terms: bool = True,
     DataFrame indexed by term with columns ``chisq, df, p`` (plus ``GLOBAL``). For the scaled
     Schoenfeld residuals use :func:`cox_zph_details`.
     """
-    return cox_zph_details(fit, transform=transform, terms=terms, global_test=global_test).table
+    a = _fit_arrays(fit)
+    if not terms or a["terms"] is None:
+        a["terms"] = None
+    return cox_zph_arrays(a["time"], a["event"], a["X"], a["coef"], strata=a["strata"], ties=a["ties"],
+                          terms=a["terms"], columns=a["columns"], transform=transform,
+                          global_test=global_test, residuals=False, order=a["order"],
+                          sorted_data=a["sorted_data"])
