@@ -33,7 +33,7 @@ from .. import hooks
 __all__ = ["start", "current", "FigureWorker", "WORKER_SHARE"]
 
 #: Groups the worker draws (figures.GROUPS); those of EARLY as soon as the derived tables exist.
-WORKER_SHARE = ("response", "oncoprint", "km_b", "exposure", "historical")
+WORKER_SHARE = ("response", "oncoprint", "km_b", "exposure")   # historical (ADTTE): here, no pickle
 #: Groups that need only the derived tables and the study (no statistic): the response figures and the
 #: oncoprint (mutations, sequenced patients, best responses).
 EARLY = ("response", "oncoprint")
@@ -62,35 +62,51 @@ def start(out_dir):
     return _current
 
 
-def light(results):
-    """A Results holding only what the figures read (same objects, no copies of the large tables): the
-    study's patients, the treatments' (patient_id, date), the mutations, the biomarkers' patient_id and
-    sequencing flag, the treated population of the flow; the derived tables of ``FIGURE_TABLES``; the
-    sections, curves and plan. The figures drawn from it are those drawn from ``results``
-    (tests/report/test_worker.py)."""
+#: What each figure group reads beyond the sections, curves and config: (derived tables, study tables).
+#: A group not listed here is sent everything ``light`` keeps.
+NEEDS = {
+    "response": ({"best_response", "timepoints", "adtte"}, {"patients", "treatments"}),
+    "oncoprint": ({"best_response"}, {"patients", "mutations", "biomarkers", "flow"}),
+    "km_a": (set(), set()), "km_b": (set(), set()), "forest": (set(), set()), "design": (set(), set()),
+    "exposure": ({"cycles"}, set()),
+    "historical": ({"adtte", "historical_ipd"}, set()),
+}
+
+
+def light(results, names=None):
+    """A Results holding only what the figure groups ``names`` (all: None) read, same objects, no copies of
+    the large tables: of the study the patients (an empty frame with the same columns when no group reads
+    them), the treatments' (patient_id, date), the mutations, the biomarkers' patient_id and sequencing
+    flag, the treated population of the flow; the derived tables of ``FIGURE_TABLES``; the sections,
+    curves and plan. The figures drawn from it are those drawn from ``results`` (tests/report/test_worker.py)."""
     import copy
 
     from ..analysis.biomarkers import SEQUENCED_COLUMN
     from ..analysis.results import Results
     from ..flow import PatientFlow
 
+    want_d, want_t = set(FIGURE_TABLES), {"patients", "treatments", "mutations", "biomarkers", "flow"}
+    if names is not None and all(n in NEEDS for n in names):
+        want_d = set().union(*(NEEDS[n][0] for n in names)) if names else set()
+        want_t = set().union(*(NEEDS[n][1] for n in names)) if names else set()
     s = results.study
     study = copy.copy(s)
-    tables = {"patients": s.tables["patients"]}
+    p = s.tables["patients"]
+    tables = {"patients": p if "patients" in want_t else p.iloc[:0]}
     t = s.tables.get("treatments")
-    if t is not None:
+    if t is not None and "treatments" in want_t:
         tables["treatments"] = t[[c for c in ("patient_id", "date") if c in t.columns]]
-    if s.tables.get("mutations") is not None:
+    if s.tables.get("mutations") is not None and "mutations" in want_t:
         tables["mutations"] = s.tables["mutations"]
     b = s.tables.get("biomarkers")
-    if b is not None:
+    if b is not None and "biomarkers" in want_t:
         tables["biomarkers"] = b[[c for c in ("patient_id", SEQUENCED_COLUMN) if c in b.columns]]
     study.tables = tables
     study.problems = []
     if s.flow is not None:
-        study.flow = PatientFlow(parts={k: v for k, v in s.flow.parts.items() if k == "all_treated"},
-                                 labels=dict(s.flow.labels))
-    derived = {k: v for k, v in results.derived.items() if k in FIGURE_TABLES}
+        study.flow = PatientFlow(parts={k: v for k, v in s.flow.parts.items()
+                                        if k == "all_treated" and "flow" in want_t}, labels=dict(s.flow.labels))
+    derived = {k: v for k, v in results.derived.items() if k in FIGURE_TABLES and k in want_d}
     return Results(study=study, plan=results.plan, sections=results.sections, derived=derived,
                    curves=results.curves, problems=[])
 
@@ -167,7 +183,7 @@ class FigureWorker:
     # ------------------------------------------------------------------ requests
     def _send(self, key: str, results, names, opts) -> bool:
         try:
-            self._conn.send(("draw", key, pickle.dumps((light(results), list(names), self.out_dir, opts),
+            self._conn.send(("draw", key, pickle.dumps((light(results, names), list(names), self.out_dir, opts),
                                                         protocol=pickle.HIGHEST_PROTOCOL)))
         except Exception as exc:                   # noqa: BLE001  unpicklable or the worker is gone
             self._failed(f"could not be sent the data ({type(exc).__name__})")
