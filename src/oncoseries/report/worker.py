@@ -77,8 +77,8 @@ def light(results, names=None):
     """A Results holding only what the figure groups ``names`` (all: None) read, same objects, no copies of
     the large tables: of the study the patients (an empty frame with the same columns when no group reads
     them), the treatments' (patient_id, date), the mutations, the biomarkers' patient_id and sequencing
-    flag, the treated population of the flow; the derived tables of ``FIGURE_TABLES``; the sections,
-    curves and plan. The figures drawn from it are those drawn from ``results`` (tests/report/test_worker.py)."""
+    flag, the treated population of the flow; the derived tables of ``FIGURE_TABLES``; the sections
+    (without the Cox models' lists of patients left out), curves and plan. The figures drawn from it are those drawn from ``results`` (tests/report/test_worker.py)."""
     import copy
 
     from ..analysis.biomarkers import SEQUENCED_COLUMN
@@ -107,7 +107,11 @@ def light(results, names=None):
         study.flow = PatientFlow(parts={k: v for k, v in s.flow.parts.items()
                                         if k == "all_treated" and "flow" in want_t}, labels=dict(s.flow.labels))
     derived = {k: v for k, v in results.derived.items() if k in FIGURE_TABLES and k in want_d}
-    return Results(study=study, plan=results.plan, sections=results.sections, derived=derived,
+    sections = results.sections
+    if any("dropped_patients" in m for m in sections.get("cox") or []):   # ids left out (10^6 at registry
+        sections = {**sections, "cox": [{k: v for k, v in m.items() if k != "dropped_patients"}  # size): the
+                                        for m in sections["cox"]]}                # tables read them, no figure
+    return Results(study=study, plan=results.plan, sections=sections, derived=derived,
                    curves=results.curves, problems=[])
 
 
