@@ -166,8 +166,16 @@ class EarlyWriter:
 
         def job():
             from ..io.cdisc_export import export_cdisc
+            from ..memory import trim
 
-            files = write_derived(derived, out)
+            files = write_derived({k: derived[k] for k in ("lesions",) if k in derived}, out)
+            if "lesions" in derived:     # the child's copy of the largest table: freed once written
+                lt = derived["lesions"]
+                lt.drop(columns=list(lt.columns), inplace=True)
+                del lt
+                trim()
+            files += write_derived({k: v for k, v in derived.items() if k != "lesions"}, out)
+            files = sorted(files, key=lambda f: [*EARLY_TABLES].index(f.stem))   # the order of one process
             cdisc = export_cdisc(out / "cdisc", timepoints=derived["timepoints"],
                                  best_response=derived["best_response"], adtte=derived["adtte"])
             return files + [f for fs in cdisc.values() for f in fs]

@@ -120,6 +120,7 @@ def _serve(conn, parent_pid: int | None = None) -> None:
     import multiprocessing
 
     from . import style
+    from ..memory import trim
     from .orphan import close_inherited, die_with_parent
 
     parent = multiprocessing.parent_process()
@@ -147,6 +148,8 @@ def _serve(conn, parent_pid: int | None = None) -> None:
             reply = ("ok", key, out, [(str(w.message), w.category, w.filename, w.lineno) for w in caught])
         except BaseException as exc:          # noqa: BLE001  the parent draws these groups itself
             reply = ("error", key, f"{type(exc).__name__}: {exc}", [])
+        msg = results = payload = None        # idle until the next request: hold none of its tables
+        trim()
         try:
             conn.send(reply)
         except (OSError, pickle.PicklingError, TypeError):
