@@ -200,6 +200,6 @@ def write_outputs(results: Results, out: Path, figures: bool = True) -> list[Pat
 
             sys.stderr.write(f"Note: {exc}; the files are written by the main process.\n")
             tables = _write_tables(results, out, done)
-        lap("output tables (writer process)")
+        lap("waiting for the writer process", progress=False)   # not one of progress.ANALYZE_STAGES
     write_early.finish(early)
     return written + early_files + tables + report

@@ -5,10 +5,11 @@ tables of a registry (10^7 lesion rows) spend most of ``analyze``'s output stage
 factorised, only its distinct values are formatted, by pandas itself (so every field is the string pandas
 would write: floats, dates with ``date_format``, NA as empty, quoting of commas, quotes and line breaks),
 and the rows are assembled in Arrow (``take`` of the formatted values, ``binary_join_element_wise``) and
-written as one buffer per block of rows. Columns are factorised per block (a value's text does not depend
-on the other values; the work memory is that of one block, not 8 bytes per cell of the whole table),
-except date-time columns written without ``date_format`` (pandas drops the time of day only when no value
-of the whole column has one). Frames this cannot reproduce exactly are written by pandas:
+written as one buffer per block of rows. Number columns are factorised per block (a value's text does not
+depend on the other values; the work memory is that of one block, not 8 bytes per cell of the whole
+table); text columns once (ids repeat across blocks), categoricals by their own codes, and date-time
+columns written without ``date_format`` whole (pandas drops the time of day only when no value of the
+whole column has one). Frames this cannot reproduce exactly are written by pandas:
 object columns holding anything but strings (1 and 1.0 would be one distinct value), a single column (the
 csv module quotes an empty lone field), a non-unique or non-string header, or a formatted value holding
 the sentinel used to split pandas' output. Small frames (< ``MIN_ROWS`` rows) are written by pandas too.
@@ -57,6 +58,23 @@ def _dates(s: pd.Series) -> bool:
     return pd.api.types.is_datetime64_any_dtype(t)
 
 
+def _per_block(s: pd.Series, kwargs: dict) -> bool:
+    """Numbers and booleans (and dates with ``date_format``) are factorised per block: their distinct
+    values are nearly as many as the rows. Text and categories once for the whole column (a patient id
+    repeats across blocks; a categorical's own codes are used), and date-times without ``date_format``."""
+    if isinstance(s.dtype, pd.CategoricalDtype) or s.dtype == object:
+        return False
+    return not (_dates(s) and "date_format" not in kwargs)
+
+
+def _whole(s: pd.Series, kwargs: dict):
+    """(codes, fields) of the whole column; a categorical (not of dates) by its own codes and categories."""
+    if isinstance(s.dtype, pd.CategoricalDtype) and not _dates(s):
+        cats = _formatted(pd.Series(s.cat.categories), kwargs)
+        return None if cats is None else (s.cat.codes.to_numpy(), cats[1])
+    return _formatted(s, kwargs)
+
+
 def write_csv(df: pd.DataFrame, path: str | Path, **kwargs) -> None:
     """``df.to_csv(path, index=False, **kwargs)``, byte for byte (see the module docstring)."""
     path = Path(path)
@@ -75,7 +93,7 @@ def write_csv(df: pd.DataFrame, path: str | Path, **kwargs) -> None:
     series = [df[c] for c in cols]
     # pandas writes a date-time column without date_format as dates only when every value is a date:
     # a decision over the whole column, so those columns are factorised whole
-    whole = {j: _formatted(s, kwargs) for j, s in enumerate(series) if "date_format" not in kwargs and _dates(s)}
+    whole = {j: _whole(s, kwargs) for j, s in enumerate(series) if not _per_block(s, kwargs)}
     if any(v is None for v in whole.values()):
         df.to_csv(path, index=False, **kwargs)
         return
