@@ -16,7 +16,7 @@ fork (other columns or rows) is written again by this process. A child that fail
 in one line; the files are then written here (a released lesion table cannot be: that is an error message,
 not a traceback). Children die with this process (``report/orphan.py``) and close the file descriptors
 they inherited. Switched off with ``ONCOSERIES_FIGURE_PROCESSES=1`` (one process for everything), on one
-CPU and where ``os.fork`` does not exist.
+CPU, where ``os.fork`` does not exist and with ``--dask`` (the cluster's threads run in this process).
 """
 
 from __future__ import annotations
@@ -234,7 +234,10 @@ class EarlyWriter:
 def start(out):
     """An EarlyWriter for ``oncoseries analyze`` into ``out`` (None where forking is not possible)."""
     global _current
-    _current = EarlyWriter(out) if can_fork() else None
+    from ..scale import derive
+
+    # not beside a Dask cluster's threads (--dask): the one-process path writes the files
+    _current = EarlyWriter(out) if can_fork() and not derive.active() else None
     return _current
 
 
