@@ -105,6 +105,9 @@ def _run_analysis(study: Path, out: Path, timings: bool = False, figures: bool =
     from .report import worker   # figures drawn in a forked process from the start (docs/figures.md)
 
     drawer = worker.start(out / "figures") if figures else None   # before any thread (progress bar)
+    from .analysis import write_early   # derived/CDISC files written by a forked process (docs/scale.md)
+
+    writer = write_early.start(out)
     try:
         with show(enabled=progress):
             try:
@@ -116,10 +119,16 @@ def _run_analysis(study: Path, out: Path, timings: bool = False, figures: bool =
                 typer.echo(f"{study}: the study has errors; nothing was analysed.")
                 _print_problems([p for p in exc.problems if p.severity == "error"], 100)
                 raise typer.Exit(1)
-            written = write_outputs(results, out, figures=figures)
+            try:
+                written = write_outputs(results, out, figures=figures)
+            except write_early.WriteError as exc:
+                typer.echo(f"Error: {exc}", err=True)
+                raise typer.Exit(1) from None
     except BaseException:
         if drawer is not None:
             drawer.close(abort=True)   # an error or Ctrl+C: do not wait for figures nobody will see
+        if writer is not None:
+            writer.abort()
         raise
     if drawer is not None:
         drawer.close()

@@ -1,8 +1,10 @@
 """Pipeline events for listeners that want to start work early (e.g. the figure worker, report/worker.py).
 
 ``notify("derived", results=...)`` is called by the analysis once the derived tables (RECIST time
-points, best responses, ADTTE) exist and before the statistics run, with a partial Results holding
-those tables, the study and the plan. Listeners must not change what they are given. With no
+points, best responses, ADTTE, the RECIST lesion table) exist and before the statistics run, with a
+partial Results holding those tables, the study and the plan. Listeners must not change what they are
+given, with one exception: for a Study the command line owns (``Study.transient``), the early writer
+(analysis/write_early.py) drops the columns of the lesion table once a forked process holds it. With no
 listener (library use, tests) a notification costs nothing.
 """
 

@@ -45,10 +45,11 @@ def start() -> None:
     _last = time.perf_counter()
 
 
-def lap(stage: str) -> None:
-    """Charge the time since the previous lap to ``stage`` (no-op when not recording)."""
+def lap(stage: str, progress: bool = True) -> None:
+    """Charge the time since the previous lap to ``stage`` (no-op when not recording); ``progress=False``:
+    not a stage of the progress display (e.g. waiting for a writer process at the end)."""
     global _last, _plast
-    if _listener is not None:
+    if _listener is not None and progress:
         now = time.perf_counter()
         _listener(stage, now - _plast)
         _plast = now

@@ -14,9 +14,13 @@ from .. import __version__
 from ..study import Study, read_study
 from ..timings import lap
 from ..io.fast_csv import write_csv
+from ..io.fast_json import dumps_indent2
 from .accrual import accrual
 
 SCHEMA_VERSION = 1
+
+
+_AS_IS = {str, int, bool, type(None)}
 
 
 def _clean(value):
@@ -29,6 +33,8 @@ def _clean(value):
     if isinstance(value, dict):
         return {str(k): _clean(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
+        if set(map(type, value)) <= _AS_IS:     # e.g. 10^6 patient ids left out of a model: one C pass
+            return list(value)
         return [_clean(v) for v in value]
     if isinstance(value, (np.integer,)):
         return int(value)
@@ -121,27 +127,28 @@ def _derived_csv(df: pd.DataFrame, name: str) -> pd.DataFrame:
     return pd.DataFrame({c: df[c] for c in cols}, index=df.index, copy=False)
 
 
-def write_outputs(results: Results, out: Path, figures: bool = True) -> list[Path]:
-    """Write results.json, the derived tables and the report (report.html, report.docx, tables/*.csv,
-    figures/ unless ``figures`` is False); returns the files written."""
-    out = Path(out)
-    (out / "tables").mkdir(parents=True, exist_ok=True)
+def write_derived(derived: dict, out: Path) -> list[Path]:
+    """derived/<name>.csv of each table (INTERFACE §3 columns first, ISO dates); returns the files."""
+    (Path(out) / "derived").mkdir(parents=True, exist_ok=True)
+    files = []
+    for name, df in derived.items():
+        p = Path(out) / "derived" / f"{name}.csv"
+        write_csv(_derived_csv(df, name), p, date_format="%Y-%m-%d")   # = to_csv(index=False), fast
+        files.append(p)
+    return files
+
+
+def _write_tables(results: Results, out: Path, skip: set) -> list[Path]:
+    """tables/patient_flow.csv, the derived tables not in ``skip``, the CDISC files (unless their three
+    tables are in ``skip``: written already) and tables/data_problems.csv."""
     written = []
-    path = out / "results.json"
-    text = json.dumps(results.to_dict(), indent=2, sort_keys=False)
-    path.write_text(text + "\n", encoding="utf-8")
-    written.append(path)
     s = results.study
     if s.flow is not None:
         p = out / "tables" / "patient_flow.csv"
         write_csv(s.flow.table, p)   # = to_csv(index=False), fast (one row per patient per population)
         written.append(p)
-    (out / "derived").mkdir(exist_ok=True)
-    for name, df in results.derived.items():
-        p = out / "derived" / f"{name}.csv"
-        write_csv(_derived_csv(df, name), p, date_format="%Y-%m-%d")   # = to_csv(index=False), fast
-        written.append(p)
-    if "adtte" in results.derived:
+    written += write_derived({k: v for k, v in results.derived.items() if k not in skip}, out)
+    if "adtte" in results.derived and not {"timepoints", "best_response", "adtte"} <= skip:
         from ..io.cdisc_export import export_cdisc
 
         files = export_cdisc(out / "cdisc", timepoints=results.derived["timepoints"],
@@ -152,8 +159,47 @@ def write_outputs(results: Results, out: Path, figures: bool = True) -> list[Pat
                  columns=["severity", "file", "row", "column", "message", "expected", "rule", "patient_id"]
                  ).to_csv(p, index=False)
     written.append(p)
+    return written
+
+
+def write_outputs(results: Results, out: Path, figures: bool = True) -> list[Path]:
+    """Write results.json, the derived tables and the report (report.html, report.docx, tables/*.csv,
+    figures/ unless ``figures`` is False); returns the files written.
+
+    Under ``oncoseries analyze`` (an EarlyWriter for ``out``, analysis/write_early.py) the tables known
+    before the statistics were written by a forked process during them, and the other CSV files are
+    written by a second one while this process writes results.json and the report: same bytes."""
+    from . import write_early
+
+    out = Path(out)
+    (out / "tables").mkdir(parents=True, exist_ok=True)
+    early = write_early.current(out)
+    early_files, done = early.take(results.derived) if early is not None else ([], set())
+    child = write_early.fork_write(lambda: _write_tables(results, out, done), "output tables") \
+        if early is not None else None
+    tables = _write_tables(results, out, done) if child is None else []
+    written = []
+    path = out / "results.json"
+    data = results.to_dict()
+    path.write_text(dumps_indent2(data) + "\n", encoding="utf-8")   # = json.dumps(data, indent=2), faster
+    written.append(path)
     lap("results.json, derived, CDISC")
     from ..report import write_report
 
-    written += write_report(results, out, figures=figures, data=text)   # the report reads what results.json holds
-    return written
+    try:
+        report = write_report(results, out, figures=figures, data=data)   # reads what results.json holds
+    except BaseException:
+        if child is not None:
+            child.kill()
+        raise
+    if child is not None:
+        try:
+            tables = child.wait()
+        except write_early.WriteError as exc:
+            import sys
+
+            sys.stderr.write(f"Note: {exc}; the files are written by the main process.\n")
+            tables = _write_tables(results, out, done)
+        lap("waiting for the writer process", progress=False)   # not one of progress.ANALYZE_STAGES
+    write_early.finish(early)
+    return written + early_files + tables + report

@@ -201,7 +201,8 @@ def run_analysis(study: Study):
              np.where(is_treated, "not a responder (no CR or PR)", "not treated"))
     from .. import hooks   # the derived tables exist: listeners (the figure worker) may start now
     hooks.notify("derived", results=Results(study=study, plan=plan, derived={
-        "timepoints": recist.timepoints, "best_response": best_all, "adtte": adtte}, sections={"response": {
+        "timepoints": recist.timepoints, "best_response": best_all, "adtte": adtte,
+        "lesions": recist.lesion_table}, sections={"response": {
             "headline": "confirmed_bor" if plan.recist.confirmation else "bor"}}))
 
     scale = plan.days_per_unit

@@ -5,7 +5,11 @@ tables of a registry (10^7 lesion rows) spend most of ``analyze``'s output stage
 factorised, only its distinct values are formatted, by pandas itself (so every field is the string pandas
 would write: floats, dates with ``date_format``, NA as empty, quoting of commas, quotes and line breaks),
 and the rows are assembled in Arrow (``take`` of the formatted values, ``binary_join_element_wise``) and
-written as one buffer per block of rows. Frames this cannot reproduce exactly are written by pandas:
+written as one buffer per block of rows. Number columns are factorised per block (a value's text does not
+depend on the other values; the work memory is that of one block, not 8 bytes per cell of the whole
+table); text columns once (ids repeat across blocks), categoricals by their own codes, and date-time
+columns written without ``date_format`` whole (pandas drops the time of day only when no value of the
+whole column has one). Frames this cannot reproduce exactly are written by pandas:
 object columns holding anything but strings (1 and 1.0 would be one distinct value), a single column (the
 csv module quotes an empty lone field), a non-unique or non-string header, or a formatted value holding
 the sentinel used to split pandas' output. Small frames (< ``MIN_ROWS`` rows) are written by pandas too.
@@ -49,6 +53,28 @@ def _formatted(s: pd.Series, kwargs: dict):
     return codes, [f[:-2] for f in fields[:-1]] + [str(kwargs.get("na_rep", ""))]
 
 
+def _dates(s: pd.Series) -> bool:
+    t = s.dtype.categories.dtype if isinstance(s.dtype, pd.CategoricalDtype) else s.dtype
+    return pd.api.types.is_datetime64_any_dtype(t)
+
+
+def _per_block(s: pd.Series, kwargs: dict) -> bool:
+    """Numbers and booleans (and dates with ``date_format``) are factorised per block: their distinct
+    values are nearly as many as the rows. Text and categories once for the whole column (a patient id
+    repeats across blocks; a categorical's own codes are used), and date-times without ``date_format``."""
+    if isinstance(s.dtype, pd.CategoricalDtype) or s.dtype == object:
+        return False
+    return not (_dates(s) and "date_format" not in kwargs)
+
+
+def _whole(s: pd.Series, kwargs: dict):
+    """(codes, fields) of the whole column; a categorical (not of dates) by its own codes and categories."""
+    if isinstance(s.dtype, pd.CategoricalDtype) and not _dates(s):
+        cats = _formatted(pd.Series(s.cat.categories), kwargs)
+        return None if cats is None else (s.cat.codes.to_numpy(), cats[1])
+    return _formatted(s, kwargs)
+
+
 def write_csv(df: pd.DataFrame, path: str | Path, **kwargs) -> None:
     """``df.to_csv(path, index=False, **kwargs)``, byte for byte (see the module docstring)."""
     path = Path(path)
@@ -60,26 +86,39 @@ def write_csv(df: pd.DataFrame, path: str | Path, **kwargs) -> None:
         import pyarrow.compute as pc
     except ImportError:           # optional dependency (oncoseries[parquet])
         plain = True
-    parts = None if plain else [_formatted(df[c], kwargs) for c in cols]
-    if plain or any(p is None for p in parts):
+    if plain:
         df.to_csv(path, index=False, **kwargs)
         return
-
     header = df.head(0).to_csv(index=False, **kwargs)
-    dicts = []
-    for j, (_, fields) in enumerate(parts):
-        if j == len(parts) - 1:
-            fields = [f + "\n" for f in fields]
-        dicts.append(pa.array(fields, type=pa.large_string()))
+    series = [df[c] for c in cols]
+    # pandas writes a date-time column without date_format as dates only when every value is a date:
+    # a decision over the whole column, so those columns are factorised whole
+    whole = {j: _whole(s, kwargs) for j, s in enumerate(series) if not _per_block(s, kwargs)}
+    if any(v is None for v in whole.values()):
+        df.to_csv(path, index=False, **kwargs)
+        return
+    sep = pa.scalar(",", pa.large_string())
     with open(path, "wb") as fh:
         fh.write(header.encode("utf-8"))
         for start in range(0, len(df), BLOCK):
+            # each block's distinct values (not the whole column's: at 10^7 rows the codes of 15 columns
+            # were 2 GB); a value's text does not depend on the others, so the bytes are the same
+            parts = [(whole[j][0][start:start + BLOCK], whole[j][1]) if j in whole else
+                     _formatted(s.iloc[start:start + BLOCK], kwargs) for j, s in enumerate(series)]
+            if any(p is None for p in parts):
+                break
             cols_txt = []
-            for (codes, _), d in zip(parts, dicts):
-                c = codes[start:start + BLOCK]
-                idx = np.where(c < 0, len(d) - 1, c)     # missing -> the formatted missing value
+            for j, (codes, fields) in enumerate(parts):
+                if j == len(parts) - 1:
+                    fields = [f + "\n" for f in fields]
+                d = pa.array(fields, type=pa.large_string())
+                idx = np.where(codes < 0, len(d) - 1, codes)     # missing -> the formatted missing value
                 cols_txt.append(pc.take(d, pa.array(idx)))
-            rows = pc.binary_join_element_wise(*cols_txt, pa.scalar(",", pa.large_string()))
+            del parts
+            rows = pc.binary_join_element_wise(*cols_txt, sep)
             offsets = np.frombuffer(rows.buffers()[1], dtype=np.int64)[rows.offset:rows.offset + len(rows) + 1]
             data = rows.buffers()[2]
             fh.write(memoryview(data)[offsets[0]:offsets[-1]])
+        else:
+            return
+    df.to_csv(path, index=False, **kwargs)     # a value pandas' own writer must write (module docstring)

@@ -21,7 +21,7 @@ def build_report_document(results, figures=None, figures_note=None):
     return build_document(results, figures, figures_note)
 
 
-def write_report(results, out_dir, figures: bool = True, data: str | None = None) -> list[Path]:
+def write_report(results, out_dir, figures: bool = True, data: str | dict | None = None) -> list[Path]:
     """Write the report files for ``results`` into ``out_dir``; returns the paths written.
 
     Parameters
@@ -33,7 +33,7 @@ def write_report(results, out_dir, figures: bool = True, data: str | None = None
     figures : bool
         False: no figures are drawn (the report says so); the tables and text are unchanged.
     data : str, optional
-        ``results.to_dict()`` as JSON text when the caller has it already (results.json), so a registry's
+        ``results.to_dict()`` (or its JSON text) when the caller has it already (results.json), so a registry's
         results are not converted twice.
 
     Returns

@@ -82,9 +82,11 @@ class ReportContext:
     versions: dict = field(default_factory=dict)
 
     @classmethod
-    def from_results(cls, results, data: str | None = None) -> "ReportContext":
-        """The context of ``results``; ``data``: ``results.to_dict()`` as JSON text, when already made."""
-        data = json.loads(data if data is not None else json.dumps(results.to_dict()))
+    def from_results(cls, results, data: str | dict | None = None) -> "ReportContext":
+        """The context of ``results``; ``data``: ``results.to_dict()`` as JSON text, or the dict itself (its
+        values are JSON types already, ``results._clean``: the same as the text parsed), when already made."""
+        if not isinstance(data, dict):     # at 10^6 patients the text is 10^8 characters: not parsed again
+            data = json.loads(data if data is not None else json.dumps(results.to_dict()))
         VARIABLE_LABELS.set(data.get("study", {}).get("labels") or {})
         cfg = results.study.config
         rep = getattr(cfg, "report", None)

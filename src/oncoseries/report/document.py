@@ -151,7 +151,7 @@ def _meta(ctx: ReportContext) -> str:
     return " \u00b7 ".join(p for p in parts if p)
 
 
-def build_document(results, figures=None, figures_note: str | None = None, data: str | None = None) -> ReportDocument:
+def build_document(results, figures=None, figures_note: str | None = None, data: str | dict | None = None) -> ReportDocument:
     """Everything the report shows, from ``results`` and the figures ``make_figures`` returned."""
     ctx = ReportContext.from_results(results, data)
     tables = build_tables(ctx)

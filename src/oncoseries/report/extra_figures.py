@@ -15,13 +15,15 @@ def marker_and_exposure_infos(results, out_dir, opts, FigureInfo, save_figure,
 
     infos = []
     study = results.study
-    treated = list(study.flow.included("all_treated")) if study.flow is not None else \
-        list(study.patients["patient_id"])
     resp = results.sections.get("response") or {}
     column = resp.get("headline", "bor")
-    best = results.derived.get("best_response")
-    bor = {} if best is None or best.empty else dict(zip(best["patient_id"].astype(str), best[column].astype(str)))
-    d = oncoprint_data(study.mutations, treated, sequenced_patients(study), bor) if "oncoprint" in which else None
+    d = None
+    if "oncoprint" in which and study.mutations is not None:   # (10^6 patients: the best responses as a dict)
+        treated = list(study.flow.included("all_treated")) if study.flow is not None else \
+            list(study.patients["patient_id"])
+        best = results.derived.get("best_response")
+        bor = {} if best is None or best.empty else dict(zip(best["patient_id"].astype(str), best[column].astype(str)))
+        d = oncoprint_data(study.mutations, treated, sequenced_patients(study), bor)
     if d is not None:
         fig = oncoprint_figure(d, size=opts["size"])
         png, svg, *extra = save_figure(fig, out_dir / "oncoprint", dpi=opts["dpi"], formats=opts.get("formats", ()))

@@ -10,12 +10,20 @@ statistics run. When
 make_figures is called it is sent its share of the rest (``WORKER_SHARE``), the Results pickled; this
 process draws the other groups meanwhile. Every figure is an independent file drawn by the same code
 from the same data, so the bytes do not depend on the process (tests/report/test_parallel_figures.py).
-A group the worker could not draw (it failed or died) is drawn here; warnings raised in the worker are
-raised again here.
+A group the worker could not draw (it failed or died) is drawn here, with one line on stderr saying why;
+warnings raised in the worker are raised again here.
+
+The worker is sent only what the figures read (:func:`light`: the patients, the treatment dates, the
+mutations, the sequencing flag, the treated population, the response/endpoint/cycle tables, the sections
+and curves), not the whole Results: at 10^6 patients the typed lesions, adverse events, assessments and
+the patient flow are several GB the figures never look at. It dies with its parent (``orphan.py``:
+PR_SET_PDEATHSIG on Linux, a watch on the parent's pipe) and closes the file descriptors it inherited
+(e.g. a benchmark's ``flock`` lock file).
 """
 
 from __future__ import annotations
 
+import os
 import pickle
 import sys
 import warnings
@@ -25,10 +33,12 @@ from .. import hooks
 __all__ = ["start", "current", "FigureWorker", "WORKER_SHARE"]
 
 #: Groups the worker draws (figures.GROUPS); those of EARLY as soon as the derived tables exist.
-WORKER_SHARE = ("response", "oncoprint", "km_b", "exposure", "historical")
+WORKER_SHARE = ("response", "oncoprint", "km_b", "exposure")   # historical (ADTTE): here, no pickle
 #: Groups that need only the derived tables and the study (no statistic): the response figures and the
 #: oncoprint (mutations, sequenced patients, best responses).
 EARLY = ("response", "oncoprint")
+#: The derived tables the figures read (figures.py, extra_figures.py, historical.py).
+FIGURE_TABLES = ("best_response", "timepoints", "adtte", "cycles", "historical_ipd")
 
 _current = None
 
@@ -52,10 +62,72 @@ def start(out_dir):
     return _current
 
 
-def _serve(conn) -> None:
-    """The worker's loop: draw the groups of each request, reply with their FigureInfo lists."""
-    from . import style
+#: What each figure group reads beyond the sections, curves and config: (derived tables, study tables).
+#: A group not listed here is sent everything ``light`` keeps.
+NEEDS = {
+    "response": ({"best_response", "timepoints", "adtte"}, {"patients", "treatments"}),
+    "oncoprint": ({"best_response"}, {"patients", "mutations", "biomarkers", "flow"}),
+    "km_a": (set(), set()), "km_b": (set(), set()), "forest": (set(), set()), "design": (set(), set()),
+    "exposure": ({"cycles"}, set()),
+    "historical": ({"adtte", "historical_ipd"}, set()),
+}
 
+
+def light(results, names=None):
+    """A Results holding only what the figure groups ``names`` (all: None) read, same objects, no copies of
+    the large tables: of the study the patients (an empty frame with the same columns when no group reads
+    them), the treatments' (patient_id, date), the mutations, the biomarkers' patient_id and sequencing
+    flag, the treated population of the flow; the derived tables of ``FIGURE_TABLES``; the sections
+    (without the Cox models' lists of patients left out), curves and plan. The figures drawn from it are those drawn from ``results`` (tests/report/test_worker.py)."""
+    import copy
+
+    from ..analysis.biomarkers import SEQUENCED_COLUMN
+    from ..analysis.results import Results
+    from ..flow import PatientFlow
+
+    want_d, want_t = set(FIGURE_TABLES), {"patients", "treatments", "mutations", "biomarkers", "flow"}
+    if names is not None and all(n in NEEDS for n in names):
+        want_d = set().union(*(NEEDS[n][0] for n in names)) if names else set()
+        want_t = set().union(*(NEEDS[n][1] for n in names)) if names else set()
+    s = results.study
+    study = copy.copy(s)
+    p = s.tables["patients"]
+    tables = {"patients": p if "patients" in want_t else p.iloc[:0]}
+    t = s.tables.get("treatments")
+    if t is not None and "treatments" in want_t:
+        tables["treatments"] = t[[c for c in ("patient_id", "date") if c in t.columns]]
+    if s.tables.get("mutations") is not None and "mutations" in want_t:
+        tables["mutations"] = s.tables["mutations"]
+    b = s.tables.get("biomarkers")
+    if b is not None and "biomarkers" in want_t:
+        tables["biomarkers"] = b[[c for c in ("patient_id", SEQUENCED_COLUMN) if c in b.columns]]
+    study.tables = tables
+    study.problems = []
+    if s.flow is not None:
+        study.flow = PatientFlow(parts={k: v for k, v in s.flow.parts.items()
+                                        if k == "all_treated" and "flow" in want_t}, labels=dict(s.flow.labels))
+    derived = {k: v for k, v in results.derived.items() if k in FIGURE_TABLES and k in want_d}
+    sections = results.sections
+    if any("dropped_patients" in m for m in sections.get("cox") or []):   # ids left out (10^6 at registry
+        sections = {**sections, "cox": [{k: v for k, v in m.items() if k != "dropped_patients"}  # size): the
+                                        for m in sections["cox"]]}                # tables read them, no figure
+    return Results(study=study, plan=results.plan, sections=sections, derived=derived,
+                   curves=results.curves, problems=[])
+
+
+def _serve(conn, parent_pid: int | None = None) -> None:
+    """The worker's loop: draw the groups of each request, reply with their FigureInfo lists."""
+    import multiprocessing
+
+    from . import style
+    from ..memory import trim
+    from .orphan import close_inherited, die_with_parent
+
+    parent = multiprocessing.parent_process()
+    sentinel = parent.sentinel if parent is not None else None
+    close_inherited(keep=(conn.fileno(), sentinel))   # e.g. a benchmark's flock fd; our end of the pipe
+    if parent_pid is not None:
+        die_with_parent(parent_pid, sentinel)
     style.reset_after_fork()
     from . import figures   # noqa: F401  matplotlib and the figure modules, while the parent reads
 
@@ -76,6 +148,8 @@ def _serve(conn) -> None:
             reply = ("ok", key, out, [(str(w.message), w.category, w.filename, w.lineno) for w in caught])
         except BaseException as exc:          # noqa: BLE001  the parent draws these groups itself
             reply = ("error", key, f"{type(exc).__name__}: {exc}", [])
+        msg = results = payload = None        # idle until the next request: hold none of its tables
+        trim()
         try:
             conn.send(reply)
         except (OSError, pickle.PicklingError, TypeError):
@@ -102,7 +176,8 @@ class FigureWorker:
                 stream.flush()
             except Exception:                      # noqa: BLE001
                 pass
-        self._proc = ctx.Process(target=_serve, args=(theirs,), daemon=True)
+        self.failures: list[str] = []       # why a request was drawn here instead (said once on stderr)
+        self._proc = ctx.Process(target=_serve, args=(theirs, os.getpid()), daemon=True)
         try:
             self._proc.start()
         except OSError:
@@ -115,9 +190,10 @@ class FigureWorker:
     # ------------------------------------------------------------------ requests
     def _send(self, key: str, results, names, opts) -> bool:
         try:
-            self._conn.send(("draw", key, pickle.dumps((results, list(names), self.out_dir, opts),
+            self._conn.send(("draw", key, pickle.dumps((light(results, names), list(names), self.out_dir, opts),
                                                         protocol=pickle.HIGHEST_PROTOCOL)))
-        except Exception:                          # noqa: BLE001  unpicklable or the worker is gone
+        except Exception as exc:                   # noqa: BLE001  unpicklable or the worker is gone
+            self._failed(f"could not be sent the data ({type(exc).__name__})")
             return False
         self._pending.append(key)
         return True
@@ -140,10 +216,14 @@ class FigureWorker:
             try:
                 status, k, out, caught = self._conn.recv()
             except (EOFError, OSError):
+                code = self._proc.exitcode if not self._proc.is_alive() else None
                 self._stop(kill=True)
+                self._failed("stopped" + (f" (exit code {code})" if code is not None else ""))
                 break
             self._pending.remove(k)
             self._replies[k] = out if status == "ok" else None
+            if status != "ok":
+                self._failed(f"failed ({str(out).split(':')[0]})")
             for message, category, filename, lineno in caught:
                 warnings.warn_explicit(message, category, filename, lineno)
         return self._replies.pop(key, None)
@@ -170,6 +250,12 @@ class FigureWorker:
                 drawn[n] = draw_group(n, results, out_dir, opts)
         self._early = None
         return [info for n in GROUPS for info in drawn[n]]
+
+    def _failed(self, why: str) -> None:
+        """Say once, on stderr, that the worker's figures are drawn in this process instead (no traceback)."""
+        if not self.failures:
+            sys.stderr.write(f"Note: the figure worker {why}; its figures are drawn in the main process.\n")
+        self.failures.append(why)
 
     def _stop(self, kill: bool = False) -> None:
         global _current

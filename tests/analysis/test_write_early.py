@@ -1,0 +1,83 @@
+"""analysis/write_early.py: the tables known before the statistics are written by a forked process and the
+others by a second one; the files are those one process writes, and a writer that fails is reported."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from oncoseries.analysis import write_early
+from oncoseries.report import parallel
+
+SRC = str(Path(__file__).resolve().parents[2] / "src")
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork") or parallel._cpus() < 2, reason="needs fork and 2 CPUs")
+
+RUN = """
+import json, sys
+from pathlib import Path
+from oncoseries.analysis import analyze, write_early, write_outputs
+from oncoseries.examples import example_study_path
+from oncoseries.study import read_study
+out = Path(sys.argv[1])
+w = write_early.start(out)
+s = read_study(example_study_path("hdifo")); s.transient = True
+res = analyze(s)
+forked = w is not None and w.child is not None
+lesions = res.derived["lesions"]
+files = write_outputs(res, out, figures=False)
+print(json.dumps({"forked": forked, "released": lesions.shape[1] == 0 and "oncoseries_written" in lesions.attrs,
+                  "files": sorted(str(Path(f).relative_to(out)) for f in files)}))
+"""
+
+
+def _run(folder: Path, env: dict | None = None) -> dict:
+    env = {**os.environ, **(env or {}), "PYTHONPATH": SRC + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    done = subprocess.run([sys.executable, "-c", RUN, str(folder)], capture_output=True, text=True, env=env,
+                          timeout=900)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _outputs(folder: Path) -> dict:
+    # the XPT files carry their creation time (they differ between any two runs)
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file() and p.suffix != ".xpt"}
+
+
+def test_forked_writers_write_what_one_process_writes(tmp_path):
+    one = _run(tmp_path / "one", {parallel.ENV: "1"})
+    two = _run(tmp_path / "two", {parallel.ENV: ""})
+    assert not one["forked"] and not one["released"]
+    assert two["forked"] and two["released"]          # the lesion table was freed after the fork
+    assert one["files"] == two["files"]
+    assert {"derived/lesions.csv", "derived/timepoints.csv", "cdisc/adrs.xpt", "tables/patient_flow.csv",
+            "derived/cycles.csv"} <= set(two["files"])
+    ref = _outputs(tmp_path / "one")
+    assert len(ref) >= 20 and _outputs(tmp_path / "two") == ref
+    assert sorted(p.name for p in (tmp_path / "two" / "cdisc").iterdir()) == \
+           sorted(p.name for p in (tmp_path / "one" / "cdisc").iterdir())
+
+
+def test_a_failing_writer_is_reported_without_traceback(tmp_path, monkeypatch):
+    monkeypatch.delenv(parallel.ENV, raising=False)
+    ok = write_early.fork_write(lambda: [tmp_path / "a.csv"], "test files")
+    assert ok is not None and ok.wait() == [tmp_path / "a.csv"]
+
+    def boom():
+        raise OSError("disk full")
+
+    bad = write_early.fork_write(boom, "test files")
+    with pytest.raises(write_early.WriteError, match="test files: OSError: disk full"):
+        bad.wait()
+
+    def die():
+        os._exit(9)
+
+    dead = write_early.fork_write(die, "test files")
+    with pytest.raises(write_early.WriteError, match="the writer process stopped"):
+        dead.wait()
