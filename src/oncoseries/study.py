@@ -161,8 +161,8 @@ def _read_raw(path: Path, config: StudyConfig, log: ProblemLog,
     for name in TABLE_NAMES:
         if name in csvs or name in parquets:
             try:
-                tables[name] = read_csv_table(csvs[name], name, log) if name in csvs \
-                    else read_parquet_table(parquets[name], name, log)
+                tables[name] = read_csv_table(csvs[name], name, log, categorical=True) if name in csvs \
+                    else read_parquet_table(parquets[name], name, log, categorical=True)
             except UnreadableFile:
                 pass
     return tables, "CSV folder" if not parquets else "Parquet folder" if not csvs else "CSV and Parquet folder"

@@ -53,11 +53,20 @@ def _report(log: ProblemLog, raw: RawTable, mask: np.ndarray, column: str, value
             _report(log, replace(raw, file=file, parts=False), sub, column, values, template, expected, rule,
                     severity)
         return
-    pids = raw.df["patient_id"].iloc[idx] if "patient_id" in raw.df.columns else None
-    msgs = [template.format(value=v) for v in values.iloc[idx[:25]]] + [template.format(value="")] * max(
-        0, len(idx) - 25)
+    pids = text_cells(raw.df["patient_id"].iloc[idx[:25]]) if "patient_id" in raw.df.columns else None
+    msgs = [template.format(value=v) for v in text_cells(values.iloc[idx[:25]])] + \
+        [template.format(value="")] * max(0, len(idx) - 25)
     log.add_rows(severity, raw.file, raw.rows_of(column)[idx], raw.label(column), msgs, expected, rule,
                  None if pids is None else list(pids.iloc[:25]) + [None] * max(0, len(idx) - 25))
+
+
+def text_cells(s: pd.Series, copy: bool = True) -> pd.Series:
+    """A raw column as object cells (None for missing): a Categorical column of the study readers
+    (``io.fast_read.distinct_as_categorical``) is taken from its categories, one string per distinct value."""
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        table = np.append(s.cat.categories.to_numpy(dtype=object), None)
+        return pd.Series(table[s.cat.codes.to_numpy()], index=s.index, dtype=object)
+    return s.astype(object, copy=copy)
 
 
 def _distinct(s: pd.Series, func, missing) -> pd.Series:
@@ -143,7 +152,7 @@ def parse_numbers(raw: RawTable, col: Column, log: ProblemLog) -> pd.Series:
     num = _typed_by_unique(s, _numbers, "float64")
     comma = num.isna() & _distinct(s, lambda u: u.str.fullmatch(r"-?\d+,\d+"), False).astype(bool)
     if comma.any():
-        num = num.where(~comma, pd.to_numeric(s.where(comma).str.replace(",", ".", regex=False),
+        num = num.where(~comma, pd.to_numeric(text_cells(s).where(comma).str.replace(",", ".", regex=False),
                                               errors="coerce"))
         first = int(np.flatnonzero(comma.to_numpy())[0])
         log.warning(raw.df["_file"].iloc[first] if raw.parts else raw.file, raw.rows_of(col.name)[first], raw.label(col.name),
@@ -183,6 +192,13 @@ def parse_codes(raw: RawTable, col: Column, log: ProblemLog) -> pd.Series:
     """Codes matched case-insensitively (e.g. 'Non-target' -> non_target); unknown codes listed."""
     s = raw.df[col.name]
     lookup = _code_lookup(col.codes or ())
+    if isinstance(s.dtype, pd.CategoricalDtype):   # each distinct text once, then taken by code
+        codes = s.cat.codes.to_numpy()
+        table = np.array([lookup.get(code_key(str(u))) for u in s.cat.categories] + [None], dtype=object)
+        bad = (codes >= 0) & np.append(pd.isna(table[:-1]), False)[codes]
+        _report(log, raw, bad, col.name, s, "unknown code '{value}'", f"one of: {', '.join(col.codes or ())}",
+                "unknown-code")
+        return pd.Series(table[codes], index=s.index, dtype=object)
     by_text = {u: lookup.get(code_key(str(u))) for u in s.dropna().unique()}
     out = s.map(by_text)
     bad = (s.notna() & out.isna()).to_numpy()
@@ -246,7 +262,7 @@ def type_table(raw: RawTable, spec: TableSpec, log: ProblemLog) -> pd.DataFrame 
         elif col.kind == "new_flag":
             out[col.name] = parse_new_flag(raw, col.name, log)
         else:
-            out[col.name] = raw.df[col.name].astype(object, copy=not share)
+            out[col.name] = text_cells(raw.df[col.name], copy=not share)
         if col.required and not col.allow_empty:
             empty = raw.df[col.name].isna().to_numpy()
             if empty.any():
@@ -266,4 +282,4 @@ def infer_column(s: pd.Series, share: bool = False) -> pd.Series:
     num = _typed_by_unique(s, _numbers, "float64")
     if s.notna().any() and (num.notna() == s.notna()).all() and np.isfinite(num.dropna()).all():
         return num.astype("float64")
-    return s.astype(object, copy=not share)
+    return text_cells(s, copy=not share)

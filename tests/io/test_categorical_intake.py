@@ -1,0 +1,98 @@
+"""The study readers' Categorical cells (io/fast_read.distinct_as_categorical) give the same typed study,
+problems and patient flow as object cells: mutated copies of the bundled studies (tests/fuzz/mutate.py)
+read through the pyarrow CSV path and as Parquet, once with Categorical raw columns (what load_study
+uses) and once with the object columns of before."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import warnings
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from oncoseries import study as study_mod
+from oncoseries.io import readers
+from oncoseries.io import parquet as pq_mod
+from tests.fuzz.mutate import draw, write
+
+TODAY = dt.date(2026, 11, 26)
+
+
+def _load(path, monkeypatch, categorical: bool):
+    csv_reader, pq_reader = readers.read_csv_table, pq_mod.read_parquet_table
+    monkeypatch.setattr(study_mod, "read_csv_table",
+                        lambda p, name, log, **kw: csv_reader(p, name, log, categorical=categorical))
+    monkeypatch.setattr(study_mod, "read_parquet_table",
+                        lambda p, name, log, **kw: pq_reader(p, name, log, categorical=categorical))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return study_mod.load_study(path, today=TODAY)
+
+
+def _same(a, b) -> None:
+    assert [(p.file, p.row, p.column, p.message, p.expected, p.rule, p.severity) for p in a.problems] == \
+        [(p.file, p.row, p.column, p.message, p.expected, p.rule, p.severity) for p in b.problems]
+    assert (a.study is None) == (b.study is None)
+    if a.study is None:
+        return
+    assert a.study.tables.keys() == b.study.tables.keys()
+    for name in a.study.tables:
+        pd.testing.assert_frame_equal(a.study.tables[name], b.study.tables[name], check_categorical=True)
+    if a.study.flow is not None or b.study.flow is not None:
+        pd.testing.assert_frame_equal(a.study.flow.table, b.study.flow.table)
+
+
+def _as_parquet(folder):
+    """The CSV tables of a study folder as Parquet files (pyarrow's type inference), CSVs removed."""
+    import pyarrow.csv as pcsv
+    import pyarrow.parquet as pq
+
+    for f in sorted(folder.glob("*.csv")):
+        try:
+            table = pcsv.read_csv(f)
+        except Exception:   # noqa: BLE001  a file pyarrow cannot parse: keep it as CSV
+            continue
+        pq.write_table(table, folder / f"{f.stem}.parquet")
+        f.unlink()
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+@given(rnd=st.randoms(use_true_random=False), parquet=st.booleans())
+def test_categorical_cells_same_study_and_problems(tmp_path_factory, monkeypatch, rnd, parquet):
+    m = draw(rnd)
+    if m.xlsx:
+        m.xlsx = False
+    path = write(m, tmp_path_factory.mktemp("study"))
+    if parquet:
+        _as_parquet(path)
+    monkeypatch.setattr(readers, "FAST_BYTES", 0)    # every CSV through the pyarrow path
+    _same(_load(path, monkeypatch, True), _load(path, monkeypatch, False))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_random_bad_tables(tmp_path, monkeypatch, seed):
+    """Seeded mutations (the same ones in every run), read both ways."""
+    m = draw(random.Random(seed))
+    m.xlsx = False
+    path = write(m, tmp_path / "s")
+    monkeypatch.setattr(readers, "FAST_BYTES", 0)
+    _same(_load(path, monkeypatch, True), _load(path, monkeypatch, False))
+
+
+def test_categorical_cells_match_object_cells():
+    import pyarrow as pa
+
+    from oncoseries.io.fast_read import distinct_as_categorical, distinct_as_objects
+
+    col = pa.chunked_array([[" a", "a", "NA", None, "", "b ", "n/a", "b"], ["c", "a"]])
+    cat = distinct_as_categorical(col)
+    objects = distinct_as_objects(col)
+    from oncoseries.io.typing import text_cells
+
+    assert text_cells(pd.Series(cat)).tolist() == objects.tolist() == \
+        ["a", "a", None, None, None, "b", None, "b", "c", "a"]
+    assert list(cat.categories) == ["a", "b", "c"]
