@@ -69,6 +69,36 @@ def text_cells(s: pd.Series, copy: bool = True) -> pd.Series:
     return s.astype(object, copy=copy)
 
 
+#: Text columns kept as categoricals in the typed table (study.compact_text's form: categories in order of
+#: first appearance, no unused ones); typed straight from the readers' Categorical cells, no object pass.
+COMPACT = {"lesions": ("role", "state", "organ", "lesion_id")}
+_COMPACT_MAX = 2 ** 15
+
+
+def compact_codes(codes: np.ndarray, names, index) -> pd.Series:
+    """Codes into ``names`` (-1: missing) as the categorical ``study.compact_text`` makes of the same cells
+    (categories in order of first appearance, unused ones dropped; more than 2^15 distinct values: object
+    cells)."""
+    names = np.asarray(names, dtype=object)
+    k = len(names)
+    if k <= 32:      # a few codes: one vectorised comparison each
+        first = []
+        for c in range(k):
+            hit = codes == c
+            i = int(hit.argmax())
+            if hit[i]:
+                first.append((i, c))
+        order = np.array([c for _, c in sorted(first)], dtype=np.int64)
+    else:
+        order = pd.unique(codes[codes >= 0]).astype(np.int64)
+    if len(order) > _COMPACT_MAX:
+        return pd.Series(np.append(names, None)[codes], index=index, dtype=object)
+    remap = np.full(k + 1, -1, dtype=np.int64)
+    remap[order] = np.arange(len(order))
+    new = remap[codes]
+    return pd.Series(pd.Categorical.from_codes(new, categories=pd.Index(names[order], dtype=object)), index=index)
+
+
 def _distinct(s: pd.Series, func, missing) -> pd.Series:
     """``func`` (a pandas string method chain) on the distinct cells only, as text; ``missing`` where the
     cell is missing (registry tables repeat their codes and dates millions of times)."""
@@ -188,8 +218,9 @@ def _range_text(col: Column) -> str:
     return kind
 
 
-def parse_codes(raw: RawTable, col: Column, log: ProblemLog) -> pd.Series:
-    """Codes matched case-insensitively (e.g. 'Non-target' -> non_target); unknown codes listed."""
+def parse_codes(raw: RawTable, col: Column, log: ProblemLog, compact: bool = False) -> pd.Series:
+    """Codes matched case-insensitively (e.g. 'Non-target' -> non_target); unknown codes listed.
+    ``compact``: a Categorical raw column gives the categorical of ``compact_codes``."""
     s = raw.df[col.name]
     lookup = _code_lookup(col.codes or ())
     if isinstance(s.dtype, pd.CategoricalDtype):   # each distinct text once, then taken by code
@@ -198,6 +229,9 @@ def parse_codes(raw: RawTable, col: Column, log: ProblemLog) -> pd.Series:
         bad = (codes >= 0) & np.append(pd.isna(table[:-1]), False)[codes]
         _report(log, raw, bad, col.name, s, "unknown code '{value}'", f"one of: {', '.join(col.codes or ())}",
                 "unknown-code")
+        if compact:
+            to_code, names = pd.factorize(table[:-1], use_na_sentinel=True)
+            return compact_codes(np.append(to_code, -1)[codes], names, s.index)
         return pd.Series(table[codes], index=s.index, dtype=object)
     by_text = {u: lookup.get(code_key(str(u))) for u in s.dropna().unique()}
     out = s.map(by_text)
@@ -248,6 +282,8 @@ def type_table(raw: RawTable, spec: TableSpec, log: ProblemLog) -> pd.DataFrame 
     # text columns are shared with the raw table, which the caller frees after typing (a registry's
     # tables are 10^7 rows); the raw patients table is kept (read again later), so its cells are copied
     share = raw.name != "patients"
+    compact = [c for c in COMPACT.get(raw.name, ()) if c in raw.df.columns
+               and isinstance(raw.df[c].dtype, pd.CategoricalDtype)]
     for col in spec.columns:
         if col.name not in raw.df.columns:
             continue
@@ -256,11 +292,14 @@ def type_table(raw: RawTable, spec: TableSpec, log: ProblemLog) -> pd.DataFrame 
         elif col.kind in ("number", "int"):
             out[col.name] = parse_numbers(raw, col, log)
         elif col.kind == "code":
-            out[col.name] = parse_codes(raw, col, log)
+            out[col.name] = parse_codes(raw, col, log, compact=col.name in compact)
         elif col.kind == "bool":
             out[col.name] = parse_bools(raw, col.name, log)
         elif col.kind == "new_flag":
             out[col.name] = parse_new_flag(raw, col.name, log)
+        elif col.name in compact:
+            raw_col = raw.df[col.name]
+            out[col.name] = compact_codes(raw_col.cat.codes.to_numpy(), raw_col.cat.categories, raw_col.index)
         else:
             out[col.name] = text_cells(raw.df[col.name], copy=not share)
         if col.required and not col.allow_empty:
