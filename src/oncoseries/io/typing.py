@@ -72,6 +72,9 @@ def text_cells(s: pd.Series, copy: bool = True) -> pd.Series:
 #: Text columns kept as categoricals in the typed table (study.compact_text's form: categories in order of
 #: first appearance, no unused ones); typed straight from the readers' Categorical cells, no object pass.
 COMPACT = {"lesions": ("role", "state", "organ", "lesion_id")}
+#: Patient ids kept as the readers' Categorical in the typed table (10^7 lesion rows: validation, the
+#: patient flow and RECIST find each row's patient through the 10^6 distinct ids, not the 10^7 cells).
+CATEGORICAL_IDS = {"lesions": ("patient_id",)}
 _COMPACT_MAX = 2 ** 15
 
 
@@ -297,6 +300,9 @@ def type_table(raw: RawTable, spec: TableSpec, log: ProblemLog) -> pd.DataFrame 
             out[col.name] = parse_bools(raw, col.name, log)
         elif col.kind == "new_flag":
             out[col.name] = parse_new_flag(raw, col.name, log)
+        elif col.name in CATEGORICAL_IDS.get(raw.name, ()) and isinstance(raw.df[col.name].dtype,
+                                                                          pd.CategoricalDtype):
+            out[col.name] = raw.df[col.name]
         elif col.name in compact:
             raw_col = raw.df[col.name]
             out[col.name] = compact_codes(raw_col.cat.codes.to_numpy(), raw_col.cat.categories, raw_col.index)
