@@ -115,3 +115,19 @@ def test_indexer_of_categorical_ids_same_as_get_indexer(keys, values):
     k = pd.Index(keys, dtype=object)
     text = pd.Series(values, dtype=object)
     assert indexer(k, pd.Series(pd.Categorical(values))).tolist() == k.get_indexer(text).tolist()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.text(alphabet=list("aAnN/.#ikK \t\u00a0\u3000\x1f\x85\u2028"), max_size=9),
+                          st.sampled_from(["mIssing", " NULL", "None\u2028", "P000001", "P0000012 ", "\u212a"])),
+                max_size=30))
+def test_clean_dictionary_same_as_clean_unique(texts):
+    """Only the texts that can change are cleaned in Python: the same cells as cleaning every text."""
+    import pyarrow as pa
+
+    from oncoseries.io.fast_read import clean_dictionary
+    from oncoseries.io.readers import _clean_unique
+
+    texts = list(dict.fromkeys(texts))
+    got = clean_dictionary(pa.array(texts, type=pa.string())).tolist()
+    assert got == _clean_unique(pd.Series(texts, dtype=object)).tolist()

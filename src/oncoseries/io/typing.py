@@ -105,8 +105,19 @@ def compact_codes(codes: np.ndarray, names, index) -> pd.Series:
 def _distinct(s: pd.Series, func, missing) -> pd.Series:
     """``func`` (a pandas string method chain) on the distinct cells only, as text; ``missing`` where the
     cell is missing (registry tables repeat their codes and dates millions of times)."""
+    if isinstance(s.dtype, pd.CategoricalDtype):   # the readers' Categorical: the categories are the distinct cells
+        return pd.Series(_per_category(s, func, missing, object), index=s.index, dtype=object)
     out = by_unique(s, lambda u: func(u.astype("string")).astype(object))
     return out.where(s.notna(), missing) if missing is not None else out
+
+
+def _per_category(s: pd.Series, func, missing, dtype) -> np.ndarray:
+    """``func`` (a pandas string method chain) on the categories of a categorical column, taken back to
+    every row (``missing`` for a missing cell), as an array of ``dtype``."""
+    cats = pd.Series(s.cat.categories.to_numpy(dtype=object), dtype=object).astype("string")
+    done = np.asarray(func(cats).astype(object), dtype=object) if len(cats) else np.zeros(0, dtype=object)
+    table = np.append(done, np.array([missing], dtype=object)).astype(dtype)
+    return table[s.cat.codes.to_numpy()]
 
 
 def _typed_by_unique(s: pd.Series, func, dtype: str) -> pd.Series:
@@ -183,7 +194,10 @@ def parse_numbers(raw: RawTable, col: Column, log: ProblemLog) -> pd.Series:
     s = raw.df[col.name]
     present = s.notna().to_numpy()
     num = _typed_by_unique(s, _numbers, "float64")
-    comma = num.isna() & _distinct(s, lambda u: u.str.fullmatch(r"-?\d+,\d+"), False).astype(bool)
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        comma = num.isna() & _per_category(s, lambda u: u.str.fullmatch(r"-?\d+,\d+"), False, bool)
+    else:
+        comma = num.isna() & _distinct(s, lambda u: u.str.fullmatch(r"-?\d+,\d+"), False).astype(bool)
     if comma.any():
         num = num.where(~comma, pd.to_numeric(text_cells(s).where(comma).str.replace(",", ".", regex=False),
                                               errors="coerce"))
@@ -246,6 +260,14 @@ def parse_codes(raw: RawTable, col: Column, log: ProblemLog, compact: bool = Fal
 
 def parse_bools(raw: RawTable, column: str, log: ProblemLog) -> pd.Series:
     s = raw.df[column]
+    if isinstance(s.dtype, pd.CategoricalDtype):   # decided per category, taken to the rows
+        yes = _per_category(s, lambda u: u.str.lower().isin(_BOOL_TRUE), False, bool)
+        no = _per_category(s, lambda u: u.str.lower().isin(_BOOL_FALSE), False, bool)
+        out = pd.Series(pd.arrays.BooleanArray(yes, ~(yes | no)), index=s.index)
+        bad = (s.notna() & out.isna()).to_numpy()
+        _report(log, raw, bad, column, s, "'{value}' is not true/false", "true or false (yes/no, 1/0)",
+                "not-boolean")
+        return out
     low = _distinct(s, lambda u: u.str.lower(), None)
     out = pd.Series(pd.NA, index=s.index, dtype="boolean")
     out[low.isin(_BOOL_TRUE).fillna(False).to_numpy()] = True
