@@ -154,11 +154,11 @@ def frame_from_rows(header: list, body: pd.DataFrame, first_row: int, name: str,
     # array per column (the pyarrow and Parquet readers) is used as it is, not copied
     own = hasattr(body, "_mgr") and len(body._mgr.blocks) == body.shape[1]
 
-    def column(j: int):
-        col = body.iloc[:, j]
+    def column(frame: pd.DataFrame, j: int):
+        col = frame.iloc[:, j]
         return col.array if isinstance(col.dtype, pd.CategoricalDtype) else col.to_numpy(copy=not own)
 
-    df = pd.DataFrame({n: column(j) for n, j in zip(names, keep)},
+    df = pd.DataFrame({n: column(body, j) for n, j in zip(names, keep)},
                       index=body.index, copy=False) if keep else pd.DataFrame(index=body.index)
     del body
     rows = np.arange(first_row, first_row + len(df), dtype=np.int64)
