@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from .validation import indexer
+
 POPULATION_LABELS = {
     "records": "Records in the source (before intake filters)",
     "entered": "Patients in the study file",
@@ -102,7 +104,7 @@ def initial_flow(tables: dict[str, pd.DataFrame], window_days: int,
         les = tables["lesions"]
         # each row's patient by position (one pass over the ids; no copy of the baseline rows: a
         # registry's lesions are 10^7 rows); -1: not in patients
-        at = pd.Index(p["patient_id"]).get_indexer(les["patient_id"])
+        at = indexer(pd.Index(p["patient_id"]), les["patient_id"])
         start = np.append(p["start_date"].to_numpy(dtype="datetime64[ns]"), np.datetime64("NaT"))[at]
         days = (les["date"] - pd.Series(start, index=les.index)).dt.days
         del start

@@ -161,8 +161,8 @@ def _read_raw(path: Path, config: StudyConfig, log: ProblemLog,
     for name in TABLE_NAMES:
         if name in csvs or name in parquets:
             try:
-                tables[name] = read_csv_table(csvs[name], name, log) if name in csvs \
-                    else read_parquet_table(parquets[name], name, log)
+                tables[name] = read_csv_table(csvs[name], name, log, categorical=True) if name in csvs \
+                    else read_parquet_table(parquets[name], name, log, categorical=True)
             except UnreadableFile:
                 pass
     return tables, "CSV folder" if not parquets else "Parquet folder" if not csvs else "CSV and Parquet folder"
@@ -296,18 +296,46 @@ def _apply_defaults(tables: dict[str, pd.DataFrame]) -> None:
             les["nodal"] = les["nodal"].to_numpy(dtype=bool, na_value=False)
         if "organ" not in les.columns:
             les["organ"] = None
-        state = (les["state"].to_numpy(dtype=object) if "state" in les.columns
-                 else np.full(len(les), None, dtype=object))
-        missing = np.flatnonzero(pd.isna(state))
-        if len(missing):   # one shared string per default (a text array would copy 10^7 cells)
-            if "state" in les.columns:
-                state = state.copy()
-            unmeasured = ((les["role"].to_numpy(dtype=object)[missing] == "target")
-                          & pd.isna(les["diameter_mm"].to_numpy()[missing]))
-            state[missing] = np.array(["present", "not_evaluated"], dtype=object)[unmeasured.astype(np.int8)]
-        les["state"] = state
+        if "state" in les.columns and isinstance(les["state"].dtype, pd.CategoricalDtype):
+            les["state"] = _state_defaults_coded(les)   # typed from Categorical cells (io.typing.COMPACT)
+        else:
+            state = (les["state"].to_numpy(dtype=object) if "state" in les.columns
+                     else np.full(len(les), None, dtype=object))
+            missing = np.flatnonzero(pd.isna(state))
+            if len(missing):   # one shared string per default (a text array would copy 10^7 cells)
+                if "state" in les.columns:
+                    state = state.copy()
+                unmeasured = ((les["role"].to_numpy(dtype=object)[missing] == "target")
+                              & pd.isna(les["diameter_mm"].to_numpy()[missing]))
+                state[missing] = np.array(["present", "not_evaluated"], dtype=object)[unmeasured.astype(np.int8)]
+            les["state"] = state
         for col in ("role", "state", "organ", "lesion_id"):   # repeated texts: 1-2 byte codes, not pointers
             les[col] = compact_text(les[col])
+
+
+def _state_defaults_coded(les: pd.DataFrame) -> pd.Series:
+    """The lesion state defaults of ``_apply_defaults`` on a categorical state column: the same categorical
+    ``compact_text`` makes of the filled text (no pass over 10^7 text cells)."""
+    from .io.typing import compact_codes
+
+    cat = les["state"].array
+    codes = cat.codes.astype(np.int32)
+    names = list(cat.categories)
+    missing = np.flatnonzero(codes < 0)
+    if len(missing):
+        for text in ("present", "not_evaluated"):
+            if text not in names:
+                names.append(text)
+        role = les["role"]
+        if isinstance(role.dtype, pd.CategoricalDtype):
+            cats = list(role.cat.categories)
+            role_target = (role.cat.codes.to_numpy() == cats.index("target")) if "target" in cats \
+                else np.zeros(len(role), dtype=bool)
+        else:
+            role_target = role.to_numpy(dtype=object) == "target"
+        unmeasured = role_target[missing] & pd.isna(les["diameter_mm"].to_numpy()[missing])
+        codes[missing] = np.where(unmeasured, names.index("not_evaluated"), names.index("present"))
+    return compact_codes(codes, names, les.index)
 
 
 def compact_text(s: pd.Series) -> pd.Series:

@@ -86,11 +86,21 @@ def check_future(df: pd.DataFrame, file: str, labels, log: ProblemLog, today: dt
               f"a date on or before today ({today.isoformat()})", "future-date")
 
 
+def indexer(keys: pd.Index, values: pd.Series) -> np.ndarray:
+    """``keys.get_indexer(values)``; for categorical values (a registry's lesion patient ids, io.typing)
+    through the distinct values only, a missing cell matched like None (pandas' own shortcut for a
+    categorical fails when ``keys`` holds a missing id)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        table = np.append(keys.get_indexer(values.cat.categories), keys.get_indexer(pd.Index([None], dtype=object)))
+        return table[values.cat.codes.to_numpy()]
+    return keys.get_indexer(values)
+
+
 def patient_positions(child: pd.DataFrame, keys: pd.Index) -> np.ndarray:
     """Position of each row's patient_id in ``keys`` (the patients' ids, first occurrences, a missing id
     once), -1 where not there: one hash pass per table, shared by the cross-table checks (a registry's
     lesions are 10^7 rows; each ``isin`` or ``map`` on the id strings was a pass of its own)."""
-    pos = keys.get_indexer(child["patient_id"])
+    pos = indexer(keys, child["patient_id"])
     return pos.astype(np.int32) if len(keys) < 2 ** 31 else pos
 
 

@@ -75,14 +75,6 @@ def _require(df, table: str, columns: tuple[str, ...]) -> None:
         raise ValueError(f"{table} is missing required column(s) {missing}; it has {list(df.columns)}")
 
 
-def _codes(index: pd.Index, ids: np.ndarray, table: str) -> np.ndarray:
-    code = index.get_indexer(ids)
-    if (code < 0).any():
-        unknown = sorted(set(ids[code < 0]))[:5]
-        raise ValueError(f"{table}.patient_id has patients not in patients: {unknown}")
-    return code
-
-
 def _overall(values: pd.Series) -> np.ndarray:
     """Normalised overall responses (upper case, stripped; None when missing), via the few unique values."""
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
@@ -107,6 +99,22 @@ def _ids(df: pd.DataFrame, table: str) -> np.ndarray:
     return pd.Index(uniques).astype(str).str.strip().to_numpy(dtype=object)[codes]
 
 
+def _table_codes(index: pd.Index, df: pd.DataFrame, table: str) -> np.ndarray:
+    """Each row's patient position in ``index`` (the ids of ``_ids``), with one hash pass over the rows: the distinct ids are
+    cleaned and looked up, then taken back to the rows (a registry's time points and treatment dates are
+    5*10^6 rows each); the same errors."""
+    codes, uniques = pd.factorize(df["patient_id"], use_na_sentinel=True)
+    if (codes < 0).any():
+        rows = np.flatnonzero(codes < 0)[:5].tolist()
+        raise ValueError(f"{table}.patient_id is empty at row position(s) {rows}")
+    names = pd.Index(uniques).astype(str).str.strip().to_numpy(dtype=object)
+    at = index.get_indexer(names)
+    if (at < 0).any():
+        unknown = sorted(set(names[at < 0]))[:5]
+        raise ValueError(f"{table}.patient_id has patients not in patients: {unknown}")
+    return at[codes]
+
+
 def prepare(patients, timepoints, best_response, known_alive) -> Inputs:
     """Validate the four tables of the input contract and turn them into aligned arrays."""
     _require(patients, "patients", ("patient_id",) + PATIENT_DATES[:2])
@@ -129,7 +137,7 @@ def prepare(patients, timepoints, best_response, known_alive) -> Inputs:
                                    "date": pd.Series(dtype="datetime64[ns]"),
                                    "overall": pd.Series(dtype=object)})
     _require(timepoints, "timepoints", ("patient_id", "date", "overall"))
-    tp_code = _codes(index, _ids(timepoints, "timepoints"), "timepoints")
+    tp_code = _table_codes(index, timepoints, "timepoints")
     tp_date = to_days(timepoints["date"], "date", "timepoints")
     overall = _overall(timepoints["overall"])
     bad_date = np.isnan(tp_date)
@@ -160,7 +168,7 @@ def prepare(patients, timepoints, best_response, known_alive) -> Inputs:
     response = np.full(n, np.nan)
     if best_response is not None:
         _require(best_response, "best_response", ("patient_id", "first_response_date"))
-        br_code = _codes(index, _ids(best_response, "best_response"), "best_response")
+        br_code = _table_codes(index, best_response, "best_response")
         if len(np.unique(br_code)) != len(br_code):
             raise ValueError("best_response.patient_id must be unique (one row per patient)")
         response[br_code] = to_days(best_response["first_response_date"], "first_response_date",
@@ -173,8 +181,8 @@ def prepare(patients, timepoints, best_response, known_alive) -> Inputs:
         alive_date.append(cols[c][ok])
         alive_source.append(np.full(int(ok.sum()), label, dtype=object))
     if known_alive is not None:
-        ka_ids, ka_dates, ka_src = _known_alive(known_alive)
-        alive_code.append(_codes(index, ka_ids, "known_alive"))
+        ka_code, ka_dates, ka_src = _known_alive(known_alive, index)
+        alive_code.append(ka_code)
         alive_date.append(ka_dates)
         alive_source.append(ka_src)
     a_code = np.concatenate(alive_code)
@@ -190,8 +198,9 @@ def prepare(patients, timepoints, best_response, known_alive) -> Inputs:
     )
 
 
-def _known_alive(known_alive) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Series (index patient_id, values dates) or DataFrame (patient_id, date[, source])."""
+def _known_alive(known_alive, index: pd.Index) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Series (index patient_id, values dates) or DataFrame (patient_id, date[, source]): (patient codes
+    in ``index``, days, sources)."""
     if isinstance(known_alive, pd.Series):
         df = pd.DataFrame({"patient_id": known_alive.index, "date": known_alive.to_numpy()})
     elif isinstance(known_alive, pd.DataFrame):
@@ -204,4 +213,4 @@ def _known_alive(known_alive) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         src = df["source"].astype(str).to_numpy(dtype=object)
     else:
         src = np.full(len(df), "known_alive.date", dtype=object)
-    return _ids(df, "known_alive"), dates, src
+    return _table_codes(index, df, "known_alive"), dates, src

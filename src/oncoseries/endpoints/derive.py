@@ -14,6 +14,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
+from ..memory import trim
 from ._inputs import Inputs, from_days, prepare
 from .settings import EndpointSettings
 
@@ -168,6 +169,8 @@ def derive_endpoints(
         inp_i = replace(inp, tp_pd=inp.tp_ipd, tp_adequate=inp.tp_iadequate)
         blocks.append(_progression(inp_i, settings, "IPFS", all_pos, inp.start, death_is_event=True))
     adtte = _assemble(inp, blocks, settings, warnings)
+    del inp, blocks
+    trim()   # the work arrays (10^6 patients: 10^7 dates known alive): back to the system (memory.py)
     return EndpointResult(adtte=adtte, warnings=warnings, settings=settings)
 
 
@@ -345,7 +348,7 @@ def _assemble(inp: Inputs, blocks: list[_Block], settings: EndpointSettings, war
         "evntdesc": descriptions[desc_code],
         "srcdom": SOURCES[desc_code, 0],
         "srcvar": SOURCES[desc_code, 1],
-    })
+    }, copy=False)   # fresh arrays: one block per column, no consolidated copy (10^6 patients: 4*10^6 rows)
     over = np.flatnonzero(source != "")
     if len(over):
         split = pd.Series(source[over]).str.split(".", n=1, expand=True).reindex(columns=[0, 1])

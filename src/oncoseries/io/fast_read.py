@@ -28,16 +28,66 @@ def distinct_as_objects(column) -> np.ndarray:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from .readers import _clean_unique
-
     if isinstance(column, pa.ChunkedArray):
         column = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
     enc = pc.dictionary_encode(column)
-    values = _clean_unique(pd.Series(enc.dictionary.to_pylist(), dtype=object)).to_numpy(object)
+    values = clean_dictionary(enc.dictionary)
     # interned: the ids of every table (patients, lesions, treatments, ...) point at one string each
     table = np.array([sys.intern(v) if type(v) is str else v for v in values] + [None], dtype=object)
     idx = enc.indices.fill_null(-1) if enc.indices.null_count else enc.indices
     return table[idx.to_numpy(zero_copy_only=False)]
+
+
+def distinct_as_categorical(column) -> pd.Categorical:
+    """An Arrow text column as a pandas Categorical of the cleaned cells (missing = code -1): the cells of
+    ``distinct_as_objects`` without building the object array (one code of 1-4 bytes per cell). Cleaning
+    may merge distinct texts (' a' and 'a'; 'NA' and ''): the codes are remapped onto the cleaned distinct
+    values. The study readers keep the cells this way until typing (``io.typing``): missing cells and
+    distinct values are then known without a pass over 10^7 Python strings."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
+    enc = pc.dictionary_encode(column)
+    values = clean_dictionary(enc.dictionary)
+    remap, uniq = pd.factorize(values, use_na_sentinel=True)
+    cats = pd.Index([sys.intern(v) for v in uniq], dtype=object)   # the same id in several tables: one string
+    n = len(cats)
+    dtype = np.int8 if n < 2 ** 7 else np.int16 if n < 2 ** 15 else np.int32
+    table = np.append(remap, -1).astype(dtype)
+    idx = enc.indices.fill_null(-1) if enc.indices.null_count else enc.indices
+    codes = table[idx.to_numpy(zero_copy_only=False)]
+    try:     # the categories are distinct already (factorize): no second hash pass to check it
+        cat_dtype = pd.CategoricalDtype._from_fastpath(cats, False)
+    except (AttributeError, TypeError):
+        cat_dtype = pd.CategoricalDtype(cats)
+    return pd.Categorical.from_codes(codes, dtype=cat_dtype, validate=False)
+
+
+_WHITESPACE = "".join(chr(c) for c in range(0x3001) if chr(c).isspace())   # what str.strip() removes
+_EDGE_SPACE = "^[{0}]|[{0}]$".format("".join(f"\\x{{{ord(c):x}}}" for c in _WHITESPACE))
+_TOKEN_LEN = 7    # the longest missing token ('missing', readers.MISSING_TOKENS)
+
+
+def clean_dictionary(dictionary) -> np.ndarray:
+    """The distinct texts of an Arrow column cleaned like ``readers.clean_cells`` (stripped; missing tokens
+    to None), as an object array. Only texts that can change are cleaned in Python: those with white space
+    at an edge (found in Arrow) or as short as a missing token; a registry's 10^6 patient ids are neither."""
+    import pyarrow.compute as pc
+
+    from .readers import MISSING_TOKENS, _clean_unique
+
+    assert max(len(t) for t in MISSING_TOKENS) <= _TOKEN_LEN
+    values = dictionary.to_numpy(zero_copy_only=False).astype(object, copy=False)
+    maybe = pc.or_(pc.match_substring_regex(dictionary, _EDGE_SPACE),
+                   pc.less_equal(pc.utf8_length(dictionary), _TOKEN_LEN))
+    idx = np.flatnonzero(maybe.to_numpy(zero_copy_only=False))
+    if len(idx) == len(values):
+        return _clean_unique(pd.Series(values, dtype=object)).to_numpy(object)
+    values = values.copy()
+    values[idx] = _clean_unique(pd.Series(values[idx], dtype=object)).to_numpy(object)
+    return values
 
 
 def read_fast(data: bytes) -> tuple[list, pd.DataFrame, str] | None:
@@ -50,13 +100,15 @@ def read_fast(data: bytes) -> tuple[list, pd.DataFrame, str] | None:
     return header, object_body(columns), sep
 
 
-def object_body(columns: list) -> pd.DataFrame:
-    """The parsed Arrow text columns (``parse_fast``) as a frame of cleaned object columns; each Arrow
-    column is taken out of ``columns`` and freed once converted (a registry's lesions.csv is 1 GB of text)."""
+def object_body(columns: list, categorical: bool = False) -> pd.DataFrame:
+    """The parsed Arrow text columns (``parse_fast``) as a frame of cleaned object columns (``categorical``:
+    of Categoricals, ``distinct_as_categorical``); each Arrow column is taken out of ``columns`` and freed
+    once converted (a registry's lesions.csv is 1 GB of text)."""
     cols = {}
+    convert = distinct_as_categorical if categorical else distinct_as_objects
     for j in range(len(columns)):
         col, columns[j] = columns[j], None
-        cols[j] = distinct_as_objects(col)
+        cols[j] = convert(col)
         del col
     from .parquet import _release_arrow_memory
 

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..problems import ProblemLog
-from .fast_read import distinct_as_objects
+from .fast_read import distinct_as_categorical, distinct_as_objects
 from .readers import RawTable, UnreadableFile, frame_from_rows
 
 SUFFIX = ".parquet"
@@ -42,9 +42,10 @@ def _pyarrow(display: str, log: ProblemLog):
     return pq
 
 
-def _as_text(column) -> np.ndarray:
+def _as_text(column, categorical: bool = False):
     """One Arrow column as the cleaned strings a CSV would hold (None for null), vectorised in Arrow
-    and over the distinct values (dates and codes repeat: 10^7 rows hold few distinct strings)."""
+    and over the distinct values (dates and codes repeat: 10^7 rows hold few distinct strings);
+    ``categorical``: as a Categorical of those strings (``fast_read.distinct_as_categorical``)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -68,6 +69,8 @@ def _as_text(column) -> np.ndarray:
         column = pc.if_else(pc.is_nan(column), pa.scalar(None, pa.string()), column.cast(pa.string()))
     elif not (pa.types.is_string(t) or pa.types.is_large_string(t)):
         column = column.cast(pa.string())
+    if categorical:
+        return distinct_as_categorical(column)
     return distinct_as_objects(column)   # cleaned like clean_cells; one str object per distinct value
 
 
@@ -82,7 +85,7 @@ def _release_arrow_memory() -> None:
         pass
 
 
-def _read_one(path: Path, display: str, name: str, log: ProblemLog) -> RawTable:
+def _read_one(path: Path, display: str, name: str, log: ProblemLog, categorical: bool = False) -> RawTable:
     pq = _pyarrow(display, log)
     try:
         table = pq.read_table(path)
@@ -92,7 +95,7 @@ def _read_one(path: Path, display: str, name: str, log: ProblemLog) -> RawTable:
         raise UnreadableFile(display) from None
     header = list(table.column_names)
     try:
-        body = pd.DataFrame({j: _as_text(table.column(j)) for j in range(len(header))}, copy=False)
+        body = pd.DataFrame({j: _as_text(table.column(j), categorical) for j in range(len(header))}, copy=False)
     except Exception as exc:  # nested or binary columns cannot be cells of a study table
         log.error(display, None, None, f"a column cannot be read as text ({type(exc).__name__}: {exc})",
                   "columns of text, numbers, dates or booleans", rule="unreadable")
@@ -105,10 +108,11 @@ def _read_one(path: Path, display: str, name: str, log: ProblemLog) -> RawTable:
     return frame_from_rows(header, body, 1, name, display, log, excel=False, header_row=None)
 
 
-def read_parquet_table(path: Path, name: str, log: ProblemLog) -> RawTable:
-    """A table from ``name.parquet`` or from the part files of the folder ``name/``."""
+def read_parquet_table(path: Path, name: str, log: ProblemLog, categorical: bool = False) -> RawTable:
+    """A table from ``name.parquet`` or from the part files of the folder ``name/`` (``categorical``: text
+    cells of a single file as Categoricals, see ``read_csv_table``; parts are combined as objects)."""
     if path.is_file():
-        return _read_one(path, path.name, name, log)
+        return _read_one(path, path.name, name, log, categorical)
     parts = parquet_parts(path)
     if not parts:
         log.error(f"{path.name}/", None, None, "the folder holds no .parquet files",

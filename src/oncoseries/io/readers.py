@@ -153,7 +153,12 @@ def frame_from_rows(header: list, body: pd.DataFrame, first_row: int, name: str,
     # column by column (no 2-D object block: a registry table has 10^7 rows); a body already held as one
     # array per column (the pyarrow and Parquet readers) is used as it is, not copied
     own = hasattr(body, "_mgr") and len(body._mgr.blocks) == body.shape[1]
-    df = pd.DataFrame({n: body.iloc[:, j].to_numpy(copy=not own) for n, j in zip(names, keep)},
+
+    def column(frame: pd.DataFrame, j: int):
+        col = frame.iloc[:, j]
+        return col.array if isinstance(col.dtype, pd.CategoricalDtype) else col.to_numpy(copy=not own)
+
+    df = pd.DataFrame({n: column(body, j) for n, j in zip(names, keep)},
                       index=body.index, copy=False) if keep else pd.DataFrame(index=body.index)
     del body
     rows = np.arange(first_row, first_row + len(df), dtype=np.int64)
@@ -173,8 +178,10 @@ from .fast_read import FAST_BYTES, object_body, parse_fast  # noqa: E402  (it im
 
 
 def read_csv_table(path: Path, name: str, log: ProblemLog, display: str | None = None,
-                   duplicate_columns: str = "error") -> RawTable:
-    """Read one CSV (comma, semicolon or tab; UTF-8 with or without BOM; Windows-1252 fallback)."""
+                   duplicate_columns: str = "error", categorical: bool = False) -> RawTable:
+    """Read one CSV (comma, semicolon or tab; UTF-8 with or without BOM; Windows-1252 fallback).
+    ``categorical``: a large file's cells may come as Categorical columns (the study tables, typed by
+    ``io.typing``, which reads either form; the same cells)."""
     file = display or path.name
     try:
         data = path.read_bytes()
@@ -187,7 +194,7 @@ def read_csv_table(path: Path, name: str, log: ProblemLog, display: str | None =
             header, columns, sep = fast
             tail = data[-65536:].decode("utf-8", errors="replace")   # only the last line is looked at
             del data, fast      # the Arrow columns hold the cells: the file's bytes are freed first
-            body = object_body(columns)
+            body = object_body(columns, categorical)
             _check_cut_short(tail, sep, len(header), len(body) + 1, file, log)
             return frame_from_rows(header, body, 2, name, file, log, excel=False,
                                    duplicate_columns=duplicate_columns)

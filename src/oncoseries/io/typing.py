@@ -53,18 +53,71 @@ def _report(log: ProblemLog, raw: RawTable, mask: np.ndarray, column: str, value
             _report(log, replace(raw, file=file, parts=False), sub, column, values, template, expected, rule,
                     severity)
         return
-    pids = raw.df["patient_id"].iloc[idx] if "patient_id" in raw.df.columns else None
-    msgs = [template.format(value=v) for v in values.iloc[idx[:25]]] + [template.format(value="")] * max(
-        0, len(idx) - 25)
+    pids = text_cells(raw.df["patient_id"].iloc[idx[:25]]) if "patient_id" in raw.df.columns else None
+    msgs = [template.format(value=v) for v in text_cells(values.iloc[idx[:25]])] + \
+        [template.format(value="")] * max(0, len(idx) - 25)
     log.add_rows(severity, raw.file, raw.rows_of(column)[idx], raw.label(column), msgs, expected, rule,
                  None if pids is None else list(pids.iloc[:25]) + [None] * max(0, len(idx) - 25))
+
+
+def text_cells(s: pd.Series, copy: bool = True) -> pd.Series:
+    """A raw column as object cells (None for missing): a Categorical column of the study readers
+    (``io.fast_read.distinct_as_categorical``) is taken from its categories, one string per distinct value."""
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        table = np.append(s.cat.categories.to_numpy(dtype=object), None)
+        return pd.Series(table[s.cat.codes.to_numpy()], index=s.index, dtype=object)
+    return s.astype(object, copy=copy)
+
+
+#: Text columns kept as categoricals in the typed table (study.compact_text's form: categories in order of
+#: first appearance, no unused ones); typed straight from the readers' Categorical cells, no object pass.
+COMPACT = {"lesions": ("role", "state", "organ", "lesion_id")}
+#: Patient ids kept as the readers' Categorical in the typed table (10^7 lesion rows: validation, the
+#: patient flow and RECIST find each row's patient through the 10^6 distinct ids, not the 10^7 cells).
+CATEGORICAL_IDS = {"lesions": ("patient_id",)}
+_COMPACT_MAX = 2 ** 15
+
+
+def compact_codes(codes: np.ndarray, names, index) -> pd.Series:
+    """Codes into ``names`` (-1: missing) as the categorical ``study.compact_text`` makes of the same cells
+    (categories in order of first appearance, unused ones dropped; more than 2^15 distinct values: object
+    cells)."""
+    names = np.asarray(names, dtype=object)
+    k = len(names)
+    if k <= 32:      # a few codes: one vectorised comparison each
+        first = []
+        for c in range(k):
+            hit = codes == c
+            i = int(hit.argmax())
+            if hit[i]:
+                first.append((i, c))
+        order = np.array([c for _, c in sorted(first)], dtype=np.int64)
+    else:
+        order = pd.unique(codes[codes >= 0]).astype(np.int64)
+    if len(order) > _COMPACT_MAX:
+        return pd.Series(np.append(names, None)[codes], index=index, dtype=object)
+    remap = np.full(k + 1, -1, dtype=np.int64)
+    remap[order] = np.arange(len(order))
+    new = remap[codes]
+    return pd.Series(pd.Categorical.from_codes(new, categories=pd.Index(names[order], dtype=object)), index=index)
 
 
 def _distinct(s: pd.Series, func, missing) -> pd.Series:
     """``func`` (a pandas string method chain) on the distinct cells only, as text; ``missing`` where the
     cell is missing (registry tables repeat their codes and dates millions of times)."""
+    if isinstance(s.dtype, pd.CategoricalDtype):   # the readers' Categorical: the categories are the distinct cells
+        return pd.Series(_per_category(s, func, missing, object), index=s.index, dtype=object)
     out = by_unique(s, lambda u: func(u.astype("string")).astype(object))
     return out.where(s.notna(), missing) if missing is not None else out
+
+
+def _per_category(s: pd.Series, func, missing, dtype) -> np.ndarray:
+    """``func`` (a pandas string method chain) on the categories of a categorical column, taken back to
+    every row (``missing`` for a missing cell), as an array of ``dtype``."""
+    cats = pd.Series(s.cat.categories.to_numpy(dtype=object), dtype=object).astype("string")
+    done = np.asarray(func(cats).astype(object), dtype=object) if len(cats) else np.zeros(0, dtype=object)
+    table = np.append(done, np.array([missing], dtype=object)).astype(dtype)
+    return table[s.cat.codes.to_numpy()]
 
 
 def _typed_by_unique(s: pd.Series, func, dtype: str) -> pd.Series:
@@ -141,9 +194,12 @@ def parse_numbers(raw: RawTable, col: Column, log: ProblemLog) -> pd.Series:
     s = raw.df[col.name]
     present = s.notna().to_numpy()
     num = _typed_by_unique(s, _numbers, "float64")
-    comma = num.isna() & _distinct(s, lambda u: u.str.fullmatch(r"-?\d+,\d+"), False).astype(bool)
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        comma = num.isna() & _per_category(s, lambda u: u.str.fullmatch(r"-?\d+,\d+"), False, bool)
+    else:
+        comma = num.isna() & _distinct(s, lambda u: u.str.fullmatch(r"-?\d+,\d+"), False).astype(bool)
     if comma.any():
-        num = num.where(~comma, pd.to_numeric(s.where(comma).str.replace(",", ".", regex=False),
+        num = num.where(~comma, pd.to_numeric(text_cells(s).where(comma).str.replace(",", ".", regex=False),
                                               errors="coerce"))
         first = int(np.flatnonzero(comma.to_numpy())[0])
         log.warning(raw.df["_file"].iloc[first] if raw.parts else raw.file, raw.rows_of(col.name)[first], raw.label(col.name),
@@ -179,10 +235,21 @@ def _range_text(col: Column) -> str:
     return kind
 
 
-def parse_codes(raw: RawTable, col: Column, log: ProblemLog) -> pd.Series:
-    """Codes matched case-insensitively (e.g. 'Non-target' -> non_target); unknown codes listed."""
+def parse_codes(raw: RawTable, col: Column, log: ProblemLog, compact: bool = False) -> pd.Series:
+    """Codes matched case-insensitively (e.g. 'Non-target' -> non_target); unknown codes listed.
+    ``compact``: a Categorical raw column gives the categorical of ``compact_codes``."""
     s = raw.df[col.name]
     lookup = _code_lookup(col.codes or ())
+    if isinstance(s.dtype, pd.CategoricalDtype):   # each distinct text once, then taken by code
+        codes = s.cat.codes.to_numpy()
+        table = np.array([lookup.get(code_key(str(u))) for u in s.cat.categories] + [None], dtype=object)
+        bad = (codes >= 0) & np.append(pd.isna(table[:-1]), False)[codes]
+        _report(log, raw, bad, col.name, s, "unknown code '{value}'", f"one of: {', '.join(col.codes or ())}",
+                "unknown-code")
+        if compact:
+            to_code, names = pd.factorize(table[:-1], use_na_sentinel=True)
+            return compact_codes(np.append(to_code, -1)[codes], names, s.index)
+        return pd.Series(table[codes], index=s.index, dtype=object)
     by_text = {u: lookup.get(code_key(str(u))) for u in s.dropna().unique()}
     out = s.map(by_text)
     bad = (s.notna() & out.isna()).to_numpy()
@@ -193,6 +260,14 @@ def parse_codes(raw: RawTable, col: Column, log: ProblemLog) -> pd.Series:
 
 def parse_bools(raw: RawTable, column: str, log: ProblemLog) -> pd.Series:
     s = raw.df[column]
+    if isinstance(s.dtype, pd.CategoricalDtype):   # decided per category, taken to the rows
+        yes = _per_category(s, lambda u: u.str.lower().isin(_BOOL_TRUE), False, bool)
+        no = _per_category(s, lambda u: u.str.lower().isin(_BOOL_FALSE), False, bool)
+        out = pd.Series(pd.arrays.BooleanArray(yes, ~(yes | no)), index=s.index)
+        bad = (s.notna() & out.isna()).to_numpy()
+        _report(log, raw, bad, column, s, "'{value}' is not true/false", "true or false (yes/no, 1/0)",
+                "not-boolean")
+        return out
     low = _distinct(s, lambda u: u.str.lower(), None)
     out = pd.Series(pd.NA, index=s.index, dtype="boolean")
     out[low.isin(_BOOL_TRUE).fillna(False).to_numpy()] = True
@@ -232,6 +307,8 @@ def type_table(raw: RawTable, spec: TableSpec, log: ProblemLog) -> pd.DataFrame 
     # text columns are shared with the raw table, which the caller frees after typing (a registry's
     # tables are 10^7 rows); the raw patients table is kept (read again later), so its cells are copied
     share = raw.name != "patients"
+    compact = [c for c in COMPACT.get(raw.name, ()) if c in raw.df.columns
+               and isinstance(raw.df[c].dtype, pd.CategoricalDtype)]
     for col in spec.columns:
         if col.name not in raw.df.columns:
             continue
@@ -240,13 +317,19 @@ def type_table(raw: RawTable, spec: TableSpec, log: ProblemLog) -> pd.DataFrame 
         elif col.kind in ("number", "int"):
             out[col.name] = parse_numbers(raw, col, log)
         elif col.kind == "code":
-            out[col.name] = parse_codes(raw, col, log)
+            out[col.name] = parse_codes(raw, col, log, compact=col.name in compact)
         elif col.kind == "bool":
             out[col.name] = parse_bools(raw, col.name, log)
         elif col.kind == "new_flag":
             out[col.name] = parse_new_flag(raw, col.name, log)
+        elif col.name in CATEGORICAL_IDS.get(raw.name, ()) and isinstance(raw.df[col.name].dtype,
+                                                                          pd.CategoricalDtype):
+            out[col.name] = raw.df[col.name]
+        elif col.name in compact:
+            raw_col = raw.df[col.name]
+            out[col.name] = compact_codes(raw_col.cat.codes.to_numpy(), raw_col.cat.categories, raw_col.index)
         else:
-            out[col.name] = raw.df[col.name].astype(object, copy=not share)
+            out[col.name] = text_cells(raw.df[col.name], copy=not share)
         if col.required and not col.allow_empty:
             empty = raw.df[col.name].isna().to_numpy()
             if empty.any():
@@ -266,4 +349,4 @@ def infer_column(s: pd.Series, share: bool = False) -> pd.Series:
     num = _typed_by_unique(s, _numbers, "float64")
     if s.notna().any() and (num.notna() == s.notna()).all() and np.isfinite(num.dropna()).all():
         return num.astype("float64")
-    return s.astype(object, copy=not share)
+    return text_cells(s, copy=not share)

@@ -227,7 +227,9 @@ def row_value(state: np.ndarray, nodal: np.ndarray, diam: np.ndarray) -> np.ndar
 
 def _patient_codes(ids: pd.Index, values: pd.Series) -> np.ndarray:
     """Positions of the patient ids in the patients table (-1: unknown); str() only when needed."""
-    pc = ids.get_indexer(values)
+    from ..validation import indexer  # a categorical column (typed lesions, io.typing): by distinct id
+
+    pc = indexer(ids, values)
     miss = pc < 0
     if miss.any():
         pc[miss] = ids.get_indexer(values[miss].astype(str))

@@ -152,6 +152,15 @@ def _scan_responses(enc: Encoded, base: Baseline, settings: RecistSettings, warn
     confirmed[lk[code == NEW_YES]] = True
     code[(code == NEW_EQUIVOCAL) & confirmed[lk]] = NEW_YES
     s_new = np.maximum.reduceat(code, starts) if ns else np.zeros(0, dtype=np.int8)
+    scan_of_obs = np.full(len(enc.pc), -1, dtype=np.int32)
+    scan_of_obs[p_idx] = scan
+    if settings.criteria == "irecist":    # the new lesions' values, before the observation arrays go
+        nw = np.flatnonzero(is_new)
+        new_obs = (pc[nw], scan[nw], lk[nw], enc.lesion_id[p_idx][nw], enc.organ[p_idx][nw], nod[nw], v[nw],
+                   st[nw], code[nw] == NEW_YES)
+    # the per-observation arrays (10^7 in a registry) are freed before the per-scan ones are built
+    del (p_idx, pc, day, role, v, nod, st, lk, scan, is_t, meas, cr_ok, reappear_obs, is_nt, status, is_new,
+         code, confirmed, new_scan)
 
     # target response
     n_bt, n_bnt = base.n_target[s_pc], base.n_non_target[s_pc]
@@ -192,21 +201,16 @@ def _scan_responses(enc: Encoded, base: Baseline, settings: RecistSettings, warn
         "pct_from_baseline": np.where(complete, pct_base, np.nan),
         "change_from_nadir_mm": inc_out,
         "pct_from_nadir": np.where(complete, pct_nadir, np.nan),
-    })
+    }, copy=False)   # one block per column: no consolidated copy of the per-scan arrays
     if settings.criteria == "irecist":
         from .irecist import irecist_timepoints, new_lesion_scan_values
 
-        nw = np.flatnonzero(is_new)
-        nlt_sum, nlnt_inc, added = new_lesion_scan_values(
-            pc[nw], scan[nw], lk[nw], enc.lesion_id[p_idx][nw], enc.organ[p_idx][nw], nod[nw], v[nw], st[nw],
-            code[nw] == NEW_YES, ns)
+        nlt_sum, nlnt_inc, added = new_lesion_scan_values(*new_obs, ns)
         i_overall, ep_day = irecist_timepoints(s_pc, s_day, overall, t_pd & s_has_base, np.where(complete, t_sum, np.nan),
                                                nt_resp == PD, s_new == NEW_YES, added, nlt_sum, nlnt_inc)
         tp["i_overall"] = i_overall
         tp["i_upd_date"] = from_days(ep_day)
         tp["new_target_sum"] = nlt_sum
-    scan_of_obs = np.full(len(enc.pc), -1, dtype=np.int32)
-    scan_of_obs[p_idx] = scan
     return role_all, scan_of_obs, tp
 
 
