@@ -3,18 +3,15 @@ others by a second one; the files are those one process writes, and a writer tha
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from oncoseries.analysis import write_early
 from oncoseries.report import parallel
+from tests._scripts import output_files, run_script
 
-SRC = str(Path(__file__).resolve().parents[2] / "src")
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork") or parallel._cpus() < 2, reason="needs fork and 2 CPUs")
 
 RUN = """
@@ -36,17 +33,10 @@ print(json.dumps({"forked": forked, "released": lesions.shape[1] == 0 and "oncos
 
 
 def _run(folder: Path, env: dict | None = None) -> dict:
-    env = {**os.environ, **(env or {}), "PYTHONPATH": SRC + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    done = subprocess.run([sys.executable, "-c", RUN, str(folder)], capture_output=True, text=True, env=env,
-                          timeout=900)
-    assert done.returncode == 0, done.stderr[-3000:]
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return run_script(RUN, folder, env=env)
 
 
-def _outputs(folder: Path) -> dict:
-    # the XPT files carry their creation time (they differ between any two runs)
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
-            if p.is_file() and p.suffix != ".xpt"}
+_outputs = output_files   # every file's bytes but the XPTs (creation time)
 
 
 def test_forked_writers_write_what_one_process_writes(tmp_path):

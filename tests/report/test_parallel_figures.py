@@ -6,9 +6,7 @@ then (rightly) draws everything itself."""
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
 import sys
 import threading
 from pathlib import Path
@@ -16,16 +14,13 @@ from pathlib import Path
 import pytest
 
 from oncoseries.report import parallel
+from tests._scripts import output_files, run_script
 
-SRC = str(Path(__file__).resolve().parents[2] / "src")
 pytestmark = pytest.mark.skipif(sys.platform == "win32" or parallel._cpus() < 2, reason="needs fork and 2 CPUs")
 
 
 def _fresh(code: str, env: dict | None = None) -> dict:
-    env = {**os.environ, **(env or {}), "PYTHONPATH": SRC + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=900)
-    assert done.returncode == 0, done.stderr[-3000:]
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return run_script(code, env=env)
 
 
 DRAW = """
@@ -132,17 +127,10 @@ print(json.dumps({"started": w is not None, "early": early, "files": len(files)}
 
 
 def _run(folder: Path, how: str, env: dict | None = None) -> dict:
-    env = {**os.environ, **(env or {}), "PYTHONPATH": SRC + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    done = subprocess.run([sys.executable, "-c", RUN, str(folder), how], capture_output=True, text=True, env=env,
-                          timeout=900)
-    assert done.returncode == 0, done.stderr[-3000:]
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return run_script(RUN, folder, how, env=env)
 
 
-def _outputs(folder: Path) -> dict:
-    # the XPT files carry their creation time (they differ between any two runs)
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
-            if p.is_file() and p.suffix != ".xpt"}
+_outputs = output_files   # every file's bytes but the XPTs (creation time)
 
 
 def test_the_early_worker_writes_what_one_process_writes(tmp_path):
