@@ -337,11 +337,9 @@ def _exit_now(code) -> None:
         sys.exit(code)                        # a child process or a working thread: the normal exit waits
     if "logging" in sys.modules:
         sys.modules["logging"].shutdown()
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except Exception:                     # noqa: BLE001  a closed pipe: nothing more to say
-            pass
+    from .report.orphan import flush_std_streams
+
+    flush_std_streams()
     os._exit(code)
 
 

@@ -57,11 +57,9 @@ class Child:
         status_r, status_w = os.pipe()
         watch_r, watch_w = os.pipe()       # the child sees EOF on watch_r when this process is gone
         parent = os.getpid()
-        for stream in (sys.stdout, sys.stderr):
-            try:
-                stream.flush()
-            except Exception:              # noqa: BLE001
-                pass
+        from ..report.orphan import flush_std_streams
+
+        flush_std_streams()
         with warnings.catch_warnings():    # Python >= 3.12 warns about fork with threads; the child
             warnings.simplefilter("ignore")   # only writes files (no locks of other threads)
             pid = os.fork()

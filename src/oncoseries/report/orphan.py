@@ -15,9 +15,19 @@ import os
 import signal
 import sys
 
-__all__ = ["die_with_parent", "close_inherited", "parent_pipe"]
+__all__ = ["die_with_parent", "close_inherited", "parent_pipe", "flush_std_streams"]
 
 PR_SET_PDEATHSIG = 1
+
+
+def flush_std_streams() -> None:
+    """Flush stdout and stderr: before a fork (or the child writes the buffered output a second time) and
+    before leaving with ``os._exit``. A closed pipe is not an error here."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:                      # noqa: BLE001  nothing more can be said on it
+            pass
 
 
 def parent_pipe() -> tuple[int, int]:

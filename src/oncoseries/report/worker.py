@@ -171,11 +171,9 @@ class FigureWorker:
         self._pending: list = []
         ctx = multiprocessing.get_context("fork")
         self._conn, theirs = ctx.Pipe(duplex=True)
-        for stream in (sys.stdout, sys.stderr):   # or the child would write buffered output a second time
-            try:
-                stream.flush()
-            except Exception:                      # noqa: BLE001
-                pass
+        from .orphan import flush_std_streams
+
+        flush_std_streams()   # or the child would write buffered output a second time
         self.failures: list[str] = []       # why a request was drawn here instead (said once on stderr)
         self._proc = ctx.Process(target=_serve, args=(theirs, os.getpid()), daemon=True)
         try:
