@@ -9,7 +9,10 @@ The study is the example generator's (``python -m oncoseries.examples.generator 
 the Parquet copy holds the same tables as typed columns (pyarrow's CSV type inference: dates as date32,
 whole numbers as int64, true/false as bool, text as strings; empty cells as null), one file per table.
 Generated studies are kept in ``--work`` and reused when present (generation is not what is timed).
-Targets: 10^6 patients in < 4 min wall and < 8 GB peak RSS on the 2-core, 24 GB benchmark machine.
+Targets: 10^6 patients in < 4 min wall and < 8 GB peak memory on the 2-core, 24 GB benchmark machine.
+Memory is reported twice: the largest process's peak RSS (``time -v``) and the peak of the summed PSS of
+the whole process tree (the command plus the figure worker and writer processes it forks, sampled every
+0.5 s): the second is what the machine must hold, and what the target is held to.
 """
 
 from __future__ import annotations
@@ -53,17 +56,41 @@ def to_parquet(csv_dir: Path, pq_dir: Path) -> None:
             shutil.copy(f, pq_dir / f.name)
 
 
-def _watch(proc, max_rss_gb: float | None) -> str | None:
-    """Wait for ``proc``; stop it (and say why) when the analyze process's RSS passes ``max_rss_gb``
-    (the benchmark machine is shared: a run must not push others into swap or the OOM killer)."""
+def _pss(pid: int) -> int:
+    """Proportional set size of ``pid`` in bytes (shared pages split between the processes sharing them:
+    the sum over a process tree is the memory the tree really holds; copy-on-write pages count once)."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def _watch(proc, max_rss_gb: float | None) -> tuple[str | None, dict]:
+    """Wait for ``proc``, sampling every 0.5 s the summed PSS of its process tree (the analyze command and
+    the figure worker / writer processes it forks, which run at the same time); stop it (and say why) when
+    the analyze process's RSS passes ``max_rss_gb`` (the benchmark machine is shared: a run must not push
+    others into swap or the OOM killer). Returns (why stopped or None, {peak_tree_pss_gb, at_s, parts})."""
     import psutil
 
+    t0, peak = time.perf_counter(), {"peak_tree_pss_gb": 0.0, "at_s": 0.0, "parts": []}
     while proc.poll() is None:
         time.sleep(0.5)
+        try:
+            kids = psutil.Process(proc.pid).children(recursive=True)
+        except psutil.Error:
+            continue
+        parts = [(k.pid, _pss(k.pid)) for k in kids]
+        total = sum(b for _, b in parts) / 1e9
+        if total > peak["peak_tree_pss_gb"]:
+            peak = {"peak_tree_pss_gb": total, "at_s": time.perf_counter() - t0,
+                    "parts": [round(b / 1e9, 2) for _, b in parts if b > 5e7]}
         if max_rss_gb is None:
             continue
         try:
-            kids = psutil.Process(proc.pid).children(recursive=True)
             rss = max((k.memory_info().rss for k in kids), default=0) / 1024 ** 3
         except psutil.Error:
             continue
@@ -71,8 +98,8 @@ def _watch(proc, max_rss_gb: float | None) -> str | None:
             for k in kids:
                 k.terminate()
             proc.wait()
-            return f"{rss:.1f} GB"
-    return None
+            return f"{rss:.1f} GB", peak
+    return None, peak
 
 
 def run(study: Path, out: Path, py_spy: Path | None = None, max_rss_gb: float | None = None) -> dict:
@@ -84,7 +111,7 @@ def run(study: Path, out: Path, py_spy: Path | None = None, max_rss_gb: float | 
         cmd = [str(spy), "record", "-r", "20", "-o", str(py_spy), "--format", "speedscope", "--"] + cmd
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as errf:
         proc = subprocess.Popen(["/usr/bin/time", "-v"] + cmd, stdout=out, stderr=errf, text=True, env=env)
-        stopped = _watch(proc, max_rss_gb)
+        stopped, tree = _watch(proc, max_rss_gb)
         errf.seek(0)
         err = errf.read()
     returncode = proc.returncode
@@ -105,7 +132,7 @@ def run(study: Path, out: Path, py_spy: Path | None = None, max_rss_gb: float | 
         if found:
             stages[found.group(1)] = (float(found.group(2)), found.group(3), found.group(4))
     return {"wall_s": int(h or 0) * 3600 + int(m) * 60 + float(s), "peak_rss_gb": rss / 1024 ** 2,
-            "stages": stages, "exit": returncode}
+            "stages": stages, "exit": returncode, **tree}
 
 
 def main() -> None:
@@ -131,6 +158,8 @@ def main() -> None:
             prof = args.work / f"prof-{n}-{fmt}.json" if args.py_spy else None
             r = run(study, out, prof, args.max_rss_gb)
             print(f"\n{n:,} patients from {fmt}: wall {r['wall_s']:.1f} s, peak RSS {r['peak_rss_gb']:.2f} GB "
+                  f"(largest process), peak PSS of the process tree {r['peak_tree_pss_gb']:.2f} GB at "
+                  f"{r['at_s']:.0f} s (processes >50 MB: {r['parts']}) "
                   f"(load average now {os.getloadavg()[0]:.1f}){'' if r['exit'] == 0 else ' FAILED'}")
             for k, (v, now, peak) in r["stages"].items():
                 print(f"  {k:<32} {v:7.1f} s   rss {now} GB, peak {peak} GB")
