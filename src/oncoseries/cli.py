@@ -108,6 +108,9 @@ def _run_analysis(study: Path, out: Path, timings: bool = False, figures: bool =
     from .analysis import write_early   # derived/CDISC files written by a forked process (docs/scale.md)
 
     writer = write_early.start(out)
+    from .analysis import beside
+
+    beside.enable()   # independent statistics sections in forked children (analysis/beside.py)
     try:
         with show(enabled=progress):
             try:

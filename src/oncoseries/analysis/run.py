@@ -204,6 +204,9 @@ def run_analysis(study: Study):
         "timepoints": recist.timepoints, "best_response": best_all, "adtte": adtte,
         "lesions": recist.lesion_table}, sections={"response": {
             "headline": "confirmed_bor" if plan.recist.confirmation else "bor"}}))
+    response = _response_section(recist, best, plan, len(flow.included("response_evaluable")),
+                                 _population_sizes(best_all, flow, plan), best_all)
+    design = _design_beside(study, adtte, plan.days_per_unit, response)   # a forked child (beside.py)
 
     scale = plan.days_per_unit
     pc = codes_for(study)   # integer patient codes of the study's tables, once (analysis/patient_codes.py)
@@ -249,8 +252,7 @@ def run_analysis(study: Study):
     df = fit = None   # the last endpoint's wide frame and Cox fit: not held through the rest of the stage
     sections = {
         "plan": plan.config.model_dump(mode="json", exclude={"redcap"}),
-        "response": _response_section(recist, best, plan, len(flow.included("response_evaluable")),
-                                      _population_sizes(best_all, flow, plan), best_all),
+        "response": response,
         "survival": survival,
         "logrank": logranks,
         "cox": models,
@@ -274,9 +276,8 @@ def run_analysis(study: Study):
                                                 study.config.exposure, pc)
     sections["toxicity"] = toxicity_section(study.adverse_events, treated, study.treatments, pc)
     study.release("adverse_events")   # the command line's Study (study.py): not used after this point
-    if study.config.design is not None:   # study.yaml design: (docs/trial-design.md)
-        from .trial_design import design_section
-        sections["design"] = design_section(study.config.design, adtte, scale, sections["response"])
+    if design is not None:   # study.yaml design: (docs/trial-design.md)
+        sections["design"] = design.result()
     derived = {"timepoints": recist.timepoints, "best_response": best_all, "adtte": adtte,
                "lesions": recist.lesion_table}
     if cycles is not None:
@@ -293,6 +294,22 @@ def run_analysis(study: Study):
                                 study.files.get("patients", "patients"))
     lap("statistics")
     return Results(study=study, plan=plan, sections=sections, derived=derived, curves=curves, problems=problems)
+
+
+#: a larger ADTTE (a registry) computes the design here: it is a small share of that run's time
+BESIDE_MAX_ROWS = 200_000
+
+
+def _design_beside(study: Study, adtte: pd.DataFrame, scale: float, response: dict):
+    """The trial-design section (study.yaml ``design:``), started beside the statistics: it reads only the
+    ADTTE and the response rates (analysis/beside.py); None without ``design:``."""
+    if study.config.design is None:
+        return None
+    from .beside import beside
+    from .trial_design import design_section
+
+    return beside(design_section, study.config.design, adtte, scale, response,
+                  fork=len(adtte) <= BESIDE_MAX_ROWS)   # not a fork of a registry's multi-GB process
 
 
 def _multivariable_covariates(plan: Plan, ep: str, models: list[dict]) -> list[str]:
