@@ -16,14 +16,13 @@ from pathlib import Path
 
 from docx import Document
 from docx.enum.section import WD_ORIENT
-from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
+from docx.oxml import OxmlElement, parse_xml
+from docx.oxml.ns import nsdecls, qn
 from docx.shared import Cm, Pt, RGBColor
 
 from .document import ReportDocument
-from .docx_captions import caption, keep_first_rows
+from .docx_captions import KEEP_FIRST, caption
 from .narrative import plain
 from .words import keep_together as _nb
 
@@ -40,54 +39,6 @@ GREY = RGBColor(0x5F, 0x63, 0x68)
 ORANGE = RGBColor(0x9A, 0x5B, 0x00)
 DARK = RGBColor(0x1D, 0x1D, 0x1F)
 BLUE = RGBColor(0x1F, 0x4E, 0x79)
-
-
-def _border(cell, edge: str, size: int) -> None:
-    tc_pr = cell._tc.get_or_add_tcPr()
-    borders = tc_pr.find(qn("w:tcBorders"))
-    if borders is None:   # schema order: tcW ... tcBorders, shd, ...
-        borders = OxmlElement("w:tcBorders")
-        shd = tc_pr.find(qn("w:shd"))
-        if shd is not None:
-            shd.addprevious(borders)
-        else:
-            tc_pr.append(borders)
-    el = OxmlElement(f"w:{edge}")
-    el.set(qn("w:val"), "single")
-    el.set(qn("w:sz"), str(size))
-    el.set(qn("w:space"), "0")
-    el.set(qn("w:color"), "000000")
-    borders.append(el)
-
-
-def _shade(cell, fill: str) -> None:
-    shd = OxmlElement("w:shd")
-    shd.set(qn("w:val"), "clear")
-    shd.set(qn("w:color"), "auto")
-    shd.set(qn("w:fill"), fill)
-    cell._tc.get_or_add_tcPr().append(shd)
-
-
-def _row_flag(row, flag: str) -> None:
-    """``w:tblHeader`` (repeat on each page) or ``w:cantSplit`` (never break a row across pages)."""
-    el = OxmlElement(f"w:{flag}")
-    el.set(qn("w:val"), "true")
-    row._tr.get_or_add_trPr().append(el)
-
-
-def _fixed_layout(table, width_cm: float) -> None:
-    """Fixed layout at the computed total width, so Word and LibreOffice keep the column widths."""
-    tbl_pr = table._tbl.tblPr
-    if tbl_pr.find(qn("w:tblLayout")) is None:
-        layout = OxmlElement("w:tblLayout")
-        layout.set(qn("w:type"), "fixed")
-        tbl_pr.append(layout)
-    tbl_w = tbl_pr.find(qn("w:tblW"))
-    if tbl_w is None:
-        tbl_w = OxmlElement("w:tblW")
-        tbl_pr.append(tbl_w)
-    tbl_w.set(qn("w:type"), "dxa")
-    tbl_w.set(qn("w:w"), str(int(round(width_cm / 2.54 * 1440))))
 
 
 def _words(text: str) -> list[str]:
@@ -112,23 +63,34 @@ SAFETY = 1.2
 _EM = {"digit": 0.55, "upper": 0.58, "lower": 0.47, "space": 0.226, "narrow": 0.27, "other": 0.5}
 
 
+def _char_em(ch: str) -> float:
+    """Advance width (em) of one character's class."""
+    if ch.isdigit():
+        return _EM["digit"]
+    if ch.isupper():
+        return _EM["upper"]
+    if ch.islower():
+        return _EM["lower"]
+    if ch.isspace():
+        return _EM["space"]
+    if ch in ".,;:()[]|'!-\u2013/":
+        return _EM["narrow"]
+    return _EM["other"]
+
+
+class _EmOf(dict):
+    def __missing__(self, ch: str) -> float:
+        self[ch] = w = _char_em(ch)
+        return w
+
+
+_EM_OF = _EmOf()
+
+
 def _text_cm(text: str, size: float) -> float:
-    """Printed width (cm) of ``text`` at ``size`` pt in Calibri, from per-class advance widths."""
-    em = 0.0
-    for ch in text:
-        if ch.isdigit():
-            em += _EM["digit"]
-        elif ch.isupper():
-            em += _EM["upper"]
-        elif ch.islower():
-            em += _EM["lower"]
-        elif ch.isspace():
-            em += _EM["space"]
-        elif ch in ".,;:()[]|'!-\u2013/":
-            em += _EM["narrow"]
-        else:
-            em += _EM["other"]
-    return em * size / 72 * 2.54 * SAFETY
+    """Printed width (cm) of ``text`` at ``size`` pt in Calibri, from per-class advance widths (summed
+    from the left, as one loop would)."""
+    return sum(map(_EM_OF.__getitem__, text), 0.0) * size / 72 * 2.54 * SAFETY
 
 
 def _widths(t, size: float = 9) -> list[float]:
@@ -227,37 +189,8 @@ def _table(document, t) -> None:
     caption(document, "Table", t.number, _nb(t.title))   # Caption style + SEQ field, kept with the table
     keep = len(t.rows) <= KEEP_ROWS
     size = 8 if len(t.columns) >= 7 else 8.5 if len(t.columns) >= 5 else 9
-    table = document.add_table(rows=1 + len(t.rows), cols=len(t.columns))
-    table.alignment = WD_TABLE_ALIGNMENT.LEFT
-    table.autofit = False
     widths = _widths(t, size)
-    rows = list(table.rows)
-    cells = [r.cells for r in rows]  # python-docx rebuilds a row's cell list on every .cells access
-    for j, col in enumerate(t.columns):
-        cell = cells[0][j]
-        _cell_text(cell, _hyphenate(col), bold=True, size=size, keep=True)
-        _border(cell, "top", 12)
-        _border(cell, "bottom", 6)
-    _row_flag(rows[0], "cantSplit")
-    _row_flag(rows[0], "tblHeader")
-    for i, (row, style) in enumerate(zip(t.rows, t.styles), 1):
-        _row_flag(rows[i], "cantSplit")
-        for j, text in enumerate(row):
-            cell = cells[i][j]
-            _cell_text(cell, _hyphenate(text), bold=style in ("group", "total"), size=size,
-                       indent=style == "indent" and j == 0, keep=keep and (i < len(t.rows) or bool(t.notes)))
-            if style == "total":
-                _shade(cell, "EEF3F8")
-            if i == len(t.rows):
-                _border(cell, "bottom", 12)
-    for j, col in enumerate(table.columns):   # the grid (LibreOffice) and every cell (Word)
-        col.width = Cm(widths[j])
-    for row_cells in cells:
-        for j, cell in enumerate(row_cells):
-            cell.width = Cm(widths[j])
-    _fixed_layout(table, sum(widths))
-    if not keep:   # a long table may break, but never before its header and first three rows
-        keep_first_rows(table)
+    document._body._element._insert_tbl(parse_xml(table_xml(t, widths, size, keep)))
     for k, note in enumerate(t.notes):
         p = document.add_paragraph()
         p.paragraph_format.space_after = Pt(1)
@@ -266,6 +199,91 @@ def _table(document, t) -> None:
         run.font.size = Pt(8)
         run.font.color.rgb = GREY
     document.add_paragraph().paragraph_format.space_after = Pt(4)
+
+
+def table_xml(t, widths: list[float], size: float, keep: bool) -> str:
+    """The ``w:tbl`` of a report table as XML text: a three-line table (rule above and below the header,
+    below the last row; "total" rows shaded), fixed layout at ``widths`` (cm, in the grid and in every
+    cell, for LibreOffice and Word), header row repeated on each page, no row split across pages, cell
+    text as :func:`_cell_text` writes it. Long tables (``keep`` False) keep their header and first
+    KEEP_FIRST rows together (docx_captions.keep_first_rows). The same elements, attribute for attribute,
+    as python-docx's ``add_table`` and cell API make (tests/report/test_docx_xml.py), written as text
+    and parsed once: python-docx walked every element's children for each property (most of the DOCX
+    time)."""
+    tw = [Cm(w).twips for w in widths]
+    n = len(t.rows)
+    first_kept = 0 if keep else min(n, 1 + KEEP_FIRST)     # body rows before first_kept: kept with the next
+    out = [f'<w:tbl {nsdecls("w")}><w:tblPr><w:tblW w:type="dxa" w:w="{int(round(sum(widths) / 2.54 * 1440))}"/>'
+           '<w:jc w:val="left"/><w:tblLayout w:type="fixed"/><w:tblLook w:firstColumn="1" w:firstRow="1" '
+           'w:lastColumn="0" w:lastRow="0" w:noHBand="0" w:noVBand="1" w:val="04A0"/></w:tblPr><w:tblGrid>']
+    out += [f'<w:gridCol w:w="{w}"/>' for w in tw]
+    out.append(f"</w:tblGrid><w:tr><w:trPr>{_CANT_SPLIT}{_HEADER}</w:trPr>")
+    for j, col in enumerate(t.columns):
+        out.append(_tc_xml(tw[j], _BORDER.format(_RULE.format("top", 12) + _RULE.format("bottom", 6)),
+                           _hyphenate(col), True, size, False, True))
+    out.append("</w:tr>")
+    for i, (row, style) in enumerate(zip(t.rows, t.styles), 1):
+        out.append(f"<w:tr><w:trPr>{_CANT_SPLIT}</w:trPr>")
+        props = (_BORDER.format(_RULE.format("bottom", 12)) if i == n else "") + (_SHADE if style == "total" else "")
+        kept = i < first_kept or (keep and (i < n or bool(t.notes)))
+        for j, text in enumerate(row):
+            out.append(_tc_xml(tw[j], props, _hyphenate(text), style in ("group", "total"), size,
+                               style == "indent" and j == 0, kept))
+        out.append("</w:tr>")
+    out.append("</w:tbl>")
+    return "".join(out)
+
+
+_CANT_SPLIT = '<w:cantSplit w:val="true"/>'
+_HEADER = '<w:tblHeader w:val="true"/>'
+_RULE = '<w:{} w:val="single" w:sz="{}" w:space="0" w:color="000000"/>'
+_BORDER = "<w:tcBorders>{}</w:tcBorders>"
+_SHADE = '<w:shd w:val="clear" w:color="auto" w:fill="EEF3F8"/>'
+_BAD_CHARS = re.compile(r"[\x00-\x1f]")
+
+
+def _tc_xml(twips: int, props: str, text: str, bold: bool, size: float, indent: bool, keep: bool) -> str:
+    """One ``w:tc``: width, borders/shading ``props``, and the paragraph :func:`_cell_text` writes."""
+    ppr, rpr = _cell_format_xml(bool(bold), float(size), bool(indent), bool(keep))
+    text = _nb(text)
+    if _BAD_CHARS.search(text):   # tabs and line breaks (w:tab, w:br), or what XML cannot hold: python-docx's way
+        tc = parse_xml(f"<w:tc {nsdecls('w')}><w:p/></w:tc>")
+        _cell_text(_Cell(tc), text, bold, size, indent, keep)
+        body = _xml_text(tc.p_lst[0])
+    else:
+        t = "" if not text else (f'<w:t xml:space="preserve">{_escape(text)}</w:t>'
+                                 if len(text.strip()) < len(text) else f"<w:t>{_escape(text)}</w:t>")
+        body = f"<w:p>{ppr}<w:r>{rpr}{t}</w:r></w:p>"
+    return f'<w:tc><w:tcPr><w:tcW w:type="dxa" w:w="{twips}"/>{props}</w:tcPr>{body}</w:tc>'
+
+
+class _Cell:
+    """What :func:`_cell_text` reads of a python-docx cell."""
+
+    def __init__(self, tc) -> None:
+        self._tc = tc
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _xml_text(el) -> str:
+    """An element's XML without the namespace declarations its own serialisation repeats."""
+    from lxml import etree
+
+    return re.sub(r' xmlns:\w+="[^"]*"', "", etree.tostring(el, encoding="unicode"))
+
+
+def _cell_format_xml(bold: bool, size: float, indent: bool, keep: bool) -> tuple[str, str]:
+    key = (bold, size, indent, keep)
+    if key not in _CELL_FORMAT_XML:
+        ppr, rpr = _cell_format(*key)
+        _CELL_FORMAT_XML[key] = (_xml_text(ppr), _xml_text(rpr))
+    return _CELL_FORMAT_XML[key]
+
+
+_CELL_FORMAT_XML: dict = {}
 
 
 def _png_size(path: Path) -> tuple[int, int]:
@@ -383,10 +401,29 @@ def _save(document, path: Path) -> None:
         out.close()
 
 
+def _memo_style_ids(document) -> None:
+    """Look each style name up once: python-docx scans every style of the template (and converts each
+    one's type) for every paragraph given a style by name (captions, headings: most of the rest of
+    the DOCX time). The styles are set up (_setup) before this; the ids it returns are the same."""
+    part = document.part
+    lookup, ids = part.get_style_id, {}
+
+    def get_style_id(style_or_name, style_type):
+        if not isinstance(style_or_name, str):
+            return lookup(style_or_name, style_type)
+        key = (style_or_name, style_type)
+        if key not in ids:
+            ids[key] = lookup(style_or_name, style_type)
+        return ids[key]
+
+    part.get_style_id = get_style_id
+
+
 def write_docx(doc: ReportDocument, path: Path, results=None) -> Path:
     """Write report.docx; ``results`` gives the fixed document date."""
     document = Document()
     _setup(document, doc, _stamp(results))
+    _memo_style_ids(document)
     if doc.synthetic:
         p = document.add_paragraph()
         run = p.add_run("SYNTHETIC data \u2014 not patients")
