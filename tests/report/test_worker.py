@@ -149,3 +149,51 @@ def test_worker_dies_with_its_parent_and_closes_inherited_fds(tmp_path):
     finally:
         parent.kill()
         parent.wait()
+
+
+PREPARER = """
+import io, json, os, signal, sys
+from pathlib import Path
+from oncoseries.analysis import analyze, write_outputs
+from oncoseries.examples import example_study_path
+from oncoseries.report import figures, worker
+out, how, main = Path(sys.argv[1]), sys.argv[2], os.getpid()
+real = figures.prepare_group
+
+def prepare_group(name, results, opts):          # misbehaves in the preparing child only
+    if os.getpid() != main and name == "oncoprint":
+        if how == "fail":
+            raise RuntimeError("cannot prepare")
+        if how == "die":
+            os.kill(os.getpid(), signal.SIGKILL)
+    return real(name, results, opts)
+
+figures.prepare_group = prepare_group
+err, sys.stderr = sys.stderr, io.StringIO()
+w = worker.start(out / "figures")
+res = analyze(example_study_path("hdifo"))
+forked = w is not None and w._preparer is not None
+files = write_outputs(res, out)
+alive = w is not None and w.alive
+if w is not None:
+    w.close()
+said, sys.stderr = sys.stderr.getvalue(), err
+print(json.dumps({"forked": forked, "alive": alive, "files": len(files), "said": said}))
+"""
+
+
+@linux_fork
+def test_a_preparing_child_that_fails_or_dies_costs_nothing_but_time(tmp_path):
+    """The early figures are prepared in a forked child that sends them to the worker; when it cannot
+    prepare them (nothing sent) the command draws them, silently; when it dies (perhaps half-way through
+    sending) the worker is stopped, one line says so, and the command draws its figures. Same files."""
+    from tests._scripts import output_files, run_script
+
+    runs = {how: run_script(PREPARER, tmp_path / how, how) for how in ("ok", "fail", "die")}
+    assert all(r["forked"] for r in runs.values())
+    assert runs["ok"]["alive"] and runs["fail"]["alive"] and not runs["die"]["alive"]
+    assert runs["ok"]["said"] == runs["fail"]["said"] == ""
+    assert "figure worker could not be sent the data (the preparing process stopped" in runs["die"]["said"]
+    ref = output_files(tmp_path / "ok")
+    assert len([k for k in ref if k.endswith(".png")]) >= 19
+    assert output_files(tmp_path / "fail") == ref and output_files(tmp_path / "die") == ref

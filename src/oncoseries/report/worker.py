@@ -5,8 +5,9 @@ The worker is forked before the study is read (when :func:`report.parallel.can_f
 2+ CPUs, one thread, not switched off by ``ONCOSERIES_FIGURE_PROCESSES=1``) and imports matplotlib and
 the figure modules while this process reads the study. As soon as the derived tables exist (the
 ``derived`` event of :mod:`oncoseries.hooks`, before the statistics), the response figures (waterfall,
-spider, swimmer) and the oncoprint, which need nothing else, are prepared here and sent; the worker draws
-them while the statistics run. When make_figures is called its share of the rest (``WORKER_SHARE``) is
+spider, swimmer) and the oncoprint, which need nothing else, are prepared and sent by a short-lived child
+forked there (it reads this process's tables copy-on-write, so the statistics start at once; at 10^6
+patients the preparation takes ~15 s of one core); the worker draws them while the statistics run. When make_figures is called its share of the rest (``WORKER_SHARE``) is
 prepared and sent; this process draws the other groups meanwhile.
 
 What is sent is what is drawn (figures.prepare_group; each figure module's ``prepare``): the waterfall's
@@ -37,6 +38,9 @@ WORKER_SHARE = ("response", "oncoprint", "km_b", "exposure")   # historical (ADT
 #: Groups that need only the derived tables and the study (no statistic): the response figures and the
 #: oncoprint (mutations, sequenced patients, best responses).
 EARLY = ("response", "oncoprint")
+
+#: Exit code of a preparing child (FigureWorker._fork_send) that could not prepare its request (sent nothing).
+PREPARE_FAILED = 3
 
 _current = None
 
@@ -85,12 +89,12 @@ def _serve(conn, parent_pid: int | None = None) -> None:
             break
         _, key, payload = msg
         try:
-            prepared, out_dir, opts = pickle.loads(payload)
+            prepared, out_dir, opts, said = pickle.loads(payload)   # said: warnings raised preparing it
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
                 out = {p.group: figures.draw_prepared(p, out_dir, opts) for p in prepared}
                 style.wait_for_figures()
-            reply = ("ok", key, out, [(str(w.message), w.category, w.filename, w.lineno) for w in caught])
+            reply = ("ok", key, out, said + [(str(w.message), w.category, w.filename, w.lineno) for w in caught])
         except BaseException as exc:          # noqa: BLE001  the parent draws these groups itself
             reply = ("error", key, f"{type(exc).__name__}: {exc}", [])
         msg = prepared = payload = None       # idle until the next request: hold none of its data
@@ -113,7 +117,7 @@ class FigureWorker:
         self.alive = False
         self._early = None          # (opts) of the response figures sent at the "derived" event
         self._replies: dict = {}
-        self._prep_warnings: dict = {}   # key -> warnings raised while its groups were prepared here
+        self._preparer = None       # (pid, key) of the child preparing and sending a request
         self._pending: list = []
         ctx = multiprocessing.get_context("fork")
         self._conn, theirs = ctx.Pipe(duplex=True)
@@ -132,27 +136,111 @@ class FigureWorker:
         hooks.listen(self._on_event)
 
     # ------------------------------------------------------------------ requests
-    def _send(self, key: str, results, names, opts) -> bool:
-        """Prepare the groups ``names`` here (what they draw, figures.prepare_group) and send that. A group
-        that cannot be prepared is not sent: make_figures draws it here and reports the error as it would
-        without a worker."""
+    def _prepare(self, key: str, results, names, opts) -> bytes | None:
+        """The pickled request for the groups ``names``: what they draw (figures.prepare_group) and the
+        warnings raised while preparing it (the worker raises them again with its reply); None when a group
+        cannot be prepared (make_figures then draws it here and reports the error as without a worker)."""
         from .figures import prepare_group
 
         try:
-            with warnings.catch_warnings(record=True) as caught:   # raised again with the worker's reply
+            with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
                 prepared = [prepare_group(n, results, opts) for n in names]
         except Exception:                          # noqa: BLE001  raised again when make_figures draws it
+            return None
+        said = [(str(w.message), w.category, w.filename, w.lineno) for w in caught]
+        return pickle.dumps((prepared, self.out_dir, opts, said), protocol=pickle.HIGHEST_PROTOCOL)
+
+    def _send(self, key: str, results, names, opts) -> bool:
+        """Prepare the groups ``names`` here and send them to the worker."""
+        self._join_preparer()
+        if not self.alive:
             return False
-        self._prep_warnings[key] = [(str(w.message), w.category, w.filename, w.lineno) for w in caught]
         try:
-            self._conn.send(("draw", key, pickle.dumps((prepared, self.out_dir, opts),
-                                                        protocol=pickle.HIGHEST_PROTOCOL)))
+            blob = self._prepare(key, results, names, opts)
+            if blob is None:
+                return False
+            self._conn.send(("draw", key, blob))
         except Exception as exc:                   # noqa: BLE001  unpicklable or the worker is gone
             self._failed(f"could not be sent the data ({type(exc).__name__})")
             return False
         self._pending.append(key)
         return True
+
+    def _fork_send(self, key: str, results, names, opts) -> bool:
+        """Prepare the groups ``names`` in a forked child, which sends them to the worker over this process's
+        pipe, so that this process goes on at once (at 10^6 patients preparing the early figures takes
+        ~15 s of one core: the spider's sample and the swimmer's rows are searched in 5.6*10^6 time
+        points, the oncoprint sorts 10^6 patients). The child reads this process's tables copy-on-write
+        (``gc.freeze``: its collections leave them untouched); this process neither sends nor receives
+        until the child has ended (``_join_preparer``). Exit code 0: sent; PREPARE_FAILED: nothing sent
+        (make_figures draws the groups here); anything else: the pipe's state is unknown, the worker is
+        stopped and its figures are drawn here."""
+        import gc
+
+        from .orphan import flush_std_streams
+
+        flush_std_streams()
+        gc.freeze()
+        try:
+            with warnings.catch_warnings():    # Python >= 3.12 warns about fork with threads; the child only
+                warnings.simplefilter("ignore")   # computes and sends (no locks of other threads)
+                pid = os.fork()
+        except OSError:
+            gc.unfreeze()
+            return self._send(key, results, names, opts)
+        if pid == 0:                           # the preparer: prepare, send, leave without cleanup
+            code = PREPARE_FAILED
+            try:
+                from .orphan import close_inherited, die_with_parent
+
+                close_inherited(keep=(self._conn.fileno(),))
+                die_with_parent(os.getppid())
+                try:
+                    import pyarrow as pa       # fresh buffers from malloc, not the parent's pool's state
+
+                    pa.set_memory_pool(pa.system_memory_pool())
+                except Exception:              # noqa: BLE001  pyarrow is optional
+                    pass
+                blob = self._prepare(key, results, names, opts)
+                if blob is not None:
+                    code = 1
+                    self._conn.send(("draw", key, blob))
+                    code = 0
+            except BaseException:              # noqa: BLE001  the parent says so and draws them itself
+                pass
+            finally:
+                os._exit(code)
+        gc.unfreeze()
+        self._preparer = (pid, key)
+        self._pending.append(key)
+        return True
+
+    def _join_preparer(self, kill: bool = False) -> None:
+        """Wait for the preparing child (``_fork_send``), if any; when it did not send its request, drop the
+        request (drawn here), and when it may have sent part of it, stop the worker."""
+        if self._preparer is None:
+            return
+        (pid, key), self._preparer = self._preparer, None
+        if kill:
+            import signal
+
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        try:
+            code = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+        except ChildProcessError:
+            code = -1
+        if code == 0 or kill:
+            return
+        if key in self._pending:
+            self._pending.remove(key)
+        if code != PREPARE_FAILED:
+            self._stop(kill=True)
+            self._failed("could not be sent the data (the preparing process stopped"
+                         + (f", exit code {code})" if code is not None else ")"))
 
     def _on_event(self, event: str, results=None, **_) -> None:
         if event != "derived" or self._early is not None or results is None:
@@ -163,11 +251,12 @@ class FigureWorker:
             opts = figure_opts(**report_figure_options(results))
         except Exception:                          # noqa: BLE001  make_figures reports bad options itself
             return
-        if self._send("early", results, EARLY, opts):
+        if self._fork_send("early", results, EARLY, opts):
             self._early = opts
 
     def _reply(self, key: str):
         """The reply to ``key``: {group: infos}, or None when the worker failed it or is gone."""
+        self._join_preparer()
         while key not in self._replies and key in self._pending:
             try:
                 status, k, out, caught = self._conn.recv()
@@ -175,14 +264,12 @@ class FigureWorker:
                 code = self._proc.exitcode if not self._proc.is_alive() else None
                 self._stop(kill=True)
                 self._failed("stopped" + (f" (exit code {code})" if code is not None else ""))
-                self._prep_warnings.clear()    # drawn again here: their preparation warns again
                 break
             self._pending.remove(k)
             self._replies[k] = out if status == "ok" else None
-            if status != "ok":          # drawn again here: its preparation warns again
+            if status != "ok":
                 self._failed(f"failed ({str(out).split(':')[0]})")
-                self._prep_warnings.pop(k, None)
-            for message, category, filename, lineno in self._prep_warnings.pop(k, []) + caught:
+            for message, category, filename, lineno in caught:
                 warnings.warn_explicit(message, category, filename, lineno)
         return self._replies.pop(key, None)
 
@@ -218,6 +305,7 @@ class FigureWorker:
     def _stop(self, kill: bool = False) -> None:
         global _current
         hooks.unlisten(self._on_event)
+        self._join_preparer(kill=kill)         # nothing is sent while the preparing child may be sending
         if self.alive:
             self.alive = False
             try:
