@@ -21,9 +21,9 @@ from ._layout import count
 from .axis import AxisCut, km_cut
 from .km_plot import MAX_CENSOR_MARKS, km_figure
 from .pformat import format_hr, format_p
-from .spider import MAX_SPIDER_PATIENTS, spider_data, spider_figure
-from .swimmer import MAX_SWIMMER_PATIENTS, swimmer_data, swimmer_figure
-from .waterfall import waterfall_data, waterfall_figure
+from . import spider, swimmer, waterfall
+from .spider import MAX_SPIDER_PATIENTS
+from .swimmer import MAX_SWIMMER_PATIENTS
 from .style import check_size, wait_for_figures
 from .style import save_figure as _save_now
 
@@ -103,10 +103,10 @@ def _shown_covariate(cov: str) -> str:
     return label(cov, False)
 
 
-def _simon_makuch_text(results, ep: str, cov: str, opts) -> tuple[str | None, dict]:
+def _simon_makuch_text(sections: dict, ep: str, cov: str, opts) -> tuple[str | None, dict]:
     """Annotation (time-dependent HR) and group labels of a Simon-Makuch figure."""
     labels = {"after": "After", "before": "Before"}   # under a legend title naming the covariate
-    res = next((r for r in results.sections.get("time_dependent", [])
+    res = next((r for r in sections.get("time_dependent", [])
                 if r["endpoint"] == ep and r["covariate"] == cov), None)
     tdc = (res or {}).get("time_dependent")
     if not tdc:
@@ -125,8 +125,8 @@ def _legend_title(cov: str | None) -> str | None:
     return label(cov)
 
 
-def _univariable(results, endpoint: str, covariate: str) -> dict | None:
-    for m in results.sections.get("cox", []):
+def _univariable(sections: dict, endpoint: str, covariate: str) -> dict | None:
+    for m in sections.get("cox", []):
         if (m.get("endpoint") == endpoint and m.get("model") == "univariable" and m.get("covariates") == [covariate]
                 and "skipped" not in m):
             return m
@@ -156,16 +156,31 @@ def _risk_times(risk_times, endpoint):
     return risk_times
 
 
-def _km_infos(results, out_dir, opts, part: int = 0, parts: int = 1) -> list[FigureInfo]:
-    """Kaplan-Meier figures; ``part`` of ``parts``: that contiguous share of the curves (report order)."""
-    unit = results.study.config.time_unit
-    scale = results.study.config.days_per_unit
-    survival = results.sections.get("survival", {})
-    logranks = {(r["endpoint"], r["covariate"]): r for r in results.sections.get("logrank", [])}
-    infos = []
+def km_prepare(results, part: int = 0, parts: int = 1) -> dict:
+    """What the Kaplan-Meier figures of ``part`` of ``parts`` (that contiguous share of the curves, report
+    order) read: their curves, the time unit, and of the sections the survival summaries, log-rank tests,
+    univariable Cox models and time-dependent results of their endpoints (not the Cox models' lists of
+    patients left out, which are 10^6 ids at registry size)."""
     curves = list(results.curves.items())
     lo, hi = len(curves) * part // parts, len(curves) * (part + 1) // parts
-    for (ep, cov), km in curves[lo:hi]:
+    curves = curves[lo:hi]
+    eps = {ep for (ep, _), _ in curves}
+    sec = results.sections
+    cox = [{k: v for k, v in m.items() if k != "dropped_patients"} for m in sec.get("cox") or []
+           if m.get("endpoint") in eps and m.get("model") == "univariable"]
+    return {"unit": results.study.config.time_unit, "scale": results.study.config.days_per_unit, "curves": curves,
+            "sections": {"survival": {ep: v for ep, v in (sec.get("survival") or {}).items() if ep in eps},
+                         "logrank": [r for r in sec.get("logrank") or [] if r.get("endpoint") in eps], "cox": cox,
+                         "time_dependent": [r for r in sec.get("time_dependent") or [] if r.get("endpoint") in eps]}}
+
+
+def _km_infos(prepared: dict, out_dir, opts) -> list[FigureInfo]:
+    """Kaplan-Meier figures of ``km_prepare``'s curves."""
+    unit, scale, sections = prepared["unit"], prepared["scale"], prepared["sections"]
+    survival = sections.get("survival", {})
+    logranks = {(r["endpoint"], r["covariate"]): r for r in sections.get("logrank", [])}
+    infos = []
+    for (ep, cov), km in prepared["curves"]:
         name = f"km_{ep.lower()}" if cov is None else f"km_{ep.lower()}_by_{_slug(cov)}"
         label = survival.get(ep, {}).get("name", ep)
         show_ci = opts["show_ci"] if opts["show_ci"] is not None else cov is None
@@ -179,12 +194,12 @@ def _km_infos(results, out_dir, opts, part: int = 0, parts: int = 1) -> list[Fig
                           f"Median {_num(value)} {unit} (95% CI {_num(m.get('lower'))}–{_num(m.get('upper'))})")
             labels = None
         elif cov.endswith(TD_SUFFIX):  # Simon-Makuch: by the state at each time
-            annotation, labels = _simon_makuch_text(results, ep, cov[: -len(TD_SUFFIX)], opts)
+            annotation, labels = _simon_makuch_text(sections, ep, cov[: -len(TD_SUFFIX)], opts)
         else:
             lr = logranks.get((ep, cov))
             lines = [] if lr is None else [f"Log-rank {format_p(lr['p'], opts['p_style'])}" if lr.get("p") is not None
                                            else "Log-rank test not estimable"]
-            hr, firth = hr_lines(_univariable(results, ep, cov))
+            hr, firth = hr_lines(_univariable(sections, ep, cov))
             annotation = "\n".join(lines + hr) or None
             labels = level_labels(km.groups)
         xlabel = f"Time since first response ({unit})" if ep == "DOR" else f"Time since start of treatment ({unit})"
@@ -286,104 +301,6 @@ def _forest_infos(results, out_dir, opts) -> list[FigureInfo]:
     return infos
 
 
-def _response_infos(results, out_dir, opts) -> list[FigureInfo]:
-    infos = []
-    resp = results.sections.get("response") or {}
-    column = resp.get("headline", "bor")
-    which = "confirmed" if column == "confirmed_bor" else "unconfirmed"
-    best = results.derived.get("best_response")
-    if best is None or best.empty:
-        return infos
-    wf = waterfall_data(best, column) if "best_pct_change" in best.columns else None
-    if wf is not None and len(wf.values):
-        fig = waterfall_figure(wf, size=opts["size"])
-        png, svg, *extra = save_figure(fig, out_dir / "waterfall", dpi=opts["dpi"], formats=opts["formats"])
-        cap = (f"Best percentage change from baseline in the sum of target-lesion diameters, one bar per patient "
-               f"({count(len(wf.values))} patients, largest increase on the left), coloured by best overall response "
-               f"(RECIST 1.1, {which}). Dashed lines: −30% (partial response) and +20% (progression threshold). "
-               "A PD bar can lie below +20% when progression came from new or non-target lesions.")
-        if wf.n_missing:
-            cap += f" {wf.n_missing} patient(s) without a measurable change from baseline are not shown."
-        if wf.n_clipped:
-            cap += f" {wf.n_clipped} bar(s) above +{wf.cap:g}% are cut at the axis (value printed)."
-        if wf.dense:
-            cap += (" Bars are drawn edge to edge as a raster (too many patients for separate bars); a pixel shared by"
-                    " several bars mixes their colours in proportion.")
-        infos.append(FigureInfo("waterfall", "Waterfall plot of best tumour change", cap, png, svg, "response",
-                                "waterfall", None, None, len(wf.values),
-                                "Waterfall plot of the best change in target-lesion sum per patient", extra))
-    tp = results.derived.get("timepoints")
-    # the spider plot needs lesion measurements (a study of investigator assessments has no % change)
-    if tp is not None and not tp.empty and "pct_from_baseline" in tp.columns:
-        sp = spider_data(tp, results.study.patients, best, column, results.study.config.days_per_unit,
-                         max_patients=opts["max_spider"])
-        if sp.n_shown:
-            fig = spider_figure(sp, unit=results.study.config.time_unit, size=opts["size"])
-            png, svg, *extra = save_figure(fig, out_dir / "spider", dpi=opts["dpi"], formats=opts["formats"])
-            cap = (f"Percentage change from baseline in the sum of target-lesion diameters over time, one line per "
-                   f"patient, coloured by best overall response (RECIST 1.1, {which}); each line starts at 0% at "
-                   "the start of treatment. Crosses: scans assessed as progression; triangles: new lesions. "
-                   "Dashed lines: −30% and +20%.")
-            if sp.n_after_new_therapy:
-                cap += (" Scans on or after the start of a new anticancer therapy are not drawn (they do not count "
-                        "for response).")
-            if sp.n_shown < sp.n_total:
-                cap += (f" A random sample of {sp.n_shown} of the {count(sp.n_total)} patients with a measurable change "
-                        f"is drawn (fixed seed, so reruns draw the same patients).")
-            else:
-                cap += f" {sp.n_total} patients."
-            infos.append(FigureInfo("spider", "Spider plot of tumour change over time", cap, png, svg, "response",
-                                    "spider", None, None, sp.n_shown, "Spider plot of target-lesion change over time",
-                                    extra))
-    sw = swimmer_data(results.derived.get("adtte"), tp, results.study.patients, best, column,
-                      results.study.config.days_per_unit, max_patients=opts["max_swimmer"],
-                      treatments=results.study.tables.get("treatments"), changes=_swimmer_changes(results),
-                      axis_cut=opts["axis_cut"])
-    if sw is not None and len(sw.rows):
-        fig = swimmer_figure(sw, unit=results.study.config.time_unit, size=opts["size"])
-        png, svg, *extra = save_figure(fig, out_dir / "swimmer", dpi=opts["dpi"], formats=opts["formats"])
-        infos.append(FigureInfo("swimmer", "Swimmer plot of time on study", _swimmer_caption(results, sw, opts),
-                                png, svg, "response", "swimmer", None, None, len(sw.rows),
-                                "Swimmer plot of follow-up, response at each scan, treatment and progression",
-                                extra))
-    return infos
-
-
-def _swimmer_changes(results) -> dict:
-    """Swimmer markers: each study.yaml ``time_dependent`` covariate at its date (e.g. surgical CR2), and a
-    ``surgery_date`` column of patients when there is one."""
-    out = {}
-    for cov, spec in (results.study.config.time_dependent or {}).items():
-        out[label(cov)] = (spec.date, cov, list(spec.values))
-    if "surgery_date" in results.study.patients.columns and not any(d == "surgery_date" for d, _, _ in out.values()):
-        out["Surgery"] = ("surgery_date", None, [])
-    return out
-
-
-def _swimmer_caption(results, sw, opts) -> str:
-    unit = results.study.config.time_unit
-    cap = ("Time on study per patient, from the start of treatment to death or last contact (overall survival "
-           "time), longest at the top. Thick bar: the response at each scan (RECIST 1.1 time-point response, "
-           "held until the next scan; not the best response) up to the first progression; thin line: follow-up "
-           "after progression or after the last scan.")
-    if sw.rows["treatment_end"].notna().any():
-        cap += (" Black bar: on treatment (first to last cycle, plus the study's median interval between "
-                "cycles).")
-    if len(sw.changes):
-        cap += f" Diamonds: {', '.join(dict.fromkeys(sw.changes['what']))} (date)."
-    cap += (" Markers: first response (CR or PR), first progression (scan or clinical), death; arrow: alive at "
-            "last contact.")
-    if sw.cut is not None and (sw.rows["end"] > sw.cut + 1e-9).any():
-        cap += cut_sentence(sw.cut * results.study.config.days_per_unit, results.study.config.days_per_unit,
-                            unit, opts["axis_cut"]).replace("remained at risk", "were still followed")
-        cap += f" Longer bars end in a break mark with their length ({unit}) beside it."
-    if len(sw.rows) < sw.n_total:
-        cap += f" The {len(sw.rows)} patients with the longest follow-up of {count(sw.n_total)} are drawn."
-    else:
-        cap += f" {sw.n_total} patients."
-    return cap
-
-
 def figure_options(report_config) -> dict:
     """make_figures keywords from study.yaml ``report: figures:`` (axis cut, risk table, size, formats)."""
     fc = getattr(report_config, "figures", None)
@@ -472,28 +389,81 @@ def figure_opts(*, size: str = "double", risk_table: str = "simple", risk_times=
 GROUPS = ("km_a", "km_b", "forest", "response", "oncoprint", "exposure", "historical", "design")
 
 
-def draw_group(name: str, results, out_dir: Path, opts: dict) -> list[FigureInfo]:
-    """Draw one group of figures (``GROUPS``) into ``out_dir``; returns their FigureInfo in report order."""
-    VARIABLE_LABELS.set(dict(getattr(results.study, "labels", None) or {}))  # labels in every caption/legend
-    if name in ("km_a", "km_b"):
-        return _km_infos(results, out_dir, opts, part=name == "km_b", parts=2)
-    if name == "forest":
-        return _forest_infos(results, out_dir, opts)
-    if name == "response":
-        return _response_infos(results, out_dir, opts)
-    if name in ("oncoprint", "exposure"):
-        from .extra_figures import marker_and_exposure_infos   # oncoprint, cycles per patient (issue 14)
+@dataclass
+class Prepared:
+    """What one figure group draws (``prepare_group``): small, picklable data computed from the Results,
+    for the groups the figure worker draws; the Results itself for those only this process draws."""
+    group: str
+    labels: dict       # study.yaml variable labels (captions and legends)
+    data: object
 
-        return marker_and_exposure_infos(results, out_dir, opts, FigureInfo, save_figure, which=(name,))
+
+_RESPONSE = (("waterfall", waterfall), ("spider", spider), ("swimmer", swimmer))   # the "response" group
+#: Groups prepared into small data (what they draw), so that they can be sent to the figure worker.
+SMALL = ("km_a", "km_b", "response", "oncoprint", "exposure")
+
+
+def prepare_group(name: str, results, opts: dict) -> Prepared:
+    """What group ``name`` (``GROUPS``) draws, computed from ``results``: the Kaplan-Meier curves of its
+    half and the sections their captions quote; the waterfall's bars, the spider's sampled patients and the
+    swimmer's rows (each module's ``prepare``); the oncoprint's matrix; the cycles drawn. The forest,
+    historical and design groups read the Results itself (drawn in this process only)."""
+    if name not in GROUPS:
+        raise ValueError(f"unknown figure group {name!r}")
+    labels = dict(getattr(results.study, "labels", None) or {})
+    VARIABLE_LABELS.set(labels)  # labels in every caption/legend (the swimmer's markers are named here)
+    if name in ("km_a", "km_b"):
+        data = km_prepare(results, part=name == "km_b", parts=2)
+    elif name == "response":
+        best = results.derived.get("best_response")
+        data = {} if best is None or best.empty else \
+            {key: m.prepare(results, opts) for key, m in _RESPONSE}
+    elif name == "oncoprint":
+        from . import oncoprint
+
+        data = oncoprint.prepare(results, opts)
+    elif name == "exposure":
+        from . import extra_figures
+
+        data = extra_figures.prepare(results, opts)
+    else:
+        data = results
+    return Prepared(name, labels, data)
+
+
+def draw_prepared(prepared: Prepared, out_dir: Path, opts: dict) -> list[FigureInfo]:
+    """Draw one group from ``prepare_group``'s data into ``out_dir``; returns their FigureInfo in report order."""
+    name, data = prepared.group, prepared.data
+    VARIABLE_LABELS.set(prepared.labels)
+    if name in ("km_a", "km_b"):
+        return _km_infos(data, out_dir, opts)
+    if name == "response":
+        return [info for key, m in _RESPONSE if key in data for info in m.draw(data[key], out_dir, opts)]
+    if name == "oncoprint":
+        from . import oncoprint
+
+        return oncoprint.draw(data, out_dir, opts)
+    if name == "exposure":
+        from . import extra_figures
+
+        return extra_figures.draw(data, out_dir, opts)
+    if name == "forest":
+        return _forest_infos(data, out_dir, opts)
     if name == "historical":
         from .historical import historical_infos
 
-        return historical_infos(results, out_dir, opts)
+        return historical_infos(data, out_dir, opts)
     if name == "design":
         from .trial_design import design_figures
 
-        return design_figures(results, out_dir, opts)
+        return design_figures(data, out_dir, opts)
     raise ValueError(f"unknown figure group {name!r}")
+
+
+def draw_group(name: str, results, out_dir: Path, opts: dict) -> list[FigureInfo]:
+    """Draw one group of figures (``GROUPS``) into ``out_dir``; returns their FigureInfo in report order.
+    The same path whichever process draws: ``prepare_group`` then ``draw_prepared``."""
+    return draw_prepared(prepare_group(name, results, opts), out_dir, opts)
 
 
 def report_figure_options(results) -> dict:

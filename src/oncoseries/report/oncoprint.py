@@ -9,6 +9,9 @@ status. The percentage of sequenced patients with a mutation is printed beside e
 Above ``DENSE_PATIENTS`` patients (a registry) each row is drawn as one rasterised image, a pixel column per
 patient resampled to the figure's width (nearest), and the not-sequenced block as one hatched rectangle per row:
 the sorted columns make the colour blocks proportional to the counts.
+
+``prepare(results, opts)`` computes the matrix (the figure worker is sent only that, pickled compactly as
+codes, report/worker.py) and ``draw(prepared, out_dir, opts)`` draws and captions it.
 """
 
 from __future__ import annotations
@@ -44,6 +47,65 @@ class OncoprintData:
     sequenced: list             # per patient (bool)
     percent: list               # per gene: carriers / sequenced x 100
     n_sequenced: int
+
+    def __getstate__(self):   # compactly (10^6 patients x 20 genes): cells, responses and flags as codes
+        cells = self.cells.to_numpy(dtype=object)
+        none = np.array([v is None for v in cells.ravel()], dtype=bool).reshape(cells.shape) if cells.size else \
+            np.zeros(cells.shape, bool)
+        codes, kinds = pd.factorize(np.where(none, "", cells).ravel())
+        codes = np.where(none.ravel(), -1, codes).astype(np.int8).reshape(cells.shape)
+        bor_codes, bor_kinds = pd.factorize(np.asarray(self.bor, dtype=object))
+        return {**self.__dict__, "cells": (codes, list(kinds)), "bor": (bor_codes.astype(np.int32), list(bor_kinds)),
+                "sequenced": np.asarray(self.sequenced, dtype=bool)}
+
+    def __setstate__(self, state):
+        codes, kinds = state["cells"]
+        table = np.array(list(kinds) + [None], dtype=object)           # code -1: not sequenced (None)
+        cells = pd.DataFrame(table[codes], index=state["genes"], columns=state["patients"], dtype=object)
+        bor_codes, bor_kinds = state["bor"]
+        bor = np.array(bor_kinds, dtype=object)[bor_codes] if len(bor_kinds) else np.array([], dtype=object)
+        self.__dict__.update({**state, "cells": cells, "bor": list(bor),
+                              "sequenced": [bool(v) for v in state["sequenced"]]})
+
+
+def prepare(results, opts) -> dict | None:
+    """The oncoprint's data from ``results`` (mutations, the treated patients, the sequenced ones, best
+    responses): the genes x patients matrix. None without mutations or a recurrent gene."""
+    from ..analysis.biomarkers import sequenced_patients
+
+    study = results.study
+    if study.mutations is None:
+        return None
+    column = (results.sections.get("response") or {}).get("headline", "bor")
+    treated = list(study.flow.included("all_treated")) if study.flow is not None else \
+        list(study.patients["patient_id"])
+    best = results.derived.get("best_response")   # (10^6 patients: the best responses as a dict)
+    bor = {} if best is None or best.empty else dict(zip(best["patient_id"].astype(str), best[column].astype(str)))
+    d = oncoprint_data(study.mutations, treated, sequenced_patients(study), bor)
+    return None if d is None else {"data": d, "confirmed": column == "confirmed_bor"}
+
+
+def draw(prepared: dict | None, out_dir, opts) -> list:
+    """The oncoprint and its FigureInfo from ``prepare``'s data (none when it found nothing)."""
+    from ._layout import count
+    from .figures import FigureInfo, save_figure
+
+    if prepared is None:
+        return []
+    d = prepared["data"]
+    fig = oncoprint_figure(d, size=opts["size"])
+    png, svg, *extra = save_figure(fig, out_dir / "oncoprint", dpi=opts["dpi"], formats=opts.get("formats", ()))
+    ns = len(d.patients) - d.n_sequenced
+    cap = (f"Mutations in genes altered in at least {MIN_CARRIERS} patients ({len(d.genes)} genes, most "
+           f"frequent at the top), one column per treated patient ({count(len(d.patients))}), coloured by the "
+           "variant's classification (the most severe when a patient has several). Top tracks: best overall "
+           f"response (RECIST 1.1, {'confirmed' if prepared['confirmed'] else 'unconfirmed'}) and "
+           "sequencing status. Right: percentage of the sequenced patients with a mutation in the gene.")
+    if ns:
+        cap += (f" The {ns} patients whose tumour was not sequenced are hatched at the right: their mutation "
+                "status is unknown, not wild type.")
+    return [FigureInfo("oncoprint", "Oncoprint of recurrent mutations", cap, png, svg, "biomarkers",
+                       "oncoprint", None, None, len(d.patients), "Oncoprint of mutations per patient", extra)]
 
 
 def _class_key(c) -> str:

@@ -4,6 +4,9 @@ Each line starts at 0% at the start of treatment and follows the post-baseline s
 (``timepoints.pct_from_baseline``), coloured by best overall response. Scans assessed as PD are
 crosses; scans with new lesions triangles. Beyond ``MAX_SPIDER_PATIENTS`` patients a random sample
 with a fixed seed is drawn (reruns draw the same patients) and the caption says so.
+
+``prepare(results, opts)`` computes the points of the patients drawn (the figure worker is sent only
+that, report/worker.py) and ``draw(prepared, out_dir, opts)`` draws and captions them.
 """
 
 from __future__ import annotations
@@ -69,6 +72,45 @@ def spider_data(timepoints: pd.DataFrame, patients: pd.DataFrame, best: pd.DataF
         best.assign(patient_id=best["patient_id"].astype(str)).set_index("patient_id")[column]
     pts["bor"] = pts["patient_id"].map(bor).fillna("MISSING").astype(str)
     return SpiderData(pts.reset_index(drop=True), n_total, len(ids), n_after_new_therapy=n_after)
+
+
+def prepare(results, opts) -> dict | None:
+    """The spider plot's data from ``results`` (time points with lesion measurements, the patients' start
+    and new-therapy dates, best responses): the sampled patients' points. None when there is nothing to
+    draw (a study of investigator assessments has no % change)."""
+    tp = results.derived.get("timepoints")
+    if tp is None or tp.empty or "pct_from_baseline" not in tp.columns:
+        return None
+    column = (results.sections.get("response") or {}).get("headline", "bor")
+    cfg = results.study.config
+    sp = spider_data(tp, results.study.patients, results.derived.get("best_response"), column,
+                     cfg.days_per_unit, max_patients=opts["max_spider"])
+    return {"data": sp, "confirmed": column == "confirmed_bor", "unit": cfg.time_unit} if sp.n_shown else None
+
+
+def draw(prepared: dict | None, out_dir, opts) -> list:
+    """The spider figure and its FigureInfo from ``prepare``'s data (none when it found nothing)."""
+    from .figures import FigureInfo, save_figure
+
+    if prepared is None:
+        return []
+    sp, which = prepared["data"], "confirmed" if prepared["confirmed"] else "unconfirmed"
+    fig = spider_figure(sp, unit=prepared["unit"], size=opts["size"])
+    png, svg, *extra = save_figure(fig, out_dir / "spider", dpi=opts["dpi"], formats=opts["formats"])
+    cap = (f"Percentage change from baseline in the sum of target-lesion diameters over time, one line per "
+           f"patient, coloured by best overall response (RECIST 1.1, {which}); each line starts at 0% at "
+           "the start of treatment. Crosses: scans assessed as progression; triangles: new lesions. "
+           "Dashed lines: −30% and +20%.")
+    if sp.n_after_new_therapy:
+        cap += (" Scans on or after the start of a new anticancer therapy are not drawn (they do not count "
+                "for response).")
+    if sp.n_shown < sp.n_total:
+        cap += (f" A random sample of {sp.n_shown} of the {count(sp.n_total)} patients with a measurable change "
+                f"is drawn (fixed seed, so reruns draw the same patients).")
+    else:
+        cap += f" {sp.n_total} patients."
+    return [FigureInfo("spider", "Spider plot of tumour change over time", cap, png, svg, "response",
+                       "spider", None, None, sp.n_shown, "Spider plot of target-lesion change over time", extra)]
 
 
 def spider_figure(data: SpiderData, *, unit: str = "months", size: str = "double"):

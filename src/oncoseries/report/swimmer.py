@@ -10,6 +10,9 @@ CR2, or a ``surgery_date`` column), squares the first progression (first PD scan
 progression, whichever is earlier), triangles the first response. The time axis follows the report's
 cut rule (``axis.AxisCut``); a bar running past it ends in a break mark with its length written beside
 it. At most ``MAX_SWIMMER_PATIENTS`` rows (the longest follow-up) stay readable.
+
+``prepare(results, opts)`` computes the rows, pieces and markers of the patients drawn (the figure worker
+is sent only that, report/worker.py) and ``draw(prepared, out_dir, opts)`` draws and captions them.
 """
 
 from __future__ import annotations
@@ -178,6 +181,75 @@ def swimmer_data(adtte: pd.DataFrame | None, timepoints: pd.DataFrame | None, pa
     cut = times_cut(all_ends, axis_cut)
     return SwimmerData(rows, n_total, segments, _changes(patients, ids, start, changes, days_per_unit), cut,
                        all_ends)
+
+
+def _changes_of(results) -> dict:
+    """Swimmer markers: each study.yaml ``time_dependent`` covariate at its date (e.g. surgical CR2), and a
+    ``surgery_date`` column of patients when there is one."""
+    from .context import label
+
+    out = {}
+    for cov, spec in (results.study.config.time_dependent or {}).items():
+        out[label(cov)] = (spec.date, cov, list(spec.values))
+    if "surgery_date" in results.study.patients.columns and not any(d == "surgery_date" for d, _, _ in out.values()):
+        out["Surgery"] = ("surgery_date", None, [])
+    return out
+
+
+def prepare(results, opts) -> dict | None:
+    """The swimmer plot's data from ``results`` (ADTTE OS rows, time points, patients, best responses,
+    treatment dates, change dates): the rows of the patients drawn. None without OS rows."""
+    column = (results.sections.get("response") or {}).get("headline", "bor")
+    cfg = results.study.config
+    sw = swimmer_data(results.derived.get("adtte"), results.derived.get("timepoints"), results.study.patients,
+                      results.derived.get("best_response"), column, cfg.days_per_unit,
+                      max_patients=opts["max_swimmer"], treatments=results.study.tables.get("treatments"),
+                      changes=_changes_of(results), axis_cut=opts["axis_cut"])
+    if sw is None or not len(sw.rows):
+        return None
+    sw.all_ends = None   # read by swimmer_data only (the axis cut): not sent with the figure's data
+    return {"data": sw, "unit": cfg.time_unit, "days_per_unit": cfg.days_per_unit}
+
+
+def draw(prepared: dict | None, out_dir, opts) -> list:
+    """The swimmer figure and its FigureInfo from ``prepare``'s data (none when it found nothing)."""
+    from .figures import FigureInfo, save_figure
+
+    if prepared is None:
+        return []
+    sw = prepared["data"]
+    fig = swimmer_figure(sw, unit=prepared["unit"], size=opts["size"])
+    png, svg, *extra = save_figure(fig, out_dir / "swimmer", dpi=opts["dpi"], formats=opts["formats"])
+    return [FigureInfo("swimmer", "Swimmer plot of time on study", _caption(prepared, opts), png, svg, "response",
+                       "swimmer", None, None, len(sw.rows),
+                       "Swimmer plot of follow-up, response at each scan, treatment and progression", extra)]
+
+
+def _caption(prepared: dict, opts) -> str:
+    from ._layout import count
+    from .figures import cut_sentence
+
+    sw, unit, scale = prepared["data"], prepared["unit"], prepared["days_per_unit"]
+    cap = ("Time on study per patient, from the start of treatment to death or last contact (overall survival "
+           "time), longest at the top. Thick bar: the response at each scan (RECIST 1.1 time-point response, "
+           "held until the next scan; not the best response) up to the first progression; thin line: follow-up "
+           "after progression or after the last scan.")
+    if sw.rows["treatment_end"].notna().any():
+        cap += (" Black bar: on treatment (first to last cycle, plus the study's median interval between "
+                "cycles).")
+    if len(sw.changes):
+        cap += f" Diamonds: {', '.join(dict.fromkeys(sw.changes['what']))} (date)."
+    cap += (" Markers: first response (CR or PR), first progression (scan or clinical), death; arrow: alive at "
+            "last contact.")
+    if sw.cut is not None and (sw.rows["end"] > sw.cut + 1e-9).any():
+        cap += cut_sentence(sw.cut * scale, scale, unit, opts["axis_cut"]).replace("remained at risk",
+                                                                                    "were still followed")
+        cap += f" Longer bars end in a break mark with their length ({unit}) beside it."
+    if len(sw.rows) < sw.n_total:
+        cap += f" The {len(sw.rows)} patients with the longest follow-up of {count(sw.n_total)} are drawn."
+    else:
+        cap += f" {sw.n_total} patients."
+    return cap
 
 
 def _legend_handles(data: SwimmerData, ms: float):

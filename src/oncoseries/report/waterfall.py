@@ -6,6 +6,9 @@ is customary). Patients without a measurable change are counted, not drawn. Abov
 patients the bars are drawn edge to edge as one rasterised collection (the SVG embeds that layer as an
 image); from one bar per pixel column at 300 dpi (about 1,800 patients) on, they are one image computed by
 report/bar_raster.py, each pixel coloured by the bar area it covers (10^6 bars in well under a second).
+
+``prepare(results, opts)`` computes what the figure draws (one value and category per patient; the figure
+worker is sent only that, report/worker.py) and ``draw(prepared, out_dir, opts)`` draws and captions it.
 """
 
 from __future__ import annotations
@@ -35,6 +38,15 @@ class WaterfallData:
     n_missing: int          # patients without a measurable change
     cap: float = CAP
 
+    def __getstate__(self):    # pickled compactly (the figure worker is sent 10^6 bars): categories as codes
+        codes, kinds = pd.factorize(self.bor)
+        return {**self.__dict__, "bor": (codes.astype(np.int8 if len(kinds) < 128 else np.int32),
+                                         np.asarray(kinds, dtype=object))}
+
+    def __setstate__(self, state):
+        codes, kinds = state["bor"]
+        self.__dict__.update({**state, "bor": kinds[codes]})
+
     @property
     def n_clipped(self) -> int:
         return int((self.values > self.cap).sum())
@@ -56,6 +68,42 @@ def waterfall_data(best: pd.DataFrame, column: str = "bor", cap: float = CAP) ->
     bor = best[column].fillna("MISSING").astype(str).to_numpy()[ok]
     order = np.lexsort((ids, -v[ok]))
     return WaterfallData(ids[order], v[ok][order], bor[order], int((~ok).sum()), float(cap))
+
+
+def prepare(results, opts) -> dict | None:
+    """The waterfall's data from ``results`` (best responses; the headline response column): the bars and
+    which response rule colours them. None when there is nothing to draw."""
+    column = (results.sections.get("response") or {}).get("headline", "bor")
+    best = results.derived.get("best_response")
+    if best is None or best.empty or "best_pct_change" not in best.columns:
+        return None
+    wf = waterfall_data(best, column)
+    return {"data": wf, "confirmed": column == "confirmed_bor"} if len(wf.values) else None
+
+
+def draw(prepared: dict | None, out_dir, opts) -> list:
+    """The waterfall figure and its FigureInfo from ``prepare``'s data (none when it found nothing)."""
+    from .figures import FigureInfo, save_figure
+
+    if prepared is None:
+        return []
+    wf, which = prepared["data"], "confirmed" if prepared["confirmed"] else "unconfirmed"
+    fig = waterfall_figure(wf, size=opts["size"])
+    png, svg, *extra = save_figure(fig, out_dir / "waterfall", dpi=opts["dpi"], formats=opts["formats"])
+    cap = (f"Best percentage change from baseline in the sum of target-lesion diameters, one bar per patient "
+           f"({count(len(wf.values))} patients, largest increase on the left), coloured by best overall response "
+           f"(RECIST 1.1, {which}). Dashed lines: −30% (partial response) and +20% (progression threshold). "
+           "A PD bar can lie below +20% when progression came from new or non-target lesions.")
+    if wf.n_missing:
+        cap += f" {wf.n_missing} patient(s) without a measurable change from baseline are not shown."
+    if wf.n_clipped:
+        cap += f" {wf.n_clipped} bar(s) above +{wf.cap:g}% are cut at the axis (value printed)."
+    if wf.dense:
+        cap += (" Bars are drawn edge to edge as a raster (too many patients for separate bars); a pixel shared by"
+                " several bars mixes their colours in proportion.")
+    return [FigureInfo("waterfall", "Waterfall plot of best tumour change", cap, png, svg, "response",
+                       "waterfall", None, None, len(wf.values),
+                       "Waterfall plot of the best change in target-lesion sum per patient", extra)]
 
 
 def _yticks(lo: float, hi: float) -> list[float]:

@@ -4,19 +4,20 @@ share of the figures while this process reads, analyses and writes the report (d
 The worker is forked before the study is read (when :func:`report.parallel.can_fork` allows: POSIX fork,
 2+ CPUs, one thread, not switched off by ``ONCOSERIES_FIGURE_PROCESSES=1``) and imports matplotlib and
 the figure modules while this process reads the study. As soon as the derived tables exist (the
-``derived`` event of :mod:`oncoseries.hooks`, before the statistics), it is sent the response figures
-(waterfall, spider, swimmer) and the oncoprint, which need nothing else, and draws them while the
-statistics run. When
-make_figures is called it is sent its share of the rest (``WORKER_SHARE``), the Results pickled; this
-process draws the other groups meanwhile. Every figure is an independent file drawn by the same code
-from the same data, so the bytes do not depend on the process (tests/report/test_parallel_figures.py).
-A group the worker could not draw (it failed or died) is drawn here, with one line on stderr saying why;
-warnings raised in the worker are raised again here.
+``derived`` event of :mod:`oncoseries.hooks`, before the statistics), the response figures (waterfall,
+spider, swimmer) and the oncoprint, which need nothing else, are prepared and sent by a short-lived child
+forked there (it reads this process's tables copy-on-write, so the statistics start at once; at 10^6
+patients the preparation takes ~15 s of one core); the worker draws them while the statistics run. When make_figures is called its share of the rest (``WORKER_SHARE``) is
+prepared and sent; this process draws the other groups meanwhile.
 
-The worker is sent only what the figures read (:func:`light`: the patients, the treatment dates, the
-mutations, the sequencing flag, the treated population, the response/endpoint/cycle tables, the sections
-and curves), not the whole Results: at 10^6 patients the typed lesions, adverse events, assessments and
-the patient flow are several GB the figures never look at. It dies with its parent (``orphan.py``:
+What is sent is what is drawn (figures.prepare_group; each figure module's ``prepare``): the waterfall's
+value and category per patient, the spider's sampled patients' points, the swimmer's rows, the
+oncoprint's matrix (as codes), the Kaplan-Meier curves of the worker's half with the section entries their
+captions quote, the cycles drawn; never the study's or the derived tables (at 10^6 patients several GB).
+This process draws from the same prepared data by the same code (figures.draw_group = prepare_group then
+draw_prepared), so the bytes do not depend on the process (tests/report/test_parallel_figures.py).
+A group the worker could not draw (it failed or died) is drawn here, with one line on stderr saying why;
+warnings raised in the worker are raised again here. It dies with its parent (``orphan.py``:
 PR_SET_PDEATHSIG on Linux, a watch on the parent's pipe) and closes the file descriptors it inherited
 (e.g. a benchmark's ``flock`` lock file).
 """
@@ -37,8 +38,9 @@ WORKER_SHARE = ("response", "oncoprint", "km_b", "exposure")   # historical (ADT
 #: Groups that need only the derived tables and the study (no statistic): the response figures and the
 #: oncoprint (mutations, sequenced patients, best responses).
 EARLY = ("response", "oncoprint")
-#: The derived tables the figures read (figures.py, extra_figures.py, historical.py).
-FIGURE_TABLES = ("best_response", "timepoints", "adtte", "cycles", "historical_ipd")
+
+#: Exit code of a preparing child (FigureWorker._fork_send) that could not prepare its request (sent nothing).
+PREPARE_FAILED = 3
 
 _current = None
 
@@ -60,59 +62,6 @@ def start(out_dir):
     if not _current.alive:
         _current = None
     return _current
-
-
-#: What each figure group reads beyond the sections, curves and config: (derived tables, study tables).
-#: A group not listed here is sent everything ``light`` keeps.
-NEEDS = {
-    "response": ({"best_response", "timepoints", "adtte"}, {"patients", "treatments"}),
-    "oncoprint": ({"best_response"}, {"patients", "mutations", "biomarkers", "flow"}),
-    "km_a": (set(), set()), "km_b": (set(), set()), "forest": (set(), set()), "design": (set(), set()),
-    "exposure": ({"cycles"}, set()),
-    "historical": ({"adtte", "historical_ipd"}, set()),
-}
-
-
-def light(results, names=None):
-    """A Results holding only what the figure groups ``names`` (all: None) read, same objects, no copies of
-    the large tables: of the study the patients (an empty frame with the same columns when no group reads
-    them), the treatments' (patient_id, date), the mutations, the biomarkers' patient_id and sequencing
-    flag, the treated population of the flow; the derived tables of ``FIGURE_TABLES``; the sections
-    (without the Cox models' lists of patients left out), curves and plan. The figures drawn from it are those drawn from ``results`` (tests/report/test_worker.py)."""
-    import copy
-
-    from ..analysis.biomarkers import SEQUENCED_COLUMN
-    from ..analysis.results import Results
-    from ..flow import PatientFlow
-
-    want_d, want_t = set(FIGURE_TABLES), {"patients", "treatments", "mutations", "biomarkers", "flow"}
-    if names is not None and all(n in NEEDS for n in names):
-        want_d = set().union(*(NEEDS[n][0] for n in names)) if names else set()
-        want_t = set().union(*(NEEDS[n][1] for n in names)) if names else set()
-    s = results.study
-    study = copy.copy(s)
-    p = s.tables["patients"]
-    tables = {"patients": p if "patients" in want_t else p.iloc[:0]}
-    t = s.tables.get("treatments")
-    if t is not None and "treatments" in want_t:
-        tables["treatments"] = t[[c for c in ("patient_id", "date") if c in t.columns]]
-    if s.tables.get("mutations") is not None and "mutations" in want_t:
-        tables["mutations"] = s.tables["mutations"]
-    b = s.tables.get("biomarkers")
-    if b is not None and "biomarkers" in want_t:
-        tables["biomarkers"] = b[[c for c in ("patient_id", SEQUENCED_COLUMN) if c in b.columns]]
-    study.tables = tables
-    study.problems = []
-    if s.flow is not None:
-        study.flow = PatientFlow(parts={k: v for k, v in s.flow.parts.items()
-                                        if k == "all_treated" and "flow" in want_t}, labels=dict(s.flow.labels))
-    derived = {k: v for k, v in results.derived.items() if k in FIGURE_TABLES and k in want_d}
-    sections = results.sections
-    if any("dropped_patients" in m for m in sections.get("cox") or []):   # ids left out (10^6 at registry
-        sections = {**sections, "cox": [{k: v for k, v in m.items() if k != "dropped_patients"}  # size): the
-                                        for m in sections["cox"]]}                # tables read them, no figure
-    return Results(study=study, plan=results.plan, sections=sections, derived=derived,
-                   curves=results.curves, problems=[])
 
 
 def _serve(conn, parent_pid: int | None = None) -> None:
@@ -140,15 +89,15 @@ def _serve(conn, parent_pid: int | None = None) -> None:
             break
         _, key, payload = msg
         try:
-            results, names, out_dir, opts = pickle.loads(payload)
+            prepared, out_dir, opts, said = pickle.loads(payload)   # said: warnings raised preparing it
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
-                out = {name: figures.draw_group(name, results, out_dir, opts) for name in names}
+                out = {p.group: figures.draw_prepared(p, out_dir, opts) for p in prepared}
                 style.wait_for_figures()
-            reply = ("ok", key, out, [(str(w.message), w.category, w.filename, w.lineno) for w in caught])
+            reply = ("ok", key, out, said + [(str(w.message), w.category, w.filename, w.lineno) for w in caught])
         except BaseException as exc:          # noqa: BLE001  the parent draws these groups itself
             reply = ("error", key, f"{type(exc).__name__}: {exc}", [])
-        msg = results = payload = None        # idle until the next request: hold none of its tables
+        msg = prepared = payload = None       # idle until the next request: hold none of its data
         trim()
         try:
             conn.send(reply)
@@ -168,6 +117,7 @@ class FigureWorker:
         self.alive = False
         self._early = None          # (opts) of the response figures sent at the "derived" event
         self._replies: dict = {}
+        self._preparer = None       # (pid, key) of the child preparing and sending a request
         self._pending: list = []
         ctx = multiprocessing.get_context("fork")
         self._conn, theirs = ctx.Pipe(duplex=True)
@@ -186,15 +136,111 @@ class FigureWorker:
         hooks.listen(self._on_event)
 
     # ------------------------------------------------------------------ requests
-    def _send(self, key: str, results, names, opts) -> bool:
+    def _prepare(self, key: str, results, names, opts) -> bytes | None:
+        """The pickled request for the groups ``names``: what they draw (figures.prepare_group) and the
+        warnings raised while preparing it (the worker raises them again with its reply); None when a group
+        cannot be prepared (make_figures then draws it here and reports the error as without a worker)."""
+        from .figures import prepare_group
+
         try:
-            self._conn.send(("draw", key, pickle.dumps((light(results, names), list(names), self.out_dir, opts),
-                                                        protocol=pickle.HIGHEST_PROTOCOL)))
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                prepared = [prepare_group(n, results, opts) for n in names]
+        except Exception:                          # noqa: BLE001  raised again when make_figures draws it
+            return None
+        said = [(str(w.message), w.category, w.filename, w.lineno) for w in caught]
+        return pickle.dumps((prepared, self.out_dir, opts, said), protocol=pickle.HIGHEST_PROTOCOL)
+
+    def _send(self, key: str, results, names, opts) -> bool:
+        """Prepare the groups ``names`` here and send them to the worker."""
+        self._join_preparer()
+        if not self.alive:
+            return False
+        try:
+            blob = self._prepare(key, results, names, opts)
+            if blob is None:
+                return False
+            self._conn.send(("draw", key, blob))
         except Exception as exc:                   # noqa: BLE001  unpicklable or the worker is gone
             self._failed(f"could not be sent the data ({type(exc).__name__})")
             return False
         self._pending.append(key)
         return True
+
+    def _fork_send(self, key: str, results, names, opts) -> bool:
+        """Prepare the groups ``names`` in a forked child, which sends them to the worker over this process's
+        pipe, so that this process goes on at once (at 10^6 patients preparing the early figures takes
+        ~15 s of one core: the spider's sample and the swimmer's rows are searched in 5.6*10^6 time
+        points, the oncoprint sorts 10^6 patients). The child reads this process's tables copy-on-write
+        (``gc.freeze``: its collections leave them untouched); this process neither sends nor receives
+        until the child has ended (``_join_preparer``). Exit code 0: sent; PREPARE_FAILED: nothing sent
+        (make_figures draws the groups here); anything else: the pipe's state is unknown, the worker is
+        stopped and its figures are drawn here."""
+        import gc
+
+        from .orphan import flush_std_streams
+
+        flush_std_streams()
+        gc.freeze()
+        try:
+            with warnings.catch_warnings():    # Python >= 3.12 warns about fork with threads; the child only
+                warnings.simplefilter("ignore")   # computes and sends (no locks of other threads)
+                pid = os.fork()
+        except OSError:
+            gc.unfreeze()
+            return self._send(key, results, names, opts)
+        if pid == 0:                           # the preparer: prepare, send, leave without cleanup
+            code = PREPARE_FAILED
+            try:
+                from .orphan import close_inherited, die_with_parent
+
+                close_inherited(keep=(self._conn.fileno(),))
+                die_with_parent(os.getppid())
+                try:
+                    import pyarrow as pa       # fresh buffers from malloc, not the parent's pool's state
+
+                    pa.set_memory_pool(pa.system_memory_pool())
+                except Exception:              # noqa: BLE001  pyarrow is optional
+                    pass
+                blob = self._prepare(key, results, names, opts)
+                if blob is not None:
+                    code = 1
+                    self._conn.send(("draw", key, blob))
+                    code = 0
+            except BaseException:              # noqa: BLE001  the parent says so and draws them itself
+                pass
+            finally:
+                os._exit(code)
+        gc.unfreeze()
+        self._preparer = (pid, key)
+        self._pending.append(key)
+        return True
+
+    def _join_preparer(self, kill: bool = False) -> None:
+        """Wait for the preparing child (``_fork_send``), if any; when it did not send its request, drop the
+        request (drawn here), and when it may have sent part of it, stop the worker."""
+        if self._preparer is None:
+            return
+        (pid, key), self._preparer = self._preparer, None
+        if kill:
+            import signal
+
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        try:
+            code = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+        except ChildProcessError:
+            code = -1
+        if code == 0 or kill:
+            return
+        if key in self._pending:
+            self._pending.remove(key)
+        if code != PREPARE_FAILED:
+            self._stop(kill=True)
+            self._failed("could not be sent the data (the preparing process stopped"
+                         + (f", exit code {code})" if code is not None else ")"))
 
     def _on_event(self, event: str, results=None, **_) -> None:
         if event != "derived" or self._early is not None or results is None:
@@ -205,11 +251,12 @@ class FigureWorker:
             opts = figure_opts(**report_figure_options(results))
         except Exception:                          # noqa: BLE001  make_figures reports bad options itself
             return
-        if self._send("early", results, EARLY, opts):
+        if self._fork_send("early", results, EARLY, opts):
             self._early = opts
 
     def _reply(self, key: str):
         """The reply to ``key``: {group: infos}, or None when the worker failed it or is gone."""
+        self._join_preparer()
         while key not in self._replies and key in self._pending:
             try:
                 status, k, out, caught = self._conn.recv()
@@ -258,6 +305,7 @@ class FigureWorker:
     def _stop(self, kill: bool = False) -> None:
         global _current
         hooks.unlisten(self._on_event)
+        self._join_preparer(kill=kill)         # nothing is sent while the preparing child may be sending
         if self.alive:
             self.alive = False
             try:
