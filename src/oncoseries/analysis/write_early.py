@@ -73,12 +73,7 @@ class Child:
                 close_inherited(keep=(status_w, watch_r))
                 die_with_parent(parent, watch_r)
                 warnings.simplefilter("ignore")
-                try:
-                    import pyarrow as pa       # fresh buffers from malloc, not the parent's pool's state
-
-                    pa.set_memory_pool(pa.system_memory_pool())
-                except Exception:          # noqa: BLE001  pyarrow is optional
-                    pass
+                _release_inherited_free_memory()
                 files = [str(p) for p in job()]
                 msg, code = json.dumps({"files": files}), 0
             except BaseException as exc:   # noqa: BLE001  reported by the parent, without a traceback
@@ -129,10 +124,30 @@ class Child:
                 pass
 
 
+def _release_inherited_free_memory() -> None:
+    """In the child: give back the free heap and pool pages it inherited (its view of them: they turn
+    private when the parent reuses or returns its own), and allocate Arrow buffers from malloc, not from
+    the copy of the parent's pool."""
+    from ..memory import trim
+
+    trim()                                  # malloc_trim(0) and the parent's (default) Arrow pool
+    try:
+        import pyarrow as pa
+
+        pa.set_memory_pool(pa.system_memory_pool())
+    except Exception:                       # noqa: BLE001  pyarrow is optional
+        pass
+
+
 def fork_write(job, what: str):
-    """Run ``job()`` (returns the files it wrote) in a forked child; None when forking is not possible."""
+    """Run ``job()`` (returns the files it wrote) in a forked child; None when forking is not possible.
+    The free heap is returned first: pages inherited by a child turn private to it as soon as the parent
+    reuses or returns them (at 10^6 patients hundreds of megabytes of the early writer's memory)."""
     if not can_fork():
         return None
+    from ..memory import trim
+
+    trim()
     try:
         return Child(job, what)
     except OSError:
