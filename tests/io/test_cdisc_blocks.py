@@ -128,3 +128,38 @@ def test_csv_blocks_refuse_whole_column_dates(tmp_path):
     with pytest.raises(ValueError, match="date_format"):
         w.write(pd.DataFrame({"a": [1], "d": pd.to_datetime(["2020-01-01"])}))
     w.close()
+
+
+def test_written_rows_are_given_back_and_the_file_is_unchanged(tmp_path, monkeypatch):
+    """analysis/written_rows.row_release: pages of written rows read as zeros afterwards (the release
+    happened on the table's own buffers), the kept table and the clashing column are untouched, and the
+    file is the bytes pandas writes."""
+    import sys
+
+    from oncoseries.analysis.written_rows import row_release
+
+    if not sys.platform.startswith("linux"):
+        pytest.skip("madvise release is Linux only")
+    n = 40_000
+    rng = np.random.default_rng(5)
+    shared = rng.normal(size=n)
+    df = pd.DataFrame({"a": rng.normal(size=n), "d": pd.to_datetime("2020-01-01") + pd.to_timedelta(
+        rng.integers(0, 99, n), "D"), "c": pd.Categorical(rng.choice(["x", "y"], n)), "s": shared}, copy=False)
+    keep = pd.DataFrame({"s": shared}, copy=False)            # read later: its memory must stay
+    want_bytes = df.to_csv(index=False, date_format="%Y-%m-%d").encode()
+    kept = keep["s"].to_numpy().copy()
+    monkeypatch.setattr(fast_csv, "BLOCK", 4096)
+    monkeypatch.setattr(fast_csv, "MIN_ROWS", 0)
+    release, seen = row_release(df, keep=[keep]), []
+
+    def on_rows(stop):                 # rows before stop given back (whole pages), those after intact
+        release(stop)
+        a = df["a"].to_numpy()
+        seen.append(((a[512:stop - 512] == 0).all(), (a[stop:] != 0).all()))
+
+    fast_csv.write_csv(df, tmp_path / "x.csv", on_rows=on_rows, date_format="%Y-%m-%d")
+    assert (tmp_path / "x.csv").read_bytes() == want_bytes
+    assert len(seen) == 10 and all(z and nz for z, nz in seen)
+    assert (df["c"].cat.codes.to_numpy()[4096:36_000] == 0).all()
+    np.testing.assert_array_equal(keep["s"].to_numpy(), kept)      # the kept table's memory untouched
+    assert (df["s"].to_numpy() == kept).all()

@@ -127,13 +127,15 @@ def _derived_csv(df: pd.DataFrame, name: str) -> pd.DataFrame:
     return pd.DataFrame({c: df[c] for c in cols}, index=df.index, copy=False)
 
 
-def write_derived(derived: dict, out: Path) -> list[Path]:
-    """derived/<name>.csv of each table (INTERFACE §3 columns first, ISO dates); returns the files."""
+def write_derived(derived: dict, out: Path, on_rows=None) -> list[Path]:
+    """derived/<name>.csv of each table (INTERFACE §3 columns first, ISO dates); returns the files.
+    ``on_rows``: {name: callback} for ``write_csv`` (the early writer frees the rows it has written)."""
     (Path(out) / "derived").mkdir(parents=True, exist_ok=True)
     files = []
     for name, df in derived.items():
         p = Path(out) / "derived" / f"{name}.csv"
-        write_csv(_derived_csv(df, name), p, date_format="%Y-%m-%d")   # = to_csv(index=False), fast
+        write_csv(_derived_csv(df, name), p, date_format="%Y-%m-%d",   # = to_csv(index=False), fast
+                  on_rows=(on_rows or {}).get(name))
         files.append(p)
     return files
 

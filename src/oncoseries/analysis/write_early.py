@@ -7,7 +7,10 @@ adtte, lesions and cdisc/ADRS, ADTTE) exist at the ``derived`` event of :mod:`on
 statistics: :class:`EarlyWriter` forks a child there that writes them with the same writers
 (``results.write_derived``, ``cdisc_export.export_cdisc``) while this process runs the statistics; then,
 for a Study the command line owns (``Study.transient``), this process drops the lesion table's columns
-(the child has its own copy-on-write view), which frees about a gigabyte for the statistics at 10^6.
+(the child has its own copy-on-write view), which frees about a gigabyte for the statistics at 10^6. The
+child gives back the pages of the lesion rows it has written as it goes (analysis/written_rows.py) and
+writes the CDISC files in blocks of rows (io/cdisc_blocks.py); the free heap is returned before the fork
+and in the child (inherited free pages turn private to the child as the parent reuses them).
 :func:`write_outputs` (analysis/results.py) skips what the child wrote, and writes the rest (cycles,
 patient flow, ...) in a second child while it writes results.json and the report (:func:`fork_write`).
 
@@ -181,7 +184,13 @@ class EarlyWriter:
             from ..io.cdisc_export import export_cdisc
             from ..memory import trim
 
-            files = write_derived({k: derived[k] for k in ("lesions",) if k in derived}, out)
+            from .written_rows import row_release
+
+            release = {"lesions": row_release(derived["lesions"], keep=[v for k, v in derived.items()
+                                                                         if k != "lesions"])} \
+                if "lesions" in derived else None       # its rows' memory given back as they are written
+            files = write_derived({k: derived[k] for k in ("lesions",) if k in derived}, out, on_rows=release)
+            del release
             if "lesions" in derived:     # the child's copy of the largest table: freed once written
                 lt = derived["lesions"]
                 lt.drop(columns=list(lt.columns), inplace=True)

@@ -135,13 +135,16 @@ def _fixed(series: list, kwargs: dict):
     return fixed
 
 
-def _write_rows(df: pd.DataFrame, fh, kwargs: dict) -> bool:
+def _write_rows(df: pd.DataFrame, fh, kwargs: dict, on_rows=None) -> bool:
     """Append the rows of ``df`` (no header) to ``fh`` in blocks of ``BLOCK`` rows, each freed once
-    written; False (nothing written) when pandas must write them."""
+    written; False (nothing written) when pandas must write them. ``on_rows(stop)`` after each block
+    (rows before ``stop`` are in the file) when no block can fall back to pandas (no text column)."""
     series = [df[c] for c in df.columns]
     fixed = _fixed(series, kwargs)
     if fixed is None:
         return False
+    if any(s.dtype == object for s in series):
+        on_rows = None                    # a block may still go back to pandas, which needs every row
     at = fh.tell()
     for start in range(0, len(df), BLOCK):
         block = _rows(series, start, min(start + BLOCK, len(df)), kwargs, fixed)
@@ -152,18 +155,22 @@ def _write_rows(df: pd.DataFrame, fh, kwargs: dict) -> bool:
         data, lo, hi = block
         fh.write(memoryview(data)[lo:hi])
         del block, data
+        if on_rows is not None:
+            on_rows(min(start + BLOCK, len(df)))
     return True
 
 
-def write_csv(df: pd.DataFrame, path: str | Path, **kwargs) -> None:
-    """``df.to_csv(path, index=False, **kwargs)``, byte for byte (see the module docstring)."""
+def write_csv(df: pd.DataFrame, path: str | Path, *, on_rows=None, **kwargs) -> None:
+    """``df.to_csv(path, index=False, **kwargs)``, byte for byte (see the module docstring).
+    ``on_rows(stop)``: called when the rows before ``stop`` are written and will not be read again
+    (only on the block path without text columns; analysis/write_early.py frees them)."""
     path = Path(path)
     if len(df) < MIN_ROWS or _plain(df, kwargs):
         df.to_csv(path, index=False, **kwargs)
         return
     with open(path, "wb") as fh:
         fh.write(df.head(0).to_csv(index=False, **kwargs).encode("utf-8"))
-        if _write_rows(df, fh, kwargs):
+        if _write_rows(df, fh, kwargs, on_rows):
             return
     df.to_csv(path, index=False, **kwargs)     # a value pandas' own writer must write (module docstring)
 
