@@ -104,6 +104,10 @@ def test_cdisc_files_in_blocks_of_seven_rows_are_the_files_written_whole(tmp_pat
     want = _files(tmp_path / "whole")
     assert sorted(want) == ["adrs.csv", "adrs.xpt", "adtte.csv", "adtte.xpt"]
     assert _files(tmp_path / "blocks") == want
+    for plan in (cdisc_blocks.AdrsPlan, cdisc_blocks.AdttePlan):   # widths from a first pass over the blocks
+        monkeypatch.setattr(plan, "text", lambda self: None)
+    export_cdisc(tmp_path / "two_passes", tp, br, adtte)
+    assert _files(tmp_path / "two_passes") == want
 
 
 def test_xpt_check_still_applies_in_blocks(tmp_path, monkeypatch):

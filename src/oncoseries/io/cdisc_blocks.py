@@ -14,7 +14,7 @@ that are not plain datetimes, empty tables) are left to the whole-table path (``
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Iterable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -86,6 +86,13 @@ class AdrsPlan:
         self.aseq = (pos - start + 1).astype(np.int32)
         self.n = n
 
+    def text(self) -> dict:
+        """{text variable: its longest value}: every patient, parameter and response text is used."""
+        used = np.unique(self.o)
+        return {"STUDYID": self.studyid, "USUBJID": _longest(self.ids), "PARAMCD": _longest(self.paramcd[used]),
+                "PARAM": _longest(self.param[used]), "PARCAT1": "Tumor Response",
+                "AVALC": _longest(self.avalc[np.unique(self.av)])}
+
     def blocks(self, block: int | None = None) -> Iterator[pd.DataFrame]:
         block = block or BLOCK
         for a in range(0, self.n, block):
@@ -102,6 +109,11 @@ class AdrsPlan:
                 "AVAL": self.aval[av],
                 "ADT": self.adt[a:b].view("datetime64[ns]"),
             })
+
+
+def _longest(texts) -> str:
+    """The first of the longest (UTF-8 bytes) texts; only its length matters (the XPT width)."""
+    return max(texts, key=lambda t: len(t.encode("utf-8")), default="")
 
 
 def adrs_plan(timepoints: pd.DataFrame, best_response: pd.DataFrame | None, studyid: str):
@@ -160,9 +172,35 @@ class AdttePlan:
     numbered over the whole table."""
 
     def __init__(self, adtte: pd.DataFrame, studyid: str) -> None:
-        codes, _ = pd.factorize(adtte["patient_id"].astype(str).to_numpy(object))
+        codes, self.ids = pd.factorize(adtte["patient_id"].astype(str).to_numpy(object))
         self.aseq = pd.Series(codes).groupby(codes).cumcount().to_numpy() + 1
         self.adtte, self.studyid, self.n = adtte, studyid, len(adtte)
+
+    def text(self) -> dict:
+        """{text variable: its longest value}, one whole column at a time (USUBJID from its distinct ids)."""
+        from .cdisc_export import adtte_dataset
+        from .fast_xpt import longest_text
+
+        a = self.adtte
+        first = adtte_dataset(a.iloc[:1], self.studyid)        # the variables and their types
+        out = {}
+        for c in first.columns:
+            if pd.api.types.is_datetime64_any_dtype(first[c].dtype) or not (
+                    first[c].dtype == object or pd.api.types.is_string_dtype(first[c].dtype)):
+                continue
+            if c == "STUDYID":
+                out[c] = self.studyid
+            elif c == "USUBJID":
+                out[c] = _longest(self.ids)
+            else:
+                col = {"PARAMCD": lambda: pd.Series(a["paramcd"].to_numpy()),
+                       "PARAM": lambda: a["paramcd"].map(_adtte_params()).fillna(a.get("param", "")),
+                       }.get(c, lambda: a[c.lower()].astype(str))()
+                if col.dtype != object and not pd.api.types.is_string_dtype(col.dtype):
+                    return None
+                out[c] = longest_text(col)
+                del col
+        return out
 
     def blocks(self, block: int | None = None) -> Iterator[pd.DataFrame]:
         from .cdisc_export import adtte_dataset
@@ -174,6 +212,12 @@ class AdttePlan:
             yield out
 
 
+def _adtte_params():
+    from .cdisc_export import ADTTE_PARAMS
+
+    return ADTTE_PARAMS
+
+
 def adtte_plan(adtte: pd.DataFrame, studyid: str):
     from .cdisc_export import _need
 
@@ -183,10 +227,11 @@ def adtte_plan(adtte: pd.DataFrame, studyid: str):
     return AdttePlan(adtte, studyid)
 
 
-def write_blocks(blocks: Callable[[], Iterable[pd.DataFrame]], path: str | Path, name: str, label: str,
-                 formats: Iterable[str], labels: dict) -> list[Path]:
-    """``cdisc_export.write_dataset`` of the table ``blocks()`` yields (called twice: the widths of the
-    text variables and the checks first, then the files), never holding more than one block."""
+def write_blocks(plan, path: str | Path, name: str, label: str, formats: Iterable[str],
+                 labels: dict) -> list[Path]:
+    """``cdisc_export.write_dataset`` of the table ``plan.blocks()`` yields, never holding more than one
+    block: the widths of the text variables (``plan.text()``, or a first pass over the blocks when it
+    gives None) and the checks first, then the files."""
     from .cdisc_export import _check_xpt
     from .fast_csv import CsvBlocks
     from .fast_xpt import XportWriter, longest_text
@@ -194,16 +239,18 @@ def write_blocks(blocks: Callable[[], Iterable[pd.DataFrame]], path: str | Path,
     formats = tuple(formats)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    columns, dates, text = None, [], {}
-    for b in blocks():
-        if columns is None:
-            columns = list(b.columns)
-            dates = [c for c in columns if pd.api.types.is_datetime64_any_dtype(b[c].dtype)]
-        for c in columns:
-            if c not in dates and (b[c].dtype == object or pd.api.types.is_string_dtype(b[c].dtype)):
-                t = longest_text(b[c])
-                if c not in text or len(t.encode("utf-8")) > len(text[c].encode("utf-8")):
-                    text[c] = t
+    first = next(iter(plan.blocks(1)))
+    columns = list(first.columns)
+    dates = [c for c in columns if pd.api.types.is_datetime64_any_dtype(first[c].dtype)]
+    text = plan.text() if "xpt" in formats else {}
+    if text is None:
+        text = {}
+        for b in plan.blocks():
+            for c in columns:
+                if c not in dates and (b[c].dtype == object or pd.api.types.is_string_dtype(b[c].dtype)):
+                    t = longest_text(b[c])
+                    if c not in text or len(t.encode("utf-8")) > len(text[c].encode("utf-8")):
+                        text[c] = t
     if "xpt" in formats:               # names, labels, and text <= 200 bytes (the longest value of each)
         _check_xpt(pd.DataFrame({c: [text.get(c, 0.0)] for c in columns}), name, labels)
     written, csv, xpt = [], None, None
@@ -214,7 +261,7 @@ def write_blocks(blocks: Callable[[], Iterable[pd.DataFrame]], path: str | Path,
             xpt = XportWriter(path.with_suffix(".xpt"), columns, dates, text, file_label=label[:40],
                               table_name=name.upper(), column_labels={c: labels.get(c) for c in columns},
                               variable_format={c: "DATE9" for c in dates})
-        for b in blocks():
+        for b in plan.blocks():
             if csv is not None:
                 csv.write(b)
             if xpt is not None:

@@ -202,13 +202,13 @@ def export_cdisc(out_dir: str | Path, timepoints: pd.DataFrame | None = None,
     # large tables in blocks of rows (io/cdisc_blocks.py: the same bytes, a block's memory)
     if timepoints is not None:
         plan = cb.adrs_plan(timepoints, best_response, studyid) if len(timepoints) > cb.BLOCK else None
-        written["adrs"] = cb.write_blocks(plan.blocks, out_dir / "adrs", "ADRS", _ADRS_LABEL, formats, LABELS) \
+        written["adrs"] = cb.write_blocks(plan, out_dir / "adrs", "ADRS", _ADRS_LABEL, formats, LABELS) \
             if plan is not None else write_dataset(adrs_dataset(timepoints, best_response, studyid),
                                                    out_dir / "adrs", "ADRS", _ADRS_LABEL, formats)
         del plan
     if adtte is not None:
         plan = cb.adtte_plan(adtte, studyid) if len(adtte) > cb.BLOCK else None
-        written["adtte"] = cb.write_blocks(plan.blocks, out_dir / "adtte", "ADTTE", _ADTTE_LABEL, formats, LABELS) \
+        written["adtte"] = cb.write_blocks(plan, out_dir / "adtte", "ADTTE", _ADTTE_LABEL, formats, LABELS) \
             if plan is not None else write_dataset(adtte_dataset(adtte, studyid), out_dir / "adtte", "ADTTE",
                                                    _ADTTE_LABEL, formats)
     return written
