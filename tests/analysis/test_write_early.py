@@ -93,3 +93,12 @@ def test_early_writer_in_blocks_of_seven_rows_writes_the_same_bytes(tmp_path):
     for name in ("adrs.xpt", "adtte.xpt"):
         a, b = ((tmp_path / d / "cdisc" / name).read_bytes() for d in ("one", "two"))
         assert len(a) > 2000 and stamp.sub(b"S", a) == stamp.sub(b"S", b)
+
+
+def test_results_json_written_in_slices_is_write_text(tmp_path):
+    from oncoseries.analysis.results import _write_text
+
+    text = '{\n  "a": "\u00e9\u4e2d' + "x" * 50 + '"\n}'
+    _write_text(tmp_path / "a.json", text, piece=7)       # slices cut inside multi-byte characters' runs
+    (tmp_path / "b.json").write_text(text + "\n", encoding="utf-8")
+    assert (tmp_path / "a.json").read_bytes() == (tmp_path / "b.json").read_bytes()

@@ -164,6 +164,15 @@ def _write_tables(results: Results, out: Path, skip: set) -> list[Path]:
     return written
 
 
+def _write_text(path: Path, text: str, piece: int = 1 << 24) -> None:
+    """``path.write_text(text + "\n", encoding="utf-8")`` without a second copy of ``text`` nor its
+    whole UTF-8 encoding (results.json of a registry is over 100 MB): written in slices."""
+    with open(path, "w", encoding="utf-8") as f:
+        for i in range(0, len(text), piece):
+            f.write(text[i:i + piece])
+        f.write("\n")
+
+
 def write_outputs(results: Results, out: Path, figures: bool = True) -> list[Path]:
     """Write results.json, the derived tables and the report (report.html, report.docx, tables/*.csv,
     figures/ unless ``figures`` is False); returns the files written.
@@ -183,7 +192,7 @@ def write_outputs(results: Results, out: Path, figures: bool = True) -> list[Pat
     written = []
     path = out / "results.json"
     data = results.to_dict()
-    path.write_text(dumps_indent2(data) + "\n", encoding="utf-8")   # = json.dumps(data, indent=2), faster
+    _write_text(path, dumps_indent2(data))   # = json.dumps(data, indent=2) + "\n", faster
     written.append(path)
     lap("results.json, derived, CDISC")
     from ..report import write_report
