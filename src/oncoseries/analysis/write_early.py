@@ -196,7 +196,10 @@ class EarlyWriter:
                 lt.drop(columns=list(lt.columns), inplace=True)
                 del lt
                 trim()
-            files += write_derived({k: v for k, v in derived.items() if k != "lesions"}, out)
+            for k, v in derived.items():    # one table at a time, the heap given back after each
+                if k != "lesions":
+                    files += write_derived({k: v}, out)
+                    trim()
             files = sorted(files, key=lambda f: [*EARLY_TABLES].index(f.stem))   # the order of one process
             cdisc = export_cdisc(out / "cdisc", timepoints=derived["timepoints"],
                                  best_response=derived["best_response"], adtte=derived["adtte"])

@@ -53,7 +53,7 @@ def _dates(s: pd.Series):
     d = pd.to_datetime(s).to_numpy()
     if d.dtype.kind != "M":
         return None
-    return d.astype("datetime64[ns]").view(np.int64)
+    return d.astype("datetime64[ns]", copy=False).view(np.int64)
 
 
 class AdrsPlan:

@@ -200,12 +200,16 @@ def export_cdisc(out_dir: str | Path, timepoints: pd.DataFrame | None = None,
         raise ValueError(f"formats must be among 'csv', 'xpt'; got {sorted(set(formats) - {'csv', 'xpt'})}")
     written: dict[str, list[Path]] = {}
     # large tables in blocks of rows (io/cdisc_blocks.py: the same bytes, a block's memory)
+    from ..memory import trim
+
     if timepoints is not None:
         plan = cb.adrs_plan(timepoints, best_response, studyid) if len(timepoints) > cb.BLOCK else None
+        trim()                          # the sort's work arrays (heap pages glibc would keep)
         written["adrs"] = cb.write_blocks(plan, out_dir / "adrs", "ADRS", _ADRS_LABEL, formats, LABELS) \
             if plan is not None else write_dataset(adrs_dataset(timepoints, best_response, studyid),
                                                    out_dir / "adrs", "ADRS", _ADRS_LABEL, formats)
         del plan
+        trim()
     if adtte is not None:
         plan = cb.adtte_plan(adtte, studyid) if len(adtte) > cb.BLOCK else None
         written["adtte"] = cb.write_blocks(plan, out_dir / "adtte", "ADTTE", _ADTTE_LABEL, formats, LABELS) \

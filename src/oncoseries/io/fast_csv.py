@@ -95,24 +95,24 @@ def _rows(series: list, start: int, stop: int, kwargs: dict, fixed: dict):
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    parts = []
-    for j, s in enumerate(series):
+    cols_txt = []
+    for j, s in enumerate(series):      # one column's Python strings at a time, then its Arrow text
         if j in fixed:
             codes, fields = fixed[j]
             codes = (s.cat.codes.to_numpy() if codes is None else codes)[start:stop]
-            parts.append((codes, fields))
         else:
-            parts.append(_formatted(s.iloc[start:stop], kwargs))
-            if parts[-1] is None:
+            part = _formatted(s.iloc[start:stop], kwargs)
+            if part is None:
                 return None
-    cols_txt = []
-    for j, (codes, fields) in enumerate(parts):
-        if j == len(parts) - 1:
+            codes, fields = part
+            del part
+        if j == len(series) - 1:
             fields = [f + "\n" for f in fields]
         d = pa.array(fields, type=pa.large_string())
+        del fields
         idx = np.where(codes < 0, len(d) - 1, codes)     # missing -> the formatted missing value
         cols_txt.append(pc.take(d, pa.array(idx)))
-    del parts
+        del d, idx, codes
     rows = pc.binary_join_element_wise(*cols_txt, pa.scalar(",", pa.large_string()))
     offsets = np.frombuffer(rows.buffers()[1], dtype=np.int64)[rows.offset:rows.offset + len(rows) + 1]
     return rows.buffers()[2], int(offsets[0]), int(offsets[-1])
