@@ -24,8 +24,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..memory import trim
+
 MIN_ROWS = 50_000
-BLOCK = 1 << 18        # rows formatted at a time (their text, codes and Arrow arrays)
+BLOCK = 1 << 17        # rows formatted at a time (their text, codes and Arrow arrays: ~50 MB)
 _SENTINEL = "\x00\x01\n"
 _KWARGS = {"date_format", "na_rep", "float_format"}     # other to_csv options: written by pandas
 
@@ -159,6 +161,8 @@ def _write_rows(df: pd.DataFrame, fh, kwargs: dict, on_rows=None) -> bool:
         del block, data
         if on_rows is not None:
             on_rows(min(start + BLOCK, len(df)))
+        if len(df) > BLOCK:
+            trim()          # the block's freed buffers, which glibc keeps between blocks otherwise
     return True
 
 

@@ -48,7 +48,7 @@ def ibm_doubles(x: np.ndarray) -> np.ndarray:
     return out
 
 
-BLOCK = 1 << 18        # observations built at a time (a structured array of their records)
+BLOCK = 1 << 17        # observations built at a time (a structured array of their records)
 
 
 def _texts(uniques) -> list:
