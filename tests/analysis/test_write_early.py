@@ -71,3 +71,34 @@ def test_a_failing_writer_is_reported_without_traceback(tmp_path, monkeypatch):
     dead = write_early.fork_write(die, "test files")
     with pytest.raises(write_early.WriteError, match="the writer process stopped"):
         dead.wait()
+
+
+SMALL_BLOCKS = """
+from oncoseries.io import cdisc_blocks, fast_csv, fast_xpt
+fast_csv.MIN_ROWS, fast_csv.BLOCK, fast_xpt.BLOCK, cdisc_blocks.BLOCK = 0, 7, 5, 7
+"""
+
+
+def test_early_writer_in_blocks_of_seven_rows_writes_the_same_bytes(tmp_path):
+    """The forked writers with every table in blocks of 5-7 rows (CSV, XPT records, CDISC rows; the lesion
+    rows' memory given back as written) against one process writing each table whole."""
+    import re
+
+    one = _run(tmp_path / "one", {parallel.ENV: "1"})
+    two = run_script(SMALL_BLOCKS + RUN, tmp_path / "two", env={parallel.ENV: ""})
+    assert two["forked"] and two["released"] and one["files"] == two["files"]
+    ref = _outputs(tmp_path / "one")
+    assert len(ref) >= 20 and _outputs(tmp_path / "two") == ref
+    stamp = re.compile(rb"\d\d[A-Z]{3}\d\d:\d\d:\d\d:\d\d")
+    for name in ("adrs.xpt", "adtte.xpt"):
+        a, b = ((tmp_path / d / "cdisc" / name).read_bytes() for d in ("one", "two"))
+        assert len(a) > 2000 and stamp.sub(b"S", a) == stamp.sub(b"S", b)
+
+
+def test_results_json_written_in_slices_is_write_text(tmp_path):
+    from oncoseries.analysis.results import _write_text
+
+    text = '{\n  "a": "\u00e9\u4e2d' + "x" * 50 + '"\n}'
+    _write_text(tmp_path / "a.json", text, piece=7)       # slices cut inside multi-byte characters' runs
+    (tmp_path / "b.json").write_text(text + "\n", encoding="utf-8")
+    assert (tmp_path / "a.json").read_bytes() == (tmp_path / "b.json").read_bytes()

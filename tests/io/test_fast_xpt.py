@@ -9,6 +9,7 @@ import pandas as pd
 import pyreadstat
 import pytest
 
+from oncoseries.io import fast_xpt
 from oncoseries.io.fast_xpt import ibm_doubles, write_xport
 
 STAMP = re.compile(rb"\d\d[A-Z]{3}\d\d:\d\d:\d\d:\d\d")
@@ -39,8 +40,11 @@ def frame(n, seed):
                          "EMPTY": [""] * n})
 
 
-@pytest.mark.parametrize("n,seed", [(1, 1), (7, 2), (333, 3), (5000, 4)])
-def test_bytes_equal_pyreadstat(tmp_path, n, seed):
+@pytest.mark.parametrize("n,seed,block", [(1, 1, None), (7, 2, None), (333, 3, None), (5000, 4, None),
+                                          (7, 2, 3), (333, 3, 7), (5000, 4, 1000)])
+def test_bytes_equal_pyreadstat(tmp_path, monkeypatch, n, seed, block):
+    if block:                          # the records built block by block (fast_xpt.BLOCK)
+        monkeypatch.setattr(fast_xpt, "BLOCK", block)
     df = frame(n, seed)
     args = dict(file_label="Time-to-Event Analysis Dataset", table_name="ADTTE",
                 column_labels={"USUBJID": "Unique Subject Identifier", "AVAL": "Analysis Value",

@@ -127,13 +127,15 @@ def _derived_csv(df: pd.DataFrame, name: str) -> pd.DataFrame:
     return pd.DataFrame({c: df[c] for c in cols}, index=df.index, copy=False)
 
 
-def write_derived(derived: dict, out: Path) -> list[Path]:
-    """derived/<name>.csv of each table (INTERFACE §3 columns first, ISO dates); returns the files."""
+def write_derived(derived: dict, out: Path, on_rows=None) -> list[Path]:
+    """derived/<name>.csv of each table (INTERFACE §3 columns first, ISO dates); returns the files.
+    ``on_rows``: {name: callback} for ``write_csv`` (the early writer frees the rows it has written)."""
     (Path(out) / "derived").mkdir(parents=True, exist_ok=True)
     files = []
     for name, df in derived.items():
         p = Path(out) / "derived" / f"{name}.csv"
-        write_csv(_derived_csv(df, name), p, date_format="%Y-%m-%d")   # = to_csv(index=False), fast
+        write_csv(_derived_csv(df, name), p, date_format="%Y-%m-%d",   # = to_csv(index=False), fast
+                  on_rows=(on_rows or {}).get(name))
         files.append(p)
     return files
 
@@ -162,6 +164,15 @@ def _write_tables(results: Results, out: Path, skip: set) -> list[Path]:
     return written
 
 
+def _write_text(path: Path, text: str, piece: int = 1 << 24) -> None:
+    """``path.write_text(text + "\n", encoding="utf-8")`` without a second copy of ``text`` nor its
+    whole UTF-8 encoding (results.json of a registry is over 100 MB): written in slices."""
+    with open(path, "w", encoding="utf-8") as f:
+        for i in range(0, len(text), piece):
+            f.write(text[i:i + piece])
+        f.write("\n")
+
+
 def write_outputs(results: Results, out: Path, figures: bool = True) -> list[Path]:
     """Write results.json, the derived tables and the report (report.html, report.docx, tables/*.csv,
     figures/ unless ``figures`` is False); returns the files written.
@@ -181,7 +192,7 @@ def write_outputs(results: Results, out: Path, figures: bool = True) -> list[Pat
     written = []
     path = out / "results.json"
     data = results.to_dict()
-    path.write_text(dumps_indent2(data) + "\n", encoding="utf-8")   # = json.dumps(data, indent=2), faster
+    _write_text(path, dumps_indent2(data))   # = json.dumps(data, indent=2) + "\n", faster
     written.append(path)
     lap("results.json, derived, CDISC")
     from ..report import write_report

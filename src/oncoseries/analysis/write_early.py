@@ -7,7 +7,10 @@ adtte, lesions and cdisc/ADRS, ADTTE) exist at the ``derived`` event of :mod:`on
 statistics: :class:`EarlyWriter` forks a child there that writes them with the same writers
 (``results.write_derived``, ``cdisc_export.export_cdisc``) while this process runs the statistics; then,
 for a Study the command line owns (``Study.transient``), this process drops the lesion table's columns
-(the child has its own copy-on-write view), which frees about a gigabyte for the statistics at 10^6.
+(the child has its own copy-on-write view), which frees about a gigabyte for the statistics at 10^6. The
+child gives back the pages of the lesion rows it has written as it goes (analysis/written_rows.py) and
+writes the CDISC files in blocks of rows (io/cdisc_blocks.py); the free heap is returned before the fork
+and in the child (inherited free pages turn private to the child as the parent reuses them).
 :func:`write_outputs` (analysis/results.py) skips what the child wrote, and writes the rest (cycles,
 patient flow, ...) in a second child while it writes results.json and the report (:func:`fork_write`).
 
@@ -73,12 +76,7 @@ class Child:
                 close_inherited(keep=(status_w, watch_r))
                 die_with_parent(parent, watch_r)
                 warnings.simplefilter("ignore")
-                try:
-                    import pyarrow as pa       # fresh buffers from malloc, not the parent's pool's state
-
-                    pa.set_memory_pool(pa.system_memory_pool())
-                except Exception:          # noqa: BLE001  pyarrow is optional
-                    pass
+                _release_inherited_free_memory()
                 files = [str(p) for p in job()]
                 msg, code = json.dumps({"files": files}), 0
             except BaseException as exc:   # noqa: BLE001  reported by the parent, without a traceback
@@ -129,10 +127,30 @@ class Child:
                 pass
 
 
+def _release_inherited_free_memory() -> None:
+    """In the child: give back the free heap and pool pages it inherited (its view of them: they turn
+    private when the parent reuses or returns its own), and allocate Arrow buffers from malloc, not from
+    the copy of the parent's pool."""
+    from ..memory import trim
+
+    trim()                                  # malloc_trim(0) and the parent's (default) Arrow pool
+    try:
+        import pyarrow as pa
+
+        pa.set_memory_pool(pa.system_memory_pool())
+    except Exception:                       # noqa: BLE001  pyarrow is optional
+        pass
+
+
 def fork_write(job, what: str):
-    """Run ``job()`` (returns the files it wrote) in a forked child; None when forking is not possible."""
+    """Run ``job()`` (returns the files it wrote) in a forked child; None when forking is not possible.
+    The free heap is returned first: pages inherited by a child turn private to it as soon as the parent
+    reuses or returns them (at 10^6 patients hundreds of megabytes of the early writer's memory)."""
     if not can_fork():
         return None
+    from ..memory import trim
+
+    trim()
     try:
         return Child(job, what)
     except OSError:
@@ -166,13 +184,22 @@ class EarlyWriter:
             from ..io.cdisc_export import export_cdisc
             from ..memory import trim
 
-            files = write_derived({k: derived[k] for k in ("lesions",) if k in derived}, out)
+            from .written_rows import row_release
+
+            release = {"lesions": row_release(derived["lesions"], keep=[v for k, v in derived.items()
+                                                                         if k != "lesions"])} \
+                if "lesions" in derived else None       # its rows' memory given back as they are written
+            files = write_derived({k: derived[k] for k in ("lesions",) if k in derived}, out, on_rows=release)
+            del release
             if "lesions" in derived:     # the child's copy of the largest table: freed once written
                 lt = derived["lesions"]
                 lt.drop(columns=list(lt.columns), inplace=True)
                 del lt
                 trim()
-            files += write_derived({k: v for k, v in derived.items() if k != "lesions"}, out)
+            for k, v in derived.items():    # one table at a time, the heap given back after each
+                if k != "lesions":
+                    files += write_derived({k: v}, out)
+                    trim()
             files = sorted(files, key=lambda f: [*EARLY_TABLES].index(f.stem))   # the order of one process
             cdisc = export_cdisc(out / "cdisc", timepoints=derived["timepoints"],
                                  best_response=derived["best_response"], adtte=derived["adtte"])

@@ -192,15 +192,34 @@ def export_cdisc(out_dir: str | Path, timepoints: pd.DataFrame | None = None,
 
     Returns ``{"adrs": [files], "adtte": [files]}`` for what was written.
     """
+    from . import cdisc_blocks as cb
+
     out_dir = Path(out_dir)
+    formats = tuple(formats)
+    if set(formats) - {"csv", "xpt"}:
+        raise ValueError(f"formats must be among 'csv', 'xpt'; got {sorted(set(formats) - {'csv', 'xpt'})}")
     written: dict[str, list[Path]] = {}
+    # large tables in blocks of rows (io/cdisc_blocks.py: the same bytes, a block's memory)
+    from ..memory import trim
+
     if timepoints is not None:
-        written["adrs"] = write_dataset(adrs_dataset(timepoints, best_response, studyid), out_dir / "adrs",
-                                        "ADRS", "Tumor Response Analysis Dataset", formats)
+        plan = cb.adrs_plan(timepoints, best_response, studyid) if len(timepoints) > cb.BLOCK else None
+        trim()                          # the sort's work arrays (heap pages glibc would keep)
+        written["adrs"] = cb.write_blocks(plan, out_dir / "adrs", "ADRS", _ADRS_LABEL, formats, LABELS) \
+            if plan is not None else write_dataset(adrs_dataset(timepoints, best_response, studyid),
+                                                   out_dir / "adrs", "ADRS", _ADRS_LABEL, formats)
+        del plan
+        trim()
     if adtte is not None:
-        written["adtte"] = write_dataset(adtte_dataset(adtte, studyid), out_dir / "adtte", "ADTTE",
-                                         "Time-to-Event Analysis Dataset", formats)
+        plan = cb.adtte_plan(adtte, studyid) if len(adtte) > cb.BLOCK else None
+        written["adtte"] = cb.write_blocks(plan, out_dir / "adtte", "ADTTE", _ADTTE_LABEL, formats, LABELS) \
+            if plan is not None else write_dataset(adtte_dataset(adtte, studyid), out_dir / "adtte", "ADTTE",
+                                                   _ADTTE_LABEL, formats)
     return written
+
+
+_ADRS_LABEL = "Tumor Response Analysis Dataset"
+_ADTTE_LABEL = "Time-to-Event Analysis Dataset"
 
 
 def read_xpt(path: str | Path) -> tuple[pd.DataFrame, dict[str, str]]:

@@ -6,7 +6,9 @@ padded with spaces; numbers as 8-byte IBM System/370 doubles, a missing number a
 bytes), the last record padded with spaces. pyreadstat builds every row through a per-cell callback
 (81 s for the ADRS of 10^6 patients); here the header records come from pyreadstat itself, writing a
 one-row prototype with the same variables, widths, labels and formats, and the observations are one
-numpy structured array: each text variable is encoded once per distinct value. The files are those
+numpy structured array per block of rows: each text variable is encoded once per distinct value of the
+block, in the width its longest value over the table sets (:class:`XportWriter` takes the table block by
+block). The files are those
 pyreadstat writes, byte for byte apart from the time stamps (tests/io/test_fast_xpt.py).
 """
 
@@ -46,53 +48,93 @@ def ibm_doubles(x: np.ndarray) -> np.ndarray:
     return out
 
 
-def _text_field(s: pd.Series):
-    """(width, S-array of space-padded UTF-8 values, the longest value): missing cells are empty text."""
+BLOCK = 1 << 17        # observations built at a time (a structured array of their records)
+
+
+def _texts(uniques) -> list:
+    """The text written for each distinct value that is not missing (``pd.factorize``'s uniques)."""
+    return [v if isinstance(v, str) else str(v) for v in uniques]
+
+
+def longest_text(s: pd.Series) -> str:
+    """The longest (UTF-8 bytes) text of a text column as written (missing values are empty text): it
+    sets the variable's width. The first of equal lengths, as the column's distinct values come."""
     codes, uniques = pd.factorize(s, use_na_sentinel=True)
-    texts = [v if isinstance(v, str) else str(v) for v in uniques] + [""]
-    enc = [t.encode("utf-8") for t in texts]
-    width = max(1, max(len(b) for b in enc))
-    table = np.array([b.ljust(width, b" ") for b in enc], dtype=f"S{width}")
-    longest = texts[int(np.argmax([len(b) for b in enc]))]
-    return width, table[codes], longest   # the missing code -1 picks the last entry, the empty text
+    del codes
+    texts = _texts(uniques) + [""]
+    return texts[int(np.argmax([len(t.encode("utf-8")) for t in texts]))]
+
+
+def _is_text(s: pd.Series) -> bool:
+    return s.dtype == object or pd.api.types.is_string_dtype(s.dtype)
+
+
+class XportWriter:
+    """An XPT v5 file written block by block: ``XportWriter(out, columns, date_cols, text)`` with
+    ``text`` = {text column: its longest value over the whole table (``longest_text``)}, then
+    ``write(block)`` for consecutive blocks of rows, then ``close()``. The bytes are those
+    :func:`write_xport` writes for the whole table (the header depends on the widths only; each record
+    on its own row)."""
+
+    def __init__(self, out: str | Path, columns: list, date_cols: list, text: dict, **pyreadstat_args) -> None:
+        import pyreadstat
+
+        self.columns, self.date_cols = list(columns), list(date_cols)
+        self.width = {c: max(1, len(t.encode("utf-8"))) for c, t in text.items()}
+        proto = {c: [pd.Timestamp("1960-01-01").date()] if c in self.date_cols else [text[c]] if c in text
+                 else [0.0] for c in self.columns}
+        header = _header(pd.DataFrame(proto, columns=self.columns), pyreadstat, pyreadstat_args)
+        self.dtype = np.dtype([(c, f"S{self.width[c]}" if c in text else ">u8") for c in self.columns])
+        self.fh = open(out, "wb")
+        self.fh.write(header)
+        self.size = 0
+
+    def _field(self, c: str, s: pd.Series) -> np.ndarray:
+        if c in self.date_cols:
+            d = s.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
+            days = (d - _SAS_EPOCH).astype(np.float64)
+            days[np.isnat(d)] = np.nan
+            return ibm_doubles(days)
+        if c in self.width:
+            codes, uniques = pd.factorize(s, use_na_sentinel=True)
+            w = self.width[c]
+            enc = [t.encode("utf-8") for t in _texts(uniques)] + [b""]
+            if max(len(b) for b in enc) > w:
+                raise ValueError(f"{c}: a value is longer than the width set for the variable ({w})")
+            table = np.array([b.ljust(w, b" ") for b in enc], dtype=f"S{w}")
+            return table[codes]           # the missing code -1 picks the last entry, the empty text
+        return ibm_doubles(s.to_numpy(dtype=np.float64, na_value=np.nan))
+
+    def write(self, block: pd.DataFrame) -> None:
+        """Append the records of ``block`` (the writer's columns, in order)."""
+        if list(block.columns) != self.columns:
+            raise ValueError("every block must have the writer's columns")
+        for start in range(0, len(block), BLOCK):
+            part = block.iloc[start:start + BLOCK]
+            rows = np.empty(len(part), dtype=self.dtype)
+            for c in self.columns:
+                rows[c] = self._field(c, part[c])
+            self.fh.write(memoryview(rows).cast("B"))
+            self.size += rows.nbytes
+            del rows
+
+    def close(self) -> None:
+        if self.fh is not None:
+            self.fh.write(b" " * ((-self.size) % _RECORD))
+            self.fh.close()
+            self.fh = None
 
 
 def write_xport(x: pd.DataFrame, out: str | Path, date_cols: list, **pyreadstat_args) -> None:
     """Write ``x`` (text columns as object, ``date_cols`` as datetime64, the rest numeric) as the XPT v5
     file ``pyreadstat.write_xport(x, out, file_format_version=5, **pyreadstat_args)`` would write, with
-    dates as SAS dates (days since 1960-01-01)."""
-    import pyreadstat
-
-    n = len(x)
-    fields, arrays, proto = [], [], {}
-    for c in x.columns:
-        s = x[c]
-        if c in date_cols:
-            d = s.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
-            days = (d - _SAS_EPOCH).astype(np.float64)
-            days[np.isnat(d)] = np.nan
-            fields.append((c, ">u8"))
-            arrays.append(ibm_doubles(days))
-            proto[c] = [pd.Timestamp("1960-01-01").date()]
-        elif s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
-            width, values, longest = _text_field(s)
-            fields.append((c, f"S{width}"))
-            arrays.append(values)
-            proto[c] = [longest]
-        else:
-            fields.append((c, ">u8"))
-            arrays.append(ibm_doubles(s.to_numpy(dtype=np.float64, na_value=np.nan)))
-            proto[c] = [0.0]
-    header = _header(pd.DataFrame(proto, columns=list(x.columns)), pyreadstat, pyreadstat_args)
-    rows = np.empty(n, dtype=np.dtype(fields))
-    for (c, _), a in zip(fields, arrays):
-        rows[c] = a
-    body = rows.tobytes()
-    pad = (-len(body)) % _RECORD
-    with open(out, "wb") as f:
-        f.write(header)
-        f.write(body)
-        f.write(b" " * pad)
+    dates as SAS dates (days since 1960-01-01); in blocks of ``BLOCK`` records."""
+    text = {c: longest_text(x[c]) for c in x.columns if c not in date_cols and _is_text(x[c])}
+    w = XportWriter(out, list(x.columns), date_cols, text, **pyreadstat_args)
+    try:
+        w.write(x)
+    finally:
+        w.close()
 
 
 def _header(proto: pd.DataFrame, pyreadstat, args: dict) -> bytes:
@@ -110,4 +152,4 @@ def _header(proto: pd.DataFrame, pyreadstat, args: dict) -> bytes:
     return raw[:at + _RECORD]
 
 
-__all__ = ["ibm_doubles", "write_xport"]
+__all__ = ["ibm_doubles", "write_xport", "XportWriter", "longest_text"]
