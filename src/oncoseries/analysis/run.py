@@ -172,7 +172,8 @@ def run_analysis(study: Study):
         recist, endpoints = scale_derive.derive_patient_level(study, plan, treated)
         lap("RECIST and endpoints (Dask)")
     else:
-        recist = derive_responses(study.patients, study.lesions, study.assessments, plan.recist)
+        recist = derive_responses(study.patients, study.lesions, study.assessments, plan.recist,
+                                  release=lambda: study.release("lesions"))   # freed once encoded
         lap("RECIST")
     study.release("lesions")   # only a Study the command line owns (study.py): not used after RECIST
     pop = recist.population.set_index("patient_id").reindex(study.patients["patient_id"])
