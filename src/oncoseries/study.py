@@ -94,7 +94,7 @@ class Study(HasProblems):
         10^7 rows in a registry), only when ``transient`` (``oncoseries analyze`` owns the Study; the
         Python API keeps every table). The table keeps its row count (results.json counts rows) and no
         columns; the memory goes back to the system (memory.trim)."""
-        if self.transient and name in self.tables:
+        if self.transient and name in self.tables and len(self.tables[name].columns):   # once
             self.tables[name] = pd.DataFrame(index=pd.RangeIndex(len(self.tables[name])))
             trim()
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .worst_grade import grade_count, worst_histogram
+
 
 def _num(v) -> float | None:
     return None if v is None or pd.isna(v) else float(v)
@@ -125,21 +127,20 @@ def adverse_events(ae: pd.DataFrame | None, n_patients: int, pc=None) -> list[di
     if ae is None or ae.empty:
         return None
     pc = _patient_codes(pc, {"adverse_events": ae})
-    code = pc.table(ae).astype(np.int64)
+    code = pc.table(ae)
     term, terms = pd.factorize(ae["term"], sort=True)
     ok = (code >= 0) & (term >= 0)
-    key = term[ok].astype(np.int64) * (len(pc) + 1) + code[ok]
-    worst = ae["grade"][ok].groupby(key).max()                  # one value per (term, patient)
-    tk = (worst.index.to_numpy() // (len(pc) + 1)).astype(np.int64)
-    grade = worst.to_numpy(dtype=float, na_value=np.nan)
-
-    def per_term(mask) -> np.ndarray:
-        return np.bincount(tk[mask], minlength=len(terms))
-
-    n_any = per_term(np.ones(len(tk), dtype=bool))
-    counts = {"grade_1_2": per_term((grade >= 1) & (grade <= 2)), "grade_3": per_term(grade == 3),
-              "grade_4": per_term(grade == 4), "grade_5": per_term(grade == 5),
-              "grade_3_4": per_term((grade >= 3) & (grade <= 4))}
+    hist = None   # worst grade per (term, patient) in a dense table when the grades allow (worst_grade.py)
+    if pd.api.types.is_numeric_dtype(ae["grade"]) and not pd.api.types.is_bool_dtype(ae["grade"]):
+        hist = worst_histogram([(term, len(terms)), (code, len(pc))], 1,
+                               ae["grade"].to_numpy(dtype=float, na_value=np.nan), ok)
+    if hist is not None:
+        n_any = hist[:, 1:].sum(axis=1)
+        counts = {"grade_1_2": grade_count(hist, 1, 2), "grade_3": grade_count(hist, 3, 3),
+                  "grade_4": grade_count(hist, 4, 4), "grade_5": grade_count(hist, 5, 5),
+                  "grade_3_4": grade_count(hist, 3, 4)}
+    else:
+        n_any, counts = _worst_by_groupby(ae, code, term, len(terms), ok, len(pc))
     rows = []
     for i in np.flatnonzero(n_any):
         rows.append({"term": str(terms[i]), "any": int(n_any[i]), "grade_1_2": int(counts["grade_1_2"][i]),
@@ -148,3 +149,21 @@ def adverse_events(ae: pd.DataFrame | None, n_patients: int, pc=None) -> list[di
                      "N": n_patients})
     rows.sort(key=lambda r: (-r["grade_3_4"], -r["any"], r["term"]))
     return rows
+
+
+def _worst_by_groupby(ae: pd.DataFrame, code: np.ndarray, term: np.ndarray, n_terms: int, ok: np.ndarray,
+                      n_codes: int) -> tuple:
+    """``adverse_events``' counts per term by a groupby of the worst grade per (term, patient)."""
+    key = term[ok].astype(np.int64) * (n_codes + 1) + code[ok]
+    worst = ae["grade"][ok].groupby(key).max()                  # one value per (term, patient)
+    tk = (worst.index.to_numpy() // (n_codes + 1)).astype(np.int64)
+    grade = worst.to_numpy(dtype=float, na_value=np.nan)
+
+    def per_term(mask) -> np.ndarray:
+        return np.bincount(tk[mask], minlength=n_terms)
+
+    n_any = per_term(np.ones(len(tk), dtype=bool))
+    counts = {"grade_1_2": per_term((grade >= 1) & (grade <= 2)), "grade_3": per_term(grade == 3),
+              "grade_4": per_term(grade == 4), "grade_5": per_term(grade == 5),
+              "grade_3_4": per_term((grade >= 3) & (grade <= 4))}
+    return n_any, counts

@@ -53,6 +53,11 @@ class PatientCodes:
                 return self._codes[name]
         return self.of(df["patient_id"])
 
+    def forget(self, name: str) -> None:
+        """Drop the codes of table ``name`` (a table the command line frees: Study.release)."""
+        self._frames.pop(name, None)
+        self._codes.pop(name, None)
+
     def of(self, values) -> np.ndarray | None:
         """Codes of other ids (a derived table's): one lookup pass; None when an id is not coded (the
         caller then keeps its string-keyed path)."""

@@ -16,7 +16,7 @@ from ..study import Study
 from ..timings import lap
 from .biomarkers import MIN_MUTATION_CARRIERS  # noqa: F401  (its former home)
 from .biomarkers import biomarker_section, recurrent_genes, sequenced_patients
-from .descriptive import adverse_events, exposure, table1
+from .descriptive import exposure, table1
 from .plan import ENDPOINT_NAMES, ENDPOINTS, Plan, make_plan, usable_covariate
 from .regression import fit_model_and_fit, univariable_p
 from .survival import EVENT, by_covariate, endpoint_frame, followup, summarise_endpoint
@@ -26,6 +26,7 @@ from .patient_codes import codes_for
 from . import cox_extras as cx
 from . import response_claims as rc
 from .table1_by import table1_by
+from .run_memory import adverse_event_sections, endpoint_inputs, known_alive
 
 
 def analysis_covariates(study: Study) -> pd.DataFrame:
@@ -171,7 +172,8 @@ def run_analysis(study: Study):
         recist, endpoints = scale_derive.derive_patient_level(study, plan, treated)
         lap("RECIST and endpoints (Dask)")
     else:
-        recist = derive_responses(study.patients, study.lesions, study.assessments, plan.recist)
+        recist = derive_responses(study.patients, study.lesions, study.assessments, plan.recist,
+                                  release=lambda: study.release("lesions"))   # freed once encoded
         lap("RECIST")
     study.release("lesions")   # only a Study the command line owns (study.py): not used after RECIST
     pop = recist.population.set_index("patient_id").reindex(study.patients["patient_id"])
@@ -184,13 +186,8 @@ def run_analysis(study: Study):
     best_all = recist.best_response[recist.best_response["patient_id"].isin(treated_ids)]
     best = best_all[best_all["response_population"].astype(bool)]
     if not scale_derive.active():
-        known = None
-        if study.treatments is not None:
-            known = study.treatments[["patient_id", "date"]].assign(source="treatment")
-        tps = recist.timepoints[recist.timepoints["patient_id"].isin(treated_ids)]
-        endpoints = derive_endpoints(study.patients[study.patients["patient_id"].isin(treated_ids)],
-                                     tps, best, plan.endpoints, known_alive=known)
-        del tps, known   # copies of the time points and doses: not held through the statistics
+        endpoints = derive_endpoints(*endpoint_inputs(study, recist.timepoints, is_treated, treated_ids), best,
+                                     plan.endpoints, known_alive=known_alive(study.treatments))
         lap("endpoints")
     adtte = endpoints.adtte
     # clinical benefit by the PFS rule (response_claims): cannot contradict PFS
@@ -199,6 +196,8 @@ def run_analysis(study: Study):
     responders = set(adtte.loc[adtte["paramcd"] == "DOR", "patient_id"])
     flow.set("DOR", ids, study.patients["patient_id"].isin(responders).to_numpy(),
              np.where(is_treated, "not a responder (no CR or PR)", "not treated"))
+    pc = codes_for(study)   # integer patient codes of the study's tables, once (analysis/patient_codes.py)
+    ae_sections = adverse_event_sections(study, treated, pc)   # then the 10^7 adverse events are freed
     from .. import hooks   # the derived tables exist: listeners (the figure worker) may start now
     hooks.notify("derived", results=Results(study=study, plan=plan, derived={
         "timepoints": recist.timepoints, "best_response": best_all, "adtte": adtte,
@@ -209,7 +208,6 @@ def run_analysis(study: Study):
     design = _design_beside(study, adtte, plan.days_per_unit, response)   # a forked child (beside.py)
 
     scale = plan.days_per_unit
-    pc = codes_for(study)   # integer patient codes of the study's tables, once (analysis/patient_codes.py)
     survival, curves, logranks, models, changes = {}, {}, [], [], []
     planned = {c for ep in ("PFS", "OS") for c in plan.cox.get(ep, [])}
     td_specs = td.specs(study.config, frame, planned)
@@ -259,7 +257,7 @@ def run_analysis(study: Study):
         "table1": table1(frame[frame["patient_id"].isin(treated_ids)], covariates),
         "regression": cx.regression_section(study.config, models),
         "exposure": exposure(study.treatments, study.patients, pc),
-        "adverse_events": adverse_events(study.adverse_events, len(treated), pc),
+        "adverse_events": ae_sections["adverse_events"],
         "biomarkers": biomarker_section(study, frame, best, adtte, treated, plan),
     }
     if changes:
@@ -270,12 +268,8 @@ def run_analysis(study: Study):
         sections["table1_by"]["p_values"] = study.config.table1.p_values
     resp = sections["response"]
     resp.update(rc.claims(resp, best, plan.recist.clinical_benefit_days, resp["headline"]))
-    from .exposure import dosing_section   # issue 14: dose, BSA, intensity; toxicity tables
-    from .toxicity import toxicity_section
-    sections["dosing"], cycles = dosing_section(study.treatments, study.patients, study.adverse_events,
-                                                study.config.exposure, pc)
-    sections["toxicity"] = toxicity_section(study.adverse_events, treated, study.treatments, pc)
-    study.release("adverse_events")   # the command line's Study (study.py): not used after this point
+    sections["dosing"], cycles = ae_sections["dosing"], ae_sections["cycles"]
+    sections["toxicity"] = ae_sections["toxicity"]
     if design is not None:   # study.yaml design: (docs/trial-design.md)
         sections["design"] = design.result()
     derived = {"timepoints": recist.timepoints, "best_response": best_all, "adtte": adtte,

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from .patient_codes import PatientCodes
+from .worst_grade import grade_count, worst_histogram
 
 HAEMATOLOGICAL = frozenset({
     "anaemia", "anemia", "haemoglobin decreased", "hemoglobin decreased", "neutropenia",
@@ -120,6 +121,32 @@ def _worst_counts(codes: tuple, grade: np.ndarray, cycle: np.ndarray | None = No
     ok = (g >= 0) & (t >= 0) & (p >= 0)
     if cycle is not None:
         ok &= ~np.isnan(cycle)
+    cnt = _worst_counts_dense(codes, grade, cycle, ok)
+    if cnt is None:
+        cnt = _worst_counts_groupby(codes, grade, cycle, ok)
+    for i in np.flatnonzero(cnt["any"]):
+        gi, ti = divmod(int(i), len(tu))
+        yield str(gu[gi]), str(tu[ti]), {k: int(v[i]) for k, v in cnt.items()}
+
+
+def _worst_counts_dense(codes: tuple, grade: np.ndarray, cycle: np.ndarray | None, ok: np.ndarray) -> dict | None:
+    """``_worst_counts``' counts from the dense worst-grade table (analysis/worst_grade.py), or None."""
+    g, t, p, gu, tu = codes
+    parts = [(g, len(gu)), (t, len(tu)), (p, int(p.max()) + 1 if p.size else 1)]
+    if cycle is not None:
+        c, cu = pd.factorize(cycle)
+        parts.append((c.astype(np.int32), max(len(cu), 1)))
+        del c
+    hist = worst_histogram(parts, 2, grade, ok)
+    if hist is None:
+        return None
+    return {"any": hist[:, 1:].sum(axis=1), "3+": grade_count(hist, 3),
+            **{k: grade_count(hist, k, k) for k in GRADES}}
+
+
+def _worst_counts_groupby(codes: tuple, grade: np.ndarray, cycle: np.ndarray | None, ok: np.ndarray) -> dict:
+    """``_worst_counts``' counts by a groupby on one int64 key per event (any grades)."""
+    g, t, p, gu, tu = codes
     p = p[ok].astype(np.int64)
     n_p = int(p.max()) + 1 if p.size else 1
     key = (g[ok].astype(np.int64) * len(tu) + t[ok]) * n_p + p
@@ -136,11 +163,8 @@ def _worst_counts(codes: tuple, grade: np.ndarray, cycle: np.ndarray | None = No
     gt = worst.index.to_numpy() // (n_p * n_c)
     del worst
     size = len(gu) * len(tu)
-    cnt = {"any": np.bincount(gt, minlength=size), "3+": np.bincount(gt, weights=mx >= 3, minlength=size),
-           **{k: np.bincount(gt, weights=mx == k, minlength=size) for k in GRADES}}
-    for i in np.flatnonzero(cnt["any"]):
-        gi, ti = divmod(int(i), len(tu))
-        yield str(gu[gi]), str(tu[ti]), {k: int(v[i]) for k, v in cnt.items()}
+    return {"any": np.bincount(gt, minlength=size), "3+": np.bincount(gt, weights=mx >= 3, minlength=size),
+            **{k: np.bincount(gt, weights=mx == k, minlength=size) for k in GRADES}}
 
 
 def _n_pct(n: int, d: int) -> dict:

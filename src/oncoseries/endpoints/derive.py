@@ -247,7 +247,8 @@ def _source_of_latest(inp: Inputs, flagged: np.ndarray, latest: np.ndarray) -> n
     out = np.full(len(inp.ids), "", dtype=object)
     code = inp.alive_code[rows]
     # reversed assignment keeps the first row per patient
-    out[code[::-1]] = inp.alive_source[rows][::-1]
+    src = inp.alive_source[rows][::-1]
+    out[code[::-1]] = src if inp.alive_labels is None else inp.alive_labels[src]
     return out
 
 

@@ -75,7 +75,7 @@ def _empty_timepoints() -> pd.DataFrame:
 
 def derive_responses(patients: pd.DataFrame, lesions: pd.DataFrame | None = None,
                      assessments: pd.DataFrame | None = None,
-                     settings: RecistSettings | None = None) -> RecistResult:
+                     settings: RecistSettings | None = None, release=None) -> RecistResult:
     """Derive RECIST 1.1 responses from lesion measurements and/or investigator assessments.
 
     Parameters
@@ -88,6 +88,10 @@ def derive_responses(patients: pd.DataFrame, lesions: pd.DataFrame | None = None
         Investigator responses: used as the time points when ``lesions`` is absent, otherwise
         compared with the derived ones (:class:`Concordance`).
     settings : RecistSettings, optional
+    release : callable, optional
+        Called with no argument once ``lesions`` are encoded (sorted arrays of their own): a caller that owns
+        the table may free it then (``oncoseries analyze``: 10^7 rows in a registry, not held beside the
+        derived lesion table).
 
     Returns
     -------
@@ -103,6 +107,9 @@ def derive_responses(patients: pd.DataFrame, lesions: pd.DataFrame | None = None
     conc = None
     if has_lesions:
         enc = encode(patients, lesions, warn)
+        if release is not None:
+            del lesions
+            release()
         base = find_baseline(enc, settings, warn)
         tp, table = derive_timepoints(enc, base, settings, warn)
         population = base.population
