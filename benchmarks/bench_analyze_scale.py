@@ -28,6 +28,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+#: memory is reported in GiB (2^30 bytes), like `--timings` and `/usr/bin/time` (kB / 1024^2)
+GIB = 1024 ** 3
 
 
 def generate(folder: Path, n: int) -> None:
@@ -84,10 +86,10 @@ def _watch(proc, max_rss_gb: float | None) -> tuple[str | None, dict]:
         except psutil.Error:
             continue
         parts = [(k.pid, _pss(k.pid)) for k in kids]
-        total = sum(b for _, b in parts) / 1e9
+        total = sum(b for _, b in parts) / GIB
         if total > peak["peak_tree_pss_gb"]:
             peak = {"peak_tree_pss_gb": total, "at_s": time.perf_counter() - t0,
-                    "parts": [round(b / 1e9, 2) for _, b in parts if b > 5e7]}
+                    "parts": [round(b / GIB, 2) for _, b in parts if b > 5e7]}
         if max_rss_gb is None:
             continue
         try:
@@ -157,9 +159,9 @@ def main() -> None:
             shutil.rmtree(out, ignore_errors=True)
             prof = args.work / f"prof-{n}-{fmt}.json" if args.py_spy else None
             r = run(study, out, prof, args.max_rss_gb)
-            print(f"\n{n:,} patients from {fmt}: wall {r['wall_s']:.1f} s, peak RSS {r['peak_rss_gb']:.2f} GB "
-                  f"(largest process), peak PSS of the process tree {r['peak_tree_pss_gb']:.2f} GB at "
-                  f"{r['at_s']:.0f} s (processes >50 MB: {r['parts']}) "
+            print(f"\n{n:,} patients from {fmt}: wall {r['wall_s']:.1f} s, peak RSS {r['peak_rss_gb']:.2f} GiB "
+                  f"(largest process), peak PSS of the process tree {r['peak_tree_pss_gb']:.2f} GiB at "
+                  f"{r['at_s']:.0f} s (processes >50 MB, GiB: {r['parts']}) "
                   f"(load average now {os.getloadavg()[0]:.1f}){'' if r['exit'] == 0 else ' FAILED'}")
             for k, (v, now, peak) in r["stages"].items():
                 print(f"  {k:<32} {v:7.1f} s   rss {now} GB, peak {peak} GB")
