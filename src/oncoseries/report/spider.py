@@ -45,23 +45,30 @@ def spider_data(timepoints: pd.DataFrame, patients: pd.DataFrame, best: pd.DataF
     for c in ("patient_id", "date", "pct_from_baseline"):
         if c not in timepoints.columns:
             raise ValueError(f"timepoints has no column {c!r}; the spider plot needs it")
-    tp = timepoints[["patient_id", "date", "pct_from_baseline"]].copy()
-    tp["pd"] = timepoints["overall"].eq("PD").to_numpy() if "overall" in timepoints else False
-    tp["new"] = timepoints["new_lesions"].eq("yes").to_numpy() if "new_lesions" in timepoints else False
-    tp = tp[np.isfinite(pd.to_numeric(tp["pct_from_baseline"], errors="coerce").to_numpy(float))]
+    # The rows are chosen on integer codes of the patients (one text per distinct id), and only the chosen
+    # rows are copied: at registry size the time points are 10^7 rows and the figure draws 100 patients.
+    codes, uniq = pd.factorize(timepoints["patient_id"], use_na_sentinel=False)
+    keep = np.isfinite(pd.to_numeric(timepoints["pct_from_baseline"], errors="coerce").to_numpy(float))
     n_after = 0
     if "new_therapy_date" in patients.columns:  # scans on or after new therapy do not count (INTERFACE §5)
-        nt = patients.drop_duplicates("patient_id").set_index("patient_id")["new_therapy_date"]
-        after = (pd.to_datetime(tp["date"]) >= pd.to_datetime(tp["patient_id"].map(nt))).to_numpy()
+        nt = patients[["patient_id", "new_therapy_date"]].drop_duplicates("patient_id").set_index("patient_id")[
+            "new_therapy_date"]   # two columns, not a copy of the whole patients table
+        nt_of = pd.to_datetime(pd.Series(np.asarray(uniq, dtype=object)).map(nt)).to_numpy("datetime64[ns]")
+        after = keep & (pd.to_datetime(timepoints["date"]).to_numpy("datetime64[ns]") >= nt_of[codes])
         n_after = int(after.sum())
-        tp = tp[~after]
-    ids = np.sort(tp["patient_id"].astype(str).unique())
+        keep &= ~after
+    text = pd.Series(np.asarray(uniq, dtype=object)).astype(str)     # each distinct id as text, once
+    ids = np.sort(text.iloc[np.unique(codes[keep])].unique())
     n_total = len(ids)
     if n_total > max_patients:
         rng = np.random.default_rng(SAMPLE_SEED)
         ids = np.sort(rng.choice(ids, size=max_patients, replace=False))
-    tp = tp[tp["patient_id"].astype(str).isin(ids)]
-    start = patients.drop_duplicates("patient_id").set_index("patient_id")["start_date"]
+    rows = keep & text.isin(ids).to_numpy()[codes]
+    tp = timepoints.loc[rows, ["patient_id", "date", "pct_from_baseline"]]
+    tp = tp.assign(pd=timepoints["overall"].to_numpy()[rows] == "PD" if "overall" in timepoints else False,
+                   new=timepoints["new_lesions"].to_numpy()[rows] == "yes" if "new_lesions" in timepoints
+                   else False)
+    start = patients[["patient_id", "start_date"]].drop_duplicates("patient_id").set_index("patient_id")["start_date"]
     t = (pd.to_datetime(tp["date"]) - pd.to_datetime(tp["patient_id"].map(start))).dt.days / days_per_unit
     pts = pd.DataFrame({"patient_id": tp["patient_id"].astype(str).to_numpy(), "t": t.to_numpy(float),
                         "pct": tp["pct_from_baseline"].to_numpy(float), "pd": tp["pd"].to_numpy(bool),
@@ -69,7 +76,7 @@ def spider_data(timepoints: pd.DataFrame, patients: pd.DataFrame, best: pd.DataF
     base = pd.DataFrame({"patient_id": ids, "t": 0.0, "pct": 0.0, "pd": False, "new": False})
     pts = pd.concat([base, pts], ignore_index=True).sort_values(["patient_id", "t"], kind="stable")
     bor = pd.Series(dtype=object) if best is None else \
-        best.assign(patient_id=best["patient_id"].astype(str)).set_index("patient_id")[column]
+        best[["patient_id", column]].assign(patient_id=best["patient_id"].astype(str)).set_index("patient_id")[column]
     pts["bor"] = pts["patient_id"].map(bor).fillna("MISSING").astype(str)
     return SpiderData(pts.reset_index(drop=True), n_total, len(ids), n_after_new_therapy=n_after)
 

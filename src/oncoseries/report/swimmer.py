@@ -73,7 +73,7 @@ def _segments(tp: pd.DataFrame | None, ids: pd.Series, start: pd.Series, prog: n
     if tp is None or tp.empty or "overall" not in tp.columns:
         return pd.DataFrame(columns=cols), assessed_to
     pos = pd.Series(np.arange(len(ids)), index=ids.to_numpy())
-    d = _of(tp[["patient_id", "date", "overall"]], pos.index)
+    d = _of(tp, pos.index)[["patient_id", "date", "overall"]].copy()   # the shown patients' rows, then columns
     k = pos.loc[d["patient_id"]].to_numpy()
     d["t"] = (pd.to_datetime(d["date"]).to_numpy() - pd.to_datetime(start).to_numpy()[k]) / np.timedelta64(1, "D")
     d["t"] = d["t"] / scale
@@ -159,7 +159,8 @@ def swimmer_data(adtte: pd.DataFrame | None, timepoints: pd.DataFrame | None, pa
     if "progression_date" in pts.columns:
         prog = _days(pts["progression_date"].reset_index(drop=True), start)
     if timepoints is not None and not timepoints.empty and "overall" in timepoints.columns:
-        first_pd = _of(timepoints.loc[timepoints["overall"] == "PD"], shown).groupby("patient_id")["date"].min()
+        mine = _of(timepoints, shown)              # the shown patients' rows first: a registry has 10^7
+        first_pd = mine.loc[mine["overall"] == "PD"].groupby("patient_id")["date"].min()
         scan = _days(ids.map(first_pd), start)
         prog = np.fmin(prog, scan)
     resp = np.full(len(os_), np.nan)
