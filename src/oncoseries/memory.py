@@ -12,20 +12,25 @@ import ctypes
 import ctypes.util
 import sys
 
-_libc = None
+_found: dict = {}
 
 
-def _malloc_trim():
-    global _libc
-    if _libc is None:
-        _libc = False
+def libc(name: str, argtypes=None, restype=None):
+    """glibc's function ``name`` through ctypes (looked up once), or None where it is not there (not
+    Linux, not glibc, or an old one)."""
+    if name not in _found:
+        _found[name] = None
         if sys.platform.startswith("linux"):
             try:
-                lib = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-                _libc = lib.malloc_trim if hasattr(lib, "malloc_trim") else False
-            except OSError:
-                _libc = False
-    return _libc or None
+                fn = getattr(ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True), name)
+                if argtypes is not None:
+                    fn.argtypes = argtypes
+                if restype is not None:
+                    fn.restype = restype
+                _found[name] = fn
+            except (OSError, AttributeError):
+                pass
+    return _found[name]
 
 
 def trim() -> bool:
@@ -35,7 +40,7 @@ def trim() -> bool:
             sys.modules["pyarrow"].default_memory_pool().release_unused()
         except Exception:                          # noqa: BLE001  an old pyarrow: nothing to release
             pass
-    fn = _malloc_trim()
+    fn = libc("malloc_trim")
     if fn is None:
         return False
     fn(0)

@@ -15,29 +15,18 @@ parent's stay as they are). Linux only: elsewhere the callback does nothing.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import mmap
-import sys
 
 import numpy as np
 import pandas as pd
 
 MADV_DONTNEED = 4
-_madvise = None
 
 
 def _libc_madvise():
-    global _madvise
-    if _madvise is None:
-        _madvise = False
-        if sys.platform.startswith("linux"):
-            try:
-                fn = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True).madvise
-                fn.argtypes, fn.restype = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int], ctypes.c_int
-                _madvise = fn
-            except (OSError, AttributeError):
-                _madvise = False
-    return _madvise or None
+    from ..memory import libc
+
+    return libc("madvise", [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int], ctypes.c_int)
 
 
 def _arrays(s: pd.Series) -> list:
