@@ -58,38 +58,65 @@ def to_parquet(csv_dir: Path, pq_dir: Path) -> None:
             shutil.copy(f, pq_dir / f.name)
 
 
-def _pss(pid: int) -> int:
-    """Proportional set size of ``pid`` in bytes (shared pages split between the processes sharing them:
-    the sum over a process tree is the memory the tree really holds; copy-on-write pages count once)."""
+def _pss(pid: int) -> tuple[int, int]:
+    """(proportional set size, private bytes) of ``pid`` (PSS: shared pages split between the processes
+    sharing them, so the sum over a process tree is the memory the tree really holds; copy-on-write pages
+    count once; private: pages only this process maps)."""
+    pss = private = 0
     try:
         with open(f"/proc/{pid}/smaps_rollup") as f:
             for line in f:
                 if line.startswith("Pss:"):
-                    return int(line.split()[1]) * 1024
+                    pss = int(line.split()[1]) * 1024
+                elif line.startswith(("Private_Clean:", "Private_Dirty:")):
+                    private += int(line.split()[1]) * 1024
     except OSError:
         pass
-    return 0
+    return pss, private
 
 
-def _watch(proc, max_rss_gb: float | None) -> tuple[str | None, dict]:
+#: what each process of the tree is, by its command name (report/orphan.name_process)
+ROLES = {"osr-prepare": "preparer", "osr-write-early": "early writer", "osr-write": "tables writer"}
+
+
+def _role(proc, top_pid: int) -> str:
+    """The process's role in the tree: the command (child of /usr/bin/time), the figure worker (the
+    command's unnamed child), or the name a forked child gave itself."""
+    try:
+        name = proc.name()
+        if name in ROLES:
+            return ROLES[name]
+        return "command" if proc.ppid() == top_pid else "figure worker" if "python" in name else name
+    except Exception:                           # noqa: BLE001  gone meanwhile
+        return "?"
+
+
+def _watch(proc, max_rss_gb: float | None, log=None) -> tuple[str | None, dict]:
     """Wait for ``proc``, sampling every 0.5 s the summed PSS of its process tree (the analyze command and
     the figure worker / writer processes it forks, which run at the same time); stop it (and say why) when
     the analyze process's RSS passes ``max_rss_gb`` (the benchmark machine is shared: a run must not push
-    others into swap or the OOM killer). Returns (why stopped or None, {peak_tree_pss_gb, at_s, parts})."""
+    others into swap or the OOM killer). ``log``: a file to which every sample is written (seconds, role,
+    pid, PSS and private GiB per process). Returns (why stopped or None, {peak_tree_pss_gb, at_s, parts}),
+    parts: (role, PSS GiB, private GiB) of each process above 50 MB at the peak."""
     import psutil
 
-    t0, peak = time.perf_counter(), {"peak_tree_pss_gb": 0.0, "at_s": 0.0, "parts": []}
+    t0, peak = time.perf_counter(), {"peak_tree_pss_gb": 0.0, "peak_tree_pss_bytes": 0, "at_s": 0.0, "parts": []}
     while proc.poll() is None:
         time.sleep(0.5)
         try:
             kids = psutil.Process(proc.pid).children(recursive=True)
         except psutil.Error:
             continue
-        parts = [(k.pid, _pss(k.pid)) for k in kids]
-        total = sum(b for _, b in parts) / GIB
-        if total > peak["peak_tree_pss_gb"]:
-            peak = {"peak_tree_pss_gb": total, "at_s": time.perf_counter() - t0,
-                    "parts": [round(b / GIB, 2) for _, b in parts if b > 5e7]}
+        now = time.perf_counter() - t0
+        parts = [(_role(k, proc.pid), k.pid, *_pss(k.pid)) for k in kids]
+        if log is not None:
+            for role, pid, b, priv in parts:
+                log.write(f"{now:.1f}\t{role}\t{pid}\t{b / GIB:.3f}\t{priv / GIB:.3f}\n")
+        total = sum(b for _, _, b, _ in parts)
+        if total > peak["peak_tree_pss_bytes"]:
+            peak = {"peak_tree_pss_gb": total / GIB, "peak_tree_pss_bytes": total, "at_s": now,
+                    "parts": [(role, round(b / GIB, 2), round(priv / GIB, 2)) for role, _, b, priv in parts
+                              if b > 5e7]}
         if max_rss_gb is None:
             continue
         try:
@@ -104,7 +131,8 @@ def _watch(proc, max_rss_gb: float | None) -> tuple[str | None, dict]:
     return None, peak
 
 
-def run(study: Path, out: Path, py_spy: Path | None = None, max_rss_gb: float | None = None) -> dict:
+def run(study: Path, out: Path, py_spy: Path | None = None, max_rss_gb: float | None = None,
+        log: Path | None = None) -> dict:
     """One ``analyze --timings`` in a fresh process: wall, peak RSS (GB) and seconds per stage."""
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     cmd = [sys.executable, "-m", "oncoseries.cli", "analyze", str(study), "-o", str(out), "--timings"]
@@ -113,7 +141,12 @@ def run(study: Path, out: Path, py_spy: Path | None = None, max_rss_gb: float | 
         cmd = [str(spy), "record", "-r", "20", "-o", str(py_spy), "--format", "speedscope", "--"] + cmd
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as errf:
         proc = subprocess.Popen(["/usr/bin/time", "-v"] + cmd, stdout=out, stderr=errf, text=True, env=env)
-        stopped, tree = _watch(proc, max_rss_gb)
+        if log is not None:
+            with open(log, "w") as logf:
+                logf.write("seconds\trole\tpid\tpss_gib\tprivate_gib\n")
+                stopped, tree = _watch(proc, max_rss_gb, logf)
+        else:
+            stopped, tree = _watch(proc, max_rss_gb)
         errf.seek(0)
         err = errf.read()
     returncode = proc.returncode
@@ -143,6 +176,10 @@ def main() -> None:
     ap.add_argument("--formats", nargs="+", default=["csv", "parquet"], choices=["csv", "parquet"])
     ap.add_argument("--work", type=Path, default=Path("/tmp/oncoseries-scale"))
     ap.add_argument("--keep", action="store_true", help="keep the outputs of analyze")
+    ap.add_argument("--tag", default="", help="added to the output folder's name (out-N-FORMAT-TAG in --work)")
+    ap.add_argument("--memory-log", type=Path, default=None,
+                    help="write every memory sample (seconds, role, pid, PSS and private GiB) to "
+                         "MEMORY_LOG-N-FORMAT.tsv")
     ap.add_argument("--py-spy", action="store_true", help="record a speedscope profile of each run")
     ap.add_argument("--max-rss-gb", type=float, default=12.0,
                     help="stop a run whose resident size passes this (shared machine; default 12)")
@@ -155,13 +192,15 @@ def main() -> None:
             to_parquet(csv_dir, args.work / f"study-{n}-parquet")
         for fmt in args.formats:
             study = args.work / f"study-{n}-{fmt}"
-            out = args.work / f"out-{n}-{fmt}"
+            out = args.work / f"out-{n}-{fmt}{'-' + args.tag if args.tag else ''}"
             shutil.rmtree(out, ignore_errors=True)
             prof = args.work / f"prof-{n}-{fmt}.json" if args.py_spy else None
-            r = run(study, out, prof, args.max_rss_gb)
+            log = None if args.memory_log is None else Path(f"{args.memory_log}-{n}-{fmt}.tsv")
+            r = run(study, out, prof, args.max_rss_gb, log)
             print(f"\n{n:,} patients from {fmt}: wall {r['wall_s']:.1f} s, peak RSS {r['peak_rss_gb']:.2f} GiB "
-                  f"(largest process), peak PSS of the process tree {r['peak_tree_pss_gb']:.2f} GiB at "
-                  f"{r['at_s']:.0f} s (processes >50 MB, GiB: {r['parts']}) "
+                  f"(largest process), peak PSS of the process tree {r['peak_tree_pss_gb']:.2f} GiB "
+                  f"= {r['peak_tree_pss_bytes'] / 1e9:.2f} x 10^9 bytes at {r['at_s']:.0f} s (processes >50 MB: "
+                  f"role, PSS, private GiB: {r['parts']}) "
                   f"(load average now {os.getloadavg()[0]:.1f}){'' if r['exit'] == 0 else ' FAILED'}")
             for k, (v, now, peak) in r["stages"].items():
                 print(f"  {k:<32} {v:7.1f} s   rss {now} GB, peak {peak} GB")

@@ -47,11 +47,24 @@ class PatientCodes:
         return len(self.ids)
 
     def table(self, df: pd.DataFrame) -> np.ndarray | None:
-        """The codes of a coded table (the same DataFrame object), else of its ids looked up (``of``)."""
+        """The codes of a coded table (the same DataFrame object, a study table or one ``add``-ed), else of
+        its ids looked up (``of``; None when an id is not coded)."""
         for name, ref in self._frames.items():
             if ref() is df:
                 return self._codes[name]
         return self.of(df["patient_id"])
+
+    def add(self, name: str, df: pd.DataFrame) -> bool:
+        """Code a derived table's ids too (RECIST's time points, best responses, the ADTTE): one lookup pass,
+        made by the command before it forks the process that prepares the early figures, which then selects
+        the rows of the patients it draws by code instead of hashing 10^6-10^7 id strings (its memory,
+        report/worker.py). False (nothing added) when an id is not coded."""
+        codes = self.of(df["patient_id"])
+        if codes is None:
+            return False
+        self._frames[name] = weakref.ref(df)
+        self._codes[name] = codes
+        return True
 
     def forget(self, name: str) -> None:
         """Drop the codes of table ``name`` (a table the command line frees: Study.release)."""
@@ -93,7 +106,8 @@ def codes_for(study) -> PatientCodes:
     tables = {name: getattr(study, name, None) for name in TABLES}      # Study or any object with the tables
     tables = {k: v for k, v in tables.items() if v is not None and "patient_id" in v.columns}
     pc = getattr(study, "_patient_codes", None)
-    if pc is None or set(pc._frames) != set(tables) or any(pc._frames[k]() is not v for k, v in tables.items()):
+    coded = {k for k in pc._frames if k in TABLES} if pc is not None else set()   # not the derived ones (add)
+    if pc is None or coded != set(tables) or any(pc._frames[k]() is not v for k, v in tables.items()):
         pc = PatientCodes(tables)
         study._patient_codes = pc
     return pc

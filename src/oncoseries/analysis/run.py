@@ -199,10 +199,16 @@ def run_analysis(study: Study):
     pc = codes_for(study)   # integer patient codes of the study's tables, once (analysis/patient_codes.py)
     ae_sections = adverse_event_sections(study, treated, pc)   # then the 10^7 adverse events are freed
     from .. import hooks   # the derived tables exist: listeners (the figure worker) may start now
-    hooks.notify("derived", results=Results(study=study, plan=plan, derived={
+    if hooks.listening():   # the derived tables' ids as codes, before any fork: the figures' preparer
+        for name, table in (("timepoints", recist.timepoints), ("best_response", best_all), ("adtte", adtte)):
+            pc.add(name, table)   # selects its patients' rows by code (report/patient_rows.py)
+    early = Results(study=study, plan=plan, derived={
         "timepoints": recist.timepoints, "best_response": best_all, "adtte": adtte,
         "lesions": recist.lesion_table}, sections={"response": {
-            "headline": "confirmed_bor" if plan.recist.confirmation else "bor"}}))
+            "headline": "confirmed_bor" if plan.recist.confirmation else "bor"}})
+    hooks.notify("derived", results=early)            # the early writer forks, the lesion table is dropped
+    hooks.notify("derived_released", results=early)   # then the figures' preparer forks (without it)
+    early = None
     response = _response_section(recist, best, plan, len(flow.included("response_evaluable")),
                                  _population_sizes(best_all, flow, plan), best_all)
     design = _design_beside(study, adtte, plan.days_per_unit, response)   # a forked child (beside.py)

@@ -52,7 +52,7 @@ def can_fork() -> bool:
 class Child:
     """One forked writer: ``wait()`` returns the files it wrote, or raises WriteError."""
 
-    def __init__(self, job, what: str) -> None:
+    def __init__(self, job, what: str, name: str = "osr-write") -> None:
         import warnings
 
         self.what = what
@@ -71,8 +71,9 @@ class Child:
             try:
                 os.close(status_r)
                 os.close(watch_w)
-                from ..report.orphan import close_inherited, die_with_parent
+                from ..report.orphan import close_inherited, die_with_parent, name_process
 
+                name_process(name)             # e.g. for the benchmarks' per-process memory sampler
                 close_inherited(keep=(status_w, watch_r))
                 die_with_parent(parent, watch_r)
                 warnings.simplefilter("ignore")
@@ -142,7 +143,7 @@ def _release_inherited_free_memory() -> None:
         pass
 
 
-def fork_write(job, what: str):
+def fork_write(job, what: str, name: str = "osr-write"):
     """Run ``job()`` (returns the files it wrote) in a forked child; None when forking is not possible.
     The free heap is returned first: pages inherited by a child turn private to it as soon as the parent
     reuses or returns them (at 10^6 patients hundreds of megabytes of the early writer's memory)."""
@@ -152,7 +153,7 @@ def fork_write(job, what: str):
 
     trim()
     try:
-        return Child(job, what)
+        return Child(job, what, name)
     except OSError:
         return None
 
@@ -205,7 +206,7 @@ class EarlyWriter:
                                  best_response=derived["best_response"], adtte=derived["adtte"])
             return files + [f for fs in cdisc.values() for f in fs]
 
-        self.child = fork_write(job, "derived tables and CDISC files")
+        self.child = fork_write(job, "derived tables and CDISC files", "osr-write-early")
         if self.child is None:
             return
         self.tables = {k: (v, _shape(v)) for k, v in derived.items()}

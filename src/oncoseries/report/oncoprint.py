@@ -38,34 +38,37 @@ WILD = "#E6E6E6"
 NOT_SEQ = "#FFFFFF"
 
 
+#: a cell's code in ``OncoprintData.codes``: NOT_SEQUENCED, WILD_TYPE or 1 + the index of its class key
+CELL_KEYS = tuple(CLASS_RANK)
+NOT_SEQUENCED, WILD_TYPE = -1, 0
+
+
 @dataclass
 class OncoprintData:
     genes: list                 # rows, most frequent first
     patients: list              # columns, in drawing order
-    cells: pd.DataFrame         # genes x patients: class key or "" (wild type); None for not sequenced
+    codes: np.ndarray           # genes x patients, int8: WILD_TYPE, 1 + CELL_KEYS index, NOT_SEQUENCED
     bor: list                   # per patient
     sequenced: list             # per patient (bool)
     percent: list               # per gene: carriers / sequenced x 100
     n_sequenced: int
 
-    def __getstate__(self):   # compactly (10^6 patients x 20 genes): cells, responses and flags as codes
-        cells = self.cells.to_numpy(dtype=object)
-        none = np.array([v is None for v in cells.ravel()], dtype=bool).reshape(cells.shape) if cells.size else \
-            np.zeros(cells.shape, bool)
-        codes, kinds = pd.factorize(np.where(none, "", cells).ravel())
-        codes = np.where(none.ravel(), -1, codes).astype(np.int8).reshape(cells.shape)
+    @property
+    def cells(self) -> pd.DataFrame:
+        """genes x patients: the class key or "" (wild type); None for not sequenced. Made from ``codes``
+        when read (at 10^6 patients 2*10^7 objects: the figure's preparing process never makes it)."""
+        table = np.array(["", *CELL_KEYS, None], dtype=object)          # code -1 reads the last entry
+        return pd.DataFrame(table[self.codes], index=self.genes, columns=self.patients, dtype=object)
+
+    def __getstate__(self):   # compactly (10^6 patients x 20 genes): responses and flags as codes too
         bor_codes, bor_kinds = pd.factorize(np.asarray(self.bor, dtype=object))
-        return {**self.__dict__, "cells": (codes, list(kinds)), "bor": (bor_codes.astype(np.int32), list(bor_kinds)),
+        return {**self.__dict__, "bor": (bor_codes.astype(np.int32), list(bor_kinds)),
                 "sequenced": np.asarray(self.sequenced, dtype=bool)}
 
     def __setstate__(self, state):
-        codes, kinds = state["cells"]
-        table = np.array(list(kinds) + [None], dtype=object)           # code -1: not sequenced (None)
-        cells = pd.DataFrame(table[codes], index=state["genes"], columns=state["patients"], dtype=object)
         bor_codes, bor_kinds = state["bor"]
         bor = np.array(bor_kinds, dtype=object)[bor_codes] if len(bor_kinds) else np.array([], dtype=object)
-        self.__dict__.update({**state, "cells": cells, "bor": list(bor),
-                              "sequenced": [bool(v) for v in state["sequenced"]]})
+        self.__dict__.update({**state, "bor": list(bor), "sequenced": [bool(v) for v in state["sequenced"]]})
 
 
 def prepare(results, opts) -> dict | None:
@@ -129,30 +132,30 @@ def oncoprint_data(mutations: pd.DataFrame | None, patients: list, sequenced: se
         key = pd.Series(keys[codes], index=m.index)          # code -1 (missing) takes the last entry
     else:
         key = pd.Series("other", index=m.index)
-    m = m.assign(_k=key, _r=key.map(CLASS_RANK))
+    m = m.assign(_k=key.map({k: i + 1 for i, k in enumerate(CELL_KEYS)}).astype(np.int8), _r=key.map(CLASS_RANK))
     carriers = m.groupby("gene")["patient_id"].nunique()
     carriers = carriers[carriers >= MIN_CARRIERS]
     if carriers.empty:
         return None
     genes = sorted(carriers.index, key=lambda g: (-carriers[g], g))[:MAX_GENES]
     worst = m[m["gene"].isin(genes)].sort_values("_r", kind="stable").drop_duplicates(["gene", "patient_id"])
-    # genes x patients as one object array (vectorised: a registry has 10^5-10^6 columns)
+    # genes x patients as one array of one-byte codes (vectorised: a registry has 10^5-10^6 columns)
     col = pd.Index(pats).get_indexer(worst["patient_id"])
     row = pd.Index(genes).get_indexer(worst["gene"])
-    grid = np.full((len(genes), len(pats)), "", dtype=object)
-    grid[row, col] = worst["_k"].to_numpy(object)
+    grid = np.full((len(genes), len(pats)), WILD_TYPE, dtype=np.int8)
+    grid[row, col] = worst["_k"].to_numpy(np.int8)
     is_seq = pd.Index(pats).isin(list(seq))
     # sort: sequenced first; by the mutation pattern (gene rows in order: mutated before wild type); then BOR
     bor_rank = {b: i for i, b in enumerate(BOR_ORDER)}
     bor_of = pd.Series(pats, dtype=object).map(bor).fillna("MISSING").to_numpy(object)
     ranks = pd.Series(bor_of).map(bor_rank).fillna(99).to_numpy()
-    keys = [(~is_seq).astype(int)] + [-(grid[i] != "").astype(int) for i in range(len(genes))] + \
+    keys = [(~is_seq).astype(int)] + [-(grid[i] != WILD_TYPE).astype(int) for i in range(len(genes))] + \
         [ranks, np.arange(len(pats))]
     order = np.lexsort(keys[::-1])
     cells = grid[:, order]
-    cells[:, ~is_seq[order]] = None
+    cells[:, ~is_seq[order]] = NOT_SEQUENCED
     pats_o = [pats[i] for i in order]
-    return OncoprintData(genes=genes, patients=pats_o, cells=pd.DataFrame(cells, index=genes, columns=pats_o, dtype=object),
+    return OncoprintData(genes=genes, patients=pats_o, codes=cells,
                          bor=list(bor_of[order]), sequenced=[bool(v) for v in is_seq[order]],
                          percent=[100.0 * carriers[g] / max(len(seq), 1) for g in genes], n_sequenced=len(seq))
 

@@ -15,7 +15,7 @@ import os
 import signal
 import sys
 
-__all__ = ["die_with_parent", "close_inherited", "parent_pipe", "flush_std_streams"]
+__all__ = ["die_with_parent", "close_inherited", "parent_pipe", "flush_std_streams", "name_process"]
 
 PR_SET_PDEATHSIG = 1
 
@@ -28,6 +28,16 @@ def flush_std_streams() -> None:
             stream.flush()
         except Exception:                      # noqa: BLE001  nothing more can be said on it
             pass
+
+
+def name_process(name: str) -> None:
+    """Name this (forked) process for ``ps``, ``top`` and the benchmarks' memory sampler (Linux: the
+    process's command name, at most 15 bytes, e.g. ``osr-prepare``); elsewhere nothing happens."""
+    try:
+        with open("/proc/self/comm", "w") as f:
+            f.write(name[:15])
+    except OSError:
+        pass
 
 
 def parent_pipe() -> tuple[int, int]:

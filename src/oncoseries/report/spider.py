@@ -21,6 +21,7 @@ from matplotlib.lines import Line2D
 
 from ._layout import count, legend_columns, text_width_pt
 from .axis import time_breaks
+from .patient_rows import coded, members, text
 from .style import BOR_COLOURS, BOR_LABELS, BOR_ORDER, WIDTHS, font_sizes, rc
 
 MAX_SPIDER_PATIENTS = 100
@@ -39,46 +40,61 @@ class SpiderData:
 
 def spider_data(timepoints: pd.DataFrame, patients: pd.DataFrame, best: pd.DataFrame | None,
                 column: str = "bor", days_per_unit: float = 30.4375,
-                max_patients: int = MAX_SPIDER_PATIENTS) -> SpiderData:
+                max_patients: int = MAX_SPIDER_PATIENTS, study=None) -> SpiderData:
     """Points per patient from ``timepoints`` (date, pct_from_baseline, overall, new_lesions) and the
-    patients' start_date; a seeded sample of ``max_patients`` when there are more."""
+    patients' start_date; a seeded sample of ``max_patients`` when there are more. ``study``: whose patient
+    codes select the rows (report/patient_rows.py; without it the tables are coded here)."""
     for c in ("patient_id", "date", "pct_from_baseline"):
         if c not in timepoints.columns:
             raise ValueError(f"timepoints has no column {c!r}; the spider plot needs it")
-    # The rows are chosen on integer codes of the patients (one text per distinct id), and only the chosen
-    # rows are copied: at registry size the time points are 10^7 rows and the figure draws 100 patients.
-    codes, uniq = pd.factorize(timepoints["patient_id"], use_na_sentinel=False)
+    # The rows are chosen on integer codes of the patients (ranks in id order), and only the chosen rows are
+    # copied: at registry size the time points are 10^7 rows and the figure draws 100 patients.
+    uniq, coded_ = coded({"timepoints": timepoints, "patients": patients, "best": best}, study)
+    codes, pcodes = coded_["timepoints"], coded_["patients"]
     keep = np.isfinite(pd.to_numeric(timepoints["pct_from_baseline"], errors="coerce").to_numpy(float))
+    keep &= codes >= 0
     n_after = 0
     if "new_therapy_date" in patients.columns:  # scans on or after new therapy do not count (INTERFACE §5)
-        nt = patients[["patient_id", "new_therapy_date"]].drop_duplicates("patient_id").set_index("patient_id")[
-            "new_therapy_date"]   # two columns, not a copy of the whole patients table
-        nt_of = pd.to_datetime(pd.Series(np.asarray(uniq, dtype=object)).map(nt)).to_numpy("datetime64[ns]")
+        nt_of = _first_per_code(pcodes, pd.to_datetime(patients["new_therapy_date"]).to_numpy("datetime64[ns]"),
+                                len(uniq), np.datetime64("NaT", "ns"))
         after = keep & (pd.to_datetime(timepoints["date"]).to_numpy("datetime64[ns]") >= nt_of[codes])
         n_after = int(after.sum())
         keep &= ~after
-    text = pd.Series(np.asarray(uniq, dtype=object)).astype(str)     # each distinct id as text, once
-    ids = np.sort(text.iloc[np.unique(codes[keep])].unique())
-    n_total = len(ids)
+    chosen = np.unique(codes[keep])                                   # sorted codes: sorted ids
+    n_total = len(chosen)
     if n_total > max_patients:
         rng = np.random.default_rng(SAMPLE_SEED)
-        ids = np.sort(rng.choice(ids, size=max_patients, replace=False))
-    rows = keep & text.isin(ids).to_numpy()[codes]
+        chosen = np.sort(rng.choice(chosen, size=max_patients, replace=False))
+    ids = text(uniq, chosen).to_numpy(object)
+    rows = keep & members(len(uniq), chosen)[codes]
     tp = timepoints.loc[rows, ["patient_id", "date", "pct_from_baseline"]]
     tp = tp.assign(pd=timepoints["overall"].to_numpy()[rows] == "PD" if "overall" in timepoints else False,
                    new=timepoints["new_lesions"].to_numpy()[rows] == "yes" if "new_lesions" in timepoints
                    else False)
-    start = patients[["patient_id", "start_date"]].drop_duplicates("patient_id").set_index("patient_id")["start_date"]
-    t = (pd.to_datetime(tp["date"]) - pd.to_datetime(tp["patient_id"].map(start))).dt.days / days_per_unit
+    start = _first_per_code(pcodes, pd.to_datetime(patients["start_date"]).to_numpy("datetime64[ns]"), len(uniq),
+                            np.datetime64("NaT", "ns"))
+    t = (pd.to_datetime(tp["date"]) - pd.Series(start[codes[rows]], index=tp.index)).dt.days / days_per_unit
     pts = pd.DataFrame({"patient_id": tp["patient_id"].astype(str).to_numpy(), "t": t.to_numpy(float),
                         "pct": tp["pct_from_baseline"].to_numpy(float), "pd": tp["pd"].to_numpy(bool),
                         "new": tp["new"].to_numpy(bool)})
     base = pd.DataFrame({"patient_id": ids, "t": 0.0, "pct": 0.0, "pd": False, "new": False})
     pts = pd.concat([base, pts], ignore_index=True).sort_values(["patient_id", "t"], kind="stable")
-    bor = pd.Series(dtype=object) if best is None else \
-        best[["patient_id", column]].assign(patient_id=best["patient_id"].astype(str)).set_index("patient_id")[column]
+    if best is None:
+        bor = pd.Series(dtype=object)
+    else:   # the drawn patients' rows of the best responses only
+        b = best.loc[members(len(uniq), chosen)[coded_["best"]], ["patient_id", column]]
+        bor = b.assign(patient_id=b["patient_id"].astype(str)).set_index("patient_id")[column]
     pts["bor"] = pts["patient_id"].map(bor).fillna("MISSING").astype(str)
     return SpiderData(pts.reset_index(drop=True), n_total, len(ids), n_after_new_therapy=n_after)
+
+
+def _first_per_code(codes: np.ndarray, values: np.ndarray, n_ids: int, missing) -> np.ndarray:
+    """values[first row of each code], indexed by code (n_ids + 1 entries; ``missing`` where a code has no
+    row, and at code -1): a patient's first row, as ``drop_duplicates("patient_id")`` keeps."""
+    out = np.full(n_ids + 1, missing, dtype=values.dtype)
+    ok = codes >= 0
+    out[codes[ok][::-1]] = values[ok][::-1]          # written last to first: the first row wins
+    return out
 
 
 def prepare(results, opts) -> dict | None:
@@ -91,7 +107,7 @@ def prepare(results, opts) -> dict | None:
     column = (results.sections.get("response") or {}).get("headline", "bor")
     cfg = results.study.config
     sp = spider_data(tp, results.study.patients, results.derived.get("best_response"), column,
-                     cfg.days_per_unit, max_patients=opts["max_spider"])
+                     cfg.days_per_unit, max_patients=opts["max_spider"], study=results.study)
     return {"data": sp, "confirmed": column == "confirmed_bor", "unit": cfg.time_unit} if sp.n_shown else None
 
 

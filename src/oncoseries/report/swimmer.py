@@ -28,6 +28,7 @@ from matplotlib.patches import Patch
 
 from ._layout import legend_columns, text_width_pt
 from .axis import AxisCut, time_breaks, times_cut
+from .patient_rows import coded, members, text
 from .style import BOR_COLOURS, BOR_LABELS, BOR_ORDER, WIDTHS, font_sizes, rc
 
 MAX_SWIMMER_PATIENTS = 60
@@ -50,11 +51,9 @@ class SwimmerData:
     all_ends: np.ndarray | None = None                      # OS time of every patient (display units)
 
 
-def _of(df: pd.DataFrame, ids) -> pd.DataFrame:
-    """The rows of ``df`` whose patient_id, as text, is one of ``ids`` (text), with patient_id as text. Text
-    is made once per distinct id: a registry's tables have 10^6-10^7 rows, the figure shows a few dozen."""
-    codes, uniq = pd.factorize(df["patient_id"])
-    keep = np.append(pd.Index(np.asarray(uniq, dtype=object).astype(str)).isin(ids), False)[codes]
+def _of(df: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
+    """The rows of ``df`` where ``keep`` (the shown patients' rows, chosen by code: report/patient_rows.py),
+    with patient_id as text. A registry's tables have 10^6-10^7 rows, the figure shows a few dozen."""
     out = df.loc[keep]
     return out.assign(patient_id=out["patient_id"].astype(str))
 
@@ -64,7 +63,7 @@ def _days(later, start) -> np.ndarray:
 
 
 def _segments(tp: pd.DataFrame | None, ids: pd.Series, start: pd.Series, prog: np.ndarray, end: np.ndarray,
-              scale: float) -> tuple[pd.DataFrame, np.ndarray]:
+              scale: float, keep: np.ndarray | None = None) -> tuple[pd.DataFrame, np.ndarray]:
     """Bar pieces from the time-point responses up to the first progression (inclusive): each scan's
     response holds until the next scan; [0, first scan) is "not yet assessed". Returns the pieces and
     the time each patient's assessed bar ends (the last scan used; 0 without scans)."""
@@ -73,7 +72,7 @@ def _segments(tp: pd.DataFrame | None, ids: pd.Series, start: pd.Series, prog: n
     if tp is None or tp.empty or "overall" not in tp.columns:
         return pd.DataFrame(columns=cols), assessed_to
     pos = pd.Series(np.arange(len(ids)), index=ids.to_numpy())
-    d = _of(tp, pos.index)[["patient_id", "date", "overall"]].copy()   # the shown patients' rows, then columns
+    d = _of(tp, keep)[["patient_id", "date", "overall"]].copy()   # the shown patients' rows, then columns
     k = pos.loc[d["patient_id"]].to_numpy()
     d["t"] = (pd.to_datetime(d["date"]).to_numpy() - pd.to_datetime(start).to_numpy()[k]) / np.timedelta64(1, "D")
     d["t"] = d["t"] / scale
@@ -96,29 +95,34 @@ def _segments(tp: pd.DataFrame | None, ids: pd.Series, start: pd.Series, prog: n
     return out.reset_index(drop=True), assessed_to
 
 
-def _treatment_end(treatments: pd.DataFrame | None, ids: pd.Series, start: pd.Series, scale: float) -> np.ndarray:
+def _treatment_end(treatments: pd.DataFrame | None, ids: pd.Series, start: pd.Series, scale: float,
+                   codes: np.ndarray | None = None, shown: np.ndarray | None = None) -> np.ndarray:
     """Last cycle date plus the study's median interval between consecutive cycles (the last cycle's
-    length), from the start of treatment; NaN without treatment rows."""
+    length), from the start of treatment; NaN without treatment rows. ``codes``: the treatments' patient
+    codes; ``shown``: the codes of ``ids`` (report/patient_rows.py)."""
     out = np.full(len(ids), np.nan)
     if treatments is None or treatments.empty or "date" not in treatments.columns:
         return out
-    t = treatments[["patient_id", "date"]].dropna()
-    codes = pd.factorize(t["patient_id"].astype(str) if t["patient_id"].dtype != object else t["patient_id"])[0]
-    order = np.lexsort((t["date"].to_numpy(), codes))       # patient, then date (every patient: the median)
-    k, when = codes[order], t["date"].to_numpy()[order]
+    date = treatments["date"]
+    ok = (codes >= 0) & date.notna().to_numpy()               # rows with a patient and a date
+    k_all, when_all = codes[ok], date.to_numpy()[ok]
+    order = np.lexsort((when_all, k_all))                     # patient, then date (every patient: the median)
+    k, when = k_all[order], when_all[order]
     step = (k[1:] == k[:-1]) & (when[1:] != when[:-1])       # consecutive distinct dates of one patient
     gaps = pd.Series(when[1:][step] - when[:-1][step]).dt.days
     length = float(gaps.median()) if len(gaps) else 1.0
-    last = _of(t, set(ids)).groupby("patient_id")["date"].max()
-    out = _days(ids.map(last).reset_index(drop=True), start) + length
+    mine = members(int(max(k_all.max(initial=-1), shown.max(initial=-1))) + 1, shown)[k_all]
+    last = pd.Series(when_all[mine]).groupby(k_all[mine]).max()
+    out = _days(pd.Series(last.reindex(shown).to_numpy()), start) + length
     return out / scale
 
 
 def _changes(patients: pd.DataFrame, ids: pd.Series, start: pd.Series, changes: dict | None,
-             scale: float) -> pd.DataFrame:
-    """Markers of changes during follow-up: {name: (date column, covariate column or None, values)}."""
+             scale: float, keep: np.ndarray) -> pd.DataFrame:
+    """Markers of changes during follow-up: {name: (date column, covariate column or None, values)};
+    ``keep``: the shown patients' rows of ``patients``."""
     rows = []
-    pts = _of(patients, set(ids)).drop_duplicates("patient_id")
+    pts = _of(patients, keep).drop_duplicates("patient_id")
     pts = pts.set_index("patient_id").reindex(ids)
     for what, (date_col, cov, values) in (changes or {}).items():
         if date_col not in pts.columns:
@@ -137,51 +141,57 @@ def _changes(patients: pd.DataFrame, ids: pd.Series, start: pd.Series, changes: 
 def swimmer_data(adtte: pd.DataFrame | None, timepoints: pd.DataFrame | None, patients: pd.DataFrame,
                  best: pd.DataFrame | None, column: str = "bor", days_per_unit: float = 30.4375,
                  max_patients: int = MAX_SWIMMER_PATIENTS, treatments: pd.DataFrame | None = None,
-                 changes: dict | None = None, axis_cut: AxisCut | None = None) -> SwimmerData | None:
+                 changes: dict | None = None, axis_cut: AxisCut | None = None, study=None) -> SwimmerData | None:
     """Rows from the ADTTE OS rows (``aval`` days, ``cnsr``), the time-point responses, the first PD scan
     and ``patients.progression_date``, ``best_response.first_response_date``, the treatment cycles and
     the change dates (``changes``: marker name -> (date column, covariate column or None, values)); the
-    ``max_patients`` longest (ties by patient_id). None without OS rows."""
+    ``max_patients`` longest (ties by patient_id). None without OS rows. ``study``: whose patient codes
+    select the shown patients' rows (report/patient_rows.py; without it the tables are coded here)."""
     if adtte is None or adtte.empty or not (adtte["paramcd"] == "OS").any():
         return None
-    os_ = adtte.loc[adtte["paramcd"] == "OS", ["patient_id", "aval", "cnsr"]].copy()
-    os_["patient_id"] = os_["patient_id"].astype(str)
-    n_total = len(os_)
-    os_["end"] = os_["aval"].to_numpy(float) / days_per_unit
-    all_ends = os_["end"].to_numpy(float)
-    os_ = os_.sort_values(["end", "patient_id"], ascending=[False, True], kind="stable").head(max_patients)
-    ids = os_["patient_id"].reset_index(drop=True)
-    shown = set(ids)
-    pts = _of(patients, shown).drop_duplicates("patient_id")
+    has_tp = timepoints is not None and not timepoints.empty
+    uniq, codes = coded({"adtte": adtte, "patients": patients, "timepoints": timepoints if has_tp else None,
+                         "best": best, "treatments": treatments}, study)
+    is_os = (adtte["paramcd"] == "OS").to_numpy()
+    os_codes = codes["adtte"][is_os]
+    n_total = len(os_codes)
+    all_ends = adtte["aval"].to_numpy(float)[is_os] / days_per_unit
+    top = np.lexsort((os_codes, -all_ends))[:max_patients]   # longest first, ties by patient_id (code order)
+    shown = os_codes[top]
+    ids = text(uniq, shown).rename("patient_id")
+    keep = members(len(uniq), shown)
+    pts = _of(patients, keep[codes["patients"]]).drop_duplicates("patient_id")
     pts = pts.set_index("patient_id").reindex(ids)
     start = pts["start_date"].reset_index(drop=True)
-    prog = np.full(len(os_), np.nan)
+    prog = np.full(len(shown), np.nan)
     if "progression_date" in pts.columns:
         prog = _days(pts["progression_date"].reset_index(drop=True), start)
-    if timepoints is not None and not timepoints.empty and "overall" in timepoints.columns:
-        mine = _of(timepoints, shown)              # the shown patients' rows first: a registry has 10^7
+    tp_keep = keep[codes["timepoints"]] if has_tp else None
+    if has_tp and "overall" in timepoints.columns:
+        mine = _of(timepoints, tp_keep)            # the shown patients' rows first: a registry has 10^7
         first_pd = mine.loc[mine["overall"] == "PD"].groupby("patient_id")["date"].min()
         scan = _days(ids.map(first_pd), start)
         prog = np.fmin(prog, scan)
-    resp = np.full(len(os_), np.nan)
-    bor = np.full(len(os_), "MISSING", dtype=object)
+    resp = np.full(len(shown), np.nan)
+    bor = np.full(len(shown), "MISSING", dtype=object)
     if best is not None and not best.empty:
-        b = _of(best, shown).drop_duplicates("patient_id").set_index("patient_id")
+        b = _of(best, keep[codes["best"]]).drop_duplicates("patient_id").set_index("patient_id")
         if "first_response_date" in b.columns:
             resp = _days(ids.map(b["first_response_date"]), start)
         bor = ids.map(b[column]).fillna("MISSING").astype(str).to_numpy(object)
-    end = os_["end"].to_numpy(float)
-    segments, assessed_to = _segments(timepoints, ids, start, prog / days_per_unit, end, days_per_unit)
+    end = all_ends[top]
+    segments, assessed_to = _segments(timepoints, ids, start, prog / days_per_unit, end, days_per_unit, tp_keep)
+    treated_to = _treatment_end(treatments, ids, start, days_per_unit, codes.get("treatments"), shown)
     rows = pd.DataFrame({"patient_id": ids.to_numpy(), "end": end,
-                         "death": (os_["cnsr"] == 0).to_numpy(), "response": resp / days_per_unit,
+                         "death": adtte["cnsr"].to_numpy()[is_os][top] == 0, "response": resp / days_per_unit,
                          "progression": prog / days_per_unit, "bor": bor, "assessed_to": assessed_to,
-                         "treatment_end": _treatment_end(treatments, ids, start, days_per_unit)})
+                         "treatment_end": treated_to})
     # a marker after the bar's end (e.g. a scan after the last contact date) is drawn at the end
     for c in ("response", "progression", "treatment_end"):
         rows.loc[rows[c] > rows["end"], c] = rows["end"]
     cut = times_cut(all_ends, axis_cut)
-    return SwimmerData(rows, n_total, segments, _changes(patients, ids, start, changes, days_per_unit), cut,
-                       all_ends)
+    return SwimmerData(rows, n_total, segments,
+                       _changes(patients, ids, start, changes, days_per_unit, keep[codes["patients"]]), cut, all_ends)
 
 
 def _changes_of(results) -> dict:
@@ -205,7 +215,7 @@ def prepare(results, opts) -> dict | None:
     sw = swimmer_data(results.derived.get("adtte"), results.derived.get("timepoints"), results.study.patients,
                       results.derived.get("best_response"), column, cfg.days_per_unit,
                       max_patients=opts["max_swimmer"], treatments=results.study.tables.get("treatments"),
-                      changes=_changes_of(results), axis_cut=opts["axis_cut"])
+                      changes=_changes_of(results), axis_cut=opts["axis_cut"], study=results.study)
     if sw is None or not len(sw.rows):
         return None
     sw.all_ends = None   # read by swimmer_data only (the axis cut): not sent with the figure's data

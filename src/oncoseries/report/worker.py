@@ -4,9 +4,10 @@ share of the figures while this process reads, analyses and writes the report (d
 The worker is forked before the study is read (when :func:`report.parallel.can_fork` allows: POSIX fork,
 2+ CPUs, one thread, not switched off by ``ONCOSERIES_FIGURE_PROCESSES=1``) and imports matplotlib and
 the figure modules while this process reads the study. As soon as the derived tables exist (the
-``derived`` event of :mod:`oncoseries.hooks`, before the statistics), the response figures (waterfall,
-spider, swimmer) and the oncoprint, which need nothing else, are prepared and sent by a short-lived child
-forked there (it reads this process's tables copy-on-write, so the statistics start at once; at 10^6
+``derived_released`` event of :mod:`oncoseries.hooks`, before the statistics, after the early writer has
+forked and this process has dropped the lesion table, which the child then does not inherit), the response
+figures (waterfall, spider, swimmer) and the oncoprint, which need nothing else, are prepared and sent by a
+short-lived child forked there (it reads this process's tables copy-on-write, so the statistics start at once; at 10^6
 patients the preparation takes ~15 s of one core); the worker draws them while the statistics run. When make_figures is called its share of the rest (``WORKER_SHARE``) is
 prepared and sent; this process draws the other groups meanwhile.
 
@@ -115,7 +116,7 @@ class FigureWorker:
 
         self.out_dir = Path(out_dir)
         self.alive = False
-        self._early = None          # (opts) of the response figures sent at the "derived" event
+        self._early = None          # (opts) of the response figures sent at the "derived_released" event
         self._replies: dict = {}
         self._preparer = None       # (pid, key) of the child preparing and sending a request
         self._pending: list = []
@@ -192,8 +193,9 @@ class FigureWorker:
         if pid == 0:                           # the preparer: prepare, send, leave without cleanup
             code = PREPARE_FAILED
             try:
-                from .orphan import close_inherited, die_with_parent
+                from .orphan import close_inherited, die_with_parent, name_process
 
+                name_process("osr-prepare")
                 close_inherited(keep=(self._conn.fileno(),))
                 die_with_parent(os.getppid())
                 try:
@@ -243,7 +245,7 @@ class FigureWorker:
                          + (f", exit code {code})" if code is not None else ")"))
 
     def _on_event(self, event: str, results=None, **_) -> None:
-        if event != "derived" or self._early is not None or results is None:
+        if event != "derived_released" or self._early is not None or results is None:
             return
         try:
             from .figures import figure_opts, report_figure_options
