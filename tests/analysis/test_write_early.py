@@ -102,3 +102,39 @@ def test_results_json_written_in_slices_is_write_text(tmp_path):
     _write_text(tmp_path / "a.json", text, piece=7)       # slices cut inside multi-byte characters' runs
     (tmp_path / "b.json").write_text(text + "\n", encoding="utf-8")
     assert (tmp_path / "a.json").read_bytes() == (tmp_path / "b.json").read_bytes()
+
+
+EVENTS = """
+import json, sys
+from pathlib import Path
+from oncoseries import hooks
+from oncoseries.analysis import analyze, write_early
+from oncoseries.analysis.patient_codes import codes_for
+from oncoseries.examples import example_study_path
+from oncoseries.study import read_study
+seen = []
+def listener(event, results=None, **_):
+    pc = codes_for(results.study)
+    seen.append({"event": event, "lesion_columns": results.derived["lesions"].shape[1],
+                 "writer_forked": w is not None and w.child is not None,
+                 "coded": [k for k in ("timepoints", "best_response", "adtte")
+                           if pc._codes.get(k) is not None and pc.table(results.derived[k]) is pc._codes[k]]})
+hooks.listen(listener)                     # before the early writer: told first at each event
+w = write_early.start(Path(sys.argv[1]))
+s = read_study(example_study_path("hdifo")); s.transient = True
+res = analyze(s)
+w.take(res.derived)
+print(json.dumps(seen))
+"""
+
+
+def test_derived_released_follows_the_early_writers_fork_and_release(tmp_path):
+    """The figures' preparer forks at ``derived_released`` (report/worker.py): by then the early writer has
+    forked and this process has dropped the lesion table, so the preparer does not inherit it; the derived
+    tables' ids are coded before either fork (PatientCodes.add)."""
+    seen = run_script(EVENTS, tmp_path / "out")
+    assert [e["event"] for e in seen] == ["derived", "derived_released"]
+    at_derived, released = seen
+    assert at_derived["lesion_columns"] > 5 and not at_derived["writer_forked"]
+    assert released["lesion_columns"] == 0 and released["writer_forked"]
+    assert at_derived["coded"] == released["coded"] == ["timepoints", "best_response", "adtte"]

@@ -25,6 +25,7 @@ from matplotlib.collections import PolyCollection
 from matplotlib.patches import Patch, Rectangle
 
 from ._layout import legend_columns, text_width_pt
+from .patient_rows import pack_texts, unpack_texts
 from .style import BOR_COLOURS, BOR_LABELS, BOR_ORDER, WIDTHS, font_sizes, rc
 
 MIN_CARRIERS = 2
@@ -63,12 +64,13 @@ class OncoprintData:
     def __getstate__(self):   # compactly (10^6 patients x 20 genes): responses and flags as codes too
         bor_codes, bor_kinds = pd.factorize(np.asarray(self.bor, dtype=object))
         return {**self.__dict__, "bor": (bor_codes.astype(np.int32), list(bor_kinds)),
-                "sequenced": np.asarray(self.sequenced, dtype=bool)}
+                "sequenced": np.asarray(self.sequenced, dtype=bool), "patients": pack_texts(self.patients)}
 
     def __setstate__(self, state):
         bor_codes, bor_kinds = state["bor"]
         bor = np.array(bor_kinds, dtype=object)[bor_codes] if len(bor_kinds) else np.array([], dtype=object)
-        self.__dict__.update({**state, "bor": list(bor), "sequenced": [bool(v) for v in state["sequenced"]]})
+        self.__dict__.update({**state, "bor": list(bor), "sequenced": [bool(v) for v in state["sequenced"]],
+                              "patients": unpack_texts(state["patients"])})
 
 
 def prepare(results, opts) -> dict | None:
@@ -149,8 +151,8 @@ def oncoprint_data(mutations: pd.DataFrame | None, patients: list, sequenced: se
     bor_rank = {b: i for i, b in enumerate(BOR_ORDER)}
     bor_of = pd.Series(pats, dtype=object).map(bor).fillna("MISSING").to_numpy(object)
     ranks = pd.Series(bor_of).map(bor_rank).fillna(99).to_numpy()
-    keys = [(~is_seq).astype(int)] + [-(grid[i] != WILD_TYPE).astype(int) for i in range(len(genes))] + \
-        [ranks, np.arange(len(pats))]
+    keys = [(~is_seq).astype(np.int8)] + [-(grid[i] != WILD_TYPE).astype(np.int8) for i in range(len(genes))] + \
+        [ranks, np.arange(len(pats))]          # one byte per patient and gene (10^6 x 20), not eight
     order = np.lexsort(keys[::-1])
     cells = grid[:, order]
     cells[:, ~is_seq[order]] = NOT_SEQUENCED

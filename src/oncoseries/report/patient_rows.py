@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["coded", "members"]
+__all__ = ["coded", "members", "text", "pack_texts", "unpack_texts"]
 
 
 def coded(tables: dict, study=None) -> tuple[np.ndarray, dict]:
@@ -49,3 +49,18 @@ def members(n_ids: int, chosen: np.ndarray) -> np.ndarray:
 def text(ids: np.ndarray, codes: np.ndarray) -> pd.Series:
     """The ids of ``codes`` as text (as the figures label and sort them)."""
     return pd.Series(np.asarray(ids, dtype=object)[codes], dtype=object).astype(str)
+
+
+def pack_texts(values) -> tuple[str, np.ndarray]:
+    """Texts (e.g. 10^6 patient ids sent to the figure worker) as one string and their lengths: pickled
+    so, they are two objects, not 10^6 strings each remembered in pickle's memo (~150 bytes apiece while
+    pickling, in the preparing process)."""
+    values = list(values)
+    return "".join(values), np.fromiter(map(len, values), dtype=np.int64, count=len(values))
+
+
+def unpack_texts(packed: tuple[str, np.ndarray]) -> list[str]:
+    """The texts of :func:`pack_texts`."""
+    joined, lengths = packed
+    ends = np.cumsum(lengths).tolist()
+    return [joined[a:b] for a, b in zip([0] + ends[:-1], ends)]

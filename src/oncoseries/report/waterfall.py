@@ -23,6 +23,7 @@ from matplotlib.patches import Patch
 
 from ._layout import count, legend_columns, text_width_pt
 from .bar_raster import bar_image
+from .patient_rows import pack_texts, unpack_texts
 from .style import BOR_COLOURS, BOR_LABELS, BOR_ORDER, WIDTHS, font_sizes, rc
 
 DENSE_BARS = 400
@@ -38,14 +39,16 @@ class WaterfallData:
     n_missing: int          # patients without a measurable change
     cap: float = CAP
 
-    def __getstate__(self):    # pickled compactly (the figure worker is sent 10^6 bars): categories as codes
-        codes, kinds = pd.factorize(self.bor)
+    def __getstate__(self):    # pickled compactly (the figure worker is sent 10^6 bars): categories as codes,
+        codes, kinds = pd.factorize(self.bor)          # the ids as one text (report/patient_rows.py)
         return {**self.__dict__, "bor": (codes.astype(np.int8 if len(kinds) < 128 else np.int32),
-                                         np.asarray(kinds, dtype=object))}
+                                         np.asarray(kinds, dtype=object)), "patient_id": pack_texts(self.patient_id)}
 
     def __setstate__(self, state):
         codes, kinds = state["bor"]
-        self.__dict__.update({**state, "bor": kinds[codes]})
+        ids = np.empty(len(state["patient_id"][1]), dtype=object)
+        ids[:] = unpack_texts(state["patient_id"])
+        self.__dict__.update({**state, "bor": kinds[codes], "patient_id": ids})
 
     @property
     def n_clipped(self) -> int:
