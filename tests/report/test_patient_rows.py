@@ -144,3 +144,24 @@ def test_coded_uses_the_study_codes_and_falls_back():
     assert codes["tp"].tolist() == [1, 0, 0, -1] and members(3, np.array([0, 2]))[codes["tp"]].tolist() == [False, True, True, False]
     assert codes_for(s) is pc                                         # the added tables do not rebuild the codes
     assert isinstance(PatientCodes({"tp": tp}).table(tp), np.ndarray)
+
+
+@pytest.mark.parametrize("add", [True, False])
+def test_oncoprint_prepare_on_the_study_codes_equals_the_text_keyed_matrix(big, add):
+    import copy
+
+    r = copy.copy(big)
+    r.study = copy.copy(big.study)
+    p = big.study.patients.drop_duplicates("patient_id")
+    r.study.tables = {**big.study.tables, "patients": p}
+    r.study.__dict__.pop("_patient_codes", None)
+    pc = codes_for(r.study)
+    if add:
+        assert pc.add("best_response", r.derived["best_response"])
+    got = oncoprint.prepare(r, {})["data"]
+    best = r.derived["best_response"]
+    want = ref.oncoprint_data(r.study.mutations, list(p["patient_id"]), None,
+                              dict(zip(best["patient_id"].astype(str), best["bor"].astype(str))))
+    pd.testing.assert_frame_equal(got.cells, want["cells"])
+    assert (got.genes, got.patients, got.bor, got.sequenced, got.percent, got.n_sequenced) == \
+        (want["genes"], want["patients"], want["bor"], want["sequenced"], want["percent"], want["n_sequenced"])

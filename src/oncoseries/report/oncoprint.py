@@ -25,7 +25,7 @@ from matplotlib.collections import PolyCollection
 from matplotlib.patches import Patch, Rectangle
 
 from ._layout import legend_columns, text_width_pt
-from .patient_rows import pack_texts, unpack_texts
+from .patient_rows import members, pack_texts, text, unpack_texts
 from .style import BOR_COLOURS, BOR_LABELS, BOR_ORDER, WIDTHS, font_sizes, rc
 
 MIN_CARRIERS = 2
@@ -75,18 +75,32 @@ class OncoprintData:
 
 def prepare(results, opts) -> dict | None:
     """The oncoprint's data from ``results`` (mutations, the treated patients, the sequenced ones, best
-    responses): the genes x patients matrix. None without mutations or a recurrent gene."""
+    responses): the genes x patients matrix. None without mutations or a recurrent gene. Patients are
+    matched on the study's integer codes (report/patient_rows.py): no set, dict or hash of 10^6 id texts."""
     from ..analysis.biomarkers import sequenced_patients
+    from ..analysis.patient_codes import codes_for
 
     study = results.study
-    if study.mutations is None:
+    if study.mutations is None or study.mutations.empty:
         return None
     column = (results.sections.get("response") or {}).get("headline", "bor")
-    treated = list(study.flow.included("all_treated")) if study.flow is not None else \
-        list(study.patients["patient_id"])
-    best = results.derived.get("best_response")   # (10^6 patients: the best responses as a dict)
-    bor = {} if best is None or best.empty else dict(zip(best["patient_id"].astype(str), best[column].astype(str)))
-    d = oncoprint_data(study.mutations, treated, sequenced_patients(study), bor)
+    pc = codes_for(study)
+    shown = study.flow.included("all_treated") if study.flow is not None else study.patients["patient_id"]
+    pat_codes = pc.of(shown)
+    seq = sequenced_patients(study)
+    best = results.derived.get("best_response")
+    best_codes = None if best is None or best.empty else pc.table(best)
+    mcodes = pc.table(study.mutations)
+    if pat_codes is None or (pat_codes < 0).any() or len(np.unique(pat_codes)) < len(pat_codes) or \
+            mcodes is None or (best is not None and not best.empty and best_codes is None):
+        bor = {} if best is None or best.empty else dict(zip(best["patient_id"].astype(str), best[column].astype(str)))
+        d = oncoprint_data(study.mutations, list(shown), seq, bor)   # ids not all coded: by their texts
+    else:
+        bor_of = np.full(len(pc.ids) + 1, "MISSING", dtype=object)
+        if best_codes is not None:
+            bor_of[best_codes] = best[column].astype(str).to_numpy(object)
+        seq_of = np.ones(len(pc.ids) + 1, dtype=bool) if seq is None else members(len(pc.ids), pc.of_known(seq))
+        d = _oncoprint(study.mutations, mcodes, pc.ids, pat_codes, seq_of, bor_of)
     return None if d is None else {"data": d, "confirmed": column == "confirmed_bor"}
 
 
@@ -124,42 +138,68 @@ def oncoprint_data(mutations: pd.DataFrame | None, patients: list, sequenced: se
     ones (None: all); ``bor``: patient -> best overall response. None when no gene is recurrent."""
     if mutations is None or mutations.empty:
         return None
-    pats = [str(p) for p in patients]
-    seq = set(pats) if sequenced is None else {str(p) for p in sequenced} & set(pats)
-    m = mutations.assign(patient_id=mutations["patient_id"].astype(str))
-    m = m[m["patient_id"].isin(seq)]
-    if "classification" in m.columns:     # one _class_key per distinct text (a registry has 10^6 rows)
-        codes, kinds = pd.factorize(m["classification"], use_na_sentinel=True)
+    from ..analysis.patient_codes import PatientCodes
+
+    pats = pd.DataFrame({"patient_id": np.array([str(p) for p in patients], dtype=object)})
+    m_ids = pd.DataFrame({"patient_id": mutations["patient_id"].astype(str).to_numpy(object)})
+    pc = PatientCodes({"patients": pats, "mutations": m_ids})
+    n = len(pc.ids)
+    seq_of = members(n, pc.of_known([str(p) for p in sequenced])) if sequenced is not None else \
+        np.ones(n + 1, dtype=bool)
+    keys = list(bor)
+    at = pc.of(np.array(keys, dtype=object)) if keys else np.empty(0, dtype=np.int32)
+    at = at if at is not None else pd.Index(pc.ids).get_indexer(np.array(keys, dtype=object))
+    bor_of = np.full(n + 1, "MISSING", dtype=object)
+    known = at >= 0
+    bor_of[at[known]] = np.array(list(bor.values()), dtype=object)[known]
+    return _oncoprint(mutations, pc.table(m_ids), pc.ids, pc.table(pats), seq_of, bor_of)
+
+
+def _oncoprint(mutations: pd.DataFrame, mcodes: np.ndarray, ids: np.ndarray, pat_codes: np.ndarray,
+               seq_of: np.ndarray, bor_of: np.ndarray) -> OncoprintData | None:
+    """The oncoprint on integer patient codes (codes index ``ids``; -1 missing): ``mcodes`` the mutation
+    rows', ``pat_codes`` the shown patients' in their order (distinct), ``seq_of[code]`` sequenced,
+    ``bor_of[code]`` the best response. Ordering by code orders by id, as the texts did."""
+    n = len(ids)
+    shown = members(n, pat_codes)
+    seq_of = seq_of & shown                          # sequenced and shown (code -1: neither)
+    rows = seq_of[mcodes]
+    if "classification" in mutations.columns:     # one _class_key per distinct text (a registry has 10^6 rows)
+        codes, kinds = pd.factorize(mutations["classification"].to_numpy(object)[rows], use_na_sentinel=True)
         keys = np.array([_class_key(k) for k in kinds] + [_class_key(None)], dtype=object)
-        key = pd.Series(keys[codes], index=m.index)          # code -1 (missing) takes the last entry
+        key = keys[codes]                                    # code -1 (missing) takes the last entry
     else:
-        key = pd.Series("other", index=m.index)
-    m = m.assign(_k=key.map({k: i + 1 for i, k in enumerate(CELL_KEYS)}).astype(np.int8), _r=key.map(CLASS_RANK))
-    carriers = m.groupby("gene")["patient_id"].nunique()
+        key = np.full(int(rows.sum()), "other", dtype=object)
+    m = pd.DataFrame({"gene": mutations["gene"].to_numpy(object)[rows], "p": mcodes[rows],
+                      "_k": pd.Series(key).map({k: i + 1 for i, k in enumerate(CELL_KEYS)}).to_numpy(np.int8),
+                      "_r": pd.Series(key).map(CLASS_RANK).to_numpy()})
+    carriers = m.groupby("gene")["p"].nunique()
     carriers = carriers[carriers >= MIN_CARRIERS]
     if carriers.empty:
         return None
     genes = sorted(carriers.index, key=lambda g: (-carriers[g], g))[:MAX_GENES]
-    worst = m[m["gene"].isin(genes)].sort_values("_r", kind="stable").drop_duplicates(["gene", "patient_id"])
+    worst = m[m["gene"].isin(genes)].sort_values("_r", kind="stable").drop_duplicates(["gene", "p"])
     # genes x patients as one array of one-byte codes (vectorised: a registry has 10^5-10^6 columns)
-    col = pd.Index(pats).get_indexer(worst["patient_id"])
+    where = np.full(n + 1, -1, dtype=np.int64)
+    where[pat_codes] = np.arange(len(pat_codes))
+    col = where[worst["p"].to_numpy()]
     row = pd.Index(genes).get_indexer(worst["gene"])
-    grid = np.full((len(genes), len(pats)), WILD_TYPE, dtype=np.int8)
+    grid = np.full((len(genes), len(pat_codes)), WILD_TYPE, dtype=np.int8)
     grid[row, col] = worst["_k"].to_numpy(np.int8)
-    is_seq = pd.Index(pats).isin(list(seq))
+    is_seq = seq_of[pat_codes]
     # sort: sequenced first; by the mutation pattern (gene rows in order: mutated before wild type); then BOR
     bor_rank = {b: i for i, b in enumerate(BOR_ORDER)}
-    bor_of = pd.Series(pats, dtype=object).map(bor).fillna("MISSING").to_numpy(object)
-    ranks = pd.Series(bor_of).map(bor_rank).fillna(99).to_numpy()
+    bor = bor_of[pat_codes]
+    ranks = pd.Series(bor).map(bor_rank).fillna(99).to_numpy()
     keys = [(~is_seq).astype(np.int8)] + [-(grid[i] != WILD_TYPE).astype(np.int8) for i in range(len(genes))] + \
-        [ranks, np.arange(len(pats))]          # one byte per patient and gene (10^6 x 20), not eight
+        [ranks, np.arange(len(pat_codes))]        # one byte per patient and gene (10^6 x 20), not eight
     order = np.lexsort(keys[::-1])
     cells = grid[:, order]
     cells[:, ~is_seq[order]] = NOT_SEQUENCED
-    pats_o = [pats[i] for i in order]
-    return OncoprintData(genes=genes, patients=pats_o, codes=cells,
-                         bor=list(bor_of[order]), sequenced=[bool(v) for v in is_seq[order]],
-                         percent=[100.0 * carriers[g] / max(len(seq), 1) for g in genes], n_sequenced=len(seq))
+    n_seq = int(is_seq.sum())
+    return OncoprintData(genes=genes, patients=text(ids, pat_codes[order]).tolist(), codes=cells,
+                         bor=list(bor[order]), sequenced=is_seq[order].tolist(),
+                         percent=[100.0 * carriers[g] / max(n_seq, 1) for g in genes], n_sequenced=n_seq)
 
 
 def oncoprint_figure(d: OncoprintData, *, size: str = "double"):

@@ -56,11 +56,13 @@ def pack_texts(values) -> tuple[str, np.ndarray]:
     so, they are two objects, not 10^6 strings each remembered in pickle's memo (~150 bytes apiece while
     pickling, in the preparing process)."""
     values = list(values)
-    return "".join(values), np.fromiter(map(len, values), dtype=np.int64, count=len(values))
+    lengths = np.fromiter(map(len, values), dtype=np.int64, count=len(values))
+    small = np.uint8 if lengths.max(initial=0) < 256 else np.int64    # ids are short: one byte each
+    return "".join(values), lengths.astype(small)
 
 
 def unpack_texts(packed: tuple[str, np.ndarray]) -> list[str]:
     """The texts of :func:`pack_texts`."""
     joined, lengths = packed
-    ends = np.cumsum(lengths).tolist()
+    ends = np.cumsum(lengths, dtype=np.int64).tolist()
     return [joined[a:b] for a, b in zip([0] + ends[:-1], ends)]
