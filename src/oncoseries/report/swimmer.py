@@ -63,10 +63,11 @@ def _days(later, start) -> np.ndarray:
 
 
 def _segments(tp: pd.DataFrame | None, ids: pd.Series, start: pd.Series, prog: np.ndarray, end: np.ndarray,
-              scale: float, keep: np.ndarray | None = None) -> tuple[pd.DataFrame, np.ndarray]:
+              scale: float, keep: np.ndarray | None) -> tuple[pd.DataFrame, np.ndarray]:
     """Bar pieces from the time-point responses up to the first progression (inclusive): each scan's
     response holds until the next scan; [0, first scan) is "not yet assessed". Returns the pieces and
-    the time each patient's assessed bar ends (the last scan used; 0 without scans)."""
+    the time each patient's assessed bar ends (the last scan used; 0 without scans). ``keep``: the shown
+    patients' rows of ``tp``."""
     cols = ["patient_id", "start", "stop", "state"]
     assessed_to = np.zeros(len(ids))
     if tp is None or tp.empty or "overall" not in tp.columns:
@@ -96,10 +97,11 @@ def _segments(tp: pd.DataFrame | None, ids: pd.Series, start: pd.Series, prog: n
 
 
 def _treatment_end(treatments: pd.DataFrame | None, ids: pd.Series, start: pd.Series, scale: float,
-                   codes: np.ndarray | None = None, shown: np.ndarray | None = None) -> np.ndarray:
+                   codes: np.ndarray | None, keep: np.ndarray | None, shown: np.ndarray) -> np.ndarray:
     """Last cycle date plus the study's median interval between consecutive cycles (the last cycle's
     length), from the start of treatment; NaN without treatment rows. ``codes``: the treatments' patient
-    codes; ``shown``: the codes of ``ids`` (report/patient_rows.py)."""
+    codes, ``keep``: their rows of the shown patients, ``shown``: the codes of ``ids``, in order
+    (report/patient_rows.py)."""
     out = np.full(len(ids), np.nan)
     if treatments is None or treatments.empty or "date" not in treatments.columns:
         return out
@@ -111,7 +113,7 @@ def _treatment_end(treatments: pd.DataFrame | None, ids: pd.Series, start: pd.Se
     step = (k[1:] == k[:-1]) & (when[1:] != when[:-1])       # consecutive distinct dates of one patient
     gaps = pd.Series(when[1:][step] - when[:-1][step]).dt.days
     length = float(gaps.median()) if len(gaps) else 1.0
-    mine = members(int(max(k_all.max(initial=-1), shown.max(initial=-1))) + 1, shown)[k_all]
+    mine = keep[ok]
     last = pd.Series(when_all[mine]).groupby(k_all[mine]).max()
     out = _days(pd.Series(last.reindex(shown).to_numpy()), start) + length
     return out / scale
@@ -181,7 +183,9 @@ def swimmer_data(adtte: pd.DataFrame | None, timepoints: pd.DataFrame | None, pa
         bor = ids.map(b[column]).fillna("MISSING").astype(str).to_numpy(object)
     end = all_ends[top]
     segments, assessed_to = _segments(timepoints, ids, start, prog / days_per_unit, end, days_per_unit, tp_keep)
-    treated_to = _treatment_end(treatments, ids, start, days_per_unit, codes.get("treatments"), shown)
+    t_codes = codes.get("treatments")
+    treated_to = _treatment_end(treatments, ids, start, days_per_unit, t_codes,
+                                None if t_codes is None else keep[t_codes], shown)
     rows = pd.DataFrame({"patient_id": ids.to_numpy(), "end": end,
                          "death": adtte["cnsr"].to_numpy()[is_os][top] == 0, "response": resp / days_per_unit,
                          "progression": prog / days_per_unit, "bor": bor, "assessed_to": assessed_to,
