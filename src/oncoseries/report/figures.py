@@ -4,6 +4,10 @@
 DOCX writers embed them by name. Figure names: ``km_<endpoint>`` and ``km_<endpoint>_by_<covariate>``
 (one per ``results.curves`` key), ``forest_<endpoint>`` (Cox models), ``waterfall``, ``spider``,
 ``swimmer``. See docs/figures.md.
+
+Importing this module does not import matplotlib (the drawing modules import it when they draw,
+style.pyplot): the command's process prepares what the figure worker draws and reads the FigureInfo it
+sends back without paying for matplotlib (report/worker.py).
 """
 
 from __future__ import annotations
@@ -16,10 +20,8 @@ import numpy as np
 
 from .context import VARIABLE_LABELS, label
 from .context import label as _label  # where a local name shadows label
-from .forest import forest_figure, forest_rows
 from ._layout import count
 from .axis import AxisCut, km_cut
-from .km_plot import MAX_CENSOR_MARKS, km_figure
 from .pformat import format_hr, format_p
 from . import spider, swimmer, waterfall
 from .spider import MAX_SPIDER_PATIENTS
@@ -176,6 +178,8 @@ def km_prepare(results, part: int = 0, parts: int = 1) -> dict:
 
 def _km_infos(prepared: dict, out_dir, opts) -> list[FigureInfo]:
     """Kaplan-Meier figures of ``km_prepare``'s curves."""
+    from .km_plot import MAX_CENSOR_MARKS, km_figure
+
     unit, scale, sections = prepared["unit"], prepared["scale"], prepared["sections"]
     survival = sections.get("survival", {})
     logranks = {(r["endpoint"], r["covariate"]): r for r in sections.get("logrank", [])}
@@ -249,11 +253,15 @@ def _km_infos(prepared: dict, out_dir, opts) -> list[FigureInfo]:
 
 
 def _many_censored(km) -> bool:
+    from .km_plot import MAX_CENSOR_MARKS
+
     t = km.table
     return bool(((t["n_censor"] > 0).groupby(t["group"]).sum() > MAX_CENSOR_MARKS).any())
 
 
 def _forest_infos(results, out_dir, opts) -> list[FigureInfo]:
+    from .forest import forest_figure, forest_rows
+
     infos = []
     models = results.sections.get("cox", [])
     survival = results.sections.get("survival", {})

@@ -82,7 +82,8 @@ def _serve(conn, parent_pid: int | None = None) -> None:
     if parent_pid is not None:
         die_with_parent(parent_pid, sentinel)
     style.reset_after_fork()
-    from . import figures   # noqa: F401  matplotlib and the figure modules, while the parent reads
+    _warm()
+    from . import figures
 
     while True:
         try:
@@ -108,6 +109,19 @@ def _serve(conn, parent_pid: int | None = None) -> None:
         except (OSError, pickle.PicklingError, TypeError):
             conn.send(("error", key, "the reply could not be sent", []))
     conn.close()
+
+
+def _warm() -> None:
+    """Import matplotlib and every drawing module, and load the font, while the parent imports and reads (the
+    command's process itself never imports matplotlib: style.pyplot)."""
+    from . import style
+
+    style.pyplot()
+    from . import (_layout, exposure_plot, extra_figures, figures, forest, historical, km_plot,  # noqa: F401
+                   oncoprint, spider, swimmer, trial_design, waterfall)
+    from ..stats import kaplan_meier  # noqa: F401  the curves sent are its results
+
+    _layout.text_width_pt("0", 8.0)          # the font file read and its first glyph laid out
 
 
 def _draw(prepared: list, out_dir, opts, split: bool) -> tuple[dict, list]:
