@@ -8,7 +8,8 @@ the figure modules while this process reads the study. As soon as the derived ta
 spider, swimmer) and the oncoprint, which need nothing else, are prepared and sent by a short-lived child
 forked there (it reads this process's tables copy-on-write, so the statistics start at once; at 10^6
 patients the preparation takes ~15 s of one core); the worker draws them while the statistics run. When make_figures is called its share of the rest (``WORKER_SHARE``) is
-prepared and sent; this process draws the other groups meanwhile.
+prepared and sent: every other group, which the worker splits with a second drawer forked from itself (``_draw``)
+while this process waits; this process never imports matplotlib (report/style.pyplot).
 
 What is sent is what is drawn (figures.prepare_group; each figure module's ``prepare``): the waterfall's
 value and category per patient, the spider's sampled patients' points, the swimmer's rows, the
