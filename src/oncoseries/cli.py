@@ -96,10 +96,12 @@ def _run_analysis(study: Path, out: Path, timings: bool = False, figures: bool =
 
     if timings:
         tm.start()
+    import pandas  # noqa: F401  (and numpy) imported once, before the fork: both processes need them
+
     from .report import worker   # figures drawn in a forked process from the start (docs/figures.md)
 
-    # forked before the heavy imports (before any thread: progress bar): the worker imports matplotlib and the
-    # drawing code on the other core while this process imports the analysis and reads the study
+    # forked before the analysis code is imported (and before any thread: progress bar): the worker imports
+    # matplotlib and the drawing code on the other core while this process imports the analysis and reads
     drawer = worker.start(out / "figures") if figures else None
     from .analysis import analyze, write_outputs
     from .study import StudyError, read_study
