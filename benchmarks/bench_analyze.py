@@ -63,7 +63,7 @@ def run_cli(study: Path, out: Path, src: str | None = None) -> tuple[float, dict
     for ln in lines[start + 1:]:
         if ln.startswith("total"):
             break
-        name, secs = re.match(r"(.+?)\s+([0-9.]+)\s+[0-9]+%$", ln).groups()
+        name, secs = re.match(r"(.+?)\s+([0-9.]+)\s+[0-9]+%", ln).groups()   # then rss / peak GB columns
         stages[name] = float(secs)
     return wall, stages
 
@@ -89,7 +89,10 @@ def stage_table(study: Path, tmp: Path, runs: int, srcs: list | None = None) -> 
         ratio = f"   x{med[0] / med[-1]:.2f}" if len(srcs) > 1 and med[-1] > 0 else ""
         print(f"  {k:<30} " + "  ".join(f"{m:16.3f} s" for m in med) + ratio)
     for s in srcs:
-        print(f"  walls {s}: {[round(r[0], 2) for r in res[s]]}")
+        walls, cpus = [r[0] for r in res[s]], [r[1]["_cpu"] for r in res[s]]
+        print(f"  {s}: wall median {statistics.median(walls):.2f} s, range {min(walls):.2f}-{max(walls):.2f}; "
+              f"CPU (user+sys, all processes) median {statistics.median(cpus):.2f} s, range {min(cpus):.2f}-{max(cpus):.2f}")
+        print(f"    walls {[round(w, 2) for w in walls]}")
 
 
 def main() -> None:

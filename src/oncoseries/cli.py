@@ -96,15 +96,19 @@ def _run_analysis(study: Path, out: Path, timings: bool = False, figures: bool =
 
     if timings:
         tm.start()
+    import pandas  # noqa: F401  (and numpy) imported once, before the fork: both processes need them
+
+    from .report import worker   # figures drawn in a forked process from the start (docs/figures.md)
+
+    # forked before the analysis code is imported (and before any thread: progress bar): the worker imports
+    # matplotlib and the drawing code on the other core while this process imports the analysis and reads
+    drawer = worker.start(out / "figures") if figures else None
     from .analysis import analyze, write_outputs
     from .study import StudyError, read_study
 
     tm.lap("start-up (imports)")
 
     from .progress import show
-    from .report import worker   # figures drawn in a forked process from the start (docs/figures.md)
-
-    drawer = worker.start(out / "figures") if figures else None   # before any thread (progress bar)
     from .analysis import write_early   # derived/CDISC files written by a forked process (docs/scale.md)
 
     writer = write_early.start(out)

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
-from matplotlib.backends.backend_agg import RendererAgg
-from matplotlib.font_manager import FontProperties
 
-_RENDERER = RendererAgg(100, 100, 72.0)  # 72 dpi: one pixel is one point
+_RENDERER = None   # a RendererAgg at 72 dpi (one pixel is one point), made on first use: importing this module
+                   # does not import matplotlib (the command's process never draws; report/worker.py)
 
 #: Tick steps per display unit, smallest first (months: multiples of 3 where the range allows).
 TICK_STEPS = {
@@ -19,6 +18,13 @@ TICK_STEPS = {
 
 def text_width_pt(text: str, size: float, weight: str = "normal") -> float:
     """Width of a one-line text in points, with the current rc font (no figure needed)."""
+    global _RENDERER
+    from matplotlib.font_manager import FontProperties
+
+    if _RENDERER is None:
+        from matplotlib.backends.backend_agg import RendererAgg
+
+        _RENDERER = RendererAgg(100, 100, 72.0)
     lines = str(text).split("\n")
     prop = FontProperties(size=size, weight=weight)
     return max(_RENDERER.get_text_width_height_descent(s, prop, ismath=False)[0] for s in lines)

@@ -17,7 +17,6 @@ covers (what an anti-aliased renderer computes for the same polygons, here exact
 from __future__ import annotations
 
 import numpy as np
-from matplotlib.colors import to_rgb
 
 __all__ = ["bar_image"]
 
@@ -38,6 +37,8 @@ def bar_image(values: np.ndarray, codes: np.ndarray, palette, xlim: tuple[float,
               ylim: tuple[float, float], width: int, height: int) -> np.ndarray:
     """RGBA image (``height`` x ``width`` x 4, float, row 0 at ``ylim[0]``) of bars ``values`` at x = 0..n-1,
     bar i in colour ``palette[codes[i]]`` (matplotlib colours); ``xlim``/``ylim``: the data range covered."""
+    from matplotlib.colors import to_rgb
+
     values = np.asarray(values, float)
     n = values.size
     x0, x1 = map(float, xlim)

@@ -8,11 +8,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import matplotlib.pyplot as plt
-from matplotlib.lines import Line2D
-from matplotlib.collections import PolyCollection
-from matplotlib.colors import to_rgba
-from matplotlib.patches import Patch
 
 from ._layout import legend_columns, text_width_pt
 from .style import WIDTHS, font_sizes, rc
@@ -34,6 +29,9 @@ def exposure_rows(cycles: pd.DataFrame, max_patients: int = MAX_PATIENTS) -> tup
 def cell_squares(xs, ys, reduced, delayed) -> PolyCollection:
     """One square per cycle in one collection (gid "cycles"): the pixels of one Rectangle patch per cycle
     (mitred corners as a patch has), drawn and saved several times faster."""
+    from matplotlib.colors import to_rgba
+    from matplotlib.collections import PolyCollection
+
     x0, y0 = np.asarray(xs, float) + 0.08, np.asarray(ys, float) - 0.36
     verts = np.stack([np.column_stack([x0, y0]), np.column_stack([x0 + 0.84, y0]),
                       np.column_stack([x0 + 0.84, y0 + 0.72]), np.column_stack([x0, y0 + 0.72])], axis=1)
@@ -46,6 +44,12 @@ def cell_squares(xs, ys, reduced, delayed) -> PolyCollection:
 
 def exposure_figure(cycles: pd.DataFrame, order: list, *, size: str = "double"):
     """Draw the cycles-per-patient figure; returns the Figure."""
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    from .style import pyplot
+    plt = pyplot()
+
     base, small = font_sizes(size)
     width = WIDTHS[size]
     n = len(order)

@@ -4,6 +4,10 @@
 DOCX writers embed them by name. Figure names: ``km_<endpoint>`` and ``km_<endpoint>_by_<covariate>``
 (one per ``results.curves`` key), ``forest_<endpoint>`` (Cox models), ``waterfall``, ``spider``,
 ``swimmer``. See docs/figures.md.
+
+Importing this module does not import matplotlib (the drawing modules import it when they draw,
+style.pyplot): the command's process prepares what the figure worker draws and reads the FigureInfo it
+sends back without paying for matplotlib (report/worker.py).
 """
 
 from __future__ import annotations
@@ -16,10 +20,8 @@ import numpy as np
 
 from .context import VARIABLE_LABELS, label
 from .context import label as _label  # where a local name shadows label
-from .forest import forest_figure, forest_rows
 from ._layout import count
 from .axis import AxisCut, km_cut
-from .km_plot import MAX_CENSOR_MARKS, km_figure
 from .pformat import format_hr, format_p
 from . import spider, swimmer, waterfall
 from .spider import MAX_SPIDER_PATIENTS
@@ -176,6 +178,8 @@ def km_prepare(results, part: int = 0, parts: int = 1) -> dict:
 
 def _km_infos(prepared: dict, out_dir, opts) -> list[FigureInfo]:
     """Kaplan-Meier figures of ``km_prepare``'s curves."""
+    from .km_plot import MAX_CENSOR_MARKS, km_figure
+
     unit, scale, sections = prepared["unit"], prepared["scale"], prepared["sections"]
     survival = sections.get("survival", {})
     logranks = {(r["endpoint"], r["covariate"]): r for r in sections.get("logrank", [])}
@@ -249,11 +253,15 @@ def _km_infos(prepared: dict, out_dir, opts) -> list[FigureInfo]:
 
 
 def _many_censored(km) -> bool:
+    from .km_plot import MAX_CENSOR_MARKS
+
     t = km.table
     return bool(((t["n_censor"] > 0).groupby(t["group"]).sum() > MAX_CENSOR_MARKS).any())
 
 
 def _forest_infos(results, out_dir, opts) -> list[FigureInfo]:
+    from .forest import forest_figure, forest_rows
+
     infos = []
     models = results.sections.get("cox", [])
     survival = results.sections.get("survival", {})
@@ -391,23 +399,23 @@ GROUPS = ("km_a", "km_b", "forest", "response", "oncoprint", "exposure", "histor
 
 @dataclass
 class Prepared:
-    """What one figure group draws (``prepare_group``): small, picklable data computed from the Results,
-    for the groups the figure worker draws; the Results itself for those only this process draws."""
+    """What one figure group draws (``prepare_group``): small, picklable data computed from the Results, which
+    the figure worker can be sent."""
     group: str
     labels: dict       # study.yaml variable labels (captions and legends)
     data: object
 
 
 _RESPONSE = (("waterfall", waterfall), ("spider", spider), ("swimmer", swimmer))   # the "response" group
-#: Groups prepared into small data (what they draw), so that they can be sent to the figure worker.
-SMALL = ("km_a", "km_b", "response", "oncoprint", "exposure")
+#: Groups prepared into small data (what they draw), so that they can be sent to the figure worker: all of them.
+SMALL = GROUPS
 
 
 def prepare_group(name: str, results, opts: dict) -> Prepared:
     """What group ``name`` (``GROUPS``) draws, computed from ``results``: the Kaplan-Meier curves of its
     half and the sections their captions quote; the waterfall's bars, the spider's sampled patients and the
-    swimmer's rows (each module's ``prepare``); the oncoprint's matrix; the cycles drawn. The forest,
-    historical and design groups read the Results itself (drawn in this process only)."""
+    swimmer's rows (each module's ``prepare``); the oncoprint's matrix; the cycles drawn; for the forest,
+    historical and design groups the part of the Results they read (``results_view``)."""
     if name not in GROUPS:
         raise ValueError(f"unknown figure group {name!r}")
     labels = dict(getattr(results.study, "labels", None) or {})
@@ -427,8 +435,56 @@ def prepare_group(name: str, results, opts: dict) -> Prepared:
 
         data = extra_figures.prepare(results, opts)
     else:
-        data = results
+        data = results_view(name, results)
     return Prepared(name, labels, data)
+
+
+@dataclass
+class ResultsView:
+    """What the forest, historical and design groups read of a Results (``results_view``): the attributes they
+    use, under the same names (``.sections``, ``.derived``, ``.study.config``), so their drawing code is the same
+    whether it is given this view or the Results, and the view can be sent to the figure worker."""
+    sections: dict
+    derived: dict
+    study: object
+
+
+@dataclass
+class _StudyView:
+    config: object
+
+
+@dataclass
+class _ConfigView:
+    cox: dict
+    regression: object
+    days_per_unit: float
+    time_unit: str
+
+
+def results_view(name: str, results) -> ResultsView:
+    """The part of ``results`` group ``name`` ("forest", "historical", "design") draws: the Cox models and survival
+    summaries; the historical comparisons with, when one is drawn, the reconstructed patients and the times and
+    events of its endpoints (three columns of the ADTTE); the design section; and the few study.yaml settings they
+    read. Small and picklable (never the study's tables), so the figure worker draws these groups too."""
+    sec, config = results.sections, results.study.config
+    derived = {}
+    if name == "forest":
+        sections = {k: sec[k] for k in ("cox", "survival") if k in sec}
+    elif name == "historical":
+        sections = {k: sec[k] for k in ("historical_controls",) if k in sec}
+        eps = {r["endpoint"] for r in sec.get("historical_controls") or [] if r["endpoint"] != "ORR" and "error" not in r}
+        if eps:
+            adtte = results.derived["adtte"]
+            derived["adtte"] = adtte.loc[adtte["paramcd"].isin(sorted(eps)), ["paramcd", "aval", "cnsr"]]
+            if results.derived.get("historical_ipd") is not None:
+                derived["historical_ipd"] = results.derived["historical_ipd"]
+    elif name == "design":
+        sections = {k: sec[k] for k in ("design",) if k in sec}
+    else:
+        raise ValueError(f"no results view for figure group {name!r}")
+    return ResultsView(sections, derived, _StudyView(_ConfigView(config.cox, config.regression, config.days_per_unit,
+                                                                 config.time_unit)))
 
 
 def draw_prepared(prepared: Prepared, out_dir: Path, opts: dict) -> list[FigureInfo]:

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import matplotlib.pyplot as plt
 from matplotlib.transforms import blended_transform_factory, offset_copy
 
 from ._layout import text_width_pt
 from .context import label as var_label
 from .pformat import format_hr, format_p
-from .style import WIDTHS, font_sizes, rc
+from .style import WIDTHS, font_sizes, rc, pyplot
+
+plt = pyplot()   # matplotlib with the Agg backend and cached text measurements (style.pyplot)
 
 #: Widest axis range drawn: CIs beyond are arrows.
 AXIS_LIMITS = (1e-3, 1e3)

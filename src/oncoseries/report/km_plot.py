@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import matplotlib.pyplot as plt
 from matplotlib.transforms import blended_transform_factory, offset_copy
 
 from ._layout import CORNER_ANCHOR, count, free_corner, legend_columns, step_range, text_width_pt
 from .axis import AxisCut, km_cut, time_breaks
-from .style import PALETTE, WIDTHS, font_sizes, rc
+from .style import PALETTE, WIDTHS, font_sizes, rc, pyplot
+
+plt = pyplot()   # matplotlib with the Agg backend and cached text measurements (style.pyplot)
 
 #: Censor marks closer than 1/MAX_CENSOR_MARKS of the x range are drawn once (they would overlap).
 MAX_CENSOR_MARKS = 100

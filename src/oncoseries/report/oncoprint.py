@@ -20,9 +20,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import matplotlib.pyplot as plt
-from matplotlib.collections import PolyCollection
-from matplotlib.patches import Patch, Rectangle
 
 from ._layout import legend_columns, text_width_pt
 from .patient_rows import members, pack_texts, text, unpack_texts
@@ -204,6 +201,11 @@ def _oncoprint(mutations: pd.DataFrame, mcodes: np.ndarray, ids: np.ndarray, pat
 
 def oncoprint_figure(d: OncoprintData, *, size: str = "double"):
     """Draw the oncoprint; returns the Figure."""
+    from matplotlib.patches import Patch
+
+    from .style import pyplot
+    plt = pyplot()
+
     base, small = font_sizes(size)
     width = WIDTHS[size]
     n_p, n_g = len(d.patients), len(d.genes)
@@ -259,6 +261,8 @@ def _draw_cells(ax, d: OncoprintData, tracks: int) -> None:
     """One rectangle per patient and row (up to DENSE_PATIENTS patients), in collections: the filled cells
     in one (gid "cells"), the hatched not-sequenced cells in one per outline colour (gid "not-sequenced")
     — the pixels of one Rectangle patch per cell, drawn several times faster."""
+    from matplotlib.collections import PolyCollection
+
     gap = 0.08
     n = len(d.patients)
     j = np.arange(n, dtype=float) + gap / 2
@@ -307,6 +311,8 @@ def _rgb(keys: np.ndarray, colours: dict, default: str) -> np.ndarray:
 def _draw_dense(ax, d: OncoprintData, tracks: int) -> None:
     """Each row as one rasterised image: the BOR track over every patient; the sequencing track and the
     genes over the sequenced patients, the not-sequenced block (at the right) hatched once per row."""
+    from matplotlib.patches import Rectangle
+
     n_p = len(d.patients)
     seq = np.asarray(d.sequenced, dtype=bool)
     n_seq = int(seq.sum())          # sorted: the sequenced patients come first

@@ -15,9 +15,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import matplotlib.pyplot as plt
-from matplotlib.collections import LineCollection
-from matplotlib.lines import Line2D
 
 from ._layout import count, legend_columns, text_width_pt
 from .axis import time_breaks
@@ -139,6 +136,12 @@ def draw(prepared: dict | None, out_dir, opts) -> list:
 def spider_figure(data: SpiderData, *, unit: str = "months", size: str = "double"):
     """Draw the spider plot; returns the Figure (axes label "spider"; one LineCollection per response
     category with gid ``lines-<BOR>``, markers gids "pd-marks" and "new-lesion-marks")."""
+    from matplotlib.collections import LineCollection
+    from matplotlib.lines import Line2D
+
+    from .style import pyplot
+    plt = pyplot()
+
     base, small = font_sizes(size)
     width = WIDTHS[size]
     pts = data.points

@@ -4,6 +4,11 @@ Figures are drawn at their print width, so fonts are at their printed size: "dou
 (178 mm) double column with 8-8.5 pt text, "single" a 3.5-inch (89 mm) single column with 6.5-7 pt
 text (journals ask for 6-10 pt at final size). Files are saved without ``bbox_inches="tight"``, so a
 PNG is exactly the width asked for (2100 px at 300 dpi for "double").
+
+Importing this module does not import matplotlib (the palette, sizes and rc settings are plain data): the
+command's process reads, analyses and writes the report while the figure worker draws (report/worker.py),
+and never pays for matplotlib. :func:`pyplot` imports it on first use with the Agg backend and the text
+measurements cached (report/text_metrics.py); every drawing function gets ``plt`` from it.
 """
 
 from __future__ import annotations
@@ -12,15 +17,27 @@ import io
 from contextlib import contextmanager
 from pathlib import Path
 
-import matplotlib
 import numpy as np
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+_plt = None
 
-from .text_metrics import install as _measure_text_once  # noqa: E402
 
-_measure_text_once()   # each string measured once per process (report/text_metrics.py; same bytes)
+def pyplot():
+    """``matplotlib.pyplot`` with the Agg backend, each string measured once per process (report/text_metrics.py;
+    same bytes); matplotlib is imported on the first call."""
+    global _plt
+    if _plt is None:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        from .text_metrics import install
+
+        install()
+        _plt = plt
+    return _plt
+
 
 #: Okabe-Ito: distinguishable with the common colour-vision deficiencies.
 PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442"]
@@ -93,7 +110,7 @@ RC = rc("double")
 
 @contextmanager
 def style(size: str = "double"):
-    with plt.rc_context(rc(size)):
+    with pyplot().rc_context(rc(size)):
         yield
 
 
@@ -154,6 +171,7 @@ def save_figure(fig, stem: Path, dpi: int = 300, close: bool = True, wait: bool 
     reading it.
     """
     global _png_writer
+    plt = pyplot()
     stem = Path(stem)
     stem.parent.mkdir(parents=True, exist_ok=True)
     png, svg = stem.with_name(stem.name + ".png"), stem.with_name(stem.name + ".svg")

@@ -21,10 +21,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-import matplotlib.pyplot as plt
-from matplotlib.collections import LineCollection, PolyCollection
-from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
 
 from ._layout import legend_columns, text_width_pt
 from .axis import AxisCut, time_breaks, times_cut
@@ -268,6 +264,9 @@ def _caption(prepared: dict, opts) -> str:
 
 
 def _legend_handles(data: SwimmerData, ms: float):
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
     r = data.rows
     states = set(data.segments["state"]) if len(data.segments) else set()
     present = [s for s in STATE_ORDER if s in states] + sorted(states - set(STATE_ORDER))
@@ -309,6 +308,8 @@ def _runs(row, start, stop, state):
 def _bars(x0, x1, y, height: float, colours, **kw) -> PolyCollection:
     """Horizontal bars [x0, x1] centred on y as one collection: the pixels of ``barh``'s Rectangle patches
     (mitred corners, no outline), drawn and saved several times faster."""
+    from matplotlib.collections import PolyCollection
+
     lo, hi = np.asarray(y, float) - height / 2, np.asarray(y, float) + height / 2
     x0, x1 = np.asarray(x0, float), np.asarray(x1, float)
     verts = np.stack([np.column_stack([x0, lo]), np.column_stack([x0, hi]), np.column_stack([x1, hi]),
@@ -320,6 +321,11 @@ def swimmer_figure(data: SwimmerData, *, unit: str = "months", size: str = "doub
     """Draw the swimmer plot; returns the Figure (axes label "swimmer"; gids "follow-up" (the lines, one
     per row from the top), "states" (the coloured pieces), "treatment-bars" (these three collections),
     "response-marks", "progression-marks", "change-marks", "death-marks", "alive-arrows", "cut-labels")."""
+    from matplotlib.collections import LineCollection
+
+    from .style import pyplot
+    plt = pyplot()
+
     base, small = font_sizes(size)
     width = WIDTHS[size]
     r = data.rows

@@ -177,10 +177,10 @@ def design_figures(results, out_dir: Path, opts: dict) -> list:
     d = results.sections.get("design") or {}
     if "rows" not in d:
         return []
-    import matplotlib.pyplot as plt
-
     from .figures import FigureInfo, save_figure
-    from .style import PALETTE, WIDTHS, rc
+    from .style import PALETTE, WIDTHS, pyplot, rc
+
+    plt = pyplot()
 
     s = d["settings"]
     size = opts.get("size", "double")

@@ -17,9 +17,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import matplotlib.pyplot as plt
-from matplotlib.collections import PolyCollection
-from matplotlib.patches import Patch
 
 from ._layout import count, legend_columns, text_width_pt
 from .bar_raster import bar_image
@@ -118,6 +115,12 @@ def waterfall_figure(data: WaterfallData, *, size: str = "double"):
     """Draw the waterfall of ``waterfall_data``; returns the Figure (axes label "waterfall"; the bars are
     ``ax.patches`` with gids ``bar-<i>`` or, when dense, one collection or (a bar or more
     per pixel column) one image with gid "bars")."""
+    from matplotlib.collections import PolyCollection
+    from matplotlib.patches import Patch
+
+    from .style import pyplot
+    plt = pyplot()
+
     base, small = font_sizes(size)
     width = WIDTHS[size]
     n = len(data.values)

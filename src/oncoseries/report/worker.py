@@ -9,7 +9,8 @@ forked and this process has dropped the lesion table, which the child then does 
 figures (waterfall, spider, swimmer) and the oncoprint, which need nothing else, are prepared and sent by a
 short-lived child forked there (it reads this process's tables copy-on-write, so the statistics start at once; at 10^6
 patients the preparation takes ~15 s of one core); the worker draws them while the statistics run. When make_figures is called its share of the rest (``WORKER_SHARE``) is
-prepared and sent; this process draws the other groups meanwhile.
+prepared and sent: every other group, which the worker splits with a second drawer forked from itself (``_draw``)
+while this process waits; this process never imports matplotlib (report/style.pyplot).
 
 What is sent is what is drawn (figures.prepare_group; each figure module's ``prepare``): the waterfall's
 value and category per patient, the spider's sampled patients' points, the swimmer's rows, the
@@ -34,8 +35,12 @@ from .. import hooks
 
 __all__ = ["start", "current", "FigureWorker", "WORKER_SHARE"]
 
-#: Groups the worker draws (figures.GROUPS); those of EARLY as soon as the derived tables exist.
-WORKER_SHARE = ("response", "oncoprint", "km_b", "exposure")   # historical (ADTTE): here, no pickle
+#: Groups the worker draws (figures.GROUPS): all of them, those of EARLY as soon as the derived tables exist, the
+#: rest split with a second drawer it forks then (``_draw``), while this process waits (issue 13, session 9).
+WORKER_SHARE = ("km_a", "km_b", "forest", "response", "oncoprint", "exposure", "historical", "design")
+#: Requests whose groups the worker splits with a forked second drawer: sent when this process has nothing
+#: else to do than wait for them (the early ones are drawn while the statistics use the other core).
+SPLIT = ("rest",)
 #: Groups that need only the derived tables and the study (no statistic): the response figures and the
 #: oncoprint (mutations, sequenced patients, best responses).
 EARLY = ("response", "oncoprint")
@@ -79,7 +84,8 @@ def _serve(conn, parent_pid: int | None = None) -> None:
     if parent_pid is not None:
         die_with_parent(parent_pid, sentinel)
     style.reset_after_fork()
-    from . import figures   # noqa: F401  matplotlib and the figure modules, while the parent reads
+    _warm()
+    from . import figures
 
     while True:
         try:
@@ -93,9 +99,9 @@ def _serve(conn, parent_pid: int | None = None) -> None:
             prepared, out_dir, opts, said = pickle.loads(payload)   # said: warnings raised preparing it
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
-                out = {p.group: figures.draw_prepared(p, out_dir, opts) for p in prepared}
-                style.wait_for_figures()
-            reply = ("ok", key, out, said + [(str(w.message), w.category, w.filename, w.lineno) for w in caught])
+                out, theirs = _draw(prepared, out_dir, opts, split=key in SPLIT)
+            reply = ("ok", key, out, said + theirs + [(str(w.message), w.category, w.filename, w.lineno)
+                                                      for w in caught])
         except BaseException as exc:          # noqa: BLE001  the parent draws these groups itself
             reply = ("error", key, f"{type(exc).__name__}: {exc}", [])
         msg = prepared = payload = None       # idle until the next request: hold none of its data
@@ -105,6 +111,115 @@ def _serve(conn, parent_pid: int | None = None) -> None:
         except (OSError, pickle.PicklingError, TypeError):
             conn.send(("error", key, "the reply could not be sent", []))
     conn.close()
+
+
+def _warm() -> None:
+    """Import matplotlib and every drawing module, and load the font, while the parent imports and reads (the
+    command's process itself never imports matplotlib: style.pyplot)."""
+    from . import style
+
+    style.pyplot()
+    from . import (_layout, exposure_plot, extra_figures, figures, forest, historical, km_plot,  # noqa: F401
+                   oncoprint, spider, swimmer, trial_design, waterfall)
+    from ..stats import kaplan_meier  # noqa: F401  the curves sent are its results
+
+    _layout.text_width_pt("0", 8.0)          # the font file read and its first glyph laid out
+
+
+def _draw(prepared: list, out_dir, opts, split: bool) -> tuple[dict, list]:
+    """Draw the prepared groups: {group: FigureInfo list} and the warnings a second drawer raised.
+
+    With ``split`` and two or more groups on a 2+ CPU machine, every second group (in report order, which
+    alternates the expensive Kaplan-Meier halves) is drawn by a child forked from this warm process (matplotlib
+    and the fonts loaded, no import to repeat) while this process draws the others; the child's FigureInfo
+    lists come back pickled. Its files are the same bytes (each figure is drawn from its prepared data alone).
+    A child that cannot start, fails or dies is replaced by drawing its groups here (an error then surfaces
+    as it would without it)."""
+    from . import figures, style
+    from .parallel import _cpus
+
+    theirs = prepared[1::2] if split and len(prepared) > 1 and hasattr(os, "fork") and _cpus() >= 2 else []
+    child = _fork_drawer(theirs, out_dir, opts) if theirs else None
+    if child is None:
+        theirs = []
+    out = {p.group: figures.draw_prepared(p, out_dir, opts) for p in prepared if not any(p is t for t in theirs)}
+    style.wait_for_figures()
+    caught = []
+    if child is not None:
+        got = _collect_drawer(*child)
+        if got is None:                        # drawn here instead: same files
+            out.update({p.group: figures.draw_prepared(p, out_dir, opts) for p in theirs})
+            style.wait_for_figures()
+        else:
+            out.update(got[0])
+            caught = got[1]
+    return {p.group: out[p.group] for p in prepared}, caught
+
+
+def _fork_drawer(prepared: list, out_dir, opts):
+    """Fork a child drawing ``prepared``; (pid, read fd) or None when fork failed."""
+    from . import style
+    from .orphan import flush_std_streams
+
+    style.stop_png_writer()                    # no writer thread mid-file across the fork
+    flush_std_streams()
+    r, w = os.pipe()
+    try:
+        with warnings.catch_warnings():        # Python >= 3.12 warns about fork with threads: the other thread
+            warnings.simplefilter("ignore")    # here only reads the parent's pipe (orphan.die_with_parent)
+            pid = os.fork()
+    except OSError:
+        os.close(r)
+        os.close(w)
+        return None
+    if pid == 0:                               # the second drawer: draw, send, leave without cleanup
+        data = pickle.dumps(("error", None, []))
+        try:
+            os.close(r)
+            from . import figures
+            from .orphan import die_with_parent
+
+            die_with_parent(os.getppid())
+            style.reset_after_fork()
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                out = {p.group: figures.draw_prepared(p, out_dir, opts) for p in prepared}
+                style.wait_for_figures()
+            data = pickle.dumps(("ok", out, [(str(c.message), c.category, c.filename, c.lineno) for c in caught]),
+                                protocol=pickle.HIGHEST_PROTOCOL)
+        except BaseException:                  # noqa: BLE001  the parent draws these groups itself
+            pass
+        try:
+            while data:
+                data = data[os.write(w, data):]
+        finally:
+            os._exit(0)
+    os.close(w)
+    return pid, r
+
+
+def _collect_drawer(pid: int, fd: int):
+    """The second drawer's ({group: infos}, warnings), or None when it failed or died."""
+    chunks = []
+    try:
+        while True:
+            b = os.read(fd, 1 << 16)
+            if not b:
+                break
+            chunks.append(b)
+    except OSError:
+        chunks = []
+    finally:
+        os.close(fd)
+        try:
+            os.waitpid(pid, 0)
+        except ChildProcessError:
+            pass
+    try:
+        status, out, caught = pickle.loads(b"".join(chunks))
+    except Exception:                          # noqa: BLE001  died mid-way
+        return None
+    return (out, caught) if status == "ok" else None
 
 
 class FigureWorker:

@@ -48,7 +48,7 @@ def warm() -> bool:
 
     matplotlib.use("Agg")
     from ..analysis import analyze, write_outputs  # noqa: F401
-    from ..report import write_report  # noqa: F401
+    from ..report import forest, km_plot, write_report  # noqa: F401  (matplotlib and the drawing code)
 
     return True
 
