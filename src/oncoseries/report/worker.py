@@ -1,5 +1,5 @@
-"""A figure worker for ``oncoseries analyze``: a process forked at the start of the run that draws its
-share of the figures while this process reads, analyses and writes the report (docs/figures.md).
+"""A figure worker for ``oncoseries analyze``: a process forked at the start of the run that draws every
+figure while this process reads, analyses and writes the report (docs/figures.md).
 
 The worker is forked before the study is read (when :func:`report.parallel.can_fork` allows: POSIX fork,
 2+ CPUs, one thread, not switched off by ``ONCOSERIES_FIGURE_PROCESSES=1``) and imports matplotlib and
@@ -7,14 +7,15 @@ the figure modules while this process reads the study. As soon as the derived ta
 ``derived_released`` event of :mod:`oncoseries.hooks`, before the statistics, after the early writer has
 forked and this process has dropped the lesion table, which the child then does not inherit), the response
 figures (waterfall, spider, swimmer) and the oncoprint, which need nothing else, are prepared and sent by a
-short-lived child forked there (it reads this process's tables copy-on-write, so the statistics start at once; at 10^6
-patients the preparation takes ~15 s of one core); the worker draws them while the statistics run. When make_figures is called its share of the rest (``WORKER_SHARE``) is
-prepared and sent: every other group, which the worker splits with a second drawer forked from itself (``_draw``)
-while this process waits; this process never imports matplotlib (report/style.pyplot).
+short-lived child forked there (it reads this process's tables copy-on-write, so the statistics start at
+once; at 10^6 patients the preparation takes ~5 s of one core); the worker draws them while the statistics
+run. When make_figures is called every other group (``WORKER_SHARE``) is prepared and sent; the worker
+splits them with a second drawer forked from itself (``_draw``) while this process waits, so this process
+never imports matplotlib (report/style.pyplot).
 
 What is sent is what is drawn (figures.prepare_group; each figure module's ``prepare``): the waterfall's
 value and category per patient, the spider's sampled patients' points, the swimmer's rows, the
-oncoprint's matrix (as codes), the Kaplan-Meier curves of the worker's half with the section entries their
+oncoprint's matrix (as codes), the Kaplan-Meier curves with the section entries their
 captions quote, the cycles drawn; never the study's or the derived tables (at 10^6 patients several GB).
 This process draws from the same prepared data by the same code (figures.draw_group = prepare_group then
 draw_prepared), so the bytes do not depend on the process (tests/report/test_parallel_figures.py).
