@@ -25,15 +25,19 @@ w = write_early.start(out)
 s = read_study(example_study_path("hdifo")); s.transient = True
 res = analyze(s)
 forked = w is not None and w.child is not None
+early = sorted(w.tables) + (["patient_flow"] if w.flow is not None else []) if forked else []
+if len(sys.argv) > 2:   # a population set after the early writer's fork: the main process writes the flow again
+    f = res.study.flow
+    f.set("late", f.parts["entered"]["patient_id"], [True] * len(f.parts["entered"]), [None] * len(f.parts["entered"]))
 lesions = res.derived["lesions"]
 files = write_outputs(res, out, figures=False)
 print(json.dumps({"forked": forked, "released": lesions.shape[1] == 0 and "oncoseries_written" in lesions.attrs,
-                  "files": sorted(str(Path(f).relative_to(out)) for f in files)}))
+                  "early": early, "files": sorted(str(Path(f).relative_to(out)) for f in files)}))
 """
 
 
-def _run(folder: Path, env: dict | None = None) -> dict:
-    return run_script(RUN, folder, env=env)
+def _run(folder: Path, env: dict | None = None, *args) -> dict:
+    return run_script(RUN, folder, *args, env=env)
 
 
 _outputs = output_files   # every file's bytes but the XPTs (creation time)
@@ -51,6 +55,17 @@ def test_forked_writers_write_what_one_process_writes(tmp_path):
     assert len(ref) >= 20 and _outputs(tmp_path / "two") == ref
     assert sorted(p.name for p in (tmp_path / "two" / "cdisc").iterdir()) == \
            sorted(p.name for p in (tmp_path / "one" / "cdisc").iterdir())
+    # the dosing cycles and the patient flow exist before the statistics: the early writer writes them
+    assert two["early"] == ["adtte", "best_response", "cycles", "lesions", "timepoints", "patient_flow"]
+
+
+def test_a_flow_changed_after_the_early_fork_is_written_again(tmp_path):
+    one = _run(tmp_path / "one", {parallel.ENV: "1"}, "late")
+    two = _run(tmp_path / "two", {parallel.ENV: ""}, "late")
+    assert two["forked"] and "patient_flow" in two["early"]
+    assert one["files"] == two["files"] and two["files"].count("tables/patient_flow.csv") == 1
+    flow = (tmp_path / "two" / "tables" / "patient_flow.csv").read_text()
+    assert ",late," in flow and flow == (tmp_path / "one" / "tables" / "patient_flow.csv").read_text()
 
 
 def test_a_failing_writer_is_reported_without_traceback(tmp_path, monkeypatch):

@@ -13,6 +13,7 @@ import pandas as pd
 from .. import __version__
 from ..study import Study, read_study
 from ..timings import lap
+from .write_early import FLOW   # the name ``skip`` gives tables/patient_flow.csv
 from ..io.fast_csv import write_csv
 from ..io.fast_json import dumps_indent2
 from .accrual import accrual
@@ -140,15 +141,21 @@ def write_derived(derived: dict, out: Path, on_rows=None) -> list[Path]:
     return files
 
 
+def write_flow(flow, out: Path) -> Path:
+    """tables/patient_flow.csv: one row per patient per population (= to_csv(index=False), fast)."""
+    p = Path(out) / "tables" / "patient_flow.csv"
+    p.parent.mkdir(parents=True, exist_ok=True)
+    write_csv(flow.table, p)
+    return p
+
+
 def _write_tables(results: Results, out: Path, skip: set) -> list[Path]:
-    """tables/patient_flow.csv, the derived tables not in ``skip``, the CDISC files (unless their three
-    tables are in ``skip``: written already) and tables/data_problems.csv."""
+    """tables/patient_flow.csv (unless ``FLOW`` is in ``skip``), the derived tables not in ``skip``, the
+    CDISC files (unless their three tables are in ``skip``: written already) and tables/data_problems.csv."""
     written = []
     s = results.study
-    if s.flow is not None:
-        p = out / "tables" / "patient_flow.csv"
-        write_csv(s.flow.table, p)   # = to_csv(index=False), fast (one row per patient per population)
-        written.append(p)
+    if s.flow is not None and FLOW not in skip:
+        written.append(write_flow(s.flow, out))
     written += write_derived({k: v for k, v in results.derived.items() if k not in skip}, out)
     if "adtte" in results.derived and not {"timepoints", "best_response", "adtte"} <= skip:
         from ..io.cdisc_export import export_cdisc

@@ -204,7 +204,9 @@ def run_analysis(study: Study):
             pc.add(name, table)   # selects its patients' rows by code (report/patient_rows.py)
     early = Results(study=study, plan=plan, derived={
         "timepoints": recist.timepoints, "best_response": best_all, "adtte": adtte,
-        "lesions": recist.lesion_table}, sections={"response": {
+        "lesions": recist.lesion_table,   # and the dosing cycles (exist now; the early writer writes them)
+        **({"cycles": ae_sections["cycles"]} if ae_sections["cycles"] is not None else {})},
+        sections={"response": {
             "headline": "confirmed_bor" if plan.recist.confirmation else "bor"}})
     hooks.notify("derived", results=early)            # the early writer forks, the lesion table is dropped
     hooks.notify("derived_released", results=early)   # then the figures' preparer forks (without it)

@@ -2,17 +2,18 @@
 
 At 10^6 patients writing the derived tables and the CDISC files took over a minute of one core
 (derived/lesions.csv alone is 1.9*10^7 rows) while the statistics stage, before it, keeps only one of the
-two cores busy. The tables that depend only on RECIST and the endpoints (derived/timepoints, best_response,
-adtte, lesions and cdisc/ADRS, ADTTE) exist at the ``derived`` event of :mod:`oncoseries.hooks`, before the
-statistics: :class:`EarlyWriter` forks a child there that writes them with the same writers
+two cores busy. The tables that depend only on RECIST, the endpoints and the dosing (derived/timepoints,
+best_response, adtte, lesions, cycles, cdisc/ADRS, ADTTE, tables/patient_flow.csv) exist at the ``derived``
+event of :mod:`oncoseries.hooks`, before the statistics: :class:`EarlyWriter` forks a child there that writes them with the same writers
 (``results.write_derived``, ``cdisc_export.export_cdisc``) while this process runs the statistics; then,
 for a Study the command line owns (``Study.transient``), this process drops the lesion table's columns
 (the child has its own copy-on-write view), which frees about a gigabyte for the statistics at 10^6. The
 child gives back the pages of the lesion rows it has written as it goes (analysis/written_rows.py) and
 writes the CDISC files in blocks of rows (io/cdisc_blocks.py); the free heap is returned before the fork
 and in the child (inherited free pages turn private to the child as the parent reuses them).
-:func:`write_outputs` (analysis/results.py) skips what the child wrote, and writes the rest (cycles,
-patient flow, ...) in a second child while it writes results.json and the report (:func:`fork_write`).
+:func:`write_outputs` (analysis/results.py) skips what the child wrote, and writes the rest (data
+problems, tables the statistics changed) in a second child while it writes results.json and the report
+(:func:`fork_write`).
 
 The bytes are those the same function writes in one process; a table the statistics changed after the
 fork (other columns or rows) is written again by this process. A child that fails or dies is reported
@@ -33,8 +34,11 @@ from .. import hooks
 
 __all__ = ["EarlyWriter", "start", "current", "fork_write", "WriteError", "EARLY_TABLES"]
 
-#: The derived tables known at the ``derived`` event (before the statistics).
-EARLY_TABLES = ("timepoints", "best_response", "adtte", "lesions")
+#: The name in ``take``'s set of tables/patient_flow.csv (results._write_tables skips it).
+FLOW = "patient_flow"
+#: The derived tables known at the ``derived`` event (before the statistics), in the order one process
+#: writes them; tables/patient_flow.csv too (the flow is complete then).
+EARLY_TABLES = ("timepoints", "best_response", "adtte", "lesions", "cycles")
 
 _current = None
 
@@ -169,14 +173,16 @@ class EarlyWriter:
         self.out = Path(out)
         self.child = None
         self.tables: dict = {}          # name -> (the DataFrame written, its shape then)
+        self.flow = None                # (the PatientFlow written, its populations then)
         hooks.listen(self._on_event)
 
     def _on_event(self, event: str, results=None, **_) -> None:
         if event != "derived" or self.child is not None or results is None:
             return
-        from .results import write_derived
+        from .results import write_derived, write_flow
 
         derived = {k: results.derived[k] for k in EARLY_TABLES if k in results.derived}
+        flow = getattr(results.study, "flow", None)
         if "adtte" not in derived or "timepoints" not in derived or "best_response" not in derived:
             return
         out = self.out
@@ -204,12 +210,14 @@ class EarlyWriter:
             files = sorted(files, key=lambda f: [*EARLY_TABLES].index(f.stem))   # the order of one process
             cdisc = export_cdisc(out / "cdisc", timepoints=derived["timepoints"],
                                  best_response=derived["best_response"], adtte=derived["adtte"])
-            return files + [f for fs in cdisc.values() for f in fs]
+            flow_file = [write_flow(flow, out)] if flow is not None else []   # last: after the peak
+            return files + [f for fs in cdisc.values() for f in fs] + flow_file
 
         self.child = fork_write(job, "derived tables and CDISC files", "osr-write-early")
         if self.child is None:
             return
         self.tables = {k: (v, _shape(v)) for k, v in derived.items()}
+        self.flow = (flow, dict(flow.parts)) if flow is not None else None   # its populations at the fork
         lesions = derived.get("lesions")
         if lesions is not None and getattr(results.study, "transient", False):
             from ..memory import trim
@@ -236,6 +244,11 @@ class EarlyWriter:
             sys.stderr.write(f"Note: {exc}; the files are written by the main process.\n")
             return [], set()
         done = set()
+        if self.flow is not None and dict(self.flow[0].parts) == self.flow[1] and all(
+                self.flow[0].parts[k] is v for k, v in self.flow[1].items()):
+            done.add(FLOW)              # no population set after the fork: the file written is the one
+        else:
+            files = [f for f in files if f.name != "patient_flow.csv"]
         for name, (df, shape) in self.tables.items():
             if derived.get(name) is df and ("oncoseries_written" in df.attrs or _shape(df) == shape):
                 done.add(name)
