@@ -48,10 +48,12 @@ def _can_fork() -> bool:
 class Pending:
     """``fn(*args)``, computed in a forked child (or, failing that, here on :meth:`result`)."""
 
-    def __init__(self, fn, args: tuple, fork: bool = True) -> None:
+    def __init__(self, fn, args: tuple, fork: bool = True, force: bool = False) -> None:
+        """``force``: fork wherever ``os.fork`` exists (the caller has decided, e.g. the figure worker's
+        second drawer, report/worker.py), not only where :func:`enable` and the machine allow."""
         self.fn, self.args = fn, args
         self.pid = self._fd = None
-        if fork and _can_fork():
+        if fork and (hasattr(os, "fork") if force else _can_fork()):
             try:
                 self._fork()
             except OSError:
@@ -61,6 +63,7 @@ class Pending:
         from ..report.orphan import flush_std_streams
 
         r, w = os.pipe()
+        parent = os.getpid()
         flush_std_streams()                # or the child would hold buffered output a second time
         with warnings.catch_warnings():    # Python >= 3.12 warns about fork with threads (a progress bar);
             warnings.simplefilter("ignore")    # the child only computes and writes its own pipe
@@ -68,6 +71,9 @@ class Pending:
         if pid == 0:
             try:
                 os.close(r)
+                from ..report.orphan import die_with_parent
+
+                die_with_parent(parent)    # no child outlives the process that waits for it
                 with warnings.catch_warnings(record=True) as caught:
                     warnings.simplefilter("always")
                     value = self.fn(*self.args)

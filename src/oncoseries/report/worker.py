@@ -132,95 +132,36 @@ def _draw(prepared: list, out_dir, opts, split: bool) -> tuple[dict, list]:
 
     With ``split`` and two or more groups on a 2+ CPU machine, every second group (in report order, which
     alternates the expensive Kaplan-Meier halves) is drawn by a child forked from this warm process (matplotlib
-    and the fonts loaded, no import to repeat) while this process draws the others; the child's FigureInfo
-    lists come back pickled. Its files are the same bytes (each figure is drawn from its prepared data alone).
-    A child that cannot start, fails or dies is replaced by drawing its groups here (an error then surfaces
-    as it would without it)."""
-    from . import figures, style
+    and the fonts loaded, no import to repeat; analysis/beside.Pending) while this process draws the others;
+    the child's FigureInfo lists come back pickled. Its files are the same bytes (each figure is drawn from its
+    prepared data alone). A child that cannot start, fails or dies is replaced by drawing its groups here (an
+    error then surfaces as it would without it)."""
+    from ..analysis.beside import Pending
+    from . import style
     from .parallel import _cpus
 
     theirs = prepared[1::2] if split and len(prepared) > 1 and hasattr(os, "fork") and _cpus() >= 2 else []
-    child = _fork_drawer(theirs, out_dir, opts) if theirs else None
-    if child is None:
-        theirs = []
-    out = {p.group: figures.draw_prepared(p, out_dir, opts) for p in prepared if not any(p is t for t in theirs)}
-    style.wait_for_figures()
+    child = None
+    if theirs:
+        style.stop_png_writer()                # no writer thread mid-file across the fork
+        child = Pending(_draw_groups, (theirs, out_dir, opts), force=True)
+    out = _draw_groups([p for p in prepared if not any(p is t for t in theirs)], out_dir, opts)
     caught = []
     if child is not None:
-        got = _collect_drawer(*child)
-        if got is None:                        # drawn here instead: same files
-            out.update({p.group: figures.draw_prepared(p, out_dir, opts) for p in theirs})
-            style.wait_for_figures()
-        else:
-            out.update(got[0])
-            caught = got[1]
+        with warnings.catch_warnings(record=True) as said:   # the child's warnings, raised again by result()
+            warnings.simplefilter("always")
+            out.update(child.result())         # drawn here when the child failed: the same files
+        caught = [(str(w.message), w.category, w.filename, w.lineno) for w in said]
     return {p.group: out[p.group] for p in prepared}, caught
 
 
-def _fork_drawer(prepared: list, out_dir, opts):
-    """Fork a child drawing ``prepared``; (pid, read fd) or None when fork failed."""
-    from . import style
-    from .orphan import flush_std_streams
+def _draw_groups(prepared: list, out_dir, opts) -> dict:
+    """{group: FigureInfo list} of the prepared groups, every PNG written when this returns."""
+    from . import figures, style
 
-    style.stop_png_writer()                    # no writer thread mid-file across the fork
-    flush_std_streams()
-    r, w = os.pipe()
-    try:
-        with warnings.catch_warnings():        # Python >= 3.12 warns about fork with threads: the other thread
-            warnings.simplefilter("ignore")    # here only reads the parent's pipe (orphan.die_with_parent)
-            pid = os.fork()
-    except OSError:
-        os.close(r)
-        os.close(w)
-        return None
-    if pid == 0:                               # the second drawer: draw, send, leave without cleanup
-        data = pickle.dumps(("error", None, []))
-        try:
-            os.close(r)
-            from . import figures
-            from .orphan import die_with_parent
-
-            die_with_parent(os.getppid())
-            style.reset_after_fork()
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always")
-                out = {p.group: figures.draw_prepared(p, out_dir, opts) for p in prepared}
-                style.wait_for_figures()
-            data = pickle.dumps(("ok", out, [(str(c.message), c.category, c.filename, c.lineno) for c in caught]),
-                                protocol=pickle.HIGHEST_PROTOCOL)
-        except BaseException:                  # noqa: BLE001  the parent draws these groups itself
-            pass
-        try:
-            while data:
-                data = data[os.write(w, data):]
-        finally:
-            os._exit(0)
-    os.close(w)
-    return pid, r
-
-
-def _collect_drawer(pid: int, fd: int):
-    """The second drawer's ({group: infos}, warnings), or None when it failed or died."""
-    chunks = []
-    try:
-        while True:
-            b = os.read(fd, 1 << 16)
-            if not b:
-                break
-            chunks.append(b)
-    except OSError:
-        chunks = []
-    finally:
-        os.close(fd)
-        try:
-            os.waitpid(pid, 0)
-        except ChildProcessError:
-            pass
-    try:
-        status, out, caught = pickle.loads(b"".join(chunks))
-    except Exception:                          # noqa: BLE001  died mid-way
-        return None
-    return (out, caught) if status == "ok" else None
+    out = {p.group: figures.draw_prepared(p, out_dir, opts) for p in prepared}
+    style.wait_for_figures()
+    return out
 
 
 class FigureWorker:
