@@ -9,11 +9,15 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 
+# The editable install leaves the sources uncompiled; with PYTHONDONTWRITEBYTECODE set every run would compile
+# every module again (~0.7 s of `oncoseries analyze`), so compile them here, as pip does for a regular install.
 install: $(BIN)/python
 	$(BIN)/python -m pip install -q -e .
+	$(BIN)/python -m compileall -q src/oncoseries
 
 install-test: $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[test]'
+	$(BIN)/python -m compileall -q src/oncoseries
 
 demo: install
 	$(BIN)/oncoseries demo

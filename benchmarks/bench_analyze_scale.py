@@ -76,7 +76,8 @@ def _pss(pid: int) -> tuple[int, int]:
 
 
 #: what each process of the tree is, by its command name (report/orphan.name_process)
-ROLES = {"osr-prepare": "preparer", "osr-write-early": "early writer", "osr-write": "tables writer"}
+ROLES = {"osr-prepare": "preparer", "osr-write-early": "early writer", "osr-write": "tables writer",
+         "osr-draw": "second drawer"}
 
 
 def _role(proc, top_pid: int) -> str:

@@ -22,7 +22,7 @@ def libc(name: str, argtypes=None, restype=None):
         _found[name] = None
         if sys.platform.startswith("linux"):
             try:
-                fn = getattr(ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True), name)
+                fn = getattr(_libc(), name)
                 if argtypes is not None:
                     fn.argtypes = argtypes
                 if restype is not None:
@@ -31,6 +31,15 @@ def libc(name: str, argtypes=None, restype=None):
             except (OSError, AttributeError):
                 pass
     return _found[name]
+
+
+def _libc():
+    """The C library: glibc's soname first (``ctypes.util.find_library`` runs ``ldconfig -p`` in a
+    subprocess, ~0.1 s in every process that trims, e.g. each figure drawer), then the name it finds."""
+    try:
+        return ctypes.CDLL("libc.so.6", use_errno=True)
+    except OSError:
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
 
 
 def trim() -> bool:

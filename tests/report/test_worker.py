@@ -169,6 +169,7 @@ def prepare_group(name, results, opts):          # misbehaves in the preparing c
     return real(name, results, opts)
 
 figures.prepare_group = prepare_group
+worker.SMALL_STUDY = 0                           # the bundled study's early figures prepared as a registry's
 err, sys.stderr = sys.stderr, io.StringIO()
 w = worker.start(out / "figures")
 res = analyze(example_study_path("hdifo"))

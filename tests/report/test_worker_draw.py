@@ -70,60 +70,68 @@ def test_the_command_never_imports_matplotlib(tmp_path):
             "oncoprint.svg"} <= names
 
 
-@pytest.fixture(scope="module")
-def prepared():
-    results = analyze(example_study_path("hdifo"))
-    opts = figure_opts(**{**report_figure_options(results), "dpi": 60})
-    return [prepare_group(n, results, opts) for n in GROUPS if n not in worker.EARLY], opts
-
-
-def _files(d: Path) -> dict:
-    return {p.name: p.read_bytes() for p in sorted(d.iterdir())}
-
-
-def _summary(out: dict) -> list:
-    return [(g, [(i.name, i.title, i.caption, i.n, Path(i.png).name, Path(i.svg).name) for i in out[g]]) for g in out]
+TWO = """
+import io, json, os, signal, sys, time
+from pathlib import Path
+from oncoseries.analysis import analyze
+from oncoseries.examples import example_study_path
+from oncoseries.report import figures, worker
+out, how = Path(sys.argv[1]), sys.argv[2]
+res = analyze(example_study_path("hdifo"))
+opts = figures.figure_opts(**{**figures.report_figure_options(res), "dpi": 60})
+if how == "one":                                 # every group drawn in this process
+    infos = [i for n in figures.GROUPS for i in figures.draw_group(n, res, out, opts)]
+    drawn_by, said = {}, ""
+else:
+    err, sys.stderr = sys.stderr, io.StringIO()
+    w = worker.FigureWorker(out)
+    if how == "lost":                            # the second drawer dies before it draws anything
+        time.sleep(0.2)
+        while True:
+            kids = open(f"/proc/{w._proc.pid}/task/{w._proc.pid}/children").read().split()
+            if kids:
+                break
+            time.sleep(0.05)
+        os.kill(int(kids[0]), signal.SIGKILL)
+    infos = w.draw_all(res, out, opts)
+    drawn_by = w.drawn_by
+    w.close()
+    said, sys.stderr = sys.stderr.getvalue(), err
+print(json.dumps({"infos": [[i.name, i.title, i.caption, i.n, Path(i.png).name, Path(i.svg).name] for i in infos],
+                  "drawn_by": drawn_by, "said": said}))
+"""
 
 
 @fork_2cpu
-def test_second_drawer_draws_the_same_files(prepared, tmp_path):
-    """The rest split between the worker and a forked second drawer: the same files (bytes) and FigureInfo,
-    in the order of the groups, as drawing them all in one process."""
-    groups, opts = prepared
-    one, two = tmp_path / "one", tmp_path / "two"
-    a, said_a = worker._draw(groups, one, opts, split=False)
-    b, said_b = worker._draw(groups, two, opts, split=True)
-    assert list(a) == list(b) == [p.group for p in groups]
-    assert _summary(a) == _summary(b)             # names, titles, captions, counts, file names
-    fa, fb = _files(one), _files(two)
-    assert len(fa) >= 2 * 9 and list(fa) == list(fb)
-    for name in fa:
-        assert fa[name] == fb[name], name
-    assert said_a == said_b == []
+def test_two_drawers_draw_the_files_one_process_draws(tmp_path):
+    """The worker and the second drawer it forks share the groups (handed out one at a time, longest first):
+    the same files (bytes) and FigureInfo, in report order, as one process drawing them all; both drew."""
+    from tests._scripts import output_files, run_script
+
+    one = run_script(TWO, tmp_path / "one", "one")
+    two = run_script(TWO, tmp_path / "two", "two")
+    assert two["infos"] == one["infos"] and len(one["infos"]) >= 19
+    assert set(two["drawn_by"]) == set(GROUPS) and set(two["drawn_by"].values()) == {"worker", "second drawer"}
+    assert two["said"] == ""
+    ref = output_files(tmp_path / "one")
+    assert len(ref) == 2 * len(one["infos"]) and output_files(tmp_path / "two") == ref
 
 
 @fork_2cpu
-def test_a_failing_second_drawer_is_replaced(prepared, tmp_path, monkeypatch):
-    """When the second drawer fails (here: drawing raises in the child only), its groups are drawn by the
-    worker itself: the same files, nothing missing."""
-    groups, opts = prepared
-    me, real = os.getpid(), figures.draw_prepared
+def test_a_lost_second_drawer_costs_nothing_but_time(tmp_path):
+    """When the second drawer is gone, the worker draws every group (one line on stderr says so): the same files,
+    nothing missing."""
+    from tests._scripts import output_files, run_script
 
-    def draw_prepared(p, out_dir, o):
-        if os.getpid() != me:
-            raise RuntimeError("the child fails")
-        return real(p, out_dir, o)
-
-    monkeypatch.setattr(figures, "draw_prepared", draw_prepared)
-    out, said = worker._draw(groups, tmp_path / "x", opts, split=True)
-    monkeypatch.setattr(figures, "draw_prepared", real)
-    ref, _ = worker._draw(groups, tmp_path / "y", opts, split=False)
-    assert [(g, [i.name for i in out[g]]) for g in out] == [(g, [i.name for i in ref[g]]) for g in ref]
-    assert _files(tmp_path / "x") == _files(tmp_path / "y")
-    style.wait_for_figures()
+    one = run_script(TWO, tmp_path / "one", "one")
+    lost = run_script(TWO, tmp_path / "lost", "lost")
+    assert lost["infos"] == one["infos"]
+    assert set(lost["drawn_by"].values()) == {"worker"}
+    assert "second drawer" in lost["said"] and "Traceback" not in lost["said"]
+    assert output_files(tmp_path / "lost") == output_files(tmp_path / "one")
 
 
-def test_results_view_holds_what_the_groups_read(prepared):
+def test_results_view_holds_what_the_groups_read():
     """The forest, historical and design groups get a results_view: the sections and settings they read,
     the historical endpoints' times and events only (three ADTTE columns)."""
     results = analyze(example_study_path("hdifo"))

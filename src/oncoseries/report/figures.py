@@ -455,9 +455,15 @@ class _StudyView:
 
 
 @dataclass
+class _RegressionView:
+    screen: str
+
+
+@dataclass
 class _ConfigView:
     cox: dict
-    regression: object
+    regression: _RegressionView    # the setting read (not study.yaml's pydantic model: the worker would import
+                                   # pydantic and the configuration, ~0.14 s, to unpickle it)
     days_per_unit: float
     time_unit: str
 
@@ -483,8 +489,9 @@ def results_view(name: str, results) -> ResultsView:
         sections = {k: sec[k] for k in ("design",) if k in sec}
     else:
         raise ValueError(f"no results view for figure group {name!r}")
-    return ResultsView(sections, derived, _StudyView(_ConfigView(config.cox, config.regression, config.days_per_unit,
-                                                                 config.time_unit)))
+    return ResultsView(sections, derived, _StudyView(_ConfigView(
+        {k: list(v) for k, v in config.cox.items()}, _RegressionView(config.regression.screen), config.days_per_unit,
+        config.time_unit)))
 
 
 def draw_prepared(prepared: Prepared, out_dir: Path, opts: dict) -> list[FigureInfo]:

@@ -1,28 +1,37 @@
-"""A figure worker for ``oncoseries analyze``: a process forked at the start of the run that draws every
-figure while this process reads, analyses and writes the report (docs/figures.md).
+"""A figure worker for ``oncoseries analyze``: a process forked at the start of the run that, with a second
+drawer it forks, draws every figure while this process reads, analyses and writes the report
+(docs/figures.md).
 
 The worker is forked before the study is read (when :func:`report.parallel.can_fork` allows: POSIX fork,
 2+ CPUs, one thread, not switched off by ``ONCOSERIES_FIGURE_PROCESSES=1``) and imports matplotlib and
-the figure modules while this process reads the study. As soon as the derived tables exist (the
-``derived_released`` event of :mod:`oncoseries.hooks`, before the statistics, after the early writer has
-forked and this process has dropped the lesion table, which the child then does not inherit), the response
-figures (waterfall, spider, swimmer) and the oncoprint, which need nothing else, are prepared and sent by a
-short-lived child forked there (it reads this process's tables copy-on-write, so the statistics start at
-once; at 10^6 patients the preparation takes ~5 s of one core); the worker draws them while the statistics
-run. When make_figures is called every other group (``WORKER_SHARE``) is prepared and sent; the worker
-splits them with a second drawer forked from itself (``_draw``) while this process waits, so this process
-never imports matplotlib (report/style.pyplot).
+the figure modules while this process reads the study; then it forks the **second drawer**, which shares
+all of that (nothing imported twice) and serves a second pipe of this process. Both draw requests in the
+order they get them.
+
+* As soon as the derived tables exist (the ``derived_released`` event of :mod:`oncoseries.hooks`, before
+  the statistics), the groups that need nothing else are sent: for a study of up to ``SMALL_STUDY``
+  patients they are prepared here (milliseconds) and sent as one request to each drawer (``EARLY_SMALL``:
+  the response figures to the worker, the oncoprint and the exposure figure to the second drawer); for a
+  larger one a short-lived child forked there prepares the response figures and the oncoprint (``EARLY``)
+  and sends them to the worker (it reads this process's tables copy-on-write, after the early writer has
+  forked and this process has dropped the lesion table, so the statistics start at once; at 10^6 patients
+  the preparation takes ~9 s of one core).
+* When make_figures is called (the statistics done) the other groups are handed out one at a time, the
+  longest first (``REST_ORDER``), each to a drawer that has nothing left to draw, while the next is
+  prepared here (``_hand_out``): the two drawers end together, and this process never imports matplotlib
+  (report/style.pyplot).
 
 What is sent is what is drawn (figures.prepare_group; each figure module's ``prepare``): the waterfall's
 value and category per patient, the spider's sampled patients' points, the swimmer's rows, the
 oncoprint's matrix (as codes), the Kaplan-Meier curves with the section entries their
-captions quote, the cycles drawn; never the study's or the derived tables (at 10^6 patients several GB).
-This process draws from the same prepared data by the same code (figures.draw_group = prepare_group then
-draw_prepared), so the bytes do not depend on the process (tests/report/test_parallel_figures.py).
-A group the worker could not draw (it failed or died) is drawn here, with one line on stderr saying why;
-warnings raised in the worker are raised again here. It dies with its parent (``orphan.py``:
-PR_SET_PDEATHSIG on Linux, a watch on the parent's pipe) and closes the file descriptors it inherited
-(e.g. a benchmark's ``flock`` lock file).
+captions quote, the cycles drawn, a small view of the Results for the forest, historical and design figures
+(plain data: unpickling it imports nothing); never the study's or the derived tables (at 10^6 patients
+several GB). This process would draw from the same prepared data by the same code (figures.draw_group =
+prepare_group then draw_prepared), so the bytes do not depend on the process
+(tests/report/test_worker_draw.py). A group no drawer could draw (it failed or died) is drawn here, with one
+line on stderr saying why; when the second drawer is gone the worker is handed the rest; warnings raised in a
+drawer are raised again here. Both die with their parent (``orphan.py``: PR_SET_PDEATHSIG on Linux, a watch on
+the parent's pipe) and close the file descriptors they inherited (e.g. a benchmark's ``flock`` lock file).
 """
 
 from __future__ import annotations
@@ -36,15 +45,23 @@ from .. import hooks
 
 __all__ = ["start", "current", "FigureWorker", "WORKER_SHARE"]
 
-#: Groups the worker draws (figures.GROUPS): all of them, those of EARLY as soon as the derived tables exist, the
-#: rest split with a second drawer it forks then (``_draw``), while this process waits (issue 13, session 9).
+#: Groups the drawers draw (figures.GROUPS): all of them; those of EARLY (EARLY_SMALL) as soon as the derived
+#: tables exist, the rest handed out one group at a time when the command has the statistics (``REST_ORDER``).
 WORKER_SHARE = ("km_a", "km_b", "forest", "response", "oncoprint", "exposure", "historical", "design")
-#: Requests whose groups the worker splits with a forked second drawer: sent when this process has nothing
-#: else to do than wait for them (the early ones are drawn while the statistics use the other core).
-SPLIT = ("rest",)
 #: Groups that need only the derived tables and the study (no statistic): the response figures and the
-#: oncoprint (mutations, sequenced patients, best responses).
+#: oncoprint (mutations, sequenced patients, best responses), prepared by a forked preparer (large studies).
 EARLY = ("response", "oncoprint")
+#: A study of at most this many patients has its early groups prepared in the command's process (a few ms)
+#: and sent to both drawers at once, one request each (EARLY_SMALL); a larger one has them prepared by a
+#: forked preparer (``_fork_send``; at 10^6 patients ~9 s of one core), which sends EARLY to the worker.
+SMALL_STUDY = 5000
+#: The early requests of a small study, (key, groups, drawer index): about the same drawing time each
+#: (bundled study: response 0.66 s of CPU; oncoprint 0.23 + exposure 0.43 s), one per drawer.
+EARLY_SMALL = (("early", ("response",), 0), ("early-2", ("oncoprint", "exposure"), 1))
+#: The order in which the other groups are handed out, one at a time to whichever drawer is idle: the
+#: longest first (longest-processing-time first: the two drawers end together; bundled study, CPU seconds:
+#: km_a 0.67, km_b 0.61, exposure 0.43, forest 0.26, historical 0.21, design 0.14).
+REST_ORDER = ("km_a", "km_b", "exposure", "forest", "response", "oncoprint", "historical", "design")
 
 #: Exit code of a preparing child (FigureWorker._fork_send) that could not prepare its request (sent nothing).
 PREPARE_FAILED = 3
@@ -71,22 +88,70 @@ def start(out_dir):
     return _current
 
 
-def _serve(conn, parent_pid: int | None = None) -> None:
-    """The worker's loop: draw the groups of each request, reply with their FigureInfo lists."""
+def _serve(conn, parent_pid: int | None = None, second=None) -> None:
+    """The worker: import matplotlib (``_warm``), fork the second drawer, which serves ``second`` (the
+    command's other pipe), then draw the requests of ``conn`` until told to stop."""
     import multiprocessing
 
     from . import style
-    from ..memory import trim
     from .orphan import close_inherited, die_with_parent
 
     parent = multiprocessing.parent_process()
     sentinel = parent.sentinel if parent is not None else None
-    close_inherited(keep=(conn.fileno(), sentinel))   # e.g. a benchmark's flock fd; our end of the pipe
+    close_inherited(keep=(conn.fileno(), sentinel, second.fileno() if second is not None else None))
     if parent_pid is not None:
         die_with_parent(parent_pid, sentinel)
     style.reset_after_fork()
     _warm()
-    from . import figures
+    child = None
+    if second is not None:
+        child = _fork_second(conn, second)
+        second.close()                         # the command sees EOF on it when no second drawer runs
+    _loop(conn)
+    if child is not None:
+        try:
+            os.waitpid(child, 0)               # it ends when the command closes its pipe
+        except ChildProcessError:
+            pass
+
+
+def _fork_second(conn, second) -> int | None:
+    """Fork the second drawer from this warm worker (matplotlib and the drawing modules imported, the font
+    loaded: nothing to import again); it draws the requests of ``second`` and dies with this process. Its pid,
+    or None when it could not be forked."""
+    from .orphan import flush_std_streams
+
+    flush_std_streams()
+    me = os.getpid()
+    try:
+        with warnings.catch_warnings():        # Python >= 3.12 warns about fork with threads: the parent watch
+            warnings.simplefilter("ignore")    # thread (orphan.die_with_parent) only reads a pipe
+            pid = os.fork()
+    except OSError:
+        return None
+    if pid == 0:
+        code = 1
+        try:
+            from . import style
+            from .orphan import die_with_parent, name_process
+
+            conn.close()                       # the worker's pipe is not this process's
+            name_process("osr-draw")
+            die_with_parent(me)
+            style.reset_after_fork()
+            _loop(second)
+            code = 0
+        except BaseException:                  # noqa: BLE001  the command draws what it did not answer
+            pass
+        finally:
+            flush_std_streams()
+            os._exit(code)
+    return pid
+
+
+def _loop(conn) -> None:
+    """Draw the groups of each request, reply with their FigureInfo lists, until "stop" or EOF."""
+    from ..memory import trim
 
     while True:
         try:
@@ -100,9 +165,9 @@ def _serve(conn, parent_pid: int | None = None) -> None:
             prepared, out_dir, opts, said = pickle.loads(payload)   # said: warnings raised preparing it
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
-                out, theirs = _draw(prepared, out_dir, opts, split=key in SPLIT)
-            reply = ("ok", key, out, said + theirs + [(str(w.message), w.category, w.filename, w.lineno)
-                                                      for w in caught])
+                out = _draw_groups(prepared, out_dir, opts)
+            reply = ("ok", key, {p.group: out[p.group] for p in prepared},
+                     said + [(str(w.message), w.category, w.filename, w.lineno) for w in caught])
         except BaseException as exc:          # noqa: BLE001  the parent draws these groups itself
             reply = ("error", key, f"{type(exc).__name__}: {exc}", [])
         msg = prepared = payload = None       # idle until the next request: hold none of its data
@@ -110,7 +175,10 @@ def _serve(conn, parent_pid: int | None = None) -> None:
         try:
             conn.send(reply)
         except (OSError, pickle.PicklingError, TypeError):
-            conn.send(("error", key, "the reply could not be sent", []))
+            try:
+                conn.send(("error", key, "the reply could not be sent", []))
+            except OSError:
+                break
     conn.close()
 
 
@@ -127,34 +195,6 @@ def _warm() -> None:
     _layout.text_width_pt("0", 8.0)          # the font file read and its first glyph laid out
 
 
-def _draw(prepared: list, out_dir, opts, split: bool) -> tuple[dict, list]:
-    """Draw the prepared groups: {group: FigureInfo list} and the warnings a second drawer raised.
-
-    With ``split`` and two or more groups on a 2+ CPU machine, every second group (in report order, which
-    alternates the expensive Kaplan-Meier halves) is drawn by a child forked from this warm process (matplotlib
-    and the fonts loaded, no import to repeat; analysis/beside.Pending) while this process draws the others;
-    the child's FigureInfo lists come back pickled. Its files are the same bytes (each figure is drawn from its
-    prepared data alone). A child that cannot start, fails or dies is replaced by drawing its groups here (an
-    error then surfaces as it would without it)."""
-    from ..analysis.beside import Pending
-    from . import style
-    from .parallel import _cpus
-
-    theirs = prepared[1::2] if split and len(prepared) > 1 and hasattr(os, "fork") and _cpus() >= 2 else []
-    child = None
-    if theirs:
-        style.stop_png_writer()                # no writer thread mid-file across the fork
-        child = Pending(_draw_groups, (theirs, out_dir, opts), force=True)
-    out = _draw_groups([p for p in prepared if not any(p is t for t in theirs)], out_dir, opts)
-    caught = []
-    if child is not None:
-        with warnings.catch_warnings(record=True) as said:   # the child's warnings, raised again by result()
-            warnings.simplefilter("always")
-            out.update(child.result())         # drawn here when the child failed: the same files
-        caught = [(str(w.message), w.category, w.filename, w.lineno) for w in said]
-    return {p.group: out[p.group] for p in prepared}, caught
-
-
 def _draw_groups(prepared: list, out_dir, opts) -> dict:
     """{group: FigureInfo list} of the prepared groups, every PNG written when this returns."""
     from . import figures, style
@@ -164,8 +204,17 @@ def _draw_groups(prepared: list, out_dir, opts) -> dict:
     return out
 
 
+class _Drawer:
+    """The command's end of one drawing process's pipe and the keys of the requests it has not answered yet
+    (a drawer answers in the order it was sent)."""
+
+    def __init__(self, conn, name: str) -> None:
+        self.conn, self.name, self.pending, self.alive = conn, name, [], True
+
+
 class FigureWorker:
-    """One forked drawing process; requests are answered in the order they were sent."""
+    """The worker and its second drawer, seen from the command: requests go to one of them and are answered in
+    the order each was sent."""
 
     def __init__(self, out_dir) -> None:
         import multiprocessing
@@ -173,23 +222,28 @@ class FigureWorker:
 
         self.out_dir = Path(out_dir)
         self.alive = False
-        self._early = None          # (opts) of the response figures sent at the "derived_released" event
+        self._early: dict = {}      # key -> groups sent at the "derived_released" event
+        self._early_opts = None     # the options they were prepared with
         self._replies: dict = {}
-        self._preparer = None       # (pid, key) of the child preparing and sending a request
-        self._pending: list = []
+        self.drawn_by: dict = {}    # group -> "worker" or "second drawer" (what answered it)
+        self._preparer = None       # (pid, key) of the child preparing and sending a request to the worker
         ctx = multiprocessing.get_context("fork")
         self._conn, theirs = ctx.Pipe(duplex=True)
+        conn2, theirs2 = ctx.Pipe(duplex=True)     # the second drawer's, forked by the worker once it is warm
+        self._drawers = [_Drawer(self._conn, "worker"), _Drawer(conn2, "second drawer")]
         from .orphan import flush_std_streams
 
         flush_std_streams()   # or the child would write buffered output a second time
         self.failures: list[str] = []       # why a request was drawn here instead (said once on stderr)
-        self._proc = ctx.Process(target=_serve, args=(theirs, os.getpid()), daemon=True)
+        self._proc = ctx.Process(target=_serve, args=(theirs, os.getpid(), theirs2), daemon=True)
         try:
             self._proc.start()
         except OSError:
+            conn2.close()
             return
         finally:
             theirs.close()
+            theirs2.close()
         self.alive = True
         hooks.listen(self._on_event)
 
@@ -209,21 +263,24 @@ class FigureWorker:
         said = [(str(w.message), w.category, w.filename, w.lineno) for w in caught]
         return pickle.dumps((prepared, self.out_dir, opts, said), protocol=pickle.HIGHEST_PROTOCOL)
 
-    def _send(self, key: str, results, names, opts) -> bool:
-        """Prepare the groups ``names`` here and send them to the worker."""
-        self._join_preparer()
-        if not self.alive:
+    def _post(self, drawer: _Drawer, key: str, blob: bytes | None) -> bool:
+        """Send a prepared request to ``drawer`` (the worker's pipe only once no preparer may be writing it)."""
+        if drawer is self._drawers[0]:
+            self._join_preparer()
+        if blob is None or not (self.alive and drawer.alive):
             return False
         try:
-            blob = self._prepare(key, results, names, opts)
-            if blob is None:
-                return False
-            self._conn.send(("draw", key, blob))
-        except Exception as exc:                   # noqa: BLE001  unpicklable or the worker is gone
-            self._failed(f"could not be sent the data ({type(exc).__name__})")
+            drawer.conn.send(("draw", key, blob))
+        except Exception as exc:                   # noqa: BLE001  unpicklable or the drawer is gone
+            self._lost(drawer, f"could not be sent the data ({type(exc).__name__})")
             return False
-        self._pending.append(key)
+        drawer.pending.append(key)
         return True
+
+    def _send(self, key: str, results, names, opts, drawer: int = 0) -> bool:
+        """Prepare the groups ``names`` here and send them to the worker (``drawer`` 1: the second drawer)."""
+        d = self._drawers[drawer]
+        return self._post(d, key, self._prepare(key, results, names, opts) if d.alive else None)
 
     def _fork_send(self, key: str, results, names, opts) -> bool:
         """Prepare the groups ``names`` in a forked child, which sends them to the worker over this process's
@@ -231,9 +288,9 @@ class FigureWorker:
         ~15 s of one core: the spider's sample and the swimmer's rows are searched in 5.6*10^6 time
         points, the oncoprint sorts 10^6 patients). The child reads this process's tables copy-on-write
         (``gc.freeze``: its collections leave them untouched); this process neither sends nor receives
-        until the child has ended (``_join_preparer``). Exit code 0: sent; PREPARE_FAILED: nothing sent
-        (make_figures draws the groups here); anything else: the pipe's state is unknown, the worker is
-        stopped and its figures are drawn here."""
+        on the worker's pipe until the child has ended (``_join_preparer``). Exit code 0: sent;
+        PREPARE_FAILED: nothing sent (make_figures draws the groups here); anything else: the pipe's state is
+        unknown, the worker is stopped and its figures are drawn here."""
         import gc
 
         from .orphan import flush_std_streams
@@ -272,7 +329,7 @@ class FigureWorker:
                 os._exit(code)
         gc.unfreeze()
         self._preparer = (pid, key)
-        self._pending.append(key)
+        self._drawers[0].pending.append(key)
         return True
 
     def _join_preparer(self, kill: bool = False) -> None:
@@ -294,15 +351,18 @@ class FigureWorker:
             code = -1
         if code == 0 or kill:
             return
-        if key in self._pending:
-            self._pending.remove(key)
+        worker = self._drawers[0]
+        if key in worker.pending:
+            worker.pending.remove(key)
         if code != PREPARE_FAILED:
             self._stop(kill=True)
             self._failed("could not be sent the data (the preparing process stopped"
                          + (f", exit code {code})" if code is not None else ")"))
 
     def _on_event(self, event: str, results=None, **_) -> None:
-        if event != "derived_released" or self._early is not None or results is None:
+        """At "derived_released": send the early groups, prepared here for a small study (one request per
+        drawer, EARLY_SMALL), by a forked preparer otherwise (EARLY, to the worker)."""
+        if event != "derived_released" or self._early or results is None:
             return
         try:
             from .figures import figure_opts, report_figure_options
@@ -310,49 +370,98 @@ class FigureWorker:
             opts = figure_opts(**report_figure_options(results))
         except Exception:                          # noqa: BLE001  make_figures reports bad options itself
             return
-        if self._fork_send("early", results, EARLY, opts):
-            self._early = opts
+        if _patients(results) <= SMALL_STUDY:
+            self._early = {key: names for key, names, drawer in EARLY_SMALL
+                           if self._send(key, results, names, opts, drawer)}
+        elif self._fork_send("early", results, EARLY, opts):
+            self._early = {"early": EARLY}
+        self._early_opts = opts if self._early else None
 
-    def _reply(self, key: str):
-        """The reply to ``key``: {group: infos}, or None when the worker failed it or is gone."""
-        self._join_preparer()
-        while key not in self._replies and key in self._pending:
-            try:
-                status, k, out, caught = self._conn.recv()
-            except (EOFError, OSError):
+    # ------------------------------------------------------------------ replies
+    def _receive(self, drawer: _Drawer) -> None:
+        """Read one reply of ``drawer`` (blocking); a drawer that is gone fails every request it holds."""
+        try:
+            status, k, out, caught = drawer.conn.recv()
+        except (EOFError, OSError):
+            if drawer is self._drawers[0]:
                 code = self._proc.exitcode if not self._proc.is_alive() else None
                 self._stop(kill=True)
                 self._failed("stopped" + (f" (exit code {code})" if code is not None else ""))
-                break
-            self._pending.remove(k)
-            self._replies[k] = out if status == "ok" else None
-            if status != "ok":
-                self._failed(f"failed ({str(out).split(':')[0]})")
-            for message, category, filename, lineno in caught:
-                warnings.warn_explicit(message, category, filename, lineno)
+            else:
+                self._lost(drawer, "stopped")
+            return
+        if k in drawer.pending:
+            drawer.pending.remove(k)
+        self._replies[k] = out if status == "ok" else None
+        if status == "ok":
+            self.drawn_by.update(dict.fromkeys(out, drawer.name))
+        if status != "ok":
+            self._failed(f"failed ({str(out).split(':')[0]})")
+        for message, category, filename, lineno in caught:
+            warnings.warn_explicit(message, category, filename, lineno)
+
+    def _reply(self, key: str):
+        """The reply to ``key``: {group: infos}, or None when the drawer failed it or is gone."""
+        for d in self._drawers:
+            if key in d.pending and d is self._drawers[0]:
+                self._join_preparer()
+            while key not in self._replies and key in d.pending and d.alive:
+                self._receive(d)
         return self._replies.pop(key, None)
 
+    def _hand_out(self, names: list, results, opts) -> list:
+        """Send the groups ``names`` (in this order) one at a time, each to a drawer with nothing left to draw,
+        preparing the next one while both draw; returns the groups sent (their key is their name)."""
+        from multiprocessing.connection import wait
+
+        self._join_preparer()                  # the worker's pipe is this process's alone from here
+        queue, sent, ahead = list(names), [], None
+        while queue or ahead is not None:
+            live = [d for d in self._drawers if d.alive and self.alive]
+            if not live:
+                break
+            if ahead is None:
+                name = queue.pop(0)
+                ahead = (name, self._prepare(name, results, [name], opts))
+                if ahead[1] is None:           # drawn here (make_figures reports the error)
+                    ahead = None
+                    continue
+            idle = [d for d in live if not d.pending]
+            if idle:
+                if self._post(idle[0], *ahead):
+                    sent.append(ahead[0])
+                    ahead = None
+                elif idle[0].alive:            # could not be sent (not the drawer's fault): drawn here
+                    ahead = None
+                continue                       # a drawer found gone: the next one is given it
+            for conn in wait([d.conn for d in live]):
+                self._receive(next(d for d in live if d.conn is conn))
+        return sent
+
     def draw_all(self, results, out_dir, opts) -> list:
-        """Every figure group (figures.GROUPS) into ``out_dir``: the worker's share there, the rest here."""
+        """Every figure group (figures.GROUPS) into ``out_dir``: the drawers' share there, anything they could
+        not draw here."""
         from pathlib import Path
 
         from .figures import GROUPS, draw_group
         from .style import wait_for_figures
 
-        early = self._early == opts and Path(out_dir) == self.out_dir
-        theirs = [n for n in WORKER_SHARE if not (early and n in EARLY)] if Path(out_dir) == self.out_dir else []
-        sent = bool(theirs) and self._send("rest", results, theirs, opts)
-        mine = {n: draw_group(n, results, out_dir, opts) for n in GROUPS if n not in WORKER_SHARE}
-        wait_for_figures()
-        drawn = dict(mine)
-        for key, names in (("early", list(EARLY) if early else []), ("rest", theirs if sent else [])):
-            got = self._reply(key) if names else {}
+        mine = Path(out_dir) == self.out_dir
+        early = self._early if mine and self._early_opts == opts else {}
+        done = {n for names in early.values() for n in names}
+        rest = [n for n in REST_ORDER if n in WORKER_SHARE and n not in done] if mine else []
+        sent = self._hand_out(rest, results, opts)
+        drawn = {}
+        for key, names in [*early.items(), *((n, (n,)) for n in sent)]:
+            got = self._reply(key)
             for n in names:
-                drawn[n] = got[n] if got is not None and n in got else draw_group(n, results, out_dir, opts)
+                if got is not None and n in got:
+                    drawn[n] = got[n]
         for n in GROUPS:
             if n not in drawn:
                 drawn[n] = draw_group(n, results, out_dir, opts)
-        self._early = None
+        wait_for_figures()
+        self._early, self._early_opts = {}, None
         return [info for n in GROUPS for info in drawn[n]]
 
     def _failed(self, why: str) -> None:
@@ -361,18 +470,38 @@ class FigureWorker:
             sys.stderr.write(f"Note: the figure worker {why}; its figures are drawn in the main process.\n")
         self.failures.append(why)
 
+    def _lost(self, drawer: _Drawer, why: str) -> None:
+        """``drawer`` (the second drawer) is gone: the worker is handed what is left, what it held is drawn
+        here; said once on stderr."""
+        if drawer is self._drawers[0]:
+            self._stop(kill=True)
+            self._failed(why)
+            return
+        drawer.alive = False
+        drawer.pending.clear()
+        try:
+            drawer.conn.close()
+        except OSError:
+            pass
+        if not self.failures:
+            sys.stderr.write(f"Note: the figure worker's second drawer {why}; the other figures are drawn "
+                             "without it.\n")
+        self.failures.append(f"second drawer {why}")
+
     def _stop(self, kill: bool = False) -> None:
         global _current
         hooks.unlisten(self._on_event)
         self._join_preparer(kill=kill)         # nothing is sent while the preparing child may be sending
         if self.alive:
             self.alive = False
-            try:
-                if not kill:
-                    self._conn.send(("stop",))
-            except OSError:
-                pass
-            self._conn.close()
+            for d in reversed(self._drawers):
+                try:
+                    if not kill and d.alive:
+                        d.conn.send(("stop",))
+                except OSError:
+                    pass
+                d.alive = False
+                d.conn.close()
             if kill and self._proc.is_alive():
                 self._proc.terminate()
             self._proc.join(timeout=None if not kill else 5)
@@ -387,6 +516,15 @@ class FigureWorker:
         if abort:
             self._stop(kill=True)
             return
-        for key in list(self._pending):
-            self._reply(key)
+        for d in self._drawers:
+            for key in list(d.pending):
+                self._reply(key)
         self._stop()
+
+
+def _patients(results) -> int:
+    """The study's patients (the early figures' preparation grows with them)."""
+    try:
+        return len(results.study.tables["patients"])
+    except Exception:                              # noqa: BLE001  unknown: treated as large
+        return SMALL_STUDY + 1
