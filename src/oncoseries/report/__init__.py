@@ -41,10 +41,7 @@ def write_report(results, out_dir, figures: bool = True, data: str | dict | None
     list of Path
         report.html, report.docx, the table CSVs and the figure files.
     """
-    from .docx import write_docx
-    from .document import build_document
     from .figures import make_figures, report_figure_options
-    from .html import write_html
 
     out = Path(out_dir)
     (out / "tables").mkdir(parents=True, exist_ok=True)
@@ -58,6 +55,10 @@ def write_report(results, out_dir, figures: bool = True, data: str | dict | None
         warnings.warn(f"figures could not be drawn: {exc}", RuntimeWarning, stacklevel=2)
         figures, note = [], f"The figures could not be drawn ({type(exc).__name__}: {exc})."
     lap("figures")
+    from .docx import write_docx   # imported after the figures are handed out (report/worker.py: meanwhile)
+    from .document import build_document
+    from .html import write_html
+
     doc = build_document(results, figures, note, data=data)
     from ..analysis.beside import beside
 

@@ -195,6 +195,14 @@ def _warm() -> None:
     _layout.text_width_pt("0", 8.0)          # the font file read and its first glyph laid out
 
 
+def _meanwhile() -> None:
+    """What the command needs right after the figures, done while the drawers draw the last groups: the report
+    writers imported (python-docx, ~0.1 s) and the HTML template compiled (report/__init__.write_report)."""
+    from . import docx, html  # noqa: F401
+
+    html.template()
+
+
 def _draw_groups(prepared: list, out_dir, opts) -> dict:
     """{group: FigureInfo list} of the prepared groups, every PNG written when this returns."""
     from . import figures, style
@@ -451,6 +459,7 @@ class FigureWorker:
         done = {n for names in early.values() for n in names}
         rest = [n for n in REST_ORDER if n in WORKER_SHARE and n not in done] if mine else []
         sent = self._hand_out(rest, results, opts)
+        _meanwhile()
         drawn = {}
         for key, names in [*early.items(), *((n, (n,)) for n in sent)]:
             got = self._reply(key)
