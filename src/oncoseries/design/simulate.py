@@ -28,7 +28,11 @@ _CHUNK = 1000
 
 def _logrank_z(time: np.ndarray, event: np.ndarray, arm: np.ndarray, included: np.ndarray) -> np.ndarray:
     """Log-rank z per row (rows are trials); excluded patients (not yet entered) carry no weight."""
-    order = np.argsort(np.where(included, time, np.inf), axis=1, kind="stable")
+    keyed = np.where(included, time, np.inf)
+    order = np.argsort(keyed, axis=1)                              # introsort: ~3x a stable sort's speed
+    ranked = np.take_along_axis(keyed, order, axis=1)
+    if np.any((ranked[:, 1:] == ranked[:, :-1]) & np.isfinite(ranked[:, 1:])):
+        order = np.argsort(keyed, axis=1, kind="stable")           # tied times: their order as entered
     ev = np.take_along_axis(event & included, order, axis=1)
     a = np.take_along_axis(arm & included, order, axis=1).astype(float)
     inc = np.take_along_axis(included, order, axis=1).astype(float)
@@ -53,7 +57,8 @@ def _chunk(seed_seq, m, n_c, n_e, hr, control, accrual, eta, cuts):
     t_drop = rng.standard_exponential((m, n)) / eta if eta > 0 else np.full((m, n), np.inf)
     observed = t_event <= t_drop
     cal = np.where(observed, entry + t_event, np.inf)              # calendar time of each observed event
-    ordered = np.sort(cal, axis=1)
+    last = min(cuts[-1], n) - 1
+    ordered = np.partition(cal, sorted({min(d, n) - 1 for d in cuts}), axis=1)   # the order statistics used
     z = np.empty((m, len(cuts)))
     when = np.empty((m, len(cuts)))
     for j, d in enumerate(cuts):
@@ -65,7 +70,7 @@ def _chunk(seed_seq, m, n_c, n_e, hr, control, accrual, eta, cuts):
         time = np.minimum(np.minimum(t_event, t_drop), follow)
         event = observed & (t_event <= follow)
         z[:, j] = _logrank_z(time, event, arm, inc)
-    return z, when, np.isfinite(ordered[:, min(cuts[-1], n) - 1])
+    return z, when, np.isfinite(ordered[:, last])
 
 
 @dataclass
