@@ -5,7 +5,8 @@ writers, the design child), so that a change to one of them can be seen beside t
 
 Each run is ``oncoseries analyze STUDY -o OUT`` in a fresh process, started through a small wrapper that
 makes ``os._exit`` first write the process's own CPU (``getrusage(RUSAGE_SELF)``: user + sys, without its
-children) and its name (``/proc/self/comm``: ``osr-write-early``, ``osr-prepare``, ...) to a file. The command
+children) and its name (``/proc/self/comm``: ``osr-write-early``, ``osr-prepare``, ...; an unnamed fork is a "figure
+process" when it has imported matplotlib, else an "other child", e.g. the trial design's) to a file. The command
 and every forked child leave through ``os._exit`` (cli._exit_now, the children's ends), so each is counted
 once; a process that leaves otherwise is missing from the table (its name would be absent from every run).
 With several ``--src`` trees the runs alternate between them (same machine load), and the medians are side
@@ -40,6 +41,8 @@ def _counted_exit(code):
             name = "?"
         if os.getpid() == _main:
             name = "command"
+        elif name == "python":       # an unnamed fork: a figure process, or another child (beside.py)
+            name = "figure process" if "matplotlib" in sys.modules else "other child"
         with open(_log, "a") as f:
             f.write(f"{os.getpid()} {name} {r.ru_utime + r.ru_stime:.4f}\n")
     finally:
@@ -65,7 +68,8 @@ def run_once(study: Path, out: Path, src: str | None) -> tuple[float, dict[str, 
     wall = time.perf_counter() - t0
     cpu: dict[str, float] = defaultdict(float)
     for line in Path(log).read_text().splitlines():
-        _, name, secs = line.split(" ")
+        _, rest = line.split(" ", 1)
+        name, secs = rest.rsplit(" ", 1)
         cpu[name] += float(secs)
     os.unlink(log)
     return wall, dict(cpu)
@@ -90,12 +94,12 @@ def main() -> None:
     names = sorted({n for s in srcs for _, c in res[s] for n in c}, key=lambda n: (n != "command", n))
     print(f"oncoseries analyze {a.study.name}: CPU seconds per process (user + sys), median of {a.runs} runs"
           f" (`uptime`: {os.getloadavg()[0]:.2f} at the end)")
-    print(f"  {'process':<18}" + "".join(f"{str(s)[-22:]:>24}" for s in srcs))
+    print(f"  {'process':<20}" + "".join(f"{str(s)[-22:]:>24}" for s in srcs))
     for n in names:
-        print(f"  {n:<18}" + "".join(f"{statistics.median([c.get(n, 0.0) for _, c in res[s]]):24.3f}" for s in srcs))
-    print(f"  {'all processes':<18}" + "".join(f"{statistics.median([sum(c.values()) for _, c in res[s]]):24.3f}"
+        print(f"  {n:<20}" + "".join(f"{statistics.median([c.get(n, 0.0) for _, c in res[s]]):24.3f}" for s in srcs))
+    print(f"  {'all processes':<20}" + "".join(f"{statistics.median([sum(c.values()) for _, c in res[s]]):24.3f}"
                                               for s in srcs))
-    print(f"  {'wall':<18}" + "".join(f"{statistics.median([w for w, _ in res[s]]):24.3f}" for s in srcs))
+    print(f"  {'wall':<20}" + "".join(f"{statistics.median([w for w, _ in res[s]]):24.3f}" for s in srcs))
     print(json.dumps({str(s): {"wall": [round(w, 3) for w, _ in res[s]],
                                "command": [round(c.get('command', 0.0), 3) for _, c in res[s]]} for s in srcs}))
 
