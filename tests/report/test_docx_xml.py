@@ -220,3 +220,16 @@ def test_figures_are_python_docx_s_add_picture(tmp_path):
     assert xml[0] == xml[1]
     ids = re.findall(rb'<wp:docPr id="(\d+)"', xml[1])
     assert ids == [b"1", b"2", b"3", b"4", b"5"]
+
+
+@pytest.mark.parametrize("text", ["Overall survival was estimated. " * 5, " leading and trailing ", "a\tb", "line\nbreak",
+                                  "cr\rhere", "", "x", "<&> \u00a0no-break\u00a0space"])
+def test_paragraph_is_python_docx_s_add_paragraph(text):
+    """_paragraph/_add_run write a text without tabs or line breaks as one w:t directly: the same XML as
+    python-docx's add_paragraph(text) and add_run(text)."""
+    a, b = Document(), Document()
+    a.add_paragraph(text)
+    a.add_paragraph().add_run(text)
+    D._paragraph(b, text)
+    D._add_run(b.add_paragraph(), text)
+    assert [etree.tostring(e) for e in a.element.body] == [etree.tostring(e) for e in b.element.body]

@@ -139,6 +139,24 @@ def _widths(t, size: float = 9) -> list[float]:
     return widths
 
 
+def _add_run(paragraph, text: str):
+    """``paragraph.add_run(text)``: the same run, its text in one ``w:t`` made directly when it holds no tab or
+    line break (python-docx walks the text character by character for those: most of a long paragraph's time)."""
+    if not text or "\t" in text or "\n" in text or "\r" in text:
+        return paragraph.add_run(text)
+    run = paragraph.add_run()
+    run._r.add_t(text)          # what run.text = text makes of such a text (as _cell_text)
+    return run
+
+
+def _paragraph(document, text: str):
+    """``document.add_paragraph(text)`` through :func:`_add_run`."""
+    p = document.add_paragraph()
+    if text:
+        _add_run(p, text)
+    return p
+
+
 def _heading(document, text: str, level: int):
     h = document.add_heading(text, level=level)
     h.paragraph_format.keep_with_next = True
@@ -195,7 +213,7 @@ def _table(document, t) -> None:
         p = document.add_paragraph()
         p.paragraph_format.space_after = Pt(1)
         p.paragraph_format.keep_with_next = keep and k < len(t.notes) - 1
-        run = p.add_run(_nb(note))
+        run = _add_run(p, _nb(note))
         run.font.size = Pt(8)
         run.font.color.rgb = GREY
     document.add_paragraph().paragraph_format.space_after = Pt(4)
@@ -442,28 +460,28 @@ def write_docx(doc: ReportDocument, path: Path, results=None) -> Path:
         run.font.color.rgb = ORANGE
     document.add_heading(doc.title, level=0)
     meta = document.add_paragraph()
-    meta.add_run(doc.meta).font.color.rgb = GREY
+    _add_run(meta, doc.meta).font.color.rgb = GREY
     for sec in doc.sections:
         h = _heading(document, sec.title, 1)
         h.paragraph_format.page_break_before = sec.id == "figures"
         if sec.id == "summary":
-            document.add_paragraph(_nb(plain(doc.results_text)))
+            _paragraph(document, _nb(plain(doc.results_text)))
         elif sec.id == "figures":
             _figures(document, doc)
         elif sec.id == "methods":
             for heading, pieces in doc.methods:
                 _heading(document, heading, 2)
-                document.add_paragraph(_nb(plain(pieces)))
+                _paragraph(document, _nb(plain(pieces)))
             if doc.references:
                 _heading(document, "References", 2)
                 for k, ref in enumerate(doc.references, 1):
-                    p = document.add_paragraph(f"{k}. {ref}")
+                    p = _paragraph(document, f"{k}. {ref}")
                     p.paragraph_format.left_indent = Cm(0.6)
                     p.paragraph_format.first_line_indent = Cm(-0.6)
                     p.paragraph_format.space_after = Pt(2)
                     p.runs[0].font.size = Pt(9)
         for text in sec.text:
-            document.add_paragraph(_nb(text))
+            _paragraph(document, _nb(text))
         for t in sec.tables:
             _table(document, t)
         for line in sec.empty:
