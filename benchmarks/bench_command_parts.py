@@ -100,15 +100,17 @@ def main() -> None:
     parts = list(res[srcs[0]][0])
     print(f"CPU seconds of the command's parts ({a.study.name}), median of {a.runs} fresh processes per tree "
           f"(load average {os.getloadavg()[0]:.2f} at the end)")
-    print(f"  {'part':<28}" + "".join(f"{str(s)[-22:]:>24}" for s in srcs))
-    total = {s: 0.0 for s in srcs}
+    print(f"  {'part: median (minimum)':<28}" + "".join(f"{str(s)[-22:]:>24}" for s in srcs))
+    total = {s: [0.0, 0.0] for s in srcs}
     for p in parts:
         med = {s: statistics.median([r[p] for r in res[s]]) for s in srcs}
+        low = {s: min(r[p] for r in res[s]) for s in srcs}   # the least disturbed run (a shared machine)
         if p != "statistics, warm":
             for s in srcs:
-                total[s] += med[s]
-        print(f"  {p:<28}" + "".join(f"{med[s]:24.3f}" for s in srcs))
-    print(f"  {'sum (without the warm row)':<28}" + "".join(f"{total[s]:24.3f}" for s in srcs))
+                total[s][0] += med[s]
+                total[s][1] += low[s]
+        print(f"  {p:<28}" + "".join(f"{med[s]:15.3f} ({low[s]:.3f})" for s in srcs))
+    print(f"  {'sum (without the warm row)':<28}" + "".join(f"{total[s][0]:15.3f} ({total[s][1]:.3f})" for s in srcs))
 
 
 if __name__ == "__main__":
