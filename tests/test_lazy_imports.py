@@ -48,3 +48,18 @@ def test_analysis_without_report_loads_no_plotting_or_statsmodels():
                                     "oncoseries.report"])
 def test_package_imports_are_light(module):
     assert _loaded(f"import {module}") == []
+
+
+def test_analysis_submodules_do_not_import_the_study_reader():
+    """``oncoseries.analysis`` resolves Results/analyze/write_outputs on first use: the figure worker's
+    ``analysis.beside`` (and the early writer) do not import study.py, study.yaml's pydantic models and the
+    readers (about 0.1 s); the names still import as before."""
+    code = ("import sys\nimport oncoseries.analysis.beside\n"
+            "assert 'oncoseries.study' not in sys.modules and 'pydantic' not in sys.modules, "
+            "[m for m in ('oncoseries.study', 'pydantic', 'oncoseries.analysis.results') if m in sys.modules]\n"
+            "from oncoseries.analysis import Results, analyze, write_outputs\n"
+            "from oncoseries.analysis.results import analyze as direct\n"
+            "assert analyze is direct and 'oncoseries.study' in sys.modules\n"
+            "import oncoseries.analysis as a\nassert 'Results' in dir(a)\n"
+            "try:\n    a.nothing\nexcept AttributeError:\n    pass\nelse:\n    raise AssertionError")
+    assert _loaded(code) == []

@@ -432,25 +432,30 @@ def _line_of(node: yaml.Node | None, loc: tuple) -> int | None:
 def check_names(path: Path, config: StudyConfig, known: set[str], log: ProblemLog) -> None:
     """Covariates named in the plan (``cox:``) must be columns of the study (patients, biomarkers, or
     ``<GENE>_mutated`` for a gene in mutations); an unknown name is an error at its line."""
-    node = None
-    text = read_yaml_text(path) if path.is_file() else None
-    if text is not None:
-        try:
-            node = yaml.compose(text)
-        except yaml.YAMLError:
-            node = None  # already reported by load_config
+    node = ...   # study.yaml's nodes, parsed when a problem first needs a line (a valid plan: never parsed)
+
+    def line(loc: tuple) -> int | None:
+        nonlocal node
+        if node is ...:
+            text = read_yaml_text(path) if path.is_file() else None
+            try:
+                node = yaml.compose(text) if text is not None else None
+            except yaml.YAMLError:
+                node = None  # already reported by load_config
+        return _line_of(node, loc)
+
     for name in config.labels:
         if name not in known:
-            log.warning(path.name, _line_of(node, ("labels", name)), f"labels.{name}",
+            log.warning(path.name, line(("labels", name)), f"labels.{name}",
                         f"labels: '{name}' is not a variable of the study; the label is not used",
                         "a column of patients.csv or biomarkers.csv", rule="config")
     if config.table1.by is not None and config.table1.by not in known:
-        log.error(path.name, _line_of(node, ("table1", "by")), "table1.by",
+        log.error(path.name, line(("table1", "by")), "table1.by",
                   f"table1: by '{config.table1.by}' is not a variable of the study",
                   "a column of patients.csv or biomarkers.csv", rule="config")
     for name in config.regression.per:
         if name not in known:
-            log.warning(path.name, _line_of(node, ("regression", "per", name)), f"regression.per.{name}",
+            log.warning(path.name, line(("regression", "per", name)), f"regression.per.{name}",
                         f"regression: per '{name}' is not a variable of the study; not used",
                         "a numeric column of patients.csv or biomarkers.csv", rule="config")
     for endpoint, names in config.cox.items():
@@ -458,7 +463,7 @@ def check_names(path: Path, config: StudyConfig, known: set[str], log: ProblemLo
             if name not in known:
                 close = sorted(k for k in known if k.lower().startswith(name.lower()[:3]))[:5]
                 hint = f"; did you mean {', '.join(close)}?" if close else ""
-                log.error(path.name, _line_of(node, ("cox", endpoint, i)), f"cox.{endpoint}",
+                log.error(path.name, line(("cox", endpoint, i)), f"cox.{endpoint}",
                           f"unknown covariate '{name}'{hint}",
                           "a column of patients.csv or biomarkers.csv, or <GENE>_mutated", rule="config")
 
@@ -504,8 +509,7 @@ def load_config(path: Path | None, log: ProblemLog) -> StudyConfig:
     if text is None:
         return StudyConfig()
     try:
-        data = yaml.safe_load(text)
-        node = yaml.compose(text)
+        data = yaml.safe_load(text)   # the node tree (line numbers) is parsed only for a plan with errors
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         log.error(name, mark.line + 1 if mark else None, None, f"not valid YAML ({getattr(exc, 'problem', exc)})",
@@ -520,6 +524,7 @@ def load_config(path: Path | None, log: ProblemLog) -> StudyConfig:
     try:
         return StudyConfig.model_validate(data)
     except ValidationError as exc:
+        node = yaml.compose(text)     # parsed above without error (safe_load): the lines of the problems
         for err in exc.errors():
             loc = tuple(err["loc"])
             key = ".".join(str(k) for k in loc)

@@ -70,3 +70,39 @@ def test_ibm_doubles_known_values_and_limits():
         ibm_doubles(np.array([np.inf]))
     with pytest.raises(ValueError, match="range"):
         ibm_doubles(np.array([1e300]))
+
+
+@pytest.mark.parametrize("ncols", [1, 2, 3, 4, 5, 8])
+@pytest.mark.parametrize("labelled", [True, False])
+def test_header_records_equal_pyreadstat_s(tmp_path, ncols, labelled):
+    """The header is made without pyreadstat (header_records) for cdisc_export's arguments: the same bytes
+    for 1-8 variables (namestr records padded to whole records or not), text, numbers and dates, with
+    and without labels, a data set label or a format."""
+    base = frame(5, 9)
+    cols = ["USUBJID", "AVAL", "ADT", "CNSR", "EMPTY", "X6", "X7", "X8"][:ncols]
+    df = pd.DataFrame({c: base[c] if c in base.columns else np.arange(5.0) * len(c) for c in cols})
+    date_cols = [c for c in cols if c == "ADT"]
+    args = dict(table_name="ADX" if labelled else "A",
+                column_labels={c: (f"Label of {c}" if labelled else None) for c in cols},
+                variable_format={c: "DATE9" for c in date_cols})
+    if labelled:
+        args["file_label"] = "A data set label of forty characters ...."[:40]
+    text = {c: fast_xpt.longest_text(df[c]) for c in cols if c not in date_cols and df[c].dtype == object}
+    assert fast_xpt.header_records(cols, {c: max(1, len(t.encode())) for c, t in text.items()}, args) is not None
+    want = _pyreadstat_bytes(df, tmp_path / "want.xpt", date_cols, **args)
+    write_xport(df, tmp_path / "got.xpt", date_cols, **args)
+    got = (tmp_path / "got.xpt").read_bytes()
+    assert STAMP.sub(b"STAMP", got) == STAMP.sub(b"STAMP", want)
+
+
+def test_header_falls_back_to_pyreadstat(tmp_path):
+    """A label that is not ASCII, or a format header_records does not know, is left to pyreadstat's header:
+    still pyreadstat's bytes."""
+    df = frame(4, 5)
+    for args in (dict(table_name="ADTTE", column_labels={"USUBJID": "Überprüfung"}),
+                 dict(table_name="ADTTE", variable_format={"ADT": "YYMMDD10"}),
+                 dict(table_name="ADTTE", file_label="Analyse über alles")):
+        assert fast_xpt.header_records(list(df.columns), {"USUBJID": 40, "EMPTY": 1}, args) is None
+        want = _pyreadstat_bytes(df, tmp_path / "want.xpt", ["ADT"], **args)
+        write_xport(df, tmp_path / "got.xpt", ["ADT"], **args)
+        assert STAMP.sub(b"STAMP", (tmp_path / "got.xpt").read_bytes()) == STAMP.sub(b"STAMP", want)

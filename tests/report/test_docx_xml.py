@@ -170,3 +170,66 @@ def test_style_id_memo_gives_python_docx_s_ids():
     for _ in range(2):
         assert {n: document.part.get_style_id(n, WD_STYLE_TYPE.PARAGRAPH) for n in plain} == plain
     assert plain["Caption"] == "Caption" and plain["Normal"] is None   # the default style: no id written
+
+
+def _png(path, width, height):
+    """A tiny valid PNG of ``width`` x ``height`` pixels (grey), for python-docx's image header reader."""
+    import struct
+    import zlib
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    rows = b"".join(b"\x00" + b"\x80" * width for _ in range(height))
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
+                     + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+    return path
+
+
+def test_figures_are_python_docx_s_add_picture(tmp_path):
+    """_figures numbers the pictures' drawing ids itself (python-docx searches the whole document for
+    the largest id at every picture): the document XML is the one ``add_picture`` makes, ids and all,
+    with a picture already in the document before the figures."""
+    from types import SimpleNamespace
+
+    pngs = [_png(tmp_path / f"f{k}.png", 30 + 7 * k, 20 + 3 * k) for k in range(4)]
+    figs = [SimpleNamespace(png=p, title=f"Figure title {k}", caption=f"Legend {k}.") for k, p in enumerate(pngs)]
+    doc = SimpleNamespace(figure_groups=lambda: [("Group A", figs[:3]), ("Group B", figs[3:])], figures_note=None)
+
+    def reference(document):     # the former code: add_picture, then the last paragraph kept with the caption
+        number = 0
+        for title, group in doc.figure_groups():
+            D._heading(document, title, 2)
+            for f in group:
+                number += 1
+                w_px, h_px = D._png_size(f.png)
+                w = min(D.FIG_MAX_W, w_px / 300 * 2.54)
+                h = w * h_px / w_px
+                if h > D.FIG_MAX_H:
+                    w, h = w * D.FIG_MAX_H / h, D.FIG_MAX_H
+                document.add_picture(str(f.png), width=Cm(w))
+                document.paragraphs[-1].paragraph_format.keep_with_next = True
+                D.caption(document, "Figure", number, D._nb(f.title), D._nb(f.caption), keep_with_next=False)
+
+    xml = []
+    for build in (reference, lambda document: D._figures(document, doc)):
+        document = Document()
+        document.add_picture(str(pngs[0]))          # an id before the figures: they count on from it
+        build(document)
+        xml.append(etree.tostring(document.element))
+    assert xml[0] == xml[1]
+    ids = re.findall(rb'<wp:docPr id="(\d+)"', xml[1])
+    assert ids == [b"1", b"2", b"3", b"4", b"5"]
+
+
+@pytest.mark.parametrize("text", ["Overall survival was estimated. " * 5, " leading and trailing ", "a\tb", "line\nbreak",
+                                  "cr\rhere", "", "x", "<&> \u00a0no-break\u00a0space"])
+def test_paragraph_is_python_docx_s_add_paragraph(text):
+    """_paragraph/_add_run write a text without tabs or line breaks as one w:t directly: the same XML as
+    python-docx's add_paragraph(text) and add_run(text)."""
+    a, b = Document(), Document()
+    a.add_paragraph(text)
+    a.add_paragraph().add_run(text)
+    D._paragraph(b, text)
+    D._add_run(b.add_paragraph(), text)
+    assert [etree.tostring(e) for e in a.element.body] == [etree.tostring(e) for e in b.element.body]

@@ -67,8 +67,12 @@ def level_counts(s: pd.Series) -> tuple[int, pd.Series]:
         return int(s.isna().sum()), levels.value_counts().sort_index()
     text = level_text(u).to_numpy(dtype=object)
     per = np.bincount(codes[codes >= 0], minlength=len(text))
-    counts = pd.Series(per, index=pd.Index(text, dtype=object)).groupby(level=0, sort=True).sum()
-    return int((codes < 0).sum()), counts
+    # = Series(per, index=text).groupby(level=0, sort=True).sum(): the texts sorted (str order), the counts
+    # of equal texts added; without a pandas groupby (most of Table 1's time: a call per variable and group)
+    labels, inverse = np.unique(text, return_inverse=True)
+    summed = np.zeros(len(labels), dtype=per.dtype)
+    np.add.at(summed, inverse.ravel(), per)
+    return int((codes < 0).sum()), pd.Series(summed, index=pd.Index(labels, dtype=object))
 
 
 def _patient_codes(pc, tables: dict):

@@ -139,6 +139,24 @@ def _widths(t, size: float = 9) -> list[float]:
     return widths
 
 
+def _add_run(paragraph, text: str):
+    """``paragraph.add_run(text)``: the same run, its text in one ``w:t`` made directly when it holds no tab or
+    line break (python-docx walks the text character by character for those: most of a long paragraph's time)."""
+    if not text or "\t" in text or "\n" in text or "\r" in text:
+        return paragraph.add_run(text)
+    run = paragraph.add_run()
+    run._r.add_t(text)          # what run.text = text makes of such a text (as _cell_text)
+    return run
+
+
+def _paragraph(document, text: str):
+    """``document.add_paragraph(text)`` through :func:`_add_run`."""
+    p = document.add_paragraph()
+    if text:
+        _add_run(p, text)
+    return p
+
+
 def _heading(document, text: str, level: int):
     h = document.add_heading(text, level=level)
     h.paragraph_format.keep_with_next = True
@@ -195,7 +213,7 @@ def _table(document, t) -> None:
         p = document.add_paragraph()
         p.paragraph_format.space_after = Pt(1)
         p.paragraph_format.keep_with_next = keep and k < len(t.notes) - 1
-        run = p.add_run(_nb(note))
+        run = _add_run(p, _nb(note))
         run.font.size = Pt(8)
         run.font.color.rgb = GREY
     document.add_paragraph().paragraph_format.space_after = Pt(4)
@@ -295,14 +313,24 @@ def _png_size(path: Path) -> tuple[int, int]:
     return struct.unpack(">II", head[16:24])
 
 
-def _figure(document, f, number: int) -> None:
+def _figure(document, f, number: int, shape_id: int) -> None:
+    """The picture in its own paragraph (kept with its caption), then the caption. ``shape_id`` is the
+    picture's drawing id: what python-docx's ``add_picture`` takes (``StoryPart.next_id``: the largest
+    ``id`` attribute in the document plus one, an XPath over the whole document for every picture, a fifth
+    of the DOCX time); :func:`_figures` finds it once and counts on."""
+    from docx.oxml.shape import CT_Inline
+
     w_px, h_px = _png_size(f.png)
     w = min(FIG_MAX_W, w_px / 300 * 2.54)
     h = w * h_px / w_px
     if h > FIG_MAX_H:
         w, h = w * FIG_MAX_H / h, FIG_MAX_H
-    document.add_picture(str(f.png), width=Cm(w))
-    document.paragraphs[-1].paragraph_format.keep_with_next = True   # the picture stays with its caption
+    paragraph = document.add_paragraph()       # document.add_picture, step for step (docx/parts/story.py)
+    run = paragraph.add_run()
+    r_id, image = document.part.get_or_add_image(str(f.png))
+    cx, cy = image.scaled_dimensions(Cm(w), None)
+    run._r.add_drawing(CT_Inline.new_pic_inline(shape_id, r_id, image.filename, cx, cy))
+    paragraph.paragraph_format.keep_with_next = True   # the picture stays with its caption
     caption(document, "Figure", number, _nb(f.title), _nb(f.caption), keep_with_next=False)
 
 
@@ -432,28 +460,28 @@ def write_docx(doc: ReportDocument, path: Path, results=None) -> Path:
         run.font.color.rgb = ORANGE
     document.add_heading(doc.title, level=0)
     meta = document.add_paragraph()
-    meta.add_run(doc.meta).font.color.rgb = GREY
+    _add_run(meta, doc.meta).font.color.rgb = GREY
     for sec in doc.sections:
         h = _heading(document, sec.title, 1)
         h.paragraph_format.page_break_before = sec.id == "figures"
         if sec.id == "summary":
-            document.add_paragraph(_nb(plain(doc.results_text)))
+            _paragraph(document, _nb(plain(doc.results_text)))
         elif sec.id == "figures":
             _figures(document, doc)
         elif sec.id == "methods":
             for heading, pieces in doc.methods:
                 _heading(document, heading, 2)
-                document.add_paragraph(_nb(plain(pieces)))
+                _paragraph(document, _nb(plain(pieces)))
             if doc.references:
                 _heading(document, "References", 2)
                 for k, ref in enumerate(doc.references, 1):
-                    p = document.add_paragraph(f"{k}. {ref}")
+                    p = _paragraph(document, f"{k}. {ref}")
                     p.paragraph_format.left_indent = Cm(0.6)
                     p.paragraph_format.first_line_indent = Cm(-0.6)
                     p.paragraph_format.space_after = Pt(2)
                     p.runs[0].font.size = Pt(9)
         for text in sec.text:
-            document.add_paragraph(_nb(text))
+            _paragraph(document, _nb(text))
         for t in sec.tables:
             _table(document, t)
         for line in sec.empty:
@@ -468,8 +496,12 @@ def _figures(document, doc: ReportDocument) -> None:
     groups = doc.figure_groups()
     if not groups:
         document.add_paragraph(doc.figures_note or "No figures.").runs[0].italic = True
+    shape_id = None
     for title, figs in groups:
         _heading(document, title, 2)
         for f in figs:
             number += 1
-            _figure(document, f, number)
+            if shape_id is None:        # once: the captions and headings between pictures add no ids
+                shape_id = document.part.next_id
+            _figure(document, f, number, shape_id)
+            shape_id += 1

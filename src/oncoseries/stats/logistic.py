@@ -186,12 +186,13 @@ class _Penalised:
         eta = self.X @ b
         pi = 0.5 * (1.0 + np.tanh(0.5 * eta))               # expit without overflow
         w = pi * (1.0 - pi)
-        info = (self.X * w[:, None]).T @ self.X
+        xw = self.X * w[:, None]                             # W X, made once
+        info = xw.T @ self.X
         sign, logdet = np.linalg.slogdet(info)
         if sign <= 0 or not np.isfinite(logdet):
             return -np.inf, None, info
-        ll = float(np.sum(self.y * eta - np.logaddexp(0.0, eta)))
-        xi = np.linalg.solve(info, (self.X * w[:, None]).T).T      # rows: W^(1/2)... h_i = w_i x_i' I^-1 x_i
+        ll = float((self.y * eta - np.logaddexp(0.0, eta)).sum())   # = np.sum(...), without its dispatch
+        xi = np.linalg.solve(info, xw.T).T                  # rows: W^(1/2)... h_i = w_i x_i' I^-1 x_i
         h = np.einsum("ij,ij->i", xi, self.X)
         score = self.X.T @ (self.y - pi + h * (0.5 - pi))
         return ll + 0.5 * logdet, score, info
@@ -206,7 +207,7 @@ class _Penalised:
 def _constrained(pen, b_hat, j, v):
     b = b_hat.copy()
     b[j] = v
-    free = np.setdiff1d(np.arange(b.size), [j])
+    free = np.delete(np.arange(b.size), j)      # = np.setdiff1d(arange, [j]) (sorted), without its sort
     try:
         if free.size:
             return pen.maximise(b, free)[:2]
