@@ -32,13 +32,11 @@ _cache: dict = {}
 _installed = False
 
 
-def _rc_state() -> tuple:
+def _rc_state(_get=dict.get, _keys=_RC_KEYS) -> tuple:
+    """The values of ``_RC_KEYS`` (None for a key this matplotlib lacks), lists as tuples. Read with
+    ``dict.get``, as ``RcParams._get`` reads: ``rcParams[k]`` only adds a check of the "backend" key."""
     rc = mpl.rcParams
-    return tuple(_freeze(rc[k]) if k in rc else None for k in _RC_KEYS)
-
-
-def _freeze(value):
-    return tuple(value) if isinstance(value, list) else value
+    return tuple([tuple(v) if type(v) is list else v for v in [_get(rc, k) for k in _keys]])
 
 
 def _prop_key(prop) -> tuple:

@@ -1,0 +1,79 @@
+"""Benchmark: CPU of drawing the bundled study's figures once in a fresh, warm process (issue 13).
+
+Usage: python benchmarks/bench_draw.py [--runs 7] [--warm-up] --src BASE/src --src src
+
+Each run is a fresh ``python`` process per source tree (runs alternate between the trees): it analyses the
+bundled study, prepares every figure group (report/figures.prepare_group), pays the worker's start-up
+(``report.worker._warm``: matplotlib and the drawing modules imported, the font loaded) and, with
+``--warm-up``, ``style.warm_up()`` when the tree has it; then it draws every group once (PNG + SVG into a
+temporary directory, as the figure worker does) and reports the CPU time (``time.process_time``: all threads,
+the PNG writer included) of each group and of all. Only the drawing is timed, the first time in the process:
+what ``oncoseries analyze`` pays. Prints the median and range per tree.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+
+_CHILD = r"""
+import json, pathlib, sys, tempfile, time
+from oncoseries.analysis import analyze
+from oncoseries.examples import example_study_path
+from oncoseries.report import figures, style, worker
+res = analyze(example_study_path())
+opts = figures.figure_opts(**figures.report_figure_options(res))
+prepared = [figures.prepare_group(n, res, opts) for n in figures.GROUPS]
+worker._warm()
+warm = None
+if sys.argv[1] == "1" and hasattr(style, "warm_up"):
+    t = time.process_time(); style.warm_up(); warm = time.process_time() - t
+out = {"warm_up": warm, "groups": {}}
+with tempfile.TemporaryDirectory() as d:
+    t0 = time.process_time()
+    for p in prepared:
+        t = time.process_time()
+        figures.draw_prepared(p, pathlib.Path(d), opts)
+        style.wait_for_figures()
+        out["groups"][p.group] = time.process_time() - t
+    out["all"] = time.process_time() - t0
+print("BENCH" + json.dumps(out))
+"""
+
+
+def run(src: str, warm_up: bool) -> dict:
+    env = dict(os.environ, PYTHONPATH=src)
+    proc = subprocess.run([sys.executable, "-c", _CHILD, "1" if warm_up else "0"], env=env, capture_output=True,
+                          text=True, check=True)
+    line = next(x for x in proc.stdout.splitlines() if x.startswith("BENCH"))
+    return json.loads(line[5:])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--src", action="append", required=True, help="a source tree (repeat to compare)")
+    ap.add_argument("--runs", type=int, default=7)
+    ap.add_argument("--warm-up", action="store_true", help="call style.warm_up() before drawing")
+    args = ap.parse_args()
+    results: dict[str, list[dict]] = {s: [] for s in args.src}
+    for _ in range(args.runs):
+        for s in args.src:
+            results[s].append(run(s, args.warm_up))
+    for s, rs in results.items():
+        alls = [r["all"] for r in rs]
+        print(f"{s}: all groups, CPU median {statistics.median(alls):.3f} s (range {min(alls):.3f}-{max(alls):.3f}),"
+              f" {len(rs)} fresh processes")
+        for g in rs[0]["groups"]:
+            print(f"  {g:<11} {statistics.median(r['groups'][g] for r in rs):.3f} s")
+        if rs[0]["warm_up"] is not None:
+            print(f"  warm_up() itself: {statistics.median(r['warm_up'] for r in rs):.3f} s (before the drawing)")
+
+
+if __name__ == "__main__":
+    with tempfile.TemporaryDirectory():
+        main()
