@@ -164,3 +164,27 @@ def test_pdf_embeds_the_font_from_its_file(tmp_path):
     assert pdf.startswith(b"%PDF") and b"/FontFile2" in pdf and b"DejaVuSans" in pdf
     assert fm._get_font is mpl_patches._get_font
 
+
+
+@pytest.mark.parametrize("prop", [FontProperties(family="DejaVu Sans", size=8.0),
+                                  FontProperties(family=["sans-serif", "serif"], size=6.5, weight="bold"),
+                                  FontProperties(family="monospace", style="italic", size=8.5),
+                                  FontProperties(family="serif", stretch="condensed", variant="small-caps")])
+def test_fonts_found_once_equal_matplotlibs(prop):
+    mgr = fm.fontManager
+    original = mpl_patches._originals["find_fonts"]
+    first = mgr._find_fonts_by_props(prop)
+    again = mgr._find_fonts_by_props(prop.copy())       # served by the patch's dictionary
+    assert first == again == original(mgr, prop)
+    assert again is not first                           # a new list each time, as matplotlib returns
+    with matplotlib.rc_context({"font.sans-serif": ["DejaVu Serif"], "font.serif": ["DejaVu Sans"]}):
+        assert mgr._find_fonts_by_props(prop) == original(mgr, prop)
+
+
+def test_missing_family_still_warns_every_time(caplog):
+    prop = FontProperties(family=["No Such Family 7f3a", "DejaVu Sans"], size=8.0)
+    for _ in range(2):
+        caplog.clear()
+        with caplog.at_level("WARNING", logger="matplotlib.font_manager"):
+            found = fm.fontManager._find_fonts_by_props(prop)
+        assert len(found) == 1 and "No Such Family 7f3a" in caplog.text

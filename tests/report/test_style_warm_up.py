@@ -39,7 +39,7 @@ def test_warm_up_fills_the_cache_and_changes_no_file(tmp_path):
     keys = list(text_metrics._cache)
     measured = {(k[0], k[2]) for k in keys}
     for s in ("0", "12", "0.5", "100%", "\u221230", "+20", "Number at risk"):
-        assert (RendererAgg, s) in measured and (TextToPath, s) in measured
+        assert (RendererAgg, s) in measured and (text_metrics.TextToPath_, s) in measured
     assert any(k[0] is RendererAgg and k[1] == 300 for k in keys)
     assert any(k[0] is RendererAgg and k[1] == 72 for k in keys)          # report/_layout.text_width_pt
     n = len(text_metrics._cache)
