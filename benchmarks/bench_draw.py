@@ -5,7 +5,7 @@ Usage: python benchmarks/bench_draw.py [--runs 7] [--warm-up] --src BASE/src --s
 Each run is a fresh ``python`` process per source tree (runs alternate between the trees): it analyses the
 bundled study, prepares every figure group (report/figures.prepare_group), pays the worker's start-up
 (``report.worker._warm``: matplotlib and the drawing modules imported, the font loaded) and, with
-``--warm-up``, ``style.warm_up()`` when the tree has it; then it draws every group once (PNG + SVG into a
+``--warm-up``, ``style.warm_up()`` when the tree has it (``--no-freeze``: ``warm_up(freeze_gc=False)``); then it draws every group once (PNG + SVG into a
 temporary directory, as the figure worker does) and reports the CPU time (``time.process_time``: all threads,
 the PNG writer included) of each group and of all. Only the drawing is timed, the first time in the process:
 what ``oncoseries analyze`` pays. Prints the median and range per tree.
@@ -31,8 +31,8 @@ opts = figures.figure_opts(**figures.report_figure_options(res))
 prepared = [figures.prepare_group(n, res, opts) for n in figures.GROUPS]
 worker._warm()
 warm = None
-if sys.argv[1] == "1" and hasattr(style, "warm_up"):
-    t = time.process_time(); style.warm_up(); warm = time.process_time() - t
+if sys.argv[1] != "0" and hasattr(style, "warm_up"):
+    t = time.process_time(); style.warm_up(freeze_gc=sys.argv[1] == "1"); warm = time.process_time() - t
 out = {"warm_up": warm, "groups": {}}
 with tempfile.TemporaryDirectory() as d:
     t0 = time.process_time()
@@ -46,9 +46,9 @@ print("BENCH" + json.dumps(out))
 """
 
 
-def run(src: str, warm_up: bool) -> dict:
+def run(src: str, warm_up: str) -> dict:
     env = dict(os.environ, PYTHONPATH=src)
-    proc = subprocess.run([sys.executable, "-c", _CHILD, "1" if warm_up else "0"], env=env, capture_output=True,
+    proc = subprocess.run([sys.executable, "-c", _CHILD, warm_up], env=env, capture_output=True,
                           text=True, check=True)
     line = next(x for x in proc.stdout.splitlines() if x.startswith("BENCH"))
     return json.loads(line[5:])
@@ -59,11 +59,12 @@ def main() -> None:
     ap.add_argument("--src", action="append", required=True, help="a source tree (repeat to compare)")
     ap.add_argument("--runs", type=int, default=7)
     ap.add_argument("--warm-up", action="store_true", help="call style.warm_up() before drawing")
+    ap.add_argument("--no-freeze", action="store_true", help="with --warm-up: warm_up(freeze_gc=False)")
     args = ap.parse_args()
     results: dict[str, list[dict]] = {s: [] for s in args.src}
     for _ in range(args.runs):
         for s in args.src:
-            results[s].append(run(s, args.warm_up))
+            results[s].append(run(s, "2" if args.warm_up and args.no_freeze else "1" if args.warm_up else "0"))
     for s, rs in results.items():
         alls = [r["all"] for r in rs]
         print(f"{s}: all groups, CPU median {statistics.median(alls):.3f} s (range {min(alls):.3f}-{max(alls):.3f}),"
