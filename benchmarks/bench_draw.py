@@ -1,14 +1,16 @@
 """Benchmark: CPU of drawing the bundled study's figures once in a fresh, warm process (issue 13).
 
-Usage: python benchmarks/bench_draw.py [--runs 7] [--warm-up] --src BASE/src --src src
+Usage: python benchmarks/bench_draw.py [--runs 7] [--warm-up [--no-freeze] | --compare-warm-up]
+                                       --src BASE/src --src src
 
-Each run is a fresh ``python`` process per source tree (runs alternate between the trees): it analyses the
-bundled study, prepares every figure group (report/figures.prepare_group), pays the worker's start-up
-(``report.worker._warm``: matplotlib and the drawing modules imported, the font loaded) and, with
-``--warm-up``, ``style.warm_up()`` when the tree has it (``--no-freeze``: ``warm_up(freeze_gc=False)``); then it draws every group once (PNG + SVG into a
-temporary directory, as the figure worker does) and reports the CPU time (``time.process_time``: all threads,
-the PNG writer included) of each group and of all. Only the drawing is timed, the first time in the process:
-what ``oncoseries analyze`` pays. Prints the median and range per tree.
+Each run is a fresh ``python`` process per source tree (runs alternate between the trees and variants): it
+analyses the bundled study, prepares every figure group (report/figures.prepare_group), pays the worker's
+start-up (``report.worker._warm``: matplotlib and the drawing modules imported, the font loaded) and, with
+``--warm-up``, ``style.warm_up()`` when the tree has it (``--no-freeze``: ``warm_up(freeze_gc=False)``;
+``--compare-warm-up`` alternates none, ``warm_up()`` and ``warm_up(freeze_gc=False)``); then it draws every
+group once (PNG + SVG into a temporary directory, as the figure worker does) and reports the CPU time
+(``time.process_time``: all threads, the PNG writer included) of each group and of all. Only the drawing is
+timed, the first time in the process: what ``oncoseries analyze`` pays. Prints the median and range per tree.
 """
 
 from __future__ import annotations
@@ -60,11 +62,17 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=7)
     ap.add_argument("--warm-up", action="store_true", help="call style.warm_up() before drawing")
     ap.add_argument("--no-freeze", action="store_true", help="with --warm-up: warm_up(freeze_gc=False)")
+    ap.add_argument("--compare-warm-up", action="store_true",
+                    help="per tree, alternate: no warm-up, warm_up(), warm_up(freeze_gc=False)")
     args = ap.parse_args()
-    results: dict[str, list[dict]] = {s: [] for s in args.src}
+    modes = (["0", "1", "2"] if args.compare_warm_up else
+             ["2" if args.warm_up and args.no_freeze else "1" if args.warm_up else "0"])
+    names = {"0": "", "1": " + warm_up()", "2": " + warm_up(freeze_gc=False)"}
+    results: dict[str, list[dict]] = {s + names[m]: [] for s in args.src for m in modes}
     for _ in range(args.runs):
         for s in args.src:
-            results[s].append(run(s, "2" if args.warm_up and args.no_freeze else "1" if args.warm_up else "0"))
+            for m in modes:
+                results[s + names[m]].append(run(s, m))
     for s, rs in results.items():
         alls = [r["all"] for r in rs]
         print(f"{s}: all groups, CPU median {statistics.median(alls):.3f} s (range {min(alls):.3f}-{max(alls):.3f}),"
