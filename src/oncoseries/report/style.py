@@ -14,7 +14,7 @@ measurements cached (report/text_metrics.py); every drawing function gets ``plt`
 from __future__ import annotations
 
 import io
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -215,6 +215,10 @@ _COMMON_LABELS = ("Number at risk", "Months", "Time (months)", "Overall survival
                   "Best response", "Log-rank P < 0.001", "Censored", "Survival probability", "Probability")
 
 
+#: Proportion ticks, also measured inside a width's rc context (axes laid out while the figure is built).
+_AXIS_FRACTIONS = tuple(f"{i / 10:.1f}" for i in range(11))
+
+
 def _common_numbers() -> list[str]:
     """Tick and table numbers: counts, months, proportions and percentages, signed changes (U+2212 minus, as
     matplotlib writes negative tick labels)."""
@@ -231,7 +235,8 @@ def warm_up(sizes=("double",), dpi: int = 300, freeze_gc: bool = True) -> None:
     For each print width in ``sizes``: the fonts are opened (report/mpl_patches.py keeps them), and the common
     tick numbers (``_common_numbers``) and labels (``_COMMON_LABELS``) are measured at the tick and label
     sizes as the PNG (``RendererAgg`` at ``dpi``), the SVG (``TextToPath``) and report/_layout.py measure
-    them, so the report/text_metrics.py cache answers for them later. Every cached value is the one
+    them (with the rc settings in force where each measures: report/_layout.py inside the width's rc
+    context, the saving outside it), so the report/text_metrics.py cache answers for them later. Every cached value is the one
     matplotlib computes, so later figures are byte-identical; a figure that shows none of these strings
     is drawn as without the warm-up. With ``freeze_gc``, everything made so far (modules, matplotlib, the
     fonts, the caches, which live as long as the process) is moved out of the cyclic garbage collector's
@@ -252,15 +257,16 @@ def warm_up(sizes=("double",), dpi: int = 300, freeze_gc: bool = True) -> None:
             props = [(FontProperties(size=small), numbers + list(_COMMON_LABELS)),
                      (FontProperties(size=base), list(_COMMON_LABELS)),
                      (FontProperties(size=small, weight="bold"), ["HR (95% CI)", "P", "All patients"])]
-        for inside in (True, False):    # texts are measured both inside the width's rc context and outside
-            with (style(size) if inside else nullcontext()):
-                for prop, strings in props:
-                    for text in strings:
-                        agg.get_text_width_height_descent(text, prop, False)
-                        svg.get_text_width_height_descent(text, prop, False)
-                        if inside:      # the layout helpers and matplotlib's own at the figure's dpi
-                            _layout.text_width_pt(text, prop.get_size(), prop.get_weight())
-                            screen.get_text_width_height_descent(text, prop, False)
+            for prop, strings in props:             # the layout helpers, inside the width's rc context
+                for text in strings:
+                    _layout.text_width_pt(text, prop.get_size(), prop.get_weight())
+            for text in _AXIS_FRACTIONS:            # axes laid out inside it (matplotlib's own measurements)
+                for r in (agg, svg, screen):
+                    r.get_text_width_height_descent(text, props[0][0], False)
+        for prop, strings in props:                 # the figures are drawn and saved outside it
+            for text in strings:
+                agg.get_text_width_height_descent(text, prop, False)
+                svg.get_text_width_height_descent(text, prop, False)
     if freeze_gc:
         import gc
 
