@@ -107,7 +107,8 @@ def main() -> None:
                 results[s + names[m]].append(run(s, m, args.forked))
     for s, rs in results.items():
         alls = [r["all"] for r in rs]
-        print(f"{s}: {'forked child' if args.forked else 'all groups'}, CPU median {statistics.median(alls):.3f} s (range {min(alls):.3f}-{max(alls):.3f}),"
+        what = "forked child" if args.forked else "all groups"
+        print(f"{s}: {what}, CPU median {statistics.median(alls):.3f} s (range {min(alls):.3f}-{max(alls):.3f}),"
               f" {len(rs)} fresh processes")
         for g in rs[0]["groups"]:
             print(f"  {g:<11} {statistics.median(r['groups'][g] for r in rs):.3f} s")

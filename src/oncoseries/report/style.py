@@ -223,8 +223,9 @@ def _common_numbers() -> list[str]:
     """Tick and table numbers: counts, months, proportions and percentages, signed changes (U+2212 minus, as
     matplotlib writes negative tick labels)."""
     ints = list(range(61)) + list(range(65, 205, 5))
-    out = [str(i) for i in ints] + [f"{i / 10:.1f}" for i in range(11)] + [f"{i / 100:.2f}" for i in range(0, 101, 5)]
-    out += [f"{i}%" for i in range(101)] + [f"+{i}" for i in range(5, 205, 5)] + [f"+{i}%" for i in range(5, 205, 5)]
+    out = [str(i) for i in ints] + [f"{i / 10:.1f}" for i in range(11)]
+    out += [f"{i / 100:.2f}" for i in range(0, 101, 5)] + [f"{i}%" for i in range(101)]
+    out += [f"+{i}" for i in range(5, 205, 5)] + [f"+{i}%" for i in range(5, 205, 5)]
     out += [f"\u2212{i}" for i in range(5, 105, 5)] + [f"\u2212{i}%" for i in range(5, 105, 5)]
     return list(dict.fromkeys(out))
 
@@ -236,9 +237,9 @@ def warm_up(sizes=("double",), dpi: int = 300, freeze_gc: bool = True) -> None:
     tick numbers (``_common_numbers``) and labels (``_COMMON_LABELS``) are measured at the tick and label
     sizes as the PNG (``RendererAgg`` at ``dpi``), the SVG (``TextToPath``) and report/_layout.py measure
     them (with the rc settings in force where each measures: report/_layout.py inside the width's rc
-    context, the saving outside it), so the report/text_metrics.py cache answers for them later. Every cached value is the one
-    matplotlib computes, so later figures are byte-identical; a figure that shows none of these strings
-    is drawn as without the warm-up. With ``freeze_gc``, everything made so far (modules, matplotlib, the
+    context, the saving outside it), so the report/text_metrics.py cache answers for them later. Every
+    cached value is the one matplotlib computes, so later figures are byte-identical; a figure that shows
+    none of these strings is drawn as without the warm-up. With ``freeze_gc``, everything made so far (modules, matplotlib, the
     fonts, the caches, which live as long as the process) is moved out of the cyclic garbage collector's
     sight (``gc.freeze``): the collections while drawing then walk the figures' objects only.
     For the figure worker's idle time (report/worker.py), after matplotlib is imported."""
