@@ -103,3 +103,18 @@ def test_figure_files_identical_with_and_without_the_cache(tmp_path, monkeypatch
            (cached[1], again[1], plain[1])]
     assert cached[0] == again[0] == plain[0]
     assert svg[0] == svg[1] == svg[2]
+
+
+def test_svg_layout_shared_between_sizes():
+    text_metrics.clear()
+    t2p = TextToPath()
+    original = TextToPath.get_text_width_height_descent.__wrapped__
+    for size in (6.5, 8.0, 8.5, 10.0, 7.2):
+        prop = FontProperties(family="sans-serif", size=size)
+        got = t2p.get_text_width_height_descent("HDIFO-051 (n=26, 24 events)", prop, False)
+        assert got == original(t2p, "HDIFO-051 (n=26, 24 events)", prop, False)
+    assert len(text_metrics._cache) == 1          # laid out once, at FONT_SCALE
+    bold = FontProperties(family="sans-serif", size=8.0, weight="bold")
+    assert t2p.get_text_width_height_descent("HDIFO-051 (n=26, 24 events)", bold, False) == \
+        original(t2p, "HDIFO-051 (n=26, 24 events)", bold, False)
+    assert len(text_metrics._cache) == 2

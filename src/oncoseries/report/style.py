@@ -32,9 +32,10 @@ def pyplot():
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
 
-        from .text_metrics import install
+        from . import mpl_patches, text_metrics
 
-        install()
+        text_metrics.install()
+        mpl_patches.install()
         _plt = plt
     return _plt
 
@@ -143,9 +144,12 @@ TIFF_DPI = 600
 def _write_extra(fig, stem: Path, fmt: str) -> Path:
     """PDF with TrueType text and no date; TIFF at ``TIFF_DPI`` as RGB with LZW compression."""
     if fmt == "pdf":
+        from .mpl_patches import font_files
+
         path = stem.with_name(stem.name + ".pdf")
-        fig.savefig(path, format="pdf", bbox_inches=None,
-                    metadata={"CreationDate": None, "ModDate": None, "Creator": None, "Producer": None})
+        with font_files():        # the PDF embeds the font from the FT2Font's file name (report/mpl_patches.py)
+            fig.savefig(path, format="pdf", bbox_inches=None,
+                        metadata={"CreationDate": None, "ModDate": None, "Creator": None, "Producer": None})
         return path
     if fmt == "tiff":
         from PIL import Image
@@ -157,6 +161,17 @@ def _write_extra(fig, stem: Path, fmt: str) -> Path:
                                                             dpi=(TIFF_DPI, TIFF_DPI))
         return path
     raise ValueError(f"figure format must be one of {', '.join(FORMATS)}; got {fmt!r}")
+
+
+def _take_buffer(canvas) -> np.ndarray:
+    """The Agg canvas's pixels as an (h, w, 4) array sharing the renderer's buffer, which the canvas then
+    gives up: its next draw (the TIFF, or a later save of the figure) makes a new renderer instead of clearing
+    and reusing this one (FigureCanvasAgg.get_renderer reuses it while the size and dpi are unchanged), so the
+    PNG thread reads pixels nothing writes to any more. A copy of the 12 MB buffer cost ~10 ms a figure,
+    mostly page faults of the new memory."""
+    rgba = np.asarray(canvas.renderer.buffer_rgba())
+    canvas._lastKey = None
+    return rgba
 
 
 def save_figure(fig, stem: Path, dpi: int = 300, close: bool = True, wait: bool = True,
@@ -177,7 +192,7 @@ def save_figure(fig, stem: Path, dpi: int = 300, close: bool = True, wait: bool 
     png, svg = stem.with_name(stem.name + ".png"), stem.with_name(stem.name + ".svg")
     with plt.rc_context({k: _BASE_RC[k] for k in ("svg.hashsalt", "svg.id", "svg.fonttype", "pdf.fonttype")}):
         fig.savefig(_Discard(), format="rgba", dpi=dpi, bbox_inches=None)
-        rgba = np.array(fig.canvas.renderer.buffer_rgba())  # the Agg buffer at dpi, (h, w, 4)
+        rgba = _take_buffer(fig.canvas)   # the Agg buffer at dpi, (h, w, 4), not copied
         if _png_writer is None:
             from concurrent.futures import ThreadPoolExecutor
 
@@ -191,6 +206,73 @@ def save_figure(fig, stem: Path, dpi: int = 300, close: bool = True, wait: bool 
     if wait:
         wait_for_figures()
     return [png, svg, *extra]
+
+
+#: Labels many figures show, measured by :func:`warm_up` besides the tick numbers.
+_COMMON_LABELS = ("Number at risk", "Months", "Time (months)", "Overall survival", "Progression-free survival",
+                  "All patients", "Patient", "Patients", "Yes", "No", "CR", "PR", "SD", "PD", "NE", "P", "lp",
+                  "HR (95% CI)", "Hazard ratio (95% CI)", "Univariable", "Multivariable", "reference",
+                  "Best response", "Log-rank P < 0.001", "Censored", "Survival probability", "Probability")
+
+
+#: Proportion ticks, also measured inside a width's rc context (axes laid out while the figure is built).
+_AXIS_FRACTIONS = tuple(f"{i / 10:.1f}" for i in range(11))
+
+
+def _common_numbers() -> list[str]:
+    """Tick and table numbers: counts, months, proportions and percentages, signed changes (U+2212 minus, as
+    matplotlib writes negative tick labels)."""
+    ints = list(range(61)) + list(range(65, 205, 5))
+    out = [str(i) for i in ints] + [f"{i / 10:.1f}" for i in range(11)]
+    out += [f"{i / 100:.2f}" for i in range(0, 101, 5)] + [f"{i}%" for i in range(101)]
+    out += [f"+{i}" for i in range(5, 205, 5)] + [f"+{i}%" for i in range(5, 205, 5)]
+    out += [f"\u2212{i}" for i in range(5, 105, 5)] + [f"\u2212{i}%" for i in range(5, 105, 5)]
+    return list(dict.fromkeys(out))
+
+
+def warm_up(sizes=("double",), dpi: int = 300, freeze_gc: bool = True) -> None:
+    """Pay first-use costs of drawing before the first figure is asked for, with no effect on any file.
+
+    For each print width in ``sizes``: the fonts are opened (report/mpl_patches.py keeps them), and the common
+    tick numbers (``_common_numbers``) and labels (``_COMMON_LABELS``) are measured at the tick and label
+    sizes as the PNG (``RendererAgg`` at ``dpi``), the SVG (``TextToPath``) and report/_layout.py measure
+    them (with the rc settings in force where each measures: report/_layout.py inside the width's rc
+    context, the saving outside it), so the report/text_metrics.py cache answers for them later. Every
+    cached value is the one matplotlib computes, so later figures are byte-identical; a figure that shows
+    none of these strings is drawn as without the warm-up. With ``freeze_gc``, everything made so far (modules, matplotlib, the
+    fonts, the caches, which live as long as the process) is moved out of the cyclic garbage collector's
+    sight (``gc.freeze``): the collections while drawing then walk the figures' objects only.
+    For the figure worker's idle time (report/worker.py), after matplotlib is imported."""
+    pyplot()
+    from matplotlib.backends.backend_agg import RendererAgg
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import TextToPath
+
+    from . import _layout
+
+    agg, svg, screen = RendererAgg(1, 1, dpi), TextToPath(), RendererAgg(1, 1, _BASE_RC["figure.dpi"])
+    numbers = _common_numbers()
+    for size in sizes:
+        base, small = font_sizes(size)
+        with style(size):
+            props = [(FontProperties(size=small), numbers + list(_COMMON_LABELS)),
+                     (FontProperties(size=base), list(_COMMON_LABELS)),
+                     (FontProperties(size=small, weight="bold"), ["HR (95% CI)", "P", "All patients"])]
+            for prop, strings in props:             # the layout helpers, inside the width's rc context
+                for text in strings:
+                    _layout.text_width_pt(text, prop.get_size(), prop.get_weight())
+            for text in _AXIS_FRACTIONS:            # axes laid out inside it (matplotlib's own measurements)
+                for r in (agg, svg, screen):
+                    r.get_text_width_height_descent(text, props[0][0], False)
+        for prop, strings in props:                 # the figures are drawn and saved outside it
+            for text in strings:
+                agg.get_text_width_height_descent(text, prop, False)
+                svg.get_text_width_height_descent(text, prop, False)
+    if freeze_gc:
+        import gc
+
+        gc.collect()
+        gc.freeze()
 
 
 def wait_for_figures() -> None:

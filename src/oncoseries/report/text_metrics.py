@@ -10,7 +10,9 @@ The width, height and descent of a string are a function of the string, the font
 resolution, whether it is mathtext, and the rc settings that choose and hint the font: :func:`install`
 wraps ``RendererAgg.get_text_width_height_descent`` and ``TextToPath.get_text_width_height_descent`` (the
 SVG's measurements) with a dictionary keyed by exactly those, so every value is the one matplotlib would
-compute and the files are byte-identical (tests/report/test_text_metrics.py). TeX text is not cached.
+compute and the files are byte-identical (tests/report/test_text_metrics.py). TeX text is not cached. The SVG's
+plain-text measurements are cached without the size (``_memoised_svg``: matplotlib lays them out at one size
+and scales the result).
 """
 
 from __future__ import annotations
@@ -32,13 +34,11 @@ _cache: dict = {}
 _installed = False
 
 
-def _rc_state() -> tuple:
+def _rc_state(_get=dict.get, _keys=_RC_KEYS) -> tuple:
+    """The values of ``_RC_KEYS`` (None for a key this matplotlib lacks), lists as tuples. Read with
+    ``dict.get``, as ``RcParams._get`` reads: ``rcParams[k]`` only adds a check of the "backend" key."""
     rc = mpl.rcParams
-    return tuple(_freeze(rc[k]) if k in rc else None for k in _RC_KEYS)
-
-
-def _freeze(value):
-    return tuple(value) if isinstance(value, list) else value
+    return tuple([tuple(v) if type(v) is list else v for v in [_get(rc, k) for k in _keys]])
 
 
 def _prop_key(prop) -> tuple:
@@ -64,6 +64,33 @@ def _memoised(original, resolution):
     return get_text_width_height_descent
 
 
+def _memoised_svg(original, math):
+    """TextToPath's measurement: the font is laid out at ``FONT_SCALE`` points whatever the text's size and the
+    result multiplied by size / FONT_SCALE, so the layout is cached without the size (a string shown at two
+    sizes is laid out once) and scaled as matplotlib scales it: (w / 64) * (size / FONT_SCALE)."""
+    def get_text_width_height_descent(self, s, prop, ismath):
+        if ismath:
+            return math(self, s, prop, ismath)
+        pk = _prop_key(prop)
+        key = (TextToPath_, self.DPI, s, False, pk[:5] + pk[6:] + (self.FONT_SCALE,), _rc_state())
+        unit = _cache.get(key)
+        if unit is None:
+            if len(_cache) >= MAX_ENTRIES:
+                _cache.clear()
+            at_scale = prop.copy()
+            at_scale.set_size(self.FONT_SCALE)
+            unit = _cache[key] = original(self, s, at_scale, ismath)     # scale 1: w / 64, h / 64, d / 64
+        scale = prop.get_size_in_points() / self.FONT_SCALE
+        return unit[0] * scale, unit[1] * scale, unit[2] * scale
+
+    get_text_width_height_descent.__wrapped__ = original
+    get_text_width_height_descent.__doc__ = original.__doc__
+    return get_text_width_height_descent
+
+
+TextToPath_ = "TextToPath at FONT_SCALE"
+
+
 def install() -> None:
     """Wrap the two text measurements (once per process; harmless to call again)."""
     global _installed
@@ -74,8 +101,8 @@ def install() -> None:
 
     RendererAgg.get_text_width_height_descent = _memoised(RendererAgg.get_text_width_height_descent,
                                                           lambda r: r.dpi)
-    TextToPath.get_text_width_height_descent = _memoised(TextToPath.get_text_width_height_descent,
-                                                         lambda r: r.DPI)
+    original = TextToPath.get_text_width_height_descent
+    TextToPath.get_text_width_height_descent = _memoised_svg(original, _memoised(original, lambda r: r.DPI))
     _installed = True
 
 

@@ -1,0 +1,190 @@
+"""report/mpl_patches.py: fonts from memory, font tables read once, tick markers copied without deepcopy; each
+gives what matplotlib gives, and the files are the same bytes with and without them."""
+
+from __future__ import annotations
+
+import io
+import os
+import pickle
+
+import matplotlib
+import matplotlib.font_manager as fm
+import matplotlib.markers as mmarkers
+import matplotlib.text as mtext
+import numpy as np
+import pytest
+from matplotlib.font_manager import FontProperties
+from matplotlib.markers import MarkerStyle
+
+from oncoseries.report import mpl_patches, style, text_metrics
+
+style.pyplot()      # installs the patches
+
+pytestmark = pytest.mark.skipif(not matplotlib.__version__.startswith(mpl_patches.MATPLOTLIB_VERSION + "."),
+                                reason="the patches apply to matplotlib " + mpl_patches.MATPLOTLIB_VERSION)
+
+
+def _dejavu():
+    return fm.fontManager._find_fonts_by_props(FontProperties(family="DejaVu Sans"))
+
+
+def test_installed():
+    assert mpl_patches.installed()
+    assert fm._get_font is mpl_patches._get_font
+    assert mtext.get_font is mpl_patches._layout_font
+    assert mmarkers.MarkerStyle._set_marker is mpl_patches._set_marker
+
+
+def test_font_read_from_memory_lays_out_and_renders_as_from_its_file():
+    font = fm.get_font(_dejavu())
+    assert isinstance(font.fname, io.BytesIO)
+    with mpl_patches.font_files():
+        from_file = fm.get_font(_dejavu())
+    assert os.fspath(from_file.fname).endswith("DejaVuSans.ttf")
+    assert fm._get_font is mpl_patches._get_font           # put back after the block
+    for f in (font, from_file):
+        f.clear()
+        f.set_size(8.0, 300)
+        f.set_text("Progression-free survival 0.13 (0.06\u20130.28)", 0.0)
+        f.draw_glyphs_to_bitmap()
+    assert font.get_width_height() == from_file.get_width_height()
+    assert font.get_descent() == from_file.get_descent()
+    assert font.get_bitmap_offset() == from_file.get_bitmap_offset()
+    assert np.array_equal(font.get_image(), from_file.get_image())
+    assert font.get_image().any()
+
+
+def test_font_bytes_read_once():
+    fm.get_font(_dejavu())
+    path = os.path.realpath(_dejavu()[0].path)
+    assert mpl_patches._font_bytes[path] == open(path, "rb").read()
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="fork only")
+def test_fonts_kept_in_a_forked_child():
+    font = fm.get_font(_dejavu())
+    font.set_size(8.0, 300)
+    font.set_text("HDIFO-051", 0.0)
+    parent = (id(font), font.get_width_height(), font.get_descent())
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:                                        # pragma: no cover  (the child)
+        try:
+            f = fm.get_font(_dejavu())
+            f.set_size(8.0, 300)
+            f.set_text("HDIFO-051", 0.0)
+            os.write(w, pickle.dumps((id(f), f.get_width_height(), f.get_descent())))
+        finally:
+            os._exit(0)
+    os.close(w)
+    with os.fdopen(r, "rb") as fh:
+        child = pickle.loads(fh.read())
+    os.waitpid(pid, 0)
+    assert child == parent                              # the same object, the same measurements
+
+
+def test_font_tables_read_once_equal_the_fonts():
+    paths = _dejavu()
+    tables = mtext.get_font(paths)
+    real = fm.get_font(paths)
+    for name in ("OS/2", "hhea", "head"):
+        assert tables.get_sfnt_table(name) == real.get_sfnt_table(name)
+        assert tables.get_sfnt_table(name) is tables.get_sfnt_table(name)
+    assert mtext.get_font(list(paths)) is tables
+
+
+MARKERS = [m for m in MarkerStyle.markers if not (isinstance(m, str) and m.count("$") >= 2)]
+
+
+def _state(m: MarkerStyle) -> tuple:
+    def path(p):
+        return None if p is None else (p.vertices.tolist(), None if p.codes is None else p.codes.tolist())
+
+    def tr(t):
+        return None if t is None else t.get_matrix().tolist()
+
+    return (m.get_marker(), m.get_fillstyle(), m.is_filled(), m.get_joinstyle(), m.get_capstyle(),
+            path(m.get_path()), tr(m.get_transform()), path(m._alt_path), tr(m._alt_transform),
+            m.get_snap_threshold(), m._user_transform, m._user_capstyle, m._user_joinstyle)
+
+
+@pytest.mark.parametrize("fillstyle", ["full", "left", "none"])
+@pytest.mark.parametrize("marker", MARKERS)
+def test_marker_copy_equals_matplotlibs_deepcopy(marker, fillstyle, monkeypatch):
+    original = MarkerStyle(marker, fillstyle, capstyle="round" if marker == "o" else None)
+    fast = MarkerStyle(original)
+    monkeypatch.setattr(MarkerStyle, "_set_marker", mpl_patches._originals["set_marker"])
+    deep = MarkerStyle(original)
+    assert _state(fast) == _state(deep) == _state(original)
+
+
+def test_marker_with_a_transform_still_deep_copied():
+    from matplotlib.transforms import Affine2D
+
+    original = MarkerStyle("s", transform=Affine2D().rotate_deg(30))
+    copied = MarkerStyle(original)
+    assert copied._user_transform is not original._user_transform
+    assert _state(copied)[5:7] == _state(original)[5:7]
+    assert np.array_equal(copied.get_transform().get_matrix(), original.get_transform().get_matrix())
+
+
+def _figure_bytes(tmp_path, name, formats=()):
+    plt = style.pyplot()
+    with style.style("double"):
+        fig, (ax, bx) = plt.subplots(1, 2, figsize=(7, 3))
+        ax.step([0, 3, 6, 12, 24], [1, 0.8, 0.6, 0.45, 0.3], where="post", label="High-dose ifosfamide")
+        ax.plot([2, 7, 13], [0.9, 0.7, 0.5], "+", color="black", label="Censored")
+        ax.set_xticks(np.arange(0, 25, 3))
+        ax.set_xlabel("Months since start of treatment")
+        ax.set_ylabel("Progression-free survival")
+        ax.legend(loc="lower left")
+        bx.barh(np.arange(6), [-100, -45, -30, 5, 20, 60], color=style.PALETTE[:6])
+        bx.set_yticks(np.arange(6), [f"HDIFO-0{i}" for i in range(10, 16)])
+        bx.scatter([-90, 10], [0, 4], marker="D", s=12, zorder=3)
+        bx.text(0.5, 1.02, "Best change (%)\nline two", transform=bx.transAxes, ha="center", weight="bold")
+        paths = style.save_figure(fig, tmp_path / name, formats=formats)
+    return [p.read_bytes() for p in paths]
+
+
+def test_figure_files_identical_with_and_without_the_patches(tmp_path, monkeypatch):
+    text_metrics.clear()
+    patched = _figure_bytes(tmp_path, "f")
+    monkeypatch.setattr(fm, "_get_font", mpl_patches._originals["get_font_internal"])
+    monkeypatch.setattr(mtext, "get_font", mpl_patches._originals["text_get_font"])
+    monkeypatch.setattr(MarkerStyle, "_set_marker", mpl_patches._originals["set_marker"])
+    text_metrics.clear()
+    plain = _figure_bytes(tmp_path, "f")
+    assert patched[0] == plain[0]
+    assert patched[1] == plain[1]
+
+
+def test_pdf_embeds_the_font_from_its_file(tmp_path):
+    fm.get_font(_dejavu())                               # a memory font in the cache
+    png, svg, pdf = _figure_bytes(tmp_path, "p", formats=("pdf",))
+    assert pdf.startswith(b"%PDF") and b"/FontFile2" in pdf and b"DejaVuSans" in pdf
+    assert fm._get_font is mpl_patches._get_font
+
+
+
+@pytest.mark.parametrize("prop", [FontProperties(family="DejaVu Sans", size=8.0),
+                                  FontProperties(family=["sans-serif", "serif"], size=6.5, weight="bold"),
+                                  FontProperties(family="monospace", style="italic", size=8.5),
+                                  FontProperties(family="serif", stretch="condensed", variant="small-caps")])
+def test_fonts_found_once_equal_matplotlibs(prop):
+    mgr = fm.fontManager
+    original = mpl_patches._originals["find_fonts"]
+    first = mgr._find_fonts_by_props(prop)
+    again = mgr._find_fonts_by_props(prop.copy())       # served by the patch's dictionary
+    assert first == again == original(mgr, prop)
+    assert again is not first                           # a new list each time, as matplotlib returns
+    with matplotlib.rc_context({"font.sans-serif": ["DejaVu Serif"], "font.serif": ["DejaVu Sans"]}):
+        assert mgr._find_fonts_by_props(prop) == original(mgr, prop)
+
+
+def test_missing_family_still_warns_every_time(caplog):
+    prop = FontProperties(family=["No Such Family 7f3a", "DejaVu Sans"], size=8.0)
+    for _ in range(2):
+        caplog.clear()
+        with caplog.at_level("WARNING", logger="matplotlib.font_manager"):
+            found = fm.fontManager._find_fonts_by_props(prop)
+        assert len(found) == 1 and "No Such Family 7f3a" in caplog.text
