@@ -96,6 +96,12 @@ def _run_analysis(study: Path, out: Path, timings: bool = False, figures: bool =
 
     if timings:
         tm.start()
+    import os
+
+    # one BLAS thread per process: the command forks its own workers (figures, writers), and OpenBLAS's pool
+    # of idle threads spun ~0.08 s of CPU at numpy's import alone (a large Cox fit limits BLAS to one
+    # thread anyway, stats/_cox_numpy.py); a value the user set is kept
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     import pandas  # noqa: F401  (and numpy) imported once, before the fork: both processes need them
 
     from .report import worker   # figures drawn in a forked process from the start (docs/figures.md)

@@ -63,6 +63,11 @@ EARLY_SMALL = (("early", ("response",), 0), ("early-2", ("oncoprint", "exposure"
 #: km_a 0.67, km_b 0.61, exposure 0.43, forest 0.26, historical 0.21, design 0.14).
 REST_ORDER = ("km_a", "km_b", "exposure", "forest", "response", "oncoprint", "historical", "design")
 
+#: The drawers' niceness (os.nice): while the statistics run, the command gets a core of its own and the drawers
+#: share what is left (the early figures are not needed before the statistics end); afterwards only the drawers
+#: run, and the niceness changes nothing.
+NICE = 5
+
 #: Exit code of a preparing child (FigureWorker._fork_send) that could not prepare its request (sent nothing).
 PREPARE_FAILED = 3
 
@@ -102,6 +107,10 @@ def _serve(conn, parent_pid: int | None = None, second=None) -> None:
     if parent_pid is not None:
         die_with_parent(parent_pid, sentinel)
     style.reset_after_fork()
+    try:
+        os.nice(NICE)     # below the command, whose statistics are the run's critical path while the drawers draw
+    except (OSError, AttributeError):   # the early figures (the second drawer inherits it)
+        pass
     _warm()
     import gc
 
@@ -475,7 +484,19 @@ class FigureWorker:
                 drawn[n] = draw_group(n, results, out_dir, opts)
         wait_for_figures()
         self._early, self._early_opts = {}, None
+        self._release()
         return [info for n in GROUPS for info in drawn[n]]
+
+    def _release(self) -> None:
+        """Tell the drawers to end now that every figure is drawn (they exit while this process writes the
+        report; ``close`` only joins them)."""
+        for d in self._drawers:
+            if d.alive and not d.pending:
+                try:
+                    d.conn.send(("stop",))
+                except OSError:
+                    pass
+                d.alive = False
 
     def _failed(self, why: str) -> None:
         """Say once, on stderr, that the worker's figures are drawn in this process instead (no traceback)."""
