@@ -16,7 +16,6 @@ machine load); medians per part.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import statistics
@@ -24,6 +23,8 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+from _trees import tree_arguments
 
 CHILD = r"""
 import json, sys, time
@@ -75,16 +76,7 @@ print(json.dumps(t))
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--runs", type=int, default=5)
-    ap.add_argument("--src", action="append", help="a source tree (PYTHONPATH); repeat to compare")
-    ap.add_argument("--study", type=Path, default=None, help="default: the bundled hdifo study")
-    a = ap.parse_args()
-    if a.study is None:
-        from oncoseries.examples import example_study_path
-
-        a.study = example_study_path("hdifo")
-    srcs = a.src or [None]
+    a, srcs = tree_arguments(5)
     res: dict = {s: [] for s in srcs}
     with tempfile.TemporaryDirectory(prefix="osr-parts-") as tmp:
         for i in range(a.runs):

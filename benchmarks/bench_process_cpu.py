@@ -15,7 +15,6 @@ by side. Nothing in oncoseries is changed: the wrapper only wraps ``os._exit`` b
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import statistics
@@ -25,6 +24,8 @@ import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
+
+from _trees import tree_arguments
 
 WRAPPER = r"""
 import os, resource, sys
@@ -76,16 +77,7 @@ def run_once(study: Path, out: Path, src: str | None) -> tuple[float, dict[str, 
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--runs", type=int, default=7)
-    ap.add_argument("--src", action="append", help="a source tree to run (PYTHONPATH); repeat to compare")
-    ap.add_argument("--study", type=Path, default=None, help="default: the bundled hdifo study")
-    a = ap.parse_args()
-    if a.study is None:
-        from oncoseries.examples import example_study_path
-
-        a.study = example_study_path("hdifo")
-    srcs = a.src or [None]
+    a, srcs = tree_arguments(7)
     res: dict = {s: [] for s in srcs}
     with tempfile.TemporaryDirectory(prefix="osr-cpu-") as tmp:
         for i in range(a.runs):
