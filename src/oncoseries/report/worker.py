@@ -19,7 +19,10 @@ order they get them.
 * When make_figures is called (the statistics done) the other groups are handed out one at a time, the
   longest first (``REST_ORDER``), each to a drawer that has nothing left to draw, while the next is
   prepared here (``_hand_out``): the two drawers end together, and this process never imports matplotlib
-  (report/style.pyplot).
+  (report/style.pyplot). A drawer replies as soon as a group is drawn (its last PNG may still be compressed by
+  the writer thread while it draws the next); at the end both are told to stop and each says when its files
+  are on disk (``_release``). The drawers run at niceness ``NICE``: while the statistics run, they come after
+  this process.
 
 What is sent is what is drawn (figures.prepare_group; each figure module's ``prepare``): the waterfall's
 value and category per patient, the spider's sampled patients' points, the swimmer's rows, the
