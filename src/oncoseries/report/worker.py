@@ -421,12 +421,8 @@ class FigureWorker:
         try:
             status, k, out, caught = drawer.conn.recv()
         except (EOFError, OSError):
-            if drawer is self._drawers[0]:
-                code = self._proc.exitcode if not self._proc.is_alive() else None
-                self._stop(kill=True)
-                self._failed("stopped" + (f" (exit code {code})" if code is not None else ""))
-            else:
-                self._lost(drawer, "stopped")
+            code = self._proc.exitcode if drawer is self._drawers[0] and not self._proc.is_alive() else None
+            self._lost(drawer, "stopped" + (f" (exit code {code})" if code is not None else ""))
             return
         if k in drawer.pending:
             drawer.pending.remove(k)
@@ -528,10 +524,11 @@ class FigureWorker:
                 again += [g for g, who in self.drawn_by.items() if who == d.name]
         return again
 
-    def _failed(self, why: str) -> None:
-        """Say once, on stderr, that the worker's figures are drawn in this process instead (no traceback)."""
+    def _failed(self, why: str, who: str = "the figure worker",
+                then: str = "its figures are drawn in the main process") -> None:
+        """Say once, on stderr, what went wrong and what is done instead (no traceback)."""
         if not self.failures:
-            sys.stderr.write(f"Note: the figure worker {why}; its figures are drawn in the main process.\n")
+            sys.stderr.write(f"Note: {who} {why}; {then}.\n")
         self.failures.append(why)
 
     def _lost(self, drawer: _Drawer, why: str) -> None:
@@ -547,10 +544,7 @@ class FigureWorker:
             drawer.conn.close()
         except OSError:
             pass
-        if not self.failures:
-            sys.stderr.write(f"Note: the figure worker's second drawer {why}; the other figures are drawn "
-                             "without it.\n")
-        self.failures.append(f"second drawer {why}")
+        self._failed(why, "the figure worker's second drawer", "the other figures are drawn without it")
 
     def _stop(self, kill: bool = False) -> None:
         global _current
