@@ -10,12 +10,15 @@ results.json/derived/CDISC, figures, report tables, HTML, DOCX) is printed: the 
 the runs, and the whole process wall time. Before/after in the same conditions:
     git archive OLD src | tar -x -C /tmp/before
     .venv/bin/python benchmarks/bench_analyze.py --stages-only --runs 5 --src /tmp/before/src --src src
+On a machine shared with other work, ``--quiet 0.15`` measures a round again when other processes used more
+than 0.15 s of CPU during it (from /proc/stat), so the medians are those of a quiet machine.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import subprocess
 import sys
@@ -46,18 +49,18 @@ def run(study: Path, out: Path) -> dict:
 def run_cli(study: Path, out: Path, src: str | None = None) -> tuple[float, dict]:
     """``oncoseries analyze --timings`` in a fresh process: (process wall time, stage -> seconds); ``src``:
     run the sources of that folder (PYTHONPATH) instead of the installed package."""
-    import os
-
     import resource
 
     env = None if src is None else {**os.environ, "PYTHONPATH": src}
     r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    b0 = busy_seconds()
     t0 = time.perf_counter()
     done = subprocess.run([sys.executable, "-m", "oncoseries.cli", "analyze", str(study), "-o", str(out),
                            "--timings"], capture_output=True, text=True, check=True, env=env)
     wall = time.perf_counter() - t0
     r1 = resource.getrusage(resource.RUSAGE_CHILDREN)   # the process and its figure child: CPU seconds
-    stages = {"_cpu": (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)}
+    cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
+    stages = {"_cpu": cpu, "_foreign": busy_seconds() - b0 - cpu}
     lines = done.stderr.splitlines()
     start = next(i for i, ln in enumerate(lines) if ln.startswith("stage "))
     for ln in lines[start + 1:]:
@@ -68,18 +71,40 @@ def run_cli(study: Path, out: Path, src: str | None = None) -> tuple[float, dict
     return wall, stages
 
 
-def stage_table(study: Path, tmp: Path, runs: int, srcs: list | None = None) -> None:
+def busy_seconds() -> float:
+    """CPU seconds the whole machine has been busy (all CPUs, /proc/stat: user, nice, system, irq, softirq,
+    steal), or 0.0 where there is no /proc/stat."""
+    try:
+        with open("/proc/stat") as f:
+            v = [int(x) for x in f.readline().split()[1:]]
+    except OSError:
+        return 0.0
+    return (v[0] + v[1] + v[2] + v[5] + v[6] + (v[7] if len(v) > 7 else 0)) / os.sysconf("SC_CLK_TCK")
+
+
+def stage_table(study: Path, tmp: Path, runs: int, srcs: list | None = None, quiet: float | None = None) -> None:
     """Median wall time per stage over ``runs`` fresh processes; with several source trees (``--src``,
     e.g. an export of the previous commit and this one) the runs alternate between them, so that every
-    tree sees the same machine load, and the columns are side by side with their ratio."""
+    tree sees the same machine load, and the columns are side by side with their ratio. ``quiet``: a round
+    (one run of each tree) during which other processes used more than that many CPU seconds (/proc/stat's
+    busy time minus the runs' own) is measured again (at most ``runs`` more times in all), so that a shared
+    machine's other work does not enter the medians; the discarded rounds are counted."""
     import statistics
 
     srcs = srcs or [None]
     res = {s: [] for s in srcs}
-    for i in range(runs):
-        for j, s in enumerate(srcs):
-            res[s].append(run_cli(study, tmp / f"cli{i}_{j}", s))
-    names = list(dict.fromkeys(k for s in srcs for r in res[s] for k in r[1]))
+    i = retried = 0
+    while i < runs:
+        got = [run_cli(study, tmp / f"cli{i}_{j}_{retried}", s) for j, s in enumerate(srcs)]
+        if quiet is not None and retried < runs and max(r[1]["_foreign"] for r in got) > quiet:
+            retried += 1
+            continue
+        for s, r in zip(srcs, got):
+            res[s].append(r)
+        i += 1
+    if quiet is not None:
+        print(f"  rounds discarded (other processes used > {quiet} s of CPU during a run): {retried}")
+    names = list(dict.fromkeys(k for s in srcs for r in res[s] for k in r[1] if k != "_foreign"))
     print(f"oncoseries analyze --timings on the bundled study, {runs} fresh processes per tree (median per stage):")
     print(f"  {'stage':<30} " + "  ".join(f"{str(s)[-18:]:>18}" for s in srcs))
     for k in [n for n in names if n != "_cpu"] + ["whole process (wall)", "_cpu"]:
@@ -103,15 +128,16 @@ def main() -> None:
     ap.add_argument("--stages-only", action="store_true", help="only the --timings table of the bundled study")
     ap.add_argument("--src", action="append", help="source folder(s) to compare, e.g. an export of the previous "
                     "commit (git archive REV src | tar -x -C DIR) and ./src; runs alternate between them")
+    ap.add_argument("--quiet", type=float, default=None, metavar="SECONDS",
+                    help="measure a round again when other processes used more than SECONDS of CPU during it")
     args = ap.parse_args()
-    import os
 
     print(f"load average {os.getloadavg()[0]:.1f}")
     from oncoseries.examples import example_study_path
 
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        stage_table(example_study_path(), tmp, args.runs, args.src)
+        stage_table(example_study_path(), tmp, args.runs, args.src, args.quiet)
         if args.stages_only:
             return
         small = [run(example_study_path(), tmp / f"small{i}") for i in range(args.runs)]

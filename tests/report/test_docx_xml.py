@@ -222,6 +222,34 @@ def test_figures_are_python_docx_s_add_picture(tmp_path):
     assert ids == [b"1", b"2", b"3", b"4", b"5"]
 
 
+def test_package_stores_pictures_and_deflates_xml(tmp_path):
+    """report.docx's zip: each picture stored as its PNG's bytes (PNG is deflated already), each XML part
+    deflated, every member with the fixed time stamp; two figures with the same bytes share one picture part
+    (python-docx's rule, kept by _image's hashes)."""
+    import zipfile
+    from types import SimpleNamespace
+
+    pngs = [_png(tmp_path / f"f{k}.png", 40 + 5 * k, 30) for k in range(3)]
+    same = tmp_path / "same.png"
+    same.write_bytes(pngs[1].read_bytes())
+    figs = [SimpleNamespace(png=p, title="T", caption="C") for p in [*pngs, same]]
+    doc = SimpleNamespace(figure_groups=lambda: [("Group", figs)], figures_note=None)
+    document = Document()
+    D._figures(document, doc)
+    D._save(document, tmp_path / "r.docx")
+    with zipfile.ZipFile(tmp_path / "r.docx") as z:
+        infos = z.infolist()
+        media = [i for i in infos if i.filename.startswith("word/media/")]
+        assert [z.read(i) for i in media] == [p.read_bytes() for p in pngs]
+        assert {i.compress_type for i in media} == {zipfile.ZIP_STORED}
+        xml = [i for i in infos if i.filename.endswith(".xml") or i.filename.endswith(".rels")]
+        assert xml and {i.compress_type for i in xml} == {zipfile.ZIP_DEFLATED}
+        assert {i.date_time for i in infos} == {D.ZIP_TIME}
+        body = z.read("word/document.xml").decode()
+    embeds = re.findall(r'r:embed="(rId\d+)"', body)
+    assert len(embeds) == 4 and embeds[1] == embeds[3] and len(set(embeds)) == 3
+
+
 @pytest.mark.parametrize("text", ["Overall survival was estimated. " * 5, " leading and trailing ", "a\tb", "line\nbreak",
                                   "cr\rhere", "", "x", "<&> \u00a0no-break\u00a0space"])
 def test_paragraph_is_python_docx_s_add_paragraph(text):

@@ -313,7 +313,23 @@ def _png_size(path: Path) -> tuple[int, int]:
     return struct.unpack(">II", head[16:24])
 
 
-def _figure(document, f, number: int, shape_id: int) -> None:
+def _image(document, path: str, known: dict):
+    """``document.part.get_or_add_image(path)`` with one SHA-1 per picture: python-docx looks for an equal
+    picture already in the package by hashing every picture added so far again for each new one (190 hashes
+    of 19 figures, ~0.04 s); ``known`` keeps each added picture's part by its hash. The same parts and
+    relationships as python-docx's."""
+    from docx.image.image import Image
+    from docx.opc.constants import RELATIONSHIP_TYPE as RT
+
+    part = document.part
+    image = Image.from_file(path)
+    image_part = known.get(image.sha1)
+    if image_part is None:
+        image_part = known[image.sha1] = part.package.image_parts._add_image_part(image)
+    return part.relate_to(image_part, RT.IMAGE), image_part.image
+
+
+def _figure(document, f, number: int, shape_id: int, known: dict) -> None:
     """The picture in its own paragraph (kept with its caption), then the caption. ``shape_id`` is the
     picture's drawing id: what python-docx's ``add_picture`` takes (``StoryPart.next_id``: the largest
     ``id`` attribute in the document plus one, an XPath over the whole document for every picture, a fifth
@@ -327,7 +343,7 @@ def _figure(document, f, number: int, shape_id: int) -> None:
         w, h = w * FIG_MAX_H / h, FIG_MAX_H
     paragraph = document.add_paragraph()       # document.add_picture, step for step (docx/parts/story.py)
     run = paragraph.add_run()
-    r_id, image = document.part.get_or_add_image(str(f.png))
+    r_id, image = _image(document, str(f.png), known)
     cx, cy = image.scaled_dimensions(Cm(w), None)
     run._r.add_drawing(CT_Inline.new_pic_inline(shape_id, r_id, image.filename, cx, cy))
     paragraph.paragraph_format.keep_with_next = True   # the picture stays with its caption
@@ -394,9 +410,12 @@ def _stamp(results) -> dt.datetime:
 
 class _Package:
     """The zip writer python-docx's PackageWriter writes the parts to: members in python-docx's order with a
-    fixed time stamp, so reruns are byte-identical; XML deflated, images deflated at zlib's fastest level (our
-PNGs are written for speed, report/png.py: a fast second pass takes a quarter off them).
-    Written once (python-docx's own writer deflated every image, and the package was then rewritten)."""
+    fixed time stamp, so reruns are byte-identical; XML deflated, images stored as they are (PNG is deflated
+    already; LibreOffice stores pictures the same way). Deflating the figures again at zlib's fastest level took
+    a quarter off them (our PNGs are written for speed, report/png.py) but cost ~0.1 s of CPU at the very end
+    of ``oncoseries analyze``, when nothing else runs (issue 13): the bundled study's report.docx is ~3.3 MB
+    instead of ~2.5 MB. Written once (python-docx's own writer deflated every image, and the package was then
+    rewritten)."""
 
     def __init__(self, path: Path) -> None:
         self._zip = zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED)
@@ -404,9 +423,9 @@ PNGs are written for speed, report/png.py: a fast second pass takes a quarter of
     def write(self, pack_uri, blob: bytes) -> None:
         name = pack_uri.membername
         zi = zipfile.ZipInfo(name, date_time=ZIP_TIME)
-        zi.compress_type = zipfile.ZIP_DEFLATED
+        zi.compress_type = zipfile.ZIP_STORED if name.startswith("word/media/") else zipfile.ZIP_DEFLATED
         zi.external_attr = 0o644 << 16
-        self._zip.writestr(zi, blob, compresslevel=1 if name.startswith("word/media/") else None)
+        self._zip.writestr(zi, blob)
 
     def close(self) -> None:
         self._zip.close()
@@ -497,11 +516,12 @@ def _figures(document, doc: ReportDocument) -> None:
     if not groups:
         document.add_paragraph(doc.figures_note or "No figures.").runs[0].italic = True
     shape_id = None
+    known = {p.sha1: p for p in document.part.package.image_parts}   # none in the template
     for title, figs in groups:
         _heading(document, title, 2)
         for f in figs:
             number += 1
             if shape_id is None:        # once: the captions and headings between pictures add no ids
                 shape_id = document.part.next_id
-            _figure(document, f, number, shape_id)
+            _figure(document, f, number, shape_id, known)
             shape_id += 1
