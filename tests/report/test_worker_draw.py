@@ -93,8 +93,15 @@ else:
                 break
             time.sleep(0.05)
         os.kill(int(kids[0]), signal.SIGKILL)
+    ran = []
+    if how == "tasks":                           # the command's own work while both drawers draw
+        w.meanwhile(lambda: ran.append(all(d.pending for d in w._drawers)))
+        w.meanwhile(lambda: 1 / 0)               # dropped: its caller does the work again
+        w.meanwhile(lambda: ran.append("after the one that failed"))
     infos = w.draw_all(res, out, opts)
     drawn_by = w.drawn_by
+    if ran:
+        drawn_by = {"ran": ran, "left": len(w._tasks)}
     w.close()
     said, sys.stderr = sys.stderr.getvalue(), err
 print(json.dumps({"infos": [[i.name, i.title, i.caption, i.n, Path(i.png).name, Path(i.svg).name] for i in infos],
@@ -129,6 +136,38 @@ def test_a_lost_second_drawer_costs_nothing_but_time(tmp_path):
     assert set(lost["drawn_by"].values()) == {"worker"}
     assert "second drawer" in lost["said"] and "Traceback" not in lost["said"]
     assert output_files(tmp_path / "lost") == output_files(tmp_path / "one")
+
+
+@fork_2cpu
+def test_the_command_works_while_the_drawers_draw(tmp_path):
+    """Tasks given to ``meanwhile`` run once each during draw_all, the first while both drawers draw (this process
+    would otherwise wait); one that raises is dropped without stopping the others or the figures."""
+    from tests._scripts import output_files, run_script
+
+    one = run_script(TWO, tmp_path / "one", "one")
+    tasks = run_script(TWO, tmp_path / "tasks", "tasks")
+    assert tasks["drawn_by"] == {"ran": [True, "after the one that failed"], "left": 0}
+    assert tasks["infos"] == one["infos"] and tasks["said"] == ""
+    assert output_files(tmp_path / "tasks") == output_files(tmp_path / "one")
+
+
+@fork_2cpu
+def test_report_written_while_drawing_is_the_same_report(tmp_path):
+    """`oncoseries analyze` builds the report's document and writes its tables while the drawers draw
+    (write_report's ``meanwhile`` task): every file is the same as without the figure worker, where they are
+    made after the figures; when that task fails, they are made after the figures, the same again."""
+    from tests._scripts import output_files
+
+    failing = "import oncoseries.report as r\ndef _no(*a):\n    raise OSError('disk full')\nr._document_and_tables = _no\n"
+    runs = {"worker": ({}, ""), "alone": ({parallel.ENV: "1"}, ""), "failing": ({}, failing)}
+    for name, (extra, pre) in runs.items():
+        done = subprocess.run([sys.executable, "-c", pre + COMMAND, str(example_study_path("hdifo")),
+                               str(tmp_path / name)], capture_output=True, text=True, env={**_env(), **extra})
+        assert done.returncode == 0, done.stderr
+        assert "Traceback" not in done.stderr
+    files = {n: output_files(tmp_path / n) for n in runs}
+    assert any(k.startswith("tables/") for k in files["worker"]) and "report.html" in files["worker"]
+    assert files["worker"] == files["alone"] == files["failing"]
 
 
 def test_results_view_holds_what_the_groups_read():

@@ -19,7 +19,10 @@ order they get them.
 * When make_figures is called (the statistics done) the other groups are handed out one at a time, the
   longest first (``REST_ORDER``), each to a drawer that has nothing left to draw, while the next is
   prepared here (``_hand_out``): the two drawers end together, and this process never imports matplotlib
-  (report/style.pyplot). A drawer replies as soon as a group is drawn (its last PNG may still be compressed by
+  (report/style.pyplot). While both drawers draw and this process would only wait, it does its own work
+  given to ``meanwhile`` (report/__init__.write_report: the report's document and table files, which need no
+  figure; python-docx imported, the HTML template compiled), so that after the figures only report.html and
+  report.docx are left. A drawer replies as soon as a group is drawn (its last PNG may still be compressed by
   the writer thread while it draws the next); at the end both are told to stop and each says when its files
   are on disk (``_release``). The drawers run at niceness ``NICE``: while the statistics run, they come after
   this process.
@@ -263,6 +266,7 @@ class FigureWorker:
         self._early: dict = {}      # key -> groups sent at the "derived_released" event
         self._early_opts = None     # the options they were prepared with
         self._replies: dict = {}
+        self._tasks: list = []      # the command's work to do while both drawers draw (``meanwhile``)
         self.drawn_by: dict = {}    # group -> "worker" or "second drawer" (what answered it)
         self._preparer = None       # (pid, key) of the child preparing and sending a request to the worker
         ctx = multiprocessing.get_context("fork")
@@ -415,6 +419,22 @@ class FigureWorker:
             self._early = {"early": EARLY}
         self._early_opts = opts if self._early else None
 
+    # ------------------------------------------------------------------ the command's own work meanwhile
+    def meanwhile(self, task) -> None:
+        """Run ``task()`` in this process during :meth:`draw_all`, at a moment both drawers are drawing and this
+        process would wait for one of them (before the last group is handed out if there is such a moment,
+        else after it), instead of after the figures (report/__init__.write_report: the report's tables and
+        document, which do not need the figures). ``task`` must not raise: an exception is dropped, and the
+        caller, finding its result missing, does the work again after the figures (where the error is raised)."""
+        self._tasks.append(task)
+
+    def _run_task(self) -> None:
+        task = self._tasks.pop(0)
+        try:
+            task()
+        except Exception:                          # noqa: BLE001  done again (and reported) by its caller
+            pass
+
     # ------------------------------------------------------------------ replies
     def _receive(self, drawer: _Drawer) -> None:
         """Read one reply of ``drawer`` (blocking); a drawer that is gone fails every request it holds."""
@@ -468,7 +488,10 @@ class FigureWorker:
                 elif idle[0].alive:            # could not be sent (not the drawer's fault): drawn here
                     ahead = None
                 continue                       # a drawer found gone: the next one is given it
-            for conn in wait([d.conn for d in live]):
+            ready = wait([d.conn for d in live], timeout=0 if self._tasks else None)
+            if not ready:                      # both drawing, no reply yet: this process's own work first
+                self._run_task()
+            for conn in ready:
                 self._receive(next(d for d in live if d.conn is conn))
         return sent
 
@@ -484,8 +507,13 @@ class FigureWorker:
         early = self._early if mine and self._early_opts == opts else {}
         done = {n for names in early.values() for n in names}
         rest = [n for n in REST_ORDER if n in WORKER_SHARE and n not in done] if mine else []
-        sent = self._hand_out(rest, results, opts)
-        _meanwhile()
+        self._tasks.insert(0, _meanwhile)
+        try:
+            sent = self._hand_out(rest, results, opts)
+            while self._tasks:
+                self._run_task()
+        finally:
+            self._tasks.clear()
         drawn = {}
         for key, names in [*early.items(), *((n, (n,)) for n in sent)]:
             got = self._reply(key)
