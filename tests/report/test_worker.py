@@ -198,3 +198,33 @@ def test_a_preparing_child_that_fails_or_dies_costs_nothing_but_time(tmp_path):
     ref = output_files(tmp_path / "ok")
     assert len([k for k in ref if k.endswith(".png")]) >= 19
     assert output_files(tmp_path / "fail") == ref and output_files(tmp_path / "die") == ref
+
+
+def test_a_drawer_collects_garbage_after_a_registry_request_only(monkeypatch, tmp_path):
+    """The drawers run without automatic garbage collection (report/worker.py, "Garbage"); a request larger than
+    TRIM_BYTES is followed by one collection and memory.trim, a small one by neither; every request is answered."""
+    import gc
+    import multiprocessing
+    import threading
+
+    from oncoseries import memory
+
+    calls = []
+    monkeypatch.setattr(gc, "collect", lambda *a: calls.append("collect") or 0)
+    monkeypatch.setattr(memory, "trim", lambda *a, **k: calls.append("trim"))
+    ours, theirs = multiprocessing.Pipe(duplex=True)
+    small = pickle.dumps(([], tmp_path, {}, []))
+    big = pickle.dumps(([], tmp_path, {"pad": b"x" * (worker.TRIM_BYTES + 1)}, []))
+    loop = threading.Thread(target=worker._loop, args=(theirs,))   # the drawer's side, reading as it is sent
+    loop.start()
+    replies = []
+    for key, payload in (("small", small), ("big", big), ("small-2", small)):
+        ours.send(("draw", key, payload))
+        replies.append(ours.recv())
+    ours.send(("stop",))
+    replies.append(ours.recv())
+    loop.join(timeout=60)
+    assert not loop.is_alive()
+    assert [r[:2] for r in replies[:3]] == [("ok", "small"), ("ok", "big"), ("ok", "small-2")]
+    assert replies[3] == ("flushed", None)
+    assert calls == ["collect", "trim"]

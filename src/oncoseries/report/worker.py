@@ -38,6 +38,13 @@ prepare_group then draw_prepared), so the bytes do not depend on the process
 line on stderr saying why; when the second drawer is gone the worker is handed the rest; warnings raised in a
 drawer are raised again here. Both die with their parent (``orphan.py``: PR_SET_PDEATHSIG on Linux, a watch on
 the parent's pipe) and close the file descriptors they inherited (e.g. a benchmark's ``flock`` lock file).
+
+Garbage: the drawers collect none on their own (``gc.disable`` after the warm-up, inherited by the second drawer).
+A matplotlib figure is a web of reference cycles, so Python's automatic collections (about 190 while the bundled
+study's figures were drawn, each walking the live figure's objects too) took ~0.25 s of the ~2.5 s of drawing;
+what they freed (~3-4 MB a figure, ~65 MB in all) is left to the drawer's exit (``os._exit``: nothing is freed one
+by one). After a request larger than ``TRIM_BYTES`` (a registry's, whose figures hold large arrays) the drawer
+collects once, before ``memory.trim``, so its memory stays bounded by one request's figures.
 """
 
 from __future__ import annotations
@@ -124,9 +131,9 @@ def _serve(conn, parent_pid: int | None = None, second=None) -> None:
     _warm()
     import gc
 
-    gc.freeze()      # matplotlib, pandas and the drawing code are never garbage: the collections while drawing
-    child = None     # walk the figures' objects only (a full one walked ~150,000 objects, ~0.2 s), here and in
-    #                  the second drawer
+    gc.freeze()      # matplotlib, pandas and the drawing code are never garbage (a full collection walked
+    gc.disable()     # ~150,000 objects, ~0.2 s); and no automatic collection while drawing, here and in the second
+    child = None     # drawer (module docstring: "Garbage")
     if second is not None:
         child = _fork_second(conn, second)
         second.close()                         # the command sees EOF on it when no second drawer runs
@@ -176,6 +183,8 @@ def _loop(conn) -> None:
     """Draw the groups of each request and reply with their FigureInfo lists as soon as they are drawn (a PNG
     may still be being compressed by the writer thread while the next request is drawn), until "stop" or EOF;
     at "stop" reply ("flushed", error or None) once every PNG is on disk."""
+    import gc
+
     from ..memory import trim
     from . import style
 
@@ -206,8 +215,9 @@ def _loop(conn) -> None:
         except BaseException as exc:          # noqa: BLE001  the parent draws these groups itself
             reply = ("error", key, f"{type(exc).__name__}: {exc}", [])
         msg = prepared = payload = None       # idle until the next request: hold none of its data
-        if big:
-            trim()                            # a registry's payload: give its pages back (~0.03 s per call)
+        if big:                               # a registry's payload: its figures' garbage collected (docstring)
+            gc.collect()
+            trim()                            # and its pages given back (~0.03 s per call)
         try:
             conn.send(reply)
         except (OSError, pickle.PicklingError, TypeError):
