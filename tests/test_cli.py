@@ -80,6 +80,26 @@ def test_analyze_writes_results(tmp_path):
     assert (tmp_path / "out" / "tables" / "patient_flow.csv").exists()
 
 
+GC_AFTER = """
+import atexit, gc, os, sys
+me = os.getpid()
+atexit.register(lambda: os.getpid() == me and print("gc on:", gc.isenabled(), "frozen:", gc.get_freeze_count() > 0))
+sys.argv = ["oncoseries", "analyze", sys.argv[1], "--out", sys.argv[2], "--no-progress", "--no-figures"]
+from oncoseries.cli import main
+main()
+"""
+
+
+def test_analyze_collects_garbage_again_after_its_imports(tmp_path):
+    """`analyze` runs its imports without garbage collection (cli._run_analysis) and freezes what they made; the
+    analysis itself runs with collection on (a registry's tables must be freed)."""
+    env = {**os.environ, "ONCOSERIES_DEBUG": "", "ONCOSERIES_SLOW_EXIT": "1"}
+    r = subprocess.run([sys.executable, "-c", GC_AFTER, str(example_study_path("mini")), str(tmp_path / "out")],
+                       capture_output=True, text=True, env=env, timeout=120)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "gc on: True frozen: True" in r.stdout
+
+
 def test_analyze_refuses_study_with_errors(tmp_path, base_tables):
     base_tables["patients"][0]["start_date"] = "yesterday"
     r = run("analyze", write_study(tmp_path / "s", **base_tables), "--out", tmp_path / "out")

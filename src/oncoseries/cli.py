@@ -96,27 +96,30 @@ def _run_analysis(study: Path, out: Path, timings: bool = False, figures: bool =
 
     if timings:
         tm.start()
+    import gc
     import os
 
-    # one BLAS thread per process: the command forks its own workers (figures, writers), and OpenBLAS's pool
-    # of idle threads spun ~0.08 s of CPU at numpy's import alone (a large Cox fit limits BLAS to one
-    # thread anyway, stats/_cox_numpy.py); a value the user set is kept
-    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-    import pandas  # noqa: F401  (and numpy) imported once, before the fork: both processes need them
+    gc.disable()   # no collection while the imports below build what lives as long as the process (they ran
+    try:           # ~160 collections, 0.05-0.09 s before the fork; ~0.08 s more in the figure worker)
+        # one BLAS thread per process: the command forks its own workers (figures, writers), and OpenBLAS's
+        # pool of idle threads spun ~0.08 s of CPU at numpy's import alone (a large Cox fit limits BLAS to one
+        # thread anyway, stats/_cox_numpy.py); a value the user set is kept
+        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+        import pandas  # noqa: F401  (and numpy) imported once, before the fork: both processes need them
 
-    from .report import worker   # figures drawn in a forked process from the start (docs/figures.md)
+        from .report import worker   # figures drawn in a forked process from the start (docs/figures.md)
 
-    # forked before the analysis code is imported (and before any thread: progress bar): the worker imports
-    # matplotlib and the drawing code on the other core while this process imports the analysis and reads
-    drawer = worker.start(out / "figures") if figures else None
-    from .analysis import analyze, write_outputs
-    from .study import StudyError, read_study
+        # forked before the analysis code is imported (and before any thread: progress bar): the worker imports
+        # matplotlib and the drawing code on the other core while this process imports the analysis and reads
+        drawer = worker.start(out / "figures") if figures else None
+        from .analysis import analyze, write_outputs
+        from .study import StudyError, read_study
 
-    tm.lap("start-up (imports)")
-    import gc
-
-    gc.freeze()   # what the imports made lives as long as the process: the collections (and those of every
-    #               child forked later) no longer walk it (~0.05-0.2 s of CPU per process that collects fully)
+        tm.lap("start-up (imports)")
+        gc.freeze()   # what the imports made lives as long as the process: the collections (and those of every
+        #               child forked later) no longer walk it (~0.05-0.2 s of CPU per process that collects fully)
+    finally:
+        gc.enable()
 
     from .progress import show
     from .analysis import write_early   # derived/CDISC files written by a forked process (docs/scale.md)
