@@ -5,7 +5,8 @@ Usage: python benchmarks/bench_draw.py [--runs 7] [--warm-up [--no-freeze] | --c
 
 Each run is a fresh ``python`` process per source tree (runs alternate between the trees and variants): it
 analyses the bundled study, prepares every figure group (report/figures.prepare_group), pays the worker's
-start-up (``report.worker._warm``: matplotlib and the drawing modules imported, the font loaded) and, with
+start-up (``report.worker._warm``: matplotlib and the drawing modules imported, the font loaded; then
+``gc.freeze()``, as the worker does) and, with
 ``--warm-up``, ``style.warm_up()`` when the tree has it (``--no-freeze``: ``warm_up(freeze_gc=False)``;
 ``--compare-warm-up`` alternates none, ``warm_up()`` and ``warm_up(freeze_gc=False)``); then it draws every
 group once (PNG + SVG into a temporary directory, as the figure worker does) and reports the CPU time
@@ -34,6 +35,7 @@ res = analyze(example_study_path())
 opts = figures.figure_opts(**figures.report_figure_options(res))
 prepared = [figures.prepare_group(n, res, opts) for n in figures.GROUPS]
 worker._warm()
+import gc; gc.freeze()      # as report/worker.py does after _warm()
 warm = None
 if sys.argv[1] != "0" and hasattr(style, "warm_up"):
     t = time.process_time(); style.warm_up(freeze_gc=sys.argv[1] == "1"); warm = time.process_time() - t
@@ -60,6 +62,7 @@ res = analyze(example_study_path())
 opts = figures.figure_opts(**figures.report_figure_options(res))
 prepared = {n: figures.prepare_group(n, res, opts) for n in ("km_a", "km_b", "historical")}
 worker._warm()
+import gc; gc.freeze()      # as report/worker.py does after _warm()
 with tempfile.TemporaryDirectory() as d:
     figures.draw_prepared(prepared["km_a"], pathlib.Path(d), opts)
     style.stop_png_writer()

@@ -1,5 +1,6 @@
-"""report/mpl_patches.py: fonts from memory, font tables read once, tick markers copied without deepcopy; each
-gives what matplotlib gives, and the files are the same bytes with and without them."""
+"""report/mpl_patches.py: fonts from memory, font tables read once, tick markers copied without deepcopy, font
+files found once, Agg text layouts and glyph bitmaps kept; each gives what matplotlib gives, and the files are
+the same bytes with and without them."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import matplotlib.text as mtext
 import numpy as np
 import pytest
 from matplotlib.font_manager import FontProperties
+from matplotlib.backends.backend_agg import RendererAgg
 from matplotlib.markers import MarkerStyle
 
 from oncoseries.report import mpl_patches, style, text_metrics
@@ -33,6 +35,8 @@ def test_installed():
     assert fm._get_font is mpl_patches._get_font
     assert mtext.get_font is mpl_patches._layout_font
     assert mmarkers.MarkerStyle._set_marker is mpl_patches._set_marker
+    assert RendererAgg.draw_text is mpl_patches._agg_draw_text
+    assert RendererAgg._draw_text_glyphs_and_boxes is mpl_patches._agg_glyphs
 
 
 def test_font_read_from_memory_lays_out_and_renders_as_from_its_file():
@@ -142,16 +146,28 @@ def _figure_bytes(tmp_path, name, formats=()):
         bx.set_yticks(np.arange(6), [f"HDIFO-0{i}" for i in range(10, 16)])
         bx.scatter([-90, 10], [0, 4], marker="D", s=12, zorder=3)
         bx.text(0.5, 1.02, "Best change (%)\nline two", transform=bx.transAxes, ha="center", weight="bold")
+        for i, (x, y) in enumerate([(1.0, 0.9), (1.5, 0.9), (1.25, 0.63), (1.2, 0.61)]):   # the same strings
+            ax.text(x, y, "HR 0.62 (0.41\u20130.93)", fontsize=7)                        # at 4 positions
+            ax.text(x * 6, y - 0.5, "Censored", rotation=(0, 90, 30, 90)[i], fontsize=6)   # rotated
+        ax.text(13, 0.95, "P = 0.004", antialiased=False)                                  # a monochrome text
+        ax.set_title(r"$\hat{S}(t)$ at $t = 12$ months, $\alpha = 0.05$")                    # mathtext
         paths = style.save_figure(fig, tmp_path / name, formats=formats)
     return [p.read_bytes() for p in paths]
 
 
 def test_figure_files_identical_with_and_without_the_patches(tmp_path, monkeypatch):
     text_metrics.clear()
+    mpl_patches._layouts.clear()
+    mpl_patches._bitmaps.clear()
     patched = _figure_bytes(tmp_path, "f")
+    assert mpl_patches._layouts and mpl_patches._bitmaps
+    again = _figure_bytes(tmp_path, "f")        # drawn again: every string and most glyphs from the dictionaries
+    assert again == patched
     monkeypatch.setattr(fm, "_get_font", mpl_patches._originals["get_font_internal"])
     monkeypatch.setattr(mtext, "get_font", mpl_patches._originals["text_get_font"])
     monkeypatch.setattr(MarkerStyle, "_set_marker", mpl_patches._originals["set_marker"])
+    monkeypatch.setattr(RendererAgg, "draw_text", mpl_patches._originals["agg_draw_text"])
+    monkeypatch.setattr(RendererAgg, "_draw_text_glyphs_and_boxes", mpl_patches._originals["agg_glyphs"])
     text_metrics.clear()
     plain = _figure_bytes(tmp_path, "f")
     assert patched[0] == plain[0]
@@ -188,3 +204,68 @@ def test_missing_family_still_warns_every_time(caplog):
         with caplog.at_level("WARNING", logger="matplotlib.font_manager"):
             found = fm.fontManager._find_fonts_by_props(prop)
         assert len(found) == 1 and "No Such Family 7f3a" in caplog.text
+
+
+def _render(font, glyph, px, py, angle=0.0, mode=None):
+    from matplotlib.backends.backend_agg import get_hinting_flag
+    from matplotlib.ft2font import RenderMode
+
+    cos, sin = np.cos(np.radians(angle)), np.sin(np.radians(angle))
+    font.set_size(7.0, 300)
+    font._set_transform((0x10000 * np.array([[cos, -sin], [sin, cos]])).round().astype(int), [px, py])
+    bitmap = font._render_glyph(glyph, get_hinting_flag(), mode or RenderMode.NORMAL)
+    return bitmap.buffer.copy(), bitmap.left, bitmap.top
+
+
+@pytest.mark.parametrize("angle", [0.0, 90.0, 30.0])
+def test_glyph_bitmap_shifted_by_whole_pixels_is_the_same_bitmap(angle):
+    """The rule patch 5 rests on: a pen position moved by whole pixels (multiples of 64 in 26.6) renders the same
+    bitmap with left and top moved by those pixels; an empty bitmap (the space) sits at (0, 0) wherever it is."""
+    from matplotlib.backends.backend_agg import get_hinting_flag
+    from matplotlib.ft2font import RenderMode
+
+    font = fm.get_font(_dejavu())
+    font.set_size(7.0, 300)
+    glyphs = {item.glyph_index for item in font._layout("Months since start 0.62 (\u2212%) Wg",
+                                                        flags=get_hinting_flag())}
+    assert len(glyphs) > 15
+    for glyph in glyphs:
+        for fx, fy in [(0, 0), (13, 51), (32, 32), (63, 1), (41, 7)]:
+            base = _render(font, glyph, 64 * 300 + fx, 64 * 500 + fy, angle)
+            for sx, sy in [(1, 0), (0, 1), (37, -11), (-250, 400)]:
+                moved = _render(font, glyph, 64 * (300 + sx) + fx, 64 * (500 + sy) + fy, angle)
+                assert np.array_equal(moved[0], base[0])
+                if base[0].size:
+                    assert (moved[1] - base[1], moved[2] - base[2]) == (sx, sy)
+                else:
+                    assert moved[1:] == base[1:] == (0, 0)
+        mono = _render(font, glyph, 64 * 300 + 5, 64 * 500 + 9, angle, RenderMode.MONO)
+        assert np.array_equal(mono[0], _render(font, glyph, 64 * 301 + 5, 64 * 499 + 9, angle, RenderMode.MONO)[0])
+
+
+def _agg_text_pixels(texts):
+    from matplotlib.backends.backend_agg import RendererAgg as Agg
+
+    r = Agg(400, 200, 300)
+    gc = r.new_gc()
+    for x, y, s, angle, aa in texts:
+        gc.set_antialiased(aa)
+        r.draw_text(gc, x, y, s, FontProperties(family="DejaVu Sans", size=7.0), angle)
+    return np.asarray(r.buffer_rgba()).copy()
+
+
+def test_agg_text_pixels_equal_matplotlibs(monkeypatch):
+    texts = [(x, y, s, angle, aa) for (x, y) in [(10.0, 50.0), (10.25, 50.0), (11.0, 51.5), (130.6, 77.3)]
+             for s, angle, aa in [("12 (0.41\u20130.93)", 0.0, True), ("HDIFO-051", 90.0, True),
+                                  ("Censored", 30.0, True), ("P = 0.004", 0.0, False)]]
+    mpl_patches._bitmaps.clear()
+    mpl_patches._layouts.clear()
+    patched = _agg_text_pixels(texts)
+    glyphs = sum(len(s.replace(" ", "")) for _, _, s, _, _ in texts)
+    assert 0 < len(mpl_patches._bitmaps) < glyphs      # glyphs at the same sub-pixel position rendered once
+    assert len(mpl_patches._layouts) == 4               # each string laid out once
+    monkeypatch.setattr(RendererAgg, "draw_text", mpl_patches._originals["agg_draw_text"])
+    monkeypatch.setattr(RendererAgg, "_draw_text_glyphs_and_boxes", mpl_patches._originals["agg_glyphs"])
+    plain = _agg_text_pixels(texts)
+    assert patched[..., 3].any()
+    assert np.array_equal(patched, plain)

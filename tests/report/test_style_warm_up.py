@@ -1,5 +1,6 @@
 """report/style.py: warm_up() measures the common strings ahead and changes no file; save_figure hands the Agg
-buffer to the PNG writer without copying it, and a later draw of the same figure does not overwrite it."""
+buffer to the PNG writer without copying it (the canvas lets the renderer go), and a later draw of the same figure
+does not overwrite it."""
 
 from __future__ import annotations
 
@@ -67,3 +68,29 @@ def test_png_buffer_not_overwritten_by_a_later_draw(tmp_path):
     assert _bytes(first) == reference
     assert _bytes(second)[0] != reference[0]
     assert _bytes(second)[0] == _bytes(style.save_figure(_figure(plt, extra=True), tmp_path / "x"))[0]
+
+
+def test_canvas_lets_the_renderer_go_once_the_png_is_taken(tmp_path, monkeypatch):
+    import gc
+    import weakref
+
+    plt = style.pyplot()
+    taken = []
+
+    def take(canvas):
+        taken.append(weakref.ref(canvas.renderer))
+        rgba = original(canvas)
+        assert not hasattr(canvas, "renderer") and canvas._lastKey is None
+        return rgba
+
+    original = style._take_buffer
+    monkeypatch.setattr(style, "_take_buffer", take)
+    fig = _figure(plt)
+    gc.disable()                              # freed by reference counts, not by a collection
+    try:
+        first = style.save_figure(fig, tmp_path / "first", close=False)
+        assert taken[0]() is None             # its 12 MB buffer is gone once the PNG is written
+        again = style.save_figure(fig, tmp_path / "again", close=False)   # a new renderer: the same files
+    finally:
+        gc.enable()
+    assert len(taken) == 2 and _bytes(again) == _bytes(first)

@@ -1,4 +1,4 @@
-"""Four costs of matplotlib 3.11's drawing removed, each giving the same objects and the same bytes.
+"""Five costs of matplotlib 3.11's drawing removed, each giving the same objects and the same bytes.
 
 Installed once per process by :func:`install` (from ``style.pyplot``, after matplotlib is imported), only for
 the matplotlib minor version they were written against (``MATPLOTLIB_VERSION``); with another version nothing is
@@ -31,11 +31,25 @@ patched and matplotlib behaves as shipped. tests/report/test_mpl_patches.py chec
    it returns is kept per (font properties, arguments, the same rc settings, ``MPL_IGNORE_SYSTEM_FONTS``,
    the number of fonts the manager knows); a lookup that logged a missing family or fell back to the default
    family is not kept (it runs, and warns, as before).
+5. **Agg text: a string laid out once, a glyph rendered once per sub-pixel position.** ``RendererAgg.draw_text``
+   laid each string out with FreeType (``FT2Font._layout``, ~0.2 ms a string) every time it was drawn, and
+   ``_draw_text_glyphs_and_boxes`` rendered every glyph afresh (``set_size``, a numpy 2x2 matrix product,
+   ``_set_transform``, ``_render_glyph``: ~45 microseconds a glyph; 4,800 glyphs in the bundled study's figures).
+   The layout (the glyphs and their offsets from the text's origin) is kept per (font, size, dpi, string, hinting
+   flags, font features, language). A glyph's bitmap is kept per (font, size, dpi, glyph, hinting flags,
+   antialiasing, transform matrix, and the *fractional* part of its 26.6 pen position): FreeType translates the
+   hinted outline by the pen position before rasterising, so a shift by whole pixels (multiples of 64) gives the
+   same bitmap with ``left`` and ``top`` shifted by those pixels (tests/report/test_mpl_patches.py checks this
+   byte for byte for every glyph of a text, upright and rotated, at many positions). An empty bitmap (a space)
+   has ``left == top == 0`` wherever it is, so it is not kept: it is rendered as before. The transform matrix is
+   computed once per (angle, slant, extend) with matplotlib's own expression. What reaches
+   ``draw_text_image`` is what matplotlib passes: the same buffers at the same pixels.
 """
 
 from __future__ import annotations
 
 import io
+import math
 import os
 from contextlib import contextmanager
 from functools import lru_cache
@@ -56,7 +70,7 @@ def installed() -> bool:
 
 
 def install() -> bool:
-    """Apply the four patches (once per process; harmless to call again). Returns whether they are in place
+    """Apply the five patches (once per process; harmless to call again). Returns whether they are in place
     (False with a matplotlib other than ``MATPLOTLIB_VERSION``)."""
     global _installed
     if _installed:
@@ -68,14 +82,19 @@ def install() -> bool:
     import matplotlib.font_manager as fm
     import matplotlib.markers as mmarkers
     import matplotlib.text as mtext
+    from matplotlib.backends.backend_agg import RendererAgg
 
     _originals.update(get_font_internal=fm._get_font, text_get_font=mtext.get_font,
                       set_marker=mmarkers.MarkerStyle._set_marker,
-                      find_fonts=fm.FontManager._find_fonts_by_props)
+                      find_fonts=fm.FontManager._find_fonts_by_props,
+                      agg_draw_text=RendererAgg.draw_text,
+                      agg_glyphs=RendererAgg._draw_text_glyphs_and_boxes)
     fm._get_font = _get_font
     mtext.get_font = _layout_font
     mmarkers.MarkerStyle._set_marker = _set_marker
     fm.FontManager._find_fonts_by_props = _find_fonts_by_props
+    RendererAgg.draw_text = _agg_draw_text
+    RendererAgg._draw_text_glyphs_and_boxes = _agg_glyphs
     _installed = True
     return True
 
@@ -223,3 +242,90 @@ def _find_fonts_by_props(self, prop, fontext="ttf", directory=None, fallback_to_
         _found[key] = tuple(found)
         return found
     return list(found)
+
+
+# 5. Agg text: layouts and glyph bitmaps kept ------------------------------------------------------------------
+
+#: Each dictionary is emptied when it holds this many entries (the bundled study: ~300 strings, ~2,700 glyphs).
+MAX_GLYPHS = 50_000
+_layouts: dict = {}     # (font, size, dpi, string, flags, features, language) -> the glyph tuples drawn
+_bitmaps: dict = {}     # (font, size, dpi, glyph, flags, antialiased, matrix, x % 64, y % 64) -> (buffer, left, top)
+_matrices: dict = {}    # (cos, sin, slant, extend) -> (the matrix given to FreeType, the same as a tuple)
+
+
+def _agg_draw_text(self, gc, x, y, s, prop, angle, ismath=False, mtext=None):
+    """``RendererAgg.draw_text`` with the string's layout kept (the glyph tuples matplotlib makes from it)."""
+    if ismath:
+        return self.draw_mathtext(gc, x, y, s, prop, angle)
+    from matplotlib.backends.backend_agg import get_hinting_flag
+
+    font = self._prepare_font(prop)
+    flags = get_hinting_flag()
+    features = mtext.get_fontfeatures() if mtext is not None else None
+    language = mtext.get_language() if mtext is not None else None
+    size = prop.get_size_in_points()
+    key = (font, size, self.dpi, s, flags, features, language)
+    try:
+        glyphs = _layouts.get(key)
+    except TypeError:               # unhashable features or language (a list): laid out every time
+        key = glyphs = None
+    if glyphs is None:
+        glyphs = tuple((item.ft_object, size, item.glyph_index, 0, 1, item.x, item.y)
+                       for item in font._layout(s, flags=flags, features=features, language=language))
+        if key is not None:
+            if len(_layouts) >= MAX_GLYPHS:
+                _layouts.clear()
+            _layouts[key] = glyphs
+    self._draw_text_glyphs_and_boxes(gc, x, y, angle, glyphs, [])
+
+
+def _matrix(cos, sin, slant, extend):
+    key = (cos, sin, slant, extend)
+    m = _matrices.get(key)
+    if m is None:
+        import numpy as np
+
+        a = (0x10000 * np.array([[cos, -sin], [sin, cos]]) @ [[extend, extend * slant], [0, 1]]).round().astype(int)
+        if len(_matrices) >= 1024:
+            _matrices.clear()
+        m = _matrices[key] = (a, tuple(a.ravel().tolist()))
+    return m
+
+
+def _agg_glyphs(self, gc, x, y, angle, glyphs, boxes):
+    """``RendererAgg._draw_text_glyphs_and_boxes`` with each glyph's bitmap kept per sub-pixel position."""
+    from matplotlib.backends.backend_agg import get_hinting_flag
+    from matplotlib.ft2font import RenderMode
+
+    cos = math.cos(math.radians(angle))
+    sin = math.sin(math.radians(angle))
+    load_flags = get_hinting_flag()
+    antialiased = gc.get_antialiased()
+    mode = RenderMode.NORMAL if antialiased else RenderMode.MONO
+    dpi, height = self.dpi, self.height
+    draw = self._renderer.draw_text_image
+    for font, size, glyph_index, slant, extend, dx, dy in glyphs:  # dy is upwards.
+        matrix, matrix_key = _matrix(cos, sin, slant, extend)
+        px = round(0x40 * (x + dx * cos - dy * sin))
+        py = round(0x40 * (height - y + dx * sin + dy * cos))    # FreeType's y is upwards.
+        key = (font, size, dpi, glyph_index, load_flags, antialiased, matrix_key, px & 63, py & 63)
+        kept = _bitmaps.get(key)
+        if kept is None:
+            font.set_size(size, dpi)
+            font._set_transform(matrix, [px, py])
+            bitmap = font._render_glyph(glyph_index, load_flags, mode)
+            buffer, left, top = bitmap.buffer, bitmap.left, bitmap.top
+            if not antialiased:
+                buffer *= 0xff
+            if buffer.size:
+                if len(_bitmaps) >= MAX_GLYPHS:
+                    _bitmaps.clear()
+                _bitmaps[key] = (buffer, left - (px >> 6), top - (py >> 6))
+        else:
+            buffer, left, top = kept
+            left += px >> 6
+            top += py >> 6
+        # draw_text_image's y is downwards & the bitmap bottom side.
+        draw(buffer, left, int(height) - top + buffer.shape[0], 0, gc)
+    if boxes:
+        _originals["agg_glyphs"](self, gc, x, y, angle, (), boxes)
