@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import _linalg
 from ._dist import chi2_ppf, chi2_sf, norm_ppf, norm_sf
 from ._penalised import damped_newton, profile_limit
 
@@ -188,11 +189,11 @@ class _Penalised:
         w = pi * (1.0 - pi)
         xw = self.X * w[:, None]                             # W X, made once
         info = xw.T @ self.X
-        sign, logdet = np.linalg.slogdet(info)
+        sign, logdet = _linalg.slogdet(info)             # = np.linalg.slogdet, without its wrapper
         if sign <= 0 or not np.isfinite(logdet):
             return -np.inf, None, info
         ll = float((self.y * eta - np.logaddexp(0.0, eta)).sum())   # = np.sum(...), without its dispatch
-        xi = np.linalg.solve(info, xw.T).T                  # rows: W^(1/2)... h_i = w_i x_i' I^-1 x_i
+        xi = _linalg.solve(info, xw.T).T                    # rows: W^(1/2)... h_i = w_i x_i' I^-1 x_i
         h = np.einsum("ij,ij->i", xi, self.X)
         score = self.X.T @ (self.y - pi + h * (0.5 - pi))
         return ll + 0.5 * logdet, score, info
