@@ -162,13 +162,14 @@ def _km_logrank(df: pd.DataFrame, col: str, scale: float) -> dict:
         return {**out, "skipped": "fewer than two levels with follow-up"}
     km = kaplan_meier(sub, TIME, EVENT, by=col)
     lr = logrank(sub, TIME, EVENT, by=col)
-    oe = lr.table.set_index("group")
+    expected = dict(zip(lr.table["group"].tolist(), lr.table["expected"].tolist()))   # by group, as .loc
+    med = km.medians
     groups = []
-    for row in km.medians.itertuples():
-        e = float(oe.loc[row.group, "expected"])
-        groups.append({"level": str(row.group), "n": int(row.n), "events": int(row.events),
-                       "expected": e, "median": _scaled(row.median, scale), "lower": _scaled(row.lower, scale),
-                       "upper": _scaled(row.upper, scale)})
+    for group, n, events, median, lower, upper in zip(*(med[c].tolist() for c in
+                                                        ("group", "n", "events", "median", "lower", "upper"))):
+        groups.append({"level": str(group), "n": int(n), "events": int(events), "expected": float(expected[group]),
+                       "median": _scaled(median, scale), "lower": _scaled(lower, scale),
+                       "upper": _scaled(upper, scale)})
     if not lr.estimable:
         return {**out, "test": "logrank", "statistic": None, "df": int(lr.df), "p": None,
                 "not_estimable": lr.reason, "groups": groups}

@@ -58,7 +58,7 @@ def damped_newton(full, b, free, *, max_iter: int, gtol: float, max_step: float,
             step = step / 2
         if not np.isfinite(pl_t):
             break
-        still = stop_when_still and np.max(np.abs(trial - b)) < 1e-15
+        still = stop_when_still and np.abs(trial - b).max() < 1e-15   # = np.max(...), without its dispatch
         b, pl, u, info = trial, pl_t, u_t, i_t
         if still:
             break
