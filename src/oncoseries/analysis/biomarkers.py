@@ -142,15 +142,19 @@ def _response(resp: pd.DataFrame, col: str, numeric: bool) -> dict:
 def _by_level(values: pd.Series, responded: pd.Series) -> tuple[list, np.ndarray]:
     """The levels (sorted) and an int64 table of responders and non-responders at each (columns: responded
     True, False): ``pd.crosstab(values, responded).reindex(columns=[True, False], fill_value=0).sort_index()``.
-    Levels that are all strings (``_as_levels`` makes them so) are counted with np.unique and bincount: a
-    crosstab costs ~5 ms (pandas' pivot machinery) for a table of a few cells; other values take the crosstab."""
-    v = values.to_numpy()
-    if v.dtype == object and len(v) and all(type(x) is str for x in v):
-        levels, codes = np.unique(v, return_inverse=True)       # sorted as sort_index sorts strings
+    Levels that are all strings (``_as_levels`` makes them so) are counted with pd.factorize (hashing, one
+    pass) and bincount, the few distinct levels then sorted as sort_index sorts strings: a crosstab costs ~5 ms
+    (pandas' pivot machinery) for a table of a few cells; other values take the crosstab."""
+    if values.dtype == object and len(values) and pd.api.types.infer_dtype(values, skipna=False) == "string":
+        codes, uniques = pd.factorize(values)
+        order = sorted(range(len(uniques)), key=uniques.__getitem__)
+        rank = np.empty(len(order), dtype=np.intp)
+        rank[order] = np.arange(len(order))
+        codes = rank[codes]
         yes = responded.to_numpy(bool)
-        tab = np.column_stack([np.bincount(codes[yes], minlength=len(levels)),
-                               np.bincount(codes[~yes], minlength=len(levels))]).astype(np.int64)
-        return levels.tolist(), tab
+        tab = np.column_stack([np.bincount(codes[yes], minlength=len(order)),
+                               np.bincount(codes[~yes], minlength=len(order))]).astype(np.int64)
+        return [uniques[i] for i in order], tab
     tab = pd.crosstab(values, responded).reindex(columns=[True, False], fill_value=0).sort_index()
     return list(tab.index), tab.to_numpy()
 
