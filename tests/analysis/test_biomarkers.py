@@ -314,3 +314,24 @@ def test_marker_analyses_use_a_narrow_copy():
     assert wide["parp1"].tolist() == ["1", None, "3"]
     resp = pd.DataFrame({"patient_id": ["a"], "_resp": [True], "parp1": ["2"], "other": [1]})
     assert list(narrow(resp, "parp1", lambda s: s.astype(float)).columns) == ["patient_id", "_resp", "parp1"]
+
+
+def test_levels_by_response_as_crosstab():
+    """_by_level counts responders per level as pd.crosstab (sorted levels, columns True then False, a level
+    without responders or without non-responders kept); non-string levels take the crosstab itself."""
+    import numpy as np
+    import pandas as pd
+
+    from oncoseries.analysis.biomarkers import _by_level
+
+    rng = np.random.default_rng(4)
+    values = pd.Series(rng.choice(["wild type", "mutated", "VUS", "10", "9"], 200), dtype=object)
+    resp = pd.Series(rng.random(200) < 0.3)
+    resp[values == "VUS"] = False
+    resp[values == "9"] = True
+    for v, r in ((values, resp), (values[resp], resp[resp]), (pd.Series([True, False, True] * 5), resp[:15])):
+        want = pd.crosstab(v, r).reindex(columns=[True, False], fill_value=0).sort_index()
+        levels, tab = _by_level(v, r)
+        assert levels == list(want.index)
+        assert tab.dtype == np.int64 and np.array_equal(tab, want.to_numpy())
+    assert _by_level(values, resp)[0] == ["10", "9", "VUS", "mutated", "wild type"]

@@ -94,3 +94,64 @@ def test_logrank_z_equals_the_stable_sort_bit_for_bit(tied):
     got = _logrank_z(time, event, arm, included)
     assert got.tobytes() == want.tobytes()
     assert np.isfinite(want).all() and np.abs(want).max() > 0.5
+
+
+def test_count_right_is_searchsorted():
+    """survival._count_right (draws in a few pieces) is np.searchsorted(side="right"): edges that tie
+    (zero-rate pieces), draws on an edge, NaN and infinities, arrays and scalars."""
+    import numpy as np
+
+    from oncoseries.design.survival import _count_right
+
+    rng = np.random.default_rng(5)
+    edges = np.array([0.0, 0.5, 0.5, 1.25, 3.0])
+    x = np.concatenate([rng.uniform(-1, 4, 5000), edges, [np.nan, np.inf, -np.inf, -0.0]])
+    want = np.searchsorted(edges, x, side="right")
+    got = _count_right(edges, x)
+    assert got.dtype == want.dtype and np.array_equal(got, want)
+    assert np.array_equal(_count_right(edges, x[:4900].reshape(700, 7)), want[:4900].reshape(700, 7))
+    for v in (0.5, 2.0, np.nan):
+        assert _count_right(edges, v) == np.searchsorted(edges, v, side="right")
+
+
+def test_entry_and_event_times_as_searchsorted_gives_them():
+    """Accrual.sample and PiecewiseExponential.inverse_cumhaz give the values of the searchsorted
+    formulas to the last bit (one period, several, a zero-rate period, a zero-rate hazard piece)."""
+    import numpy as np
+
+    from oncoseries.design.survival import Accrual, PiecewiseExponential
+
+    rng = np.random.default_rng(9)
+    u = np.concatenate([rng.random(4000), [0.0, 0.25, 0.5, 0.75, 1.0]])
+    for acc in (Accrual((24.0,)), Accrual((5.0, 10.0), (0.5, 1.5)), Accrual((6.0, 12.0, 6.0), (1.0, 0.0, 2.0))):
+        s, e, dens = acc.pieces()
+        cum = np.concatenate([[0.0], np.cumsum((e - s) * dens)])
+        j = np.clip(np.searchsorted(cum, u, side="right") - 1, 0, len(s) - 1)
+        j = np.where(dens[j] > 0, j, np.searchsorted(cum, u, side="left") - 1)
+        assert acc.sample(u).tobytes() == (s[j] + (u - cum[j]) / dens[j]).tobytes()
+    h = np.concatenate([rng.exponential(1.0, 4000), [0.0, np.inf]])
+    for pe in (PiecewiseExponential.exponential(7.0), PiecewiseExponential((0.0, 3.0, 6.0), (0.1, 0.0, 0.05))):
+        s, r = np.asarray(pe.starts), np.asarray(pe.rates)
+        at = pe.cumhaz(s)
+        j = np.minimum(np.searchsorted(at, h, side="right") - 1, len(s) - 1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            assert pe.inverse_cumhaz(h).tobytes() == (s[j] + (h - at[j]) / r[j]).tobytes()
+
+
+def test_blocks_of_trials_do_not_change_a_chunk(monkeypatch):
+    """_chunk computes its trials in blocks of rows: any block size gives the same arrays, bit for bit
+    (two looks, a cut that some trials never reach, dropout)."""
+    import numpy as np
+
+    from oncoseries.design import simulate
+    from oncoseries.design.survival import Accrual, PiecewiseExponential
+
+    args = (np.random.SeedSequence(21), 230, 30, 45, 0.7, PiecewiseExponential((0.0, 4.0), (0.15, 0.05)),
+            Accrual((6.0, 12.0), (1.0, 2.0)), 0.02, [20, 55])
+    outs = []
+    for rows in (1000, 100, 7):
+        monkeypatch.setattr(simulate, "_ROWS", rows)
+        outs.append(simulate._chunk(*args))
+    for other in outs[1:]:
+        assert all(a.tobytes() == b.tobytes() for a, b in zip(outs[0], other))
+    assert 0.2 < outs[0][2].mean() < 0.9    # some trials reach 55 events, some do not

@@ -127,16 +127,36 @@ def _response(resp: pd.DataFrame, col: str, numeric: bool) -> dict:
             return {**out, "skipped": "no responders" if not x.size else "no non-responders"}
         t = wilcoxon_ranksum(x, y)
         return {**out, "test": "wilcoxon", "statistic": t.statistic, "p": t.p_value}
-    tab = pd.crosstab(sub[col], sub["_resp"]).reindex(columns=[True, False], fill_value=0).sort_index()
-    out["groups"] = [{"level": str(k), "n": int(r.sum()), "responders": int(r[True]),
-                      "proportion": float(r[True] / r.sum())} for k, r in tab.iterrows()]
+    levels, tab = _by_level(sub[col], sub["_resp"])
+    out["groups"] = [{"level": str(k), "n": int(r.sum()), "responders": int(r[0]),
+                      "proportion": float(r[0] / r.sum())} for k, r in zip(levels, tab)]
     if len(tab) < 2:
         return {**out, "skipped": "fewer than two levels with a response assessment"}
     try:
-        t, test = fisher_exact(tab.to_numpy()), "fisher"
+        t, test = fisher_exact(tab), "fisher"
     except ValueError:     # too many tables to enumerate (both columns are then non-empty)
-        t, test = chisq_test(tab.to_numpy()), "chisq"
+        t, test = chisq_test(tab), "chisq"
     return {**out, "test": test, "statistic": t.statistic, "df": t.df, "p": t.p_value}
+
+
+def _by_level(values: pd.Series, responded: pd.Series) -> tuple[list, np.ndarray]:
+    """The levels (sorted) and an int64 table of responders and non-responders at each (columns: responded
+    True, False): ``pd.crosstab(values, responded).reindex(columns=[True, False], fill_value=0).sort_index()``.
+    Levels that are all strings (``_as_levels`` makes them so) are counted with pd.factorize (hashing, one
+    pass) and bincount, the few distinct levels then sorted as sort_index sorts strings: a crosstab costs ~5 ms
+    (pandas' pivot machinery) for a table of a few cells; other values take the crosstab."""
+    if values.dtype == object and len(values) and pd.api.types.infer_dtype(values, skipna=False) == "string":
+        codes, uniques = pd.factorize(values)
+        order = sorted(range(len(uniques)), key=uniques.__getitem__)
+        rank = np.empty(len(order), dtype=np.intp)
+        rank[order] = np.arange(len(order))
+        codes = rank[codes]
+        yes = responded.to_numpy(bool)
+        tab = np.column_stack([np.bincount(codes[yes], minlength=len(order)),
+                               np.bincount(codes[~yes], minlength=len(order))]).astype(np.int64)
+        return [uniques[i] for i in order], tab
+    tab = pd.crosstab(values, responded).reindex(columns=[True, False], fill_value=0).sort_index()
+    return list(tab.index), tab.to_numpy()
 
 
 def _km_logrank(df: pd.DataFrame, col: str, scale: float) -> dict:
@@ -146,13 +166,14 @@ def _km_logrank(df: pd.DataFrame, col: str, scale: float) -> dict:
         return {**out, "skipped": "fewer than two levels with follow-up"}
     km = kaplan_meier(sub, TIME, EVENT, by=col)
     lr = logrank(sub, TIME, EVENT, by=col)
-    oe = lr.table.set_index("group")
+    expected = dict(zip(lr.table["group"].tolist(), lr.table["expected"].tolist()))   # by group, as .loc
+    med = km.medians
     groups = []
-    for row in km.medians.itertuples():
-        e = float(oe.loc[row.group, "expected"])
-        groups.append({"level": str(row.group), "n": int(row.n), "events": int(row.events),
-                       "expected": e, "median": _scaled(row.median, scale), "lower": _scaled(row.lower, scale),
-                       "upper": _scaled(row.upper, scale)})
+    for group, n, events, median, lower, upper in zip(*(med[c].tolist() for c in
+                                                        ("group", "n", "events", "median", "lower", "upper"))):
+        groups.append({"level": str(group), "n": int(n), "events": int(events), "expected": float(expected[group]),
+                       "median": _scaled(median, scale), "lower": _scaled(lower, scale),
+                       "upper": _scaled(upper, scale)})
     if not lr.estimable:
         return {**out, "test": "logrank", "statistic": None, "df": int(lr.df), "p": None,
                 "not_estimable": lr.reason, "groups": groups}

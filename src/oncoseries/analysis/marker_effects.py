@@ -66,10 +66,12 @@ def odds_ratios(sub: pd.DataFrame, col: str, numeric: bool) -> dict:
     levels = sorted(sub[col].unique())
     ref, others = levels[0], levels[1:]
     X = np.c_[np.ones(len(sub)), np.column_stack([(sub[col] == lv).to_numpy(float) for lv in others])]
-    by = sub.groupby(col)["_resp"].agg(["sum", "count"])
+    codes = pd.factorize(sub[col])[0]                 # the levels' groups (as groupby(col)), no missing here
+    count = np.bincount(codes)
+    responders = np.bincount(codes[y == 1.0], minlength=count.size)
     sep = any(separated(X[:, j + 1], y) for j in range(len(others))) or \
-        bool(((by["sum"] == 0) | (by["sum"] == by["count"])).any())
-    few = bool((by["sum"] < MIN_RESPONDERS).any())
+        bool(((responders == 0) | (responders == count)).any())
+    few = bool((responders < MIN_RESPONDERS).any())
     why = "separation" if sep else f"fewer than {MIN_RESPONDERS} responders in a level" if few else None
     fit, method, why = _fit(X, y, ["(Intercept)"] + [f"{col}{lv}" for lv in others], why)
     return {"method": method, "firth_reason": why, "n": int(y.size), "responders": int(y.sum()),

@@ -19,19 +19,20 @@ PH_ALPHA = 0.05
 
 def _terms(fit, endpoint: str, model: str, covariates: list[str]) -> list[dict]:
     s = fit.summary
+    at = {name: i for i, name in enumerate(s.index)}    # = s.loc[name], from the columns as lists
+    keys = ("coef", "se", "hr", "lower", "upper", "z", "p")
+    values = {k: s[k].tolist() for k in keys}
     rows = []
     levels = getattr(fit.design, "levels", {}) or {}
     for term, cols in fit.terms.items():
         for j in cols:
             name = fit.columns[j]
-            r = s.loc[name]
+            i = at[name]
             level = name[len(term):] if term in levels and name.startswith(term) else None
             rows.append({"endpoint": endpoint, "model": model, "covariates": covariates, "term": term,
                          "coefficient": name, "level": level,
                          "reference": str(levels[term][0]) if term in levels else None,
-                         "coef": float(r["coef"]), "se": float(r["se"]), "hr": float(r["hr"]),
-                         "lower": float(r["lower"]), "upper": float(r["upper"]), "z": float(r["z"]),
-                         "p": float(r["p"])})
+                         **{k: float(values[k][i]) for k in keys}})
     return rows
 
 
@@ -58,8 +59,9 @@ def fit_model_and_fit(df: pd.DataFrame, endpoint: str, covariates: list[str], mo
     if extras and fit.n_events >= 2 and not out["separation"]:
         try:
             zph = cox_zph(fit)
-            out["ph_test"] = {"terms": {str(k): {"chisq": float(r.chisq), "df": int(r.df), "p": float(r.p)}
-                                        for k, r in zph.iterrows()},
+            out["ph_test"] = {"terms": {str(k): {"chisq": float(c), "df": int(d), "p": float(p)}
+                                        for k, c, d, p in zip(zph.index, zph["chisq"].tolist(),
+                                                              zph["df"].tolist(), zph["p"].tolist())},
                               "transform": "km", "flag": bool((zph["p"] < PH_ALPHA).any())}
         except (ValueError, np.linalg.LinAlgError) as exc:
             out["messages"].append(f"PH test not computed: {exc}")

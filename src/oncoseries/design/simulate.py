@@ -24,22 +24,35 @@ from .survival import SurvivalDesign, _setup
 __all__ = ["SimulationResult", "simulate_trials", "simulate_design"]
 
 _CHUNK = 1000
+_ROWS = 100          # trials computed together within a chunk (_chunk)
 
 
 def _logrank_z(time: np.ndarray, event: np.ndarray, arm: np.ndarray, included: np.ndarray) -> np.ndarray:
-    """Log-rank z per row (rows are trials); excluded patients (not yet entered) carry no weight."""
+    """Log-rank z per row (rows are trials); excluded patients (not yet entered) carry no weight.
+
+    The three flags (event, experimental arm, included) travel as the bits of one uint8 code, so one gather
+    puts them in time order; the numbers at risk (all, experimental) are whole-number counts, taken from an
+    integer cumulative sum (the reversed float cumulative sum of 0/1 gives the same whole numbers), and
+    ``ne / max(n, 1)`` is the share at risk in the experimental arm (0 where no one is at risk, as then
+    ne = 0). The sums run over the same full rows as before, so z is the same to the last bit
+    (tests/design/test_simulate.py compares with the plain formulas)."""
     keyed = np.where(included, time, np.inf)
     order = np.argsort(keyed, axis=1)                              # introsort: ~3x a stable sort's speed
     ranked = np.take_along_axis(keyed, order, axis=1)
     if np.any((ranked[:, 1:] == ranked[:, :-1]) & np.isfinite(ranked[:, 1:])):
         order = np.argsort(keyed, axis=1, kind="stable")           # tied times: their order as entered
-    ev = np.take_along_axis(event & included, order, axis=1)
-    a = np.take_along_axis(arm & included, order, axis=1).astype(float)
-    inc = np.take_along_axis(included, order, axis=1).astype(float)
-    n = np.cumsum(inc[:, ::-1], axis=1)[:, ::-1]                   # at risk: included with time >= t
-    ne = np.cumsum(a[:, ::-1], axis=1)[:, ::-1]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        frac = np.where(n > 0, ne / np.where(n > 0, n, 1), 0.0)
+    inc8 = included.view(np.uint8)
+    code = np.take_along_axis((inc8 << 2) | ((arm & included).view(np.uint8) << 1)
+                              | (event & included).view(np.uint8), order, axis=1)
+    ev = (code & 1).view(bool)
+    ai = (code >> 1) & 1
+    ii = code >> 2
+    cn = np.cumsum(ii, axis=1, dtype=np.int32)
+    ca = np.cumsum(ai, axis=1, dtype=np.int32)
+    n = cn[:, -1:] - cn + ii                                       # at risk: included with time >= t
+    ne = ca[:, -1:] - ca + ai
+    a = ai.astype(float)
+    frac = ne / np.maximum(n, 1)
     o_e = np.sum(ev * (a - frac), axis=1)
     v = np.sum(ev * frac * (1 - frac), axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -47,30 +60,45 @@ def _logrank_z(time: np.ndarray, event: np.ndarray, arm: np.ndarray, included: n
 
 
 def _chunk(seed_seq, m, n_c, n_e, hr, control, accrual, eta, cuts):
+    """``m`` trials from one seed stream: the draws for all of them first (uniform entries, event and
+    dropout exponentials, in this order), then the trials in blocks of ``_ROWS`` rows. Every step works
+    row by row (a trial is a row), so the blocks give the values of the whole chunk at once; a block's
+    arrays stay in the CPU cache (a whole chunk's are ~2 MB each, paged in afresh for every step)."""
     rng = np.random.default_rng(seed_seq)
     n = n_c + n_e
-    arm = np.zeros((m, n), bool)
+    uniform = rng.random((m, n))
+    expo = rng.standard_exponential((m, n))
+    drop = rng.standard_exponential((m, n)) if eta > 0 else None
+    rows = min(_ROWS, m)
+    arm = np.zeros((rows, n), bool)
     arm[:, n_c:] = True
-    entry = accrual.sample(rng.random((m, n)))
     scale = np.where(arm, hr, 1.0)
-    t_event = control.inverse_cumhaz(rng.standard_exponential((m, n)) / scale)
-    t_drop = rng.standard_exponential((m, n)) / eta if eta > 0 else np.full((m, n), np.inf)
-    observed = t_event <= t_drop
-    cal = np.where(observed, entry + t_event, np.inf)              # calendar time of each observed event
     last = min(cuts[-1], n) - 1
-    ordered = np.partition(cal, sorted({min(d, n) - 1 for d in cuts}), axis=1)   # the order statistics used
+    kth = sorted({min(d, n) - 1 for d in cuts})
     z = np.empty((m, len(cuts)))
     when = np.empty((m, len(cuts)))
-    for j, d in enumerate(cuts):
-        c = ordered[:, d - 1] if d <= n else np.full(m, np.inf)
-        c = np.where(np.isfinite(c), c, np.max(entry + np.minimum(t_event, t_drop), axis=1))
-        when[:, j] = c
-        follow = c[:, None] - entry
-        inc = follow > 0
-        time = np.minimum(np.minimum(t_event, t_drop), follow)
-        event = observed & (t_event <= follow)
-        z[:, j] = _logrank_z(time, event, arm, inc)
-    return z, when, np.isfinite(ordered[:, last])
+    reached = np.empty(m, bool)
+    for r0 in range(0, m, rows):
+        r1 = min(r0 + rows, m)
+        b = r1 - r0
+        entry = accrual.sample(uniform[r0:r1])
+        t_event = control.inverse_cumhaz(expo[r0:r1] / scale[:b])
+        t_drop = drop[r0:r1] / eta if drop is not None else np.full((b, n), np.inf)
+        observed = t_event <= t_drop
+        t_out = np.minimum(t_event, t_drop)                        # time to event or dropout
+        cal = np.where(observed, entry + t_event, np.inf)          # calendar time of each observed event
+        ordered = np.partition(cal, kth, axis=1)                   # the order statistics used
+        for j, d in enumerate(cuts):
+            c = ordered[:, d - 1] if d <= n else np.full(b, np.inf)
+            finite = np.isfinite(c)
+            if not finite.all():          # fewer events than planned: cut when the last patient leaves
+                c = np.where(finite, c, np.max(entry + t_out, axis=1))
+            when[r0:r1, j] = c
+            follow = c[:, None] - entry
+            z[r0:r1, j] = _logrank_z(np.minimum(t_out, follow), observed & (t_event <= follow), arm[:b],
+                                     follow > 0)
+        reached[r0:r1] = np.isfinite(ordered[:, last])
+    return z, when, reached
 
 
 @dataclass

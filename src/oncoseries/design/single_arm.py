@@ -29,6 +29,7 @@ from .survival import Accrual, PiecewiseExponential, _setup
 __all__ = ["SimonDesign", "simon_two_stage", "AHernDesign", "ahern", "OneSampleDesign", "one_sample_logrank_n"]
 
 _GL_X, _GL_W = np.polynomial.legendre.leggauss(40)
+_AHERN_BLOCK = 100        # sizes tried together by ahern (elementwise: the block size changes no value)
 
 
 def _check_rates(p0, p1):
@@ -57,16 +58,18 @@ def ahern(p0: float, p1: float, alpha: float = 0.05, power: float = 0.8, nmax: i
     """Single-stage exact binomial design (A'Hern 2001): ``.n`` patients, promising with ``>= .r`` responses."""
     p0, p1 = _check_rates(p0, p1)
     a, pw = check_prob("alpha", alpha), check_prob("power", power)
-    n = np.arange(1, nmax + 1)
-    # smallest r with P(X >= r | p0) <= alpha, i.e. P(X <= r - 1) >= 1 - alpha
-    r = binom.ppf(1 - a, n, p0).astype(int) + 1
-    r = np.where(binom.sf(r - 2, n, p0) <= a, r - 1, r)          # guard the quantile at a boundary
-    ok = (binom.sf(r - 1, n, p1) >= pw) & (r <= n)
-    if not ok.any():
-        raise DesignError(f"no single-stage design with at most {nmax} patients; p1 - p0 is too small")
-    i = int(np.argmax(ok))
-    ni, ri = int(n[i]), int(r[i])
-    return AHernDesign(p0, p1, a, pw, ni, ri, float(binom.sf(ri - 1, ni, p0)), float(binom.sf(ri - 1, ni, p1)))
+    for start in range(1, nmax + 1, _AHERN_BLOCK):   # the sizes in blocks, smallest first: stop at the first
+        n = np.arange(start, min(start + _AHERN_BLOCK, nmax + 1))   # design (the binomial quantile is slow)
+        # smallest r with P(X >= r | p0) <= alpha, i.e. P(X <= r - 1) >= 1 - alpha
+        r = binom.ppf(1 - a, n, p0).astype(int) + 1
+        r = np.where(binom.sf(r - 2, n, p0) <= a, r - 1, r)      # guard the quantile at a boundary
+        ok = (binom.sf(r - 1, n, p1) >= pw) & (r <= n)
+        if ok.any():
+            i = int(np.argmax(ok))
+            ni, ri = int(n[i]), int(r[i])
+            return AHernDesign(p0, p1, a, pw, ni, ri, float(binom.sf(ri - 1, ni, p0)),
+                               float(binom.sf(ri - 1, ni, p1)))
+    raise DesignError(f"no single-stage design with at most {nmax} patients; p1 - p0 is too small")
 
 
 @dataclass
@@ -100,12 +103,19 @@ class _Tables:
         self.cdf = 1.0 - self.sf[:, 1:]
 
     def reject(self, n1: int, n: int) -> np.ndarray:
-        """P(reject) for every (r1 in 0..n1-1, r in 0..n-1): sum_{x1 > r1} b(x1; n1) P(X2 > r - x1)."""
-        x1 = np.arange(n1 + 1)[:, None]
-        k = np.clip(np.arange(n)[None, :] - x1, -1, None) + 1
-        m = self.pmf[n1, : n1 + 1, None] * self.sf[n - n1][k]
-        tail = np.cumsum(m[::-1], axis=0)[::-1]                  # sum over x1' >= x1
-        return tail[1:]                                          # row r1: x1 > r1
+        """P(reject) for every (r1 in 0..n1-1, r in 0..n-1): sum_{x1 > r1} b(x1; n1) P(X2 > r - x1).
+
+        P(X2 > r - x1) for x1 = n1, n1 - 1, ..., 0 (rows) is a sliding window over one padded row of the
+        tails, P(X2 > k) for k = -n1..n-1 (1 for k < 0): a strided view instead of a gathered (n1+1) x n
+        index. The terms and their running sums are the same (over x1 from n1 down), so is every double."""
+        row = self.sf[n - n1]                                    # row[k + 1] = P(X2 > k), k = -1, 0, ...
+        padded = np.empty(n1 + n)
+        padded[:n1] = row[0]
+        padded[n1:] = row[1:n + 1]
+        step = padded.strides[0]
+        window = np.ndarray((n1 + 1, n), padded.dtype, padded, 0, (step, step))   # row i: x1 = n1 - i
+        tail = (self.pmf[n1, n1::-1, None] * window).cumsum(axis=0)   # row i: sum over x1' >= n1 - i
+        return tail[n1 - 1::-1] if n1 else tail[:0]              # row r1: x1 > r1
 
 
 def _pet_max(t0: _Tables, t1: _Tables, nmax: int, pw: float) -> np.ndarray:

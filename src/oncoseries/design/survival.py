@@ -73,8 +73,7 @@ class PiecewiseExponential:
         h = np.asarray(h, float)
         s, r = np.asarray(self.starts), np.asarray(self.rates)
         at = self.cumhaz(s)                          # cumulative hazard at each start
-        j = np.searchsorted(at, h, side="right") - 1
-        j = np.minimum(j, len(s) - 1)
+        j = np.minimum(_count_right(at, h) - 1, len(s) - 1)
         # a zero-rate piece is never the landing piece (searchsorted skips it), except beyond the end
         with np.errstate(divide="ignore", invalid="ignore"):
             return s[j] + (h - at[j]) / r[j]
@@ -128,11 +127,18 @@ class Accrual:
         return float(np.sum(self.durations))
 
     def pieces(self):
-        """(start, end, density) of each period; densities integrate to 1."""
-        d, r = np.asarray(self.durations, float), np.asarray(self.rates, float)
-        starts = np.concatenate([[0.0], np.cumsum(d)[:-1]])
-        dens = r / float(np.sum(r * d))
-        return starts, starts + d, dens
+        """(start, end, density) of each period; densities integrate to 1. Made once per accrual (read-only
+        arrays kept on the frozen instance: a design asks for them hundreds of times)."""
+        got = self.__dict__.get("_pieces")
+        if got is None:
+            d, r = np.asarray(self.durations, float), np.asarray(self.rates, float)
+            starts = np.concatenate([[0.0], np.cumsum(d)[:-1]])
+            dens = r / float(np.sum(r * d))
+            got = (starts, starts + d, dens)
+            for a in got:
+                a.flags.writeable = False
+            object.__setattr__(self, "_pieces", got)
+        return got
 
     def enrolled(self, t) -> np.ndarray:
         """Share of the patients enrolled by calendar time ``t``."""
@@ -144,9 +150,25 @@ class Accrual:
         """Entry times from uniform(0, 1) draws ``u`` (inverse of ``enrolled``)."""
         s, e, dens = self.pieces()
         cum = np.concatenate([[0.0], np.cumsum((e - s) * dens)])
-        j = np.clip(np.searchsorted(cum, u, side="right") - 1, 0, len(s) - 1)
-        j = np.where(dens[j] > 0, j, np.searchsorted(cum, u, side="left") - 1)  # skip zero-rate periods
+        u = np.asarray(u, float)
+        if len(s) == 1:          # one period (j = 0 for every draw): the same sums with scalars
+            return s[0] + (u - cum[0]) / dens[0]
+        j = np.clip(_count_right(cum, u) - 1, 0, len(s) - 1)
+        if not np.all(dens > 0):
+            j = np.where(dens[j] > 0, j, np.searchsorted(cum, u, side="left") - 1)  # skip zero-rate periods
         return s[j] + (u - cum[j]) / dens[j]
+
+
+def _count_right(edges: np.ndarray, x) -> np.ndarray:
+    """``np.searchsorted(edges, x, side="right")`` for a short sorted ``edges`` (a few pieces): the count of
+    edges not above each x, one comparison per edge. searchsorted on a million unsorted draws costs ~50 ns
+    each (a binary search that mispredicts); ``not x < edge`` also counts every edge for a NaN x, as
+    searchsorted does (NaN sorts last)."""
+    x = np.asarray(x, float)
+    count = np.zeros(x.shape, np.intp)
+    for edge in np.asarray(edges, float).tolist():
+        count += ~(x < edge)
+    return count[()] if count.ndim == 0 else count
 
 
 def dropout_hazard(proportion: float, by_time: float) -> float:
@@ -156,12 +178,24 @@ def dropout_hazard(proportion: float, by_time: float) -> float:
     return -math.log(1.0 - check_prob("dropout proportion", proportion)) / check_positive("dropout time", by_time)
 
 
+def _curve_arrays(surv: PiecewiseExponential) -> tuple:
+    """(starts, rates, ends, cumulative hazard at each start) of a curve as arrays, made once per curve (a
+    design evaluates the same curve hundreds of times); read-only, kept on the (frozen) curve itself."""
+    got = surv.__dict__.get("_arrays")
+    if got is None:
+        s, r = np.asarray(surv.starts), np.asarray(surv.rates)
+        got = (s, r, np.append(s[1:], np.inf), surv.cumhaz(s))
+        for a in got:
+            a.flags.writeable = False
+        object.__setattr__(surv, "_arrays", got)
+    return got
+
+
 def _event_by(tau: np.ndarray, surv: PiecewiseExponential, eta: float) -> np.ndarray:
     """P(event observed within ``tau`` of entry): event hazard piecewise, dropout hazard ``eta``."""
-    s, r = np.asarray(surv.starts), np.asarray(surv.rates)
-    ends = np.append(s[1:], np.inf)
+    s, r, ends, at = _curve_arrays(surv)
     tot = r + eta
-    start_surv = np.exp(-(surv.cumhaz(s) + eta * s))                  # P(no event, no dropout) at each start
+    start_surv = np.exp(-(at + eta * s))                              # P(no event, no dropout) at each start
     width = np.clip(np.asarray(tau, float)[..., None] - s, 0.0, ends - s)
     with np.errstate(invalid="ignore", divide="ignore"):
         share = np.where(tot > 0, r / np.where(tot > 0, tot, 1.0), 0.0)
@@ -169,9 +203,13 @@ def _event_by(tau: np.ndarray, surv: PiecewiseExponential, eta: float) -> np.nda
 
 
 def _cut_points(lo: float, hi: float, T: float, surv: PiecewiseExponential) -> np.ndarray:
-    inner = T - np.asarray(surv.starts[1:], float)
-    pts = np.concatenate([[lo, hi], inner[(inner > lo) & (inner < hi)]])
-    return np.unique(pts)
+    """lo, the times T - start of the curve's piece starts strictly between lo and hi, and hi, sorted (=
+    ``np.unique`` of them: for lo < hi they are distinct, as the starts are); with a NaN, np.unique."""
+    inner = [T - float(x) for x in surv.starts[1:]]
+    inside = [x for x in inner if lo < x < hi]
+    if lo < hi and all(x == x for x in (lo, hi, *inner)):
+        return np.array([lo, *sorted(inside), hi], dtype=float)
+    return np.unique(np.concatenate([[lo, hi], np.asarray(inside, float)]))
 
 
 def expected_events(t, accrual: Accrual, surv: PiecewiseExponential, eta: float = 0.0) -> np.ndarray:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import _linalg
 from ._brent import brent_root
 
 GAP_CAP = 1e8
@@ -44,7 +45,7 @@ def damped_newton(full, b, free, *, max_iter: int, gtol: float, max_step: float,
         hess = info[free][:, free]       # = info[np.ix_(free, free)], a quarter of the time for a 2x2
         if curvature is not None:
             hess = curvature(b, free, g, hess)
-        step = np.linalg.solve(hess, g)
+        step = _linalg.solve(hess, g)    # = np.linalg.solve (a singular hess raises LinAlgError)
         big = np.abs(step).max()
         if big > max_step:
             step *= max_step / big
@@ -57,7 +58,7 @@ def damped_newton(full, b, free, *, max_iter: int, gtol: float, max_step: float,
             step = step / 2
         if not np.isfinite(pl_t):
             break
-        still = stop_when_still and np.max(np.abs(trial - b)) < 1e-15
+        still = stop_when_still and np.abs(trial - b).max() < 1e-15   # = np.max(...), without its dispatch
         b, pl, u, info = trial, pl_t, u_t, i_t
         if still:
             break

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from . import _linalg
 from ._dist import chi2_ppf, chi2_sf
 from ._penalised import damped_newton, profile_limit
 from ._risksets import RiskSets, cox_derivatives
@@ -67,7 +68,7 @@ class _Penalised:
 
     def __call__(self, beta):
         loglik, _, info, _ = cox_derivatives(self.rs, self.X, beta)
-        sign, logdet = np.linalg.slogdet(info)
+        sign, logdet = _linalg.slogdet(info)
         return loglik + 0.5 * logdet if sign > 0 else -np.inf
 
     def full(self, beta):
@@ -76,7 +77,7 @@ class _Penalised:
             loglik, score, info, corr = cox_derivatives(self.rs, self.X, beta, third=True)
         except np.linalg.LinAlgError:
             return -np.inf, None, None
-        sign, logdet = np.linalg.slogdet(info)
+        sign, logdet = _linalg.slogdet(info)
         if sign <= 0 or not np.all(np.isfinite(corr)):
             return -np.inf, None, info
         return loglik + 0.5 * logdet, score + 0.5 * corr, info
