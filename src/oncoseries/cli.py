@@ -363,18 +363,48 @@ def _exit_now(code) -> None:
     os._exit(code)
 
 
+def _prestart(args: list[str]) -> None:
+    """``analyze`` and ``demo`` with figures (not ``--dask``, not ``--help``): numpy and pandas imported and the
+    figure worker forked (report/worker.prestart) before typer parses the command line, without garbage
+    collection until _run_analysis freezes what the imports made (issue 13: the parsing imports pydantic, which
+    then overlaps the worker's matplotlib import)."""
+    if not args or args[0] not in ("analyze", "demo"):
+        return
+    if any(a in ("--no-figures", "--help", "-h") or a.startswith("--dask") for a in args[1:]):
+        return
+    import gc
+
+    gc.disable()   # switched on again by _run_analysis once the imports are frozen (or the process ends)
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")   # before numpy's import (see _run_analysis)
+    import pandas  # noqa: F401
+
+    from .report import worker
+
+    worker.prestart()
+
+
+def _discard_prestarted() -> None:
+    worker = sys.modules.get("oncoseries.report.worker")
+    if worker is not None:
+        worker.discard_prestarted()
+
+
 def main() -> None:
     """Console entry point: no traceback ever reaches the user."""
     try:
+        _prestart(sys.argv[1:])
         app()
     except SystemExit as done:
+        _discard_prestarted()           # a usage error before the analysis: the early figure worker ends
         if os.environ.get("ONCOSERIES_SLOW_EXIT"):
             raise
         _exit_now(done.code)
     except KeyboardInterrupt:
+        _discard_prestarted()
         typer.echo("Interrupted.", err=True)
         sys.exit(130)
     except Exception as exc:  # the last guard: a short message, never a traceback
+        _discard_prestarted()
         if os.environ.get("ONCOSERIES_DEBUG"):
             raise
         typer.echo(f"oncoseries: internal error ({type(exc).__name__}: {exc}). This is a bug in oncoseries; "

@@ -3,6 +3,7 @@ rest split with a second drawer forked from it), and what the worker draws is th
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -186,3 +187,58 @@ def test_results_view_holds_what_the_groups_read():
     assert set(figures.results_view("design", results).sections) == {"design"}
     with pytest.raises(ValueError):
         figures.results_view("km_a", results)
+
+
+PRESTART = """
+import atexit, json, os, sys
+from oncoseries.report import worker
+me, seen = os.getpid(), {}
+start, discard = worker.start, worker.discard_prestarted
+
+def watched_start(out_dir):
+    seen["prestarted"] = worker._prestarted is not None and worker._prestarted.out_dir is None
+    w = start(out_dir)
+    seen["adopted"] = w is not None and str(w.out_dir) == str(out_dir)
+    return w
+
+def watched_discard():
+    w = worker._prestarted
+    pid = w._proc.pid if w is not None else None
+    discard()
+    if pid is not None:
+        try:
+            os.kill(pid, 0)
+            seen["discarded"] = "still running"
+        except ProcessLookupError:
+            seen["discarded"] = "ended"
+
+worker.start, worker.discard_prestarted = watched_start, watched_discard
+atexit.register(lambda: os.getpid() == me and print(json.dumps(seen)))
+sys.argv = ["oncoseries", "analyze", *sys.argv[1:]]
+from oncoseries.cli import main
+main()
+"""
+
+
+@fork_2cpu
+def test_analyze_adopts_the_worker_forked_before_the_command_line_is_parsed(tmp_path):
+    """cli.main forks the figure worker before typer parses `analyze`; _run_analysis adopts it (its figures folder
+    set then) and it draws every figure; a command that ends before (no such study) ends it, with the usual
+    message and exit code 2; with --no-figures none is forked."""
+    env = {**_env(), "ONCOSERIES_SLOW_EXIT": "1"}
+
+    def run(*args):
+        done = subprocess.run([sys.executable, "-c", PRESTART, *map(str, args)], capture_output=True, text=True,
+                              env=env, timeout=300)
+        return done, json.loads(done.stdout.strip().splitlines()[-1])
+
+    done, seen = run(example_study_path("hdifo"), "--out", tmp_path / "out", "--no-progress")
+    assert done.returncode == 0, done.stderr
+    assert seen == {"prestarted": True, "adopted": True}
+    assert "figure worker" not in done.stderr and len(list((tmp_path / "out" / "figures").glob("*.png"))) >= 19
+    done, seen = run(tmp_path / "no-such-study", "--out", tmp_path / "out2")
+    assert done.returncode == 2 and "does not exist" in done.stdout + done.stderr
+    assert "Traceback" not in done.stderr and seen == {"discarded": "ended"}
+    done, seen = run(example_study_path("mini"), "--out", tmp_path / "out3", "--no-figures", "--no-progress")
+    assert done.returncode == 0, done.stderr
+    assert seen == {}       # no worker forked early, none started, none to end

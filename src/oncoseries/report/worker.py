@@ -3,7 +3,8 @@ drawer it forks, draws every figure while this process reads, analyses and write
 (docs/figures.md).
 
 The worker is forked before the study is read (when :func:`report.parallel.can_fork` allows: POSIX fork,
-2+ CPUs, one thread, not switched off by ``ONCOSERIES_FIGURE_PROCESSES=1``) and imports matplotlib and
+2+ CPUs, one thread, not switched off by ``ONCOSERIES_FIGURE_PROCESSES=1``; under ``oncoseries analyze`` before
+the command line is parsed, :func:`prestart`) and imports matplotlib and
 the figure modules while this process reads the study; then it forks the **second drawer**, which shares
 all of that (nothing imported twice) and serves a second pipe of this process. Both draw requests in the
 order they get them.
@@ -89,6 +90,7 @@ TRIM_BYTES = 8 << 20
 PREPARE_FAILED = 3
 
 _current = None
+_prestarted = None
 
 
 def current():
@@ -96,12 +98,43 @@ def current():
     return _current if _current is not None and _current.alive else None
 
 
-def start(out_dir):
-    """Fork a worker that will draw into ``out_dir`` (the report's figures/ folder); None when forking is
-    not possible or switched off (make_figures then works as without a worker)."""
-    global _current
+def prestart() -> None:
+    """Fork the worker before the command line is parsed (cli.main, for ``analyze`` and ``demo``): typer builds a
+    pydantic adapter for every option and imports pydantic to do so (~0.15 s, more on a busy machine), which then
+    runs while the worker imports matplotlib instead of before. :func:`start` adopts it; a command that ends
+    before (a usage error) ends it with :func:`discard_prestarted`. Nothing when forking is not possible."""
+    global _prestarted
     from .parallel import can_fork
 
+    if _prestarted is None and _current is None and can_fork():
+        w = FigureWorker(None)
+        _prestarted = w if w.alive else None
+
+
+def discard_prestarted() -> None:
+    """End a worker :func:`prestart` forked that no command adopted (nothing was drawn by it)."""
+    global _prestarted
+    w, _prestarted = _prestarted, None
+    if w is not None:
+        w.close(abort=True)
+
+
+def start(out_dir):
+    """Fork a worker that will draw into ``out_dir`` (the report's figures/ folder), or adopt the one
+    :func:`prestart` forked; None when forking is not possible or switched off (make_figures then works as
+    without a worker)."""
+    global _current, _prestarted
+    from pathlib import Path
+
+    from .parallel import can_fork
+
+    if _prestarted is not None:
+        w, _prestarted = _prestarted, None
+        if w.alive:
+            w.out_dir = Path(out_dir)
+            _current = w
+            return w
+        w.close(abort=True)
     if not can_fork():
         return None
     _current = FigureWorker(out_dir)
@@ -271,7 +304,7 @@ class FigureWorker:
         import multiprocessing
         from pathlib import Path
 
-        self.out_dir = Path(out_dir)
+        self.out_dir = Path(out_dir) if out_dir is not None else None   # None: prestart, set by start()
         self.alive = False
         self._early: dict = {}      # key -> groups sent at the "derived_released" event
         self._early_opts = None     # the options they were prepared with
