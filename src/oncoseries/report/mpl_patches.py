@@ -349,30 +349,32 @@ def _agg_glyphs(self, gc, x, y, angle, glyphs, boxes):
 # 6. a text's layout kept ----------------------------------------------------------------------------------------
 
 _text_layouts: dict = {}     # everything Text._get_layout reads -> (bbox, lines, text box)
-_measurers: dict = {}        # renderer type -> whether the layout of a text it measures is kept
+_types: list = []            # [MixedModeRenderer, (RendererAgg, RendererSVG), (Text, Annotation)], on first use
 
 
 def _measurer(renderer):
     """The renderer whose ``get_text_width_height_descent`` a layout calls (a ``MixedModeRenderer`` passes it
     on to the one it currently draws with), or None when its layouts are not kept."""
-    from matplotlib.backends.backend_agg import RendererAgg
-    from matplotlib.backends.backend_mixed import MixedModeRenderer
-    from matplotlib.backends.backend_svg import RendererSVG
-
-    while type(renderer) is MixedModeRenderer:
+    mixed, kept, _ = _types
+    while type(renderer) is mixed:
         renderer = renderer._renderer
-    return renderer if type(renderer) in (RendererAgg, RendererSVG) else None
+    return renderer if type(renderer) in kept else None
 
 
 def _text_layout(self, renderer):
     """``Text._get_layout``, its result kept per everything it reads (see patch 6)."""
-    from matplotlib.text import Annotation, Text
+    if not _types:
+        from matplotlib.backends.backend_agg import RendererAgg
+        from matplotlib.backends.backend_mixed import MixedModeRenderer
+        from matplotlib.backends.backend_svg import RendererSVG
+        from matplotlib.text import Annotation, Text
 
-    from .text_metrics import _prop_key, _rc_state
-
-    measurer = _measurer(renderer) if type(self) in (Text, Annotation) else None
+        _types.extend([MixedModeRenderer, (RendererAgg, RendererSVG), (Text, Annotation)])
+    measurer = _measurer(renderer) if type(self) in _types[2] else None
     if measurer is None or self._usetex or self._wrap:
         return _originals["text_layout"](self, renderer)
+    from .text_metrics import _prop_key, _rc_state
+
     key = (type(self), type(measurer), getattr(measurer, "dpi", None), self.get_figure(root=True).dpi,
            self._text, self._parse_math, self._linespacing, self._multialignment, self._horizontalalignment,
            self._verticalalignment, self.get_rotation(), self._rotation_mode, _prop_key(self._fontproperties),
