@@ -10,8 +10,9 @@ start-up (``report.worker._warm``: matplotlib and the drawing modules imported, 
 ``--warm-up``, ``style.warm_up()`` when the tree has it (``--no-freeze``: ``warm_up(freeze_gc=False)``;
 ``--compare-warm-up`` alternates none, ``warm_up()`` and ``warm_up(freeze_gc=False)``); then it draws every
 group once (PNG + SVG into a temporary directory, as the figure worker does) and reports the CPU time
-(``time.process_time``: all threads, the PNG writer included) of each group and of all. Only the drawing is
-timed, the first time in the process: what ``oncoseries analyze`` pays. Prints the median and range per tree.
+(``time.process_time``: all threads, the PNG writer included) of each group and of all, and the minor page
+faults of the drawing (``ru_minflt``). Only the drawing is timed, the first time in the process: what
+``oncoseries analyze`` pays. Prints the median and range per tree.
 ``--forked``: the CPU of a second drawer as report/worker.py forks it (the warm process draws km_a, forks; the
 child draws km_b and historical).
 """
@@ -40,7 +41,9 @@ warm = None
 if sys.argv[1] != "0" and hasattr(style, "warm_up"):
     t = time.process_time(); style.warm_up(freeze_gc=sys.argv[1] == "1"); warm = time.process_time() - t
 out = {"warm_up": warm, "groups": {}}
+import resource
 with tempfile.TemporaryDirectory() as d:
+    f0 = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
     t0 = time.process_time()
     for p in prepared:
         t = time.process_time()
@@ -48,6 +51,7 @@ with tempfile.TemporaryDirectory() as d:
         style.wait_for_figures()
         out["groups"][p.group] = time.process_time() - t
     out["all"] = time.process_time() - t0
+    out["faults"] = resource.getrusage(resource.RUSAGE_SELF).ru_minflt - f0
 print("BENCH" + json.dumps(out))
 """
 
@@ -113,6 +117,8 @@ def main() -> None:
         what = "forked child" if args.forked else "all groups"
         print(f"{s}: {what}, CPU median {statistics.median(alls):.3f} s (range {min(alls):.3f}-{max(alls):.3f}),"
               f" {len(rs)} fresh processes")
+        if rs[0].get("faults") is not None:
+            print(f"  page faults while drawing (minor, median): {statistics.median(r['faults'] for r in rs):,.0f}")
         for g in rs[0]["groups"]:
             print(f"  {g:<11} {statistics.median(r['groups'][g] for r in rs):.3f} s")
         if rs[0]["warm_up"] is not None:

@@ -37,6 +37,7 @@ def test_installed():
     assert mmarkers.MarkerStyle._set_marker is mpl_patches._set_marker
     assert RendererAgg.draw_text is mpl_patches._agg_draw_text
     assert RendererAgg._draw_text_glyphs_and_boxes is mpl_patches._agg_glyphs
+    assert mtext.Text._get_layout is mpl_patches._text_layout
 
 
 def test_font_read_from_memory_lays_out_and_renders_as_from_its_file():
@@ -159,8 +160,9 @@ def test_figure_files_identical_with_and_without_the_patches(tmp_path, monkeypat
     text_metrics.clear()
     mpl_patches._layouts.clear()
     mpl_patches._bitmaps.clear()
+    mpl_patches._text_layouts.clear()
     patched = _figure_bytes(tmp_path, "f")
-    assert mpl_patches._layouts and mpl_patches._bitmaps
+    assert mpl_patches._layouts and mpl_patches._bitmaps and mpl_patches._text_layouts
     again = _figure_bytes(tmp_path, "f")        # drawn again: every string and most glyphs from the dictionaries
     assert again == patched
     monkeypatch.setattr(fm, "_get_font", mpl_patches._originals["get_font_internal"])
@@ -168,6 +170,7 @@ def test_figure_files_identical_with_and_without_the_patches(tmp_path, monkeypat
     monkeypatch.setattr(MarkerStyle, "_set_marker", mpl_patches._originals["set_marker"])
     monkeypatch.setattr(RendererAgg, "draw_text", mpl_patches._originals["agg_draw_text"])
     monkeypatch.setattr(RendererAgg, "_draw_text_glyphs_and_boxes", mpl_patches._originals["agg_glyphs"])
+    monkeypatch.setattr(mtext.Text, "_get_layout", mpl_patches._originals["text_layout"])
     text_metrics.clear()
     plain = _figure_bytes(tmp_path, "f")
     assert patched[0] == plain[0]
@@ -269,3 +272,60 @@ def test_agg_text_pixels_equal_matplotlibs(monkeypatch):
     plain = _agg_text_pixels(texts)
     assert patched[..., 3].any()
     assert np.array_equal(patched, plain)
+
+
+def _layouts_of(texts, renderer):
+    return [(tuple(b.bounds), lines, box) for b, lines, box in (t._get_layout(renderer) for t in texts)]
+
+
+def test_text_layouts_kept_equal_matplotlibs(tmp_path):
+    """Patch 6: the same layouts as ``Text._get_layout`` for texts that differ in one setting at a time, with
+    Agg at two resolutions and the SVG renderer; a kept layout is a copy each caller may change."""
+    from matplotlib.backends.backend_svg import RendererSVG
+
+    plt = style.pyplot()
+    with style.style("double"):
+        fig, ax = plt.subplots(figsize=(4, 3))
+        specs = [dict(), dict(ha="right"), dict(va="top"), dict(va="center_baseline"), dict(rotation=90),
+                 dict(rotation=30, rotation_mode="anchor"), dict(fontsize=11), dict(weight="bold"),
+                 dict(style="italic"), dict(family="serif"), dict(linespacing=2.0), dict(multialignment="right")]
+        texts = [ax.text(0.5, 0.5, s, **kw) for kw in specs for s in ("12", "HR 0.62\n(0.41\u20130.93)")]
+        texts += [ax.text(0.2, 0.2, r"$\hat{S}(t) = 0.5$"), ax.text(0.1, 0.1, "$5", parse_math=False),
+                  ax.annotate("Median 12.4", (0.3, 0.3)), fig.text(0.5, 0.9, "Figure text", ha="center")]
+        renderers = [RendererAgg(1200, 900, 300), RendererAgg(288, 216, 72)]
+        with open(tmp_path / "x.svg", "w") as fh:
+            renderers.append(RendererSVG(288, 216, fh))
+            mpl_patches._text_layouts.clear()
+            kept = [_layouts_of(texts, r) for r in renderers]
+            again = [_layouts_of(texts, r) for r in renderers]           # from the dictionary
+            n_kept = len(mpl_patches._text_layouts)
+            original = mpl_patches._originals["text_layout"]
+            plain = [[(tuple(b.bounds), lines, box) for b, lines, box in (original(t, r) for t in texts)]
+                     for r in renderers]
+    assert kept == again == plain
+    assert n_kept == 3 * len(texts)          # each setting, each renderer (type and dpi) a layout of its own
+    assert len({tuple(x[0]) for x in kept[0]}) > len(specs)
+    first = texts[0]._get_layout(renderers[0])[0]
+    first.x0 = -1e6                          # a caller changing its box changes no one else's
+    assert texts[0]._get_layout(renderers[0])[0].x0 != -1e6
+    plt.close(fig)
+
+
+def test_text_layout_of_a_changed_text_is_new():
+    plt = style.pyplot()
+    with style.style("double"):
+        fig, ax = plt.subplots(figsize=(4, 3))
+        t = ax.text(0.5, 0.5, "Number at risk", family="sans-serif")
+        r = RendererAgg(1200, 900, 300)
+        short = t._get_layout(r)[0].width
+        t.set_text("Number at risk (cumulative events)")
+        w = t._get_layout(r)[0].width
+        assert w > short
+        t.set_fontsize(4)
+        assert t._get_layout(r)[0].width == mpl_patches._originals["text_layout"](t, r)[0].width < w
+        sans = t._get_layout(r)[0].width
+        with matplotlib.rc_context({"font.sans-serif": ["DejaVu Serif"]}):   # another font file, a new
+            serif = t._get_layout(RendererAgg(1200, 900, 300))[0].width     # renderer (see patch 6)
+            assert serif == mpl_patches._originals["text_layout"](t, RendererAgg(1200, 900, 300))[0].width
+        assert serif != sans == t._get_layout(RendererAgg(1200, 900, 300))[0].width
+    plt.close(fig)
