@@ -37,13 +37,15 @@ def _logrank_z(time: np.ndarray, event: np.ndarray, arm: np.ndarray, included: n
     ne = 0). The sums run over the same full rows as before, so z is the same to the last bit
     (tests/design/test_simulate.py compares with the plain formulas)."""
     keyed = np.where(included, time, np.inf)
-    order = np.argsort(keyed, axis=1)                              # introsort: ~3x a stable sort's speed
-    ranked = np.take_along_axis(keyed, order, axis=1)
+    rows, n_cols = keyed.shape
+    start = np.arange(0, rows * n_cols, n_cols)[:, None]           # = take_along_axis(a, order, 1), as a
+    order = np.argsort(keyed, axis=1)                              # flat take (no index broadcasting)
+    ranked = keyed.ravel().take(order + start)                     # introsort: ~3x a stable sort's speed
     if np.any((ranked[:, 1:] == ranked[:, :-1]) & np.isfinite(ranked[:, 1:])):
         order = np.argsort(keyed, axis=1, kind="stable")           # tied times: their order as entered
     inc8 = included.view(np.uint8)
-    code = np.take_along_axis((inc8 << 2) | ((arm & included).view(np.uint8) << 1)
-                              | (event & included).view(np.uint8), order, axis=1)
+    code = ((inc8 << 2) | ((arm & included).view(np.uint8) << 1) | (event & included).view(np.uint8)).ravel() \
+        .take(order + start)
     ev = (code & 1).view(bool)
     ai = (code >> 1) & 1
     ii = code >> 2
