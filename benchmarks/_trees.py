@@ -4,6 +4,7 @@ more source trees, alternating fresh processes between them (bench_process_cpu.p
 from __future__ import annotations
 
 import argparse
+import tempfile
 from pathlib import Path
 
 
@@ -20,3 +21,14 @@ def tree_arguments(runs: int, argv=None) -> tuple[argparse.Namespace, list]:
 
         a.study = example_study_path("hdifo")
     return a, a.src or [None]
+
+
+def alternate(runs: int, srcs: list, measure, prefix: str = "osr-trees-") -> dict:
+    """{tree: [measure(out, tree) for each run]}: ``runs`` rounds, each running every tree once in turn (the same
+    machine load for all), each run with its own new output folder ``out`` in a temporary directory."""
+    res: dict = {s: [] for s in srcs}
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+        for i in range(runs):
+            for j, s in enumerate(srcs):
+                res[s].append(measure(Path(tmp) / f"o{i}_{j}", s))
+    return res

@@ -21,10 +21,9 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
-from _trees import tree_arguments
+from _trees import alternate, tree_arguments
 
 CHILD = r"""
 import json, sys, time
@@ -77,18 +76,17 @@ print(json.dumps(t))
 
 def main() -> None:
     a, srcs = tree_arguments(5)
-    res: dict = {s: [] for s in srcs}
-    with tempfile.TemporaryDirectory(prefix="osr-parts-") as tmp:
-        for i in range(a.runs):
-            for j, s in enumerate(srcs):
-                env = dict(os.environ)
-                if s is not None:
-                    env["PYTHONPATH"] = s
-                out = Path(tmp) / f"o{i}_{j}"
-                out.mkdir()
-                done = subprocess.run([sys.executable, "-c", CHILD, str(a.study), str(out)], env=env, check=True,
-                                      capture_output=True, text=True)
-                res[s].append(json.loads(done.stdout.strip().splitlines()[-1]))
+
+    def measure(out: Path, s):
+        env = dict(os.environ)
+        if s is not None:
+            env["PYTHONPATH"] = s
+        out.mkdir()
+        done = subprocess.run([sys.executable, "-c", CHILD, str(a.study), str(out)], env=env, check=True,
+                              capture_output=True, text=True)
+        return json.loads(done.stdout.strip().splitlines()[-1])
+
+    res = alternate(a.runs, srcs, measure, "osr-parts-")
     parts = list(res[srcs[0]][0])
     print(f"CPU seconds of the command's parts ({a.study.name}), median of {a.runs} fresh processes per tree "
           f"(load average {os.getloadavg()[0]:.2f} at the end)")

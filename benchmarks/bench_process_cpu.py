@@ -25,7 +25,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from _trees import tree_arguments
+from _trees import alternate, tree_arguments
 
 WRAPPER = r"""
 import os, resource, sys
@@ -78,11 +78,7 @@ def run_once(study: Path, out: Path, src: str | None) -> tuple[float, dict[str, 
 
 def main() -> None:
     a, srcs = tree_arguments(7)
-    res: dict = {s: [] for s in srcs}
-    with tempfile.TemporaryDirectory(prefix="osr-cpu-") as tmp:
-        for i in range(a.runs):
-            for j, s in enumerate(srcs):
-                res[s].append(run_once(a.study, Path(tmp) / f"o{i}_{j}", s))
+    res = alternate(a.runs, srcs, lambda out, s: run_once(a.study, out, s), "osr-cpu-")
     names = sorted({n for s in srcs for _, c in res[s] for n in c}, key=lambda n: (n != "command", n))
     print(f"oncoseries analyze {a.study.name}: CPU seconds per process (user + sys), median of {a.runs} runs"
           f" (`uptime`: {os.getloadavg()[0]:.2f} at the end)")

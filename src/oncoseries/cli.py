@@ -97,17 +97,10 @@ def _run_analysis(study: Path, out: Path, timings: bool = False, figures: bool =
     if timings:
         tm.start()
     import gc
-    import os
 
     gc.disable()   # no collection while the imports below build what lives as long as the process (they ran
     try:           # ~160 collections, 0.05-0.09 s before the fork; ~0.08 s more in the figure worker)
-        # one BLAS thread per process: the command forks its own workers (figures, writers), and OpenBLAS's
-        # pool of idle threads spun ~0.08 s of CPU at numpy's import alone (a large Cox fit limits BLAS to one
-        # thread anyway, stats/_cox_numpy.py); a value the user set is kept
-        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-        import pandas  # noqa: F401  (and numpy) imported once, before the fork: both processes need them
-
-        from .report import worker   # figures drawn in a forked process from the start (docs/figures.md)
+        worker = _shared_imports()   # figures drawn in a forked process from the start (docs/figures.md)
 
         # forked before the analysis code is imported (and before any thread: progress bar): the worker imports
         # matplotlib and the drawing code on the other core while this process imports the analysis and reads
@@ -375,12 +368,20 @@ def _prestart(args: list[str]) -> None:
     import gc
 
     gc.disable()   # switched on again by _run_analysis once the imports are frozen (or the process ends)
-    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")   # before numpy's import (see _run_analysis)
+    _shared_imports().prestart()
+
+
+def _shared_imports():
+    """What the command and its figure worker both need, imported once before the worker is forked: numpy and
+    pandas, with one BLAS thread per process (the command forks its own workers, figures and writers, and
+    OpenBLAS's pool of idle threads spun ~0.08 s of CPU at numpy's import alone; a large Cox fit limits BLAS to one
+    thread anyway, stats/_cox_numpy.py; a value the user set is kept). Returns report.worker."""
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     import pandas  # noqa: F401
 
     from .report import worker
 
-    worker.prestart()
+    return worker
 
 
 def _discard_prestarted() -> None:
