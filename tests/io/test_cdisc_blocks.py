@@ -164,6 +164,7 @@ def test_written_rows_are_given_back_and_the_file_is_unchanged(tmp_path, monkeyp
     fast_csv.write_csv(df, tmp_path / "x.csv", on_rows=on_rows, date_format="%Y-%m-%d")
     assert (tmp_path / "x.csv").read_bytes() == want_bytes
     assert len(seen) == 10 and all(z and nz for z, nz in seen)
-    assert (df["c"].cat.codes.to_numpy()[4096:36_000] == 0).all()
+    # whole pages only: one page (4096 one-byte codes) may stay at each end, wherever the buffer starts
+    assert (df["c"].cat.codes.to_numpy()[4096:n - 4096] == 0).all()
     np.testing.assert_array_equal(keep["s"].to_numpy(), kept)      # the kept table's memory untouched
     assert (df["s"].to_numpy() == kept).all()
