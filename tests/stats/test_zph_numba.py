@@ -69,3 +69,30 @@ def test_small_fits_keep_the_numpy_path():
     fit = cox(pd.DataFrame({"t": t, "e": e, "x": X[:, 0]}), "t", "e", ["x"])
     assert fit.zph_sorted is None
     pd.testing.assert_frame_equal(Z.cox_zph(fit), Z.cox_zph_details(fit).table)
+
+
+@pytest.mark.parametrize("strata", [None, "site"])
+def test_zph_sorted_is_rebuilt_bit_equal_to_the_fits_own_rows(strata):
+    """A result does not keep the fit's sorted rows: ``zph_sorted`` rebuilds them from X and order,
+    equal to the bit to what the fit itself iterated on (including a 0/1 column left unscaled and
+    rows dropped for missing values)."""
+    from oncoseries.stats import _cox_core as core
+
+    rng = np.random.default_rng(11)
+    n = Z.ZPH_NUMBA_MIN_N + 3000
+    t, e, X, s = _data(rng, n, 300, True)
+    df = pd.DataFrame({"t": t, "e": e, "x": X[:, 0] * 1e3 + 7, "b": (X[:, 1] > 0).astype(float), "site": s})
+    df.loc[rng.random(n) < 0.05, "x"] = np.nan
+    fit = cox(df, "t", "e", ["x", "b"], strata=strata)
+    assert "zph_sorted" not in vars(fit)               # nothing n x p kept beside X
+    Xs, beta_s, ts, ds, ss, scale = fit.zph_sorted
+    cd = core.prepare(fit.X, fit.time, fit.event, fit.strata, None, "efron", ranges=fit.design.ranges)
+    assert Xs.tobytes() == cd.Xs.tobytes() and Xs.flags.f_contiguous
+    assert ts.tobytes() == cd.time.tobytes() and ds.tobytes() == cd.status.tobytes()
+    np.testing.assert_array_equal(scale, cd.scale)
+    assert scale[1] == 1.0 and scale[0] != 1.0               # the 0/1 column is left alone (R coxfit6)
+    np.testing.assert_array_equal(beta_s * scale, fit.coef)
+    if strata is None:
+        assert ss is None
+    else:
+        np.testing.assert_array_equal(ss, fit.strata[cd.order])

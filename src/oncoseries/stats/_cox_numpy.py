@@ -353,7 +353,7 @@ def _sums_pass(Xs, beta, r, st, s0, s1, at_zero, blocks) -> None:
     if not blocks:
         return
     p = Xs.shape[1]
-    tmp = np.empty((p, max(hi - lo for lo, hi, _, _ in blocks)))
+    tmp = np.empty(p * max(hi - lo for lo, hi, _, _ in blocks))
     for lo, hi, slo, shi in blocks:
         loc = st[slo:shi] - lo
         xt = Xs[lo:hi].T
@@ -368,7 +368,7 @@ def _sums_pass(Xs, beta, r, st, s0, s1, at_zero, blocks) -> None:
             s0[slo:shi] = rr
             np.multiply(xt, rr, out=s1[:, slo:shi])
             continue
-        t = tmp[:, :hi - lo]
+        t = tmp[:p * (hi - lo)].reshape(p, hi - lo)  # contiguous: BLAS reads it in place
         np.multiply(xt, rr, out=t)
         s0[slo:shi] = np.add.reduceat(rr, loc)
         s1[:, slo:shi] = np.add.reduceat(t, loc, axis=1)
@@ -381,14 +381,14 @@ def _info_pass(Xs, r, wseg, seg_len, blocks) -> np.ndarray:
     H = np.zeros((p, p))
     if not blocks:
         return H
-    tmp = np.empty((p, max(hi - lo for lo, hi, _, _ in blocks)))
+    tmp = np.empty(p * max(hi - lo for lo, hi, _, _ in blocks))
     for lo, hi, slo, shi in blocks:
         sv = np.repeat(wseg[slo:shi], seg_len[slo:shi])
         sv *= r[lo:hi]
         np.sqrt(sv, out=sv)
-        t = tmp[:, :hi - lo]
+        t = tmp[:p * (hi - lo)].reshape(p, hi - lo)  # contiguous: BLAS reads it in place
         np.multiply(Xs[lo:hi].T, sv, out=t)
-        H += t @ t.T
+        H += np.dot(t, t.T)  # np.dot releases the GIL around BLAS (the @ operator does not)
     return H
 
 

@@ -61,6 +61,26 @@ class CoxResult:
     _conc_args: dict | None = None
 
     _lp: np.ndarray | None = None
+    _zph_parts: tuple | None = None
+
+    @property
+    def zph_sorted(self) -> tuple | None:
+        """The fit's rows sorted by (stratum, time), centred and scaled (R coxfit6), for cox_zph's compiled
+        path: (Xs, scaled coefficients, sorted times, deaths, strata codes, column scale); None below
+        ``ZPH_NUMBA_MIN_N`` rows or with entry times. Rebuilt from ``X`` and ``order`` on each access,
+        bit-equal to the fit's own rows (the same subtraction and product per value), so that a result
+        does not keep a second n x p copy (80 MB at 10^6 x 10)."""
+        if self._zph_parts is None:
+            return None
+        beta_s, means, scale = self._zph_parts
+        o = self.order
+        n, p = self.X.shape
+        Xs = np.empty((p, n)).T
+        for j in range(p):
+            np.subtract(self.X[o, j], means[j], out=Xs[:, j])
+            Xs[:, j] *= scale[j]
+        strata_s = None if self.strata is None else self.strata[o]
+        return Xs, beta_s, self.time[o], self.event[o], strata_s, scale
 
     @property
     def linear_predictors(self) -> np.ndarray:
@@ -297,10 +317,8 @@ def _fit(design: Design, time, event, strata, entry, ties, robust, cluster, conf
         robust_var = (lambda imat: _robust(cd, engine, state, imat, cd.scale, cluster, p)) if robust else None
         res = result_from_fit(CoxResult(), design, cd, out, n, int(event.sum()), ties, conf_level, robust_var)
     res.strata, res.order = strata, cd.order   # order: rows by (stratum, time), reused by cox_zph
-    res.zph_sorted = None
-    if n >= ZPH_NUMBA_MIN_N and entry is None:   # cox_zph's compiled path reads the fit's sorted rows
-        res.zph_sorted = (cd.Xs, out["beta"], cd.time, cd.status, None if strata is None else strata[cd.order],
-                          cd.scale)
+    # cox_zph's compiled path reads the fit's sorted rows: rebuilt on demand (``zph_sorted``), not kept
+    res._zph_parts = (out["beta"], cd.means, cd.scale) if n >= ZPH_NUMBA_MIN_N and entry is None else None
     res._conc_args = dict(time=time, status=event, strata=strata, entry=entry, cluster=cluster,
                           use_numba=n >= core.CONCORDANCE_NUMBA_MIN_N, order=cd.order)
     return res
