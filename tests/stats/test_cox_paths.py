@@ -298,3 +298,101 @@ def test_sum_of_logs_by_products_of_eight():
         assert abs(got - want) <= 1e-14 * max(1.0, np.abs(np.log(x)).sum())
     huge = np.array([1e300, 1e300, 1e-300, 2.0] * 4)
     assert _sum_log(huge, 1e-300, 1e300) == float(np.log(huge).sum())
+
+
+def test_large_fit_copies_the_design_once_into_its_sorted_buffer(monkeypatch):
+    """From PARALLEL_MIN_N rows (no strata, no entry, every row used) the design is not copied before
+    the fit: the sorted copy is made from the data's own columns, and X then fills that copy's
+    buffer. The result is bit-equal to the copying path's, X equals the data (original order, dummy
+    columns of the factor, the integer column as float), owns its memory, and the data are untouched."""
+    from oncoseries.stats import _cox_numpy as cnp
+    from oncoseries.stats.design import model_matrix_deferred
+
+    data = sim(4000, 29)
+    before = data.copy()
+    monkeypatch.setattr(cnp, "PARALLEL_MIN_N", 1)
+    seen = []
+
+    def spy(*a, **k):
+        d = model_matrix_deferred(*a, **k)
+        seen.append(d.X is None)
+        return d
+
+    with monkeypatch.context() as m:
+        m.setattr(cox_mod, "model_matrix_deferred", spy)
+        deferred = cox_mod.cox(data, "time", "status", ["x1", "x2", "x3", "grp"])
+    assert seen == [True]
+    with monkeypatch.context() as m:   # the same engine, with the design copied first
+        m.setattr(cox_mod, "model_matrix_deferred", cox_mod.model_matrix)
+        copied = cox_mod.cox(data, "time", "status", ["x1", "x2", "x3", "grp"])
+    for a in ("coef", "var", "means"):
+        assert getattr(copied, a).tobytes() == getattr(deferred, a).tobytes(), a
+    assert copied.loglik == deferred.loglik and copied.iterations == deferred.iterations
+    X = deferred.X
+    assert X.tobytes() == copied.X.tobytes() and X.flags.f_contiguous
+    assert X is deferred.design.X and deferred.design.sources is None
+    np.testing.assert_array_equal(X[:, 0], data["x1"].to_numpy())
+    np.testing.assert_array_equal(X[:, 1], data["x2"].to_numpy(dtype=float))
+    np.testing.assert_array_equal(X[:, 3], (data["grp"] == "b").to_numpy(dtype=float))
+    np.testing.assert_array_equal(X[:, 4], (data["grp"] == "c").to_numpy(dtype=float))
+    assert not np.shares_memory(X, data["x1"].to_numpy())
+    pd.testing.assert_frame_equal(data, before)
+    assert deferred.concordance == copied.concordance
+    # the deferred design: columns, not a copy; with a dropped row it is copied as model_matrix does
+    d = model_matrix_deferred(data, ["x1", "grp"], also_required=["time"])
+    assert d.X is None and len(d.sources) == 3 and np.shares_memory(d.sources[0], data["x1"].to_numpy())
+    np.testing.assert_array_equal(d.ranges[0], [data["x1"].min(), data["x1"].max()])
+    holed = data.assign(x1=data["x1"].where(data.index != 6))
+    d = model_matrix_deferred(holed, ["x1", "grp"], also_required=["time"])
+    assert d.sources is None and d.X.shape == (3999, 3) and d.dropped_index == [6]
+    with pytest.raises(ValueError, match="infinite"):
+        model_matrix_deferred(data.assign(x1=data["x1"].replace(data["x1"].iloc[0], np.inf)), ["x1"])
+
+
+def test_large_fits_ask_for_small_pages_and_set_numpy_back(monkeypatch):
+    """During a fit from PARALLEL_MIN_N rows numpy's huge-page advice is off (4 KiB pages, see
+    _cox_numpy.small_pages); afterwards it is as it was, also when fits overlap in two threads or the
+    fit fails. Small fits leave it alone."""
+    import threading
+
+    from oncoseries.stats import _cox_numpy as cnp
+
+    get = np._core.multiarray._get_madvise_hugepage
+    seen = []
+    real = cnp.center_scale
+
+    def spy(*a, **k):
+        seen.append(get())
+        return real(*a, **k)
+
+    monkeypatch.setattr(cnp, "center_scale", spy)
+    data = sim(3000, 31)
+    for start in (True, False):
+        np._core.multiarray._set_madvise_hugepage(start)
+        try:
+            monkeypatch.setattr(cnp, "PARALLEL_MIN_N", 10**12)
+            cox_mod.cox(data, "time", "status", ["x1", "x2"])
+            monkeypatch.setattr(cnp, "PARALLEL_MIN_N", 1)
+            cox_mod.cox(data, "time", "status", ["x1", "x2"])
+            assert seen[-2:] == [start, False] and get() is start
+            with pytest.raises(ValueError, match="no events"):
+                cox_mod.cox(data.assign(status=0), "time", "status", ["x1"])
+            assert get() is start
+            # overlapping: the first to enter turns it off, the last to leave sets it back
+            inside, release = threading.Event(), threading.Event()
+
+            def hold():
+                with cnp.small_pages(10):
+                    inside.set()
+                    release.wait(30)
+
+            th = threading.Thread(target=hold)
+            th.start()
+            inside.wait(30)
+            cox_mod.cox(data, "time", "status", ["x1", "x2"])
+            assert seen[-1] is False and get() is False      # the other fit is still running
+            release.set()
+            th.join(30)
+            assert get() is start
+        finally:
+            np._core.multiarray._set_madvise_hugepage(True)

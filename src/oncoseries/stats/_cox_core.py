@@ -214,14 +214,16 @@ def tied_groups(time, status, strata=None, fast=False) -> TiedGroups:
 
 
 def prepare(X, time, status, strata=None, entry=None, ties="efron", fast=False, ranges=None,
-            groups: TiedGroups | None = None) -> CoxData:
+            groups: TiedGroups | None = None, out: np.ndarray | None = None) -> CoxData:
     """Sort by (stratum, time), centre/scale as R coxfit6 and build the tied-time groups.
 
+    ``X`` is an n x p array or (numpy engine) the list of its columns (``Design.sources``).
     ``fast`` uses the numba helpers (counting sort for integer times, parallel gather). ``ranges``:
     each column's minimum and maximum when already known (``Design.ranges``); ``groups``: the sort
-    and groups of (time, status, strata) when already known (``tied_groups``).
+    and groups of (time, status, strata) when already known (``tied_groups``); ``out``: an n x p
+    column-major buffer for the sorted copy (numpy engine).
     """
-    n, p = X.shape
+    n = time.size
     g = tied_groups(time, status, strata, fast) if groups is None else groups
     order, d = g.order, g.status
     s1_zero = None
@@ -236,7 +238,7 @@ def prepare(X, time, status, strata=None, entry=None, ties="efron", fast=False, 
         from ._cox_numpy import center_scale, segment_bounds
 
         starts, _, nonempty = segment_bounds(g.gstart, g.dend, n)
-        Xs, means, scale, s1_zero = center_scale(X, order, ranges, starts[nonempty])
+        Xs, means, scale, s1_zero = center_scale(X, order, ranges, starts[nonempty], out)
         xdeath = s1_zero[:, nonempty % 2 == 0].sum(axis=1)  # the event segments' sums
     cd = CoxData(Xs=Xs, order=order, time=g.time, status=d, gstart=g.gstart, dend=g.dend,
                  g_seg_start=g.g_seg_start, g_seg_end=g.g_seg_end,

@@ -22,6 +22,7 @@ number of cores, so the result is the same with or without threads.
 
 from __future__ import annotations
 
+import threading
 from contextlib import contextmanager
 from typing import NamedTuple
 
@@ -101,6 +102,39 @@ def one_blas_thread(n: int):
         yield
 
 
+_PAGES = {"lock": threading.Lock(), "depth": 0, "before": True}   # see small_pages
+
+
+@contextmanager
+def small_pages(n: int):
+    """While a large fit runs, numpy asks for ordinary 4 KiB pages instead of transparent huge pages.
+
+    numpy advises the kernel to back every large array with 2 MiB pages. A huge page needs a free,
+    aligned 2 MiB block, and on a virtual machine that hands its free memory back to the host (free
+    page reporting, as on this project's machines) such blocks are the ones handed back: each one
+    touched again costs faults in the host (80 MB: 105-150 ms, against 8 ms for memory just freed and
+    33 ms with 4 KiB pages). A 10^6 x 10 fit took 0.16-0.17 s in some processes and 0.25-0.33 s in
+    others; with 4 KiB pages a steady 0.19-0.21 s (docs/benchmarks.md). numpy's switch is process-wide:
+    the first of any concurrent fits turns it off and the last one to end sets it back. Small fits
+    leave it alone."""
+    switch = getattr(getattr(np, "_core", None), "multiarray", None)
+    switch = getattr(switch, "_set_madvise_hugepage", None)
+    if n < PARALLEL_MIN_N or switch is None:
+        yield
+        return
+    with _PAGES["lock"]:
+        if _PAGES["depth"] == 0:
+            _PAGES["before"] = switch(False)
+        _PAGES["depth"] += 1
+    try:
+        yield
+    finally:
+        with _PAGES["lock"]:
+            _PAGES["depth"] -= 1
+            if _PAGES["depth"] == 0:
+                switch(_PAGES["before"])
+
+
 #: counting sort (numpy's radix sort of 16-bit keys) when 2 x distinct day values x strata fit in 16 bits
 _RADIX_KEYS = 1 << 16
 
@@ -131,19 +165,32 @@ def sort_order(time: np.ndarray, status: np.ndarray, strata: np.ndarray | None) 
     return core.default_order(time, status, strata) if order is None else order
 
 
+def touched_buffer(n: int, p: int) -> np.ndarray:
+    """An uninitialised n x p column-major array whose pages have been touched (one write per 4 KiB
+    page), so that the kernel's page faults are taken here, in whichever thread calls this. (One
+    ``mmap`` with MAP_POPULATE, or madvise(MADV_POPULATE_WRITE), maps 80 MB in 25 ms rather than 33,
+    but made the other thread's work beside it wait: 60 ms of sorting finished after 95-108 ms
+    instead of 68-76.)"""
+    base = np.empty((p, n))
+    base.reshape(-1)[::512] = 0.0
+    return base.T
+
+
 def center_scale(X: np.ndarray, order: np.ndarray, ranges: np.ndarray | None = None,
-                 seg_starts: np.ndarray | None = None):
-    """Sorted copy of X (column-major), centred and scaled as R coxfit6: columns whose values are all
+                 seg_starts: np.ndarray | None = None, out: np.ndarray | None = None):
+    """Sorted copy of X (column-major; X is an n x p array or a list of its p columns), centred and
+    scaled as R coxfit6: columns whose values are all
     in {-1, 0, 1} are left alone; others are centred on their mean and divided by mean |x - mean|.
 
     ``ranges`` (p x 2: each column's minimum and maximum, from ``model_matrix``) spares a pass per
     column. With ``seg_starts`` (first sorted row of each non-empty segment) the segment sums of each
     finished column are taken while it is still in cache: the sums of x at beta = 0 (the first
     Newton step), returned as a p x segments array (else None). Large data: the columns are shared
-    between two threads.
+    between two threads. ``out``: the n x p column-major array to fill (else a new one).
     """
-    n, p = X.shape
-    Xs = np.empty((p, n)).T
+    cols = X if isinstance(X, list) else [X[:, j] for j in range(X.shape[1])]
+    n, p = order.size, len(cols)
+    Xs = np.empty((p, n)).T if out is None else out
     means = np.zeros(p)
     scale = np.ones(p)
     s1 = None if seg_starts is None else np.empty((p, seg_starts.size))
@@ -152,7 +199,7 @@ def center_scale(X: np.ndarray, order: np.ndarray, ranges: np.ndarray | None = N
     # larger than the cache (57 against 33 ms for 10^6 x 10)
     inv = np.empty_like(order)
     inv[order] = np.arange(n)
-    args = (X, inv, Xs, means, scale, ranges, seg_starts, s1)
+    args = (cols, inv, Xs, means, scale, ranges, seg_starts, s1)
     if n >= PARALLEL_MIN_N and p > 1:
         _run2(_center_scale_cols, args + (0, p // 2), args + (p // 2, p))
     else:
@@ -160,12 +207,12 @@ def center_scale(X: np.ndarray, order: np.ndarray, ranges: np.ndarray | None = N
     return Xs, means, scale, s1
 
 
-def _center_scale_cols(X, inv, Xs, means, scale, ranges, seg_starts, s1, j0, j1) -> None:
-    n = X.shape[0]
+def _center_scale_cols(cols, inv, Xs, means, scale, ranges, seg_starts, s1, j0, j1) -> None:
+    n = Xs.shape[0]
     tmp = np.empty(n)
     for j in range(j0, j1):
         col = Xs[:, j]
-        col[inv] = X[:, j]
+        col[inv] = cols[j]
         if n == 0:
             continue
         lo, hi = (col.min(), col.max()) if ranges is None else ranges[j]

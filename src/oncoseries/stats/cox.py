@@ -21,7 +21,7 @@ from ._cholesky import wald_test
 from .concordance import concordance as _concordance
 from .cox_zph import ZPH_NUMBA_MIN_N
 from . import _cox_numpy as cnp
-from .design import Design, column_values, model_matrix, numeric_values
+from .design import Design, column_values, model_matrix, model_matrix_deferred, numeric_values
 
 __all__ = ["cox", "CoxResult", "TestResult", "CoxSeparationWarning", "CoxSingularWarning"]
 
@@ -229,6 +229,11 @@ def cox(data: pd.DataFrame, time: str, event: str, covariates: Sequence[str], st
                         entry)
     if not isinstance(data, pd.DataFrame):
         raise TypeError(f"data must be a pandas DataFrame, got {type(data).__name__}")
+    with cnp.small_pages(len(data)):
+        return _cox(data, time, event, covariates, strata, ties, robust, cluster, conf_level, reference, entry)
+
+
+def _cox(data, time, event, covariates, strata, ties, robust, cluster, conf_level, reference, entry) -> CoxResult:
     covariates = _as_list(covariates)
     if not covariates:
         raise ValueError("covariates must name at least one column")
@@ -244,14 +249,15 @@ def cox(data: pd.DataFrame, time: str, event: str, covariates: Sequence[str], st
     required = [time, event] + strata_cols + cluster_cols + ([entry] if entry is not None else [])
     early = None
     if len(data) >= cnp.PARALLEL_MIN_N and not strata_cols and entry is None:
-        # large data: the design matrix is copied in the other thread while this one sorts the times
-        building = cnp.start(model_matrix, data, covariates, reference, required)
+        # large data: the design is checked in the other thread while this one sorts the times; it is
+        # not copied (the sorted copy is made from the data's columns, and X later fills its buffer)
+        building = cnp.start(_design_and_buffer, data, covariates, reference, required)
         early = _sorted_early(t_s, e_s, time, event)
-        design = building.result()
+        design, buffer = building.result()
         if not design.row_mask.all():
             early = None  # rows were dropped: the times of the rows kept are sorted below
     else:
-        design = model_matrix(data, covariates, reference, also_required=required)
+        design, buffer = model_matrix(data, covariates, reference, also_required=required), None
     keep = design.row_mask
     if early is not None:
         tt, ev, tfix, groups = early
@@ -279,7 +285,7 @@ def cox(data: pd.DataFrame, time: str, event: str, covariates: Sequence[str], st
         entfix = None
     else:
         tfix, entfix = _timefix(tt, ent)
-    res = _fit(design, tfix, ev, st, entfix, ties, robust, cl, conf_level, groups)
+    res = _fit(design, tfix, ev, st, entfix, ties, robust, cl, conf_level, groups, buffer)
     res.time, res.event, res.entry = tfix, ev, entfix  # the times the fit used (after timefix)
     res.strata_columns, res.strata_levels = strata_cols, _levels(data, strata_cols, keep)
     return res
@@ -301,21 +307,33 @@ def _sorted_early(t_s: pd.Series, e_s: pd.Series, time: str, event: str):
     return tt, ev, tfix, core.tied_groups(tfix, ev, None, fast=tfix.size >= core.NUMBA_MIN_N)
 
 
+def _design_and_buffer(data, covariates, reference, required):
+    """``model_matrix_deferred`` and, when it did not copy, the n x p buffer of the fit's sorted copy
+    with its pages already touched: run in the other thread while this one sorts the times, so that
+    the page faults of a new 80 MB array (10^6 x 10) are not on the way of the fit."""
+    design = model_matrix_deferred(data, covariates, reference, required)
+    return design, (None if design.X is not None else cnp.touched_buffer(len(data), len(design.columns)))
+
+
 def _fit(design: Design, time, event, strata, entry, ties, robust, cluster, conf_level,
-         groups=None) -> CoxResult:
-    X = design.X
-    n, p = X.shape
-    use_numba = n >= core.NUMBA_MIN_N and entry is None
+         groups=None, buffer=None) -> CoxResult:
+    deferred = design.X is None          # model_matrix_deferred: the columns, not yet copied
+    X = design.sources if deferred else design.X
+    n, p = time.size, len(design.columns)
+    use_numba = n >= core.NUMBA_MIN_N and entry is None and not deferred
     from ._cox_numpy import one_blas_thread
 
     with one_blas_thread(n if not use_numba else 0):
         cd = core.prepare(X, time, event, strata, entry, ties, fast=use_numba, ranges=design.ranges,
-                          groups=groups)
+                          groups=groups, out=buffer)
         engine = _make_engine(cd, use_numba)
         out = core.newton(engine, p)
         state = engine.last
         robust_var = (lambda imat: _robust(cd, engine, state, imat, cd.scale, cluster, p)) if robust else None
         res = result_from_fit(CoxResult(), design, cd, out, n, int(event.sum()), ties, conf_level, robust_var)
+        if deferred:  # the fit is done with its sorted copy: its buffer takes X (original order)
+            res.X = design.fill(cd.Xs, cnp._run2)
+            cd.Xs = None
     res.strata, res.order = strata, cd.order   # order: rows by (stratum, time), reused by cox_zph
     # cox_zph's compiled path reads the fit's sorted rows: rebuilt on demand (``zph_sorted``), not kept
     res._zph_parts = (out["beta"], cd.means, cd.scale) if n >= ZPH_NUMBA_MIN_N and entry is None else None

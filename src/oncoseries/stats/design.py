@@ -53,6 +53,24 @@ class Design:
     dropped_index: list
     levels: dict = field(default_factory=dict)
     ranges: np.ndarray | None = None
+    #: with ``X`` None (``model_matrix_deferred``): one 1-D float64 array per column, every row kept
+    sources: list | None = None
+
+    def fill(self, out: np.ndarray, run2=None) -> np.ndarray:
+        """Copy the deferred columns into ``out`` (n x p, column-major), which becomes ``X``;
+        ``run2(f, a, b)`` may run ``f(*a)`` and ``f(*b)`` in two threads (half the columns each)."""
+        cols = self.sources
+
+        def part(j0, j1):
+            for j in range(j0, j1):
+                out[:, j] = cols[j]
+
+        if run2 is None:
+            part(0, len(cols))
+        else:
+            run2(part, (0, len(cols) // 2), (len(cols) // 2, len(cols)))
+        self.X, self.sources = out, None
+        return out
 
     @property
     def n_dropped(self) -> int:
@@ -174,14 +192,15 @@ def _codes_of(values: np.ndarray, cats: list) -> np.ndarray:
     return np.array([pos.get(u, -1) if type(u) is str else -1 for u in uniq] + [-1], dtype=np.int64)[first]
 
 
-def _check_numeric(X: np.ndarray, cols: list, names: list, ranges: np.ndarray) -> bool:
+def _check_numeric(X, cols: list, names: list, ranges: np.ndarray) -> bool:
     """Numeric covariates must be finite and not constant: one min and one max pass per column
-    (a column of the column-major X is contiguous); the minimum and maximum go into ``ranges``.
-    False when a column holds NaN (a missing value not removed yet)."""
-    if not X.shape[0]:
-        return True
+    (a column of the column-major X, or of the list of columns ``X``, is contiguous); the minimum and
+    maximum go into ``ranges``. False when a column holds NaN (a missing value not removed yet)."""
+    column = (lambda j: X[j]) if isinstance(X, list) else (lambda j: X[:, j])
     for j, name in zip(cols, names):
-        lo, hi = X[:, j].min(), X[:, j].max()
+        if not column(j).size:
+            return True
+        lo, hi = column(j).min(), column(j).max()
         if np.isnan(lo) or np.isnan(hi):
             return False
         if not (np.isfinite(lo) and np.isfinite(hi)):
@@ -223,20 +242,35 @@ def model_matrix(data, covariates: Sequence[str], reference: Mapping[str, object
     for k in reference:
         if k not in covariates:
             raise ValueError(f"reference given for {k!r}, which is not one of the covariates {covariates}")
+    return _quick_then_complete(data, covariates, reference, also_required, defer=False)
+
+
+def model_matrix_deferred(data, covariates: Sequence[str], reference: Mapping[str, object] | None = None,
+                          also_required: Sequence[str] = ()) -> Design:
+    """``model_matrix`` without its copy when no row is dropped: ``X`` is None and ``sources`` holds
+    each column (the data's own float64 columns, read only; dummy columns of a factor), checked as
+    ``model_matrix`` checks them. The Cox engine sorts the columns straight from there and later
+    fills ``X`` into the buffer of its sorted copy (``Design.fill``): one n x p array per fit instead
+    of two. With dropped rows the design is copied as usual."""
+    covariates = [covariates] if isinstance(covariates, str) else list(covariates)
+    return _quick_then_complete(data, covariates, dict(reference or {}), also_required, defer=True)
+
+
+def _quick_then_complete(data, covariates, reference, also_required, defer: bool) -> Design:
     try:
-        return _model_matrix(data, covariates, reference, also_required, nan_pass=False)
+        return _model_matrix(data, covariates, reference, also_required, nan_pass=False, defer=defer)
     except (_MissingFloat, ValueError):
         pass
     # a float covariate holds NaN (or the data are in error): again, with every column's missing-value
     # pass first, so the rows used and any message are those of the complete rule
-    return _model_matrix(data, covariates, reference, also_required, nan_pass=True)
+    return _model_matrix(data, covariates, reference, also_required, nan_pass=True, defer=defer)
 
 
 class _MissingFloat(Exception):
     """A float covariate has missing values: the quick path (no NaN pass before the copy) is redone."""
 
 
-def _model_matrix(data, covariates, reference, also_required, nan_pass: bool) -> Design:
+def _model_matrix(data, covariates, reference, also_required, nan_pass: bool, defer: bool = False) -> Design:
     """model_matrix's work. With ``nan_pass`` False, float64 covariates skip the missing-value pass:
     a NaN shows in the column's minimum or maximum, taken anyway after the copy (then _MissingFloat)."""
     series = {c: column_values(data, c, "covariate") for c in covariates}
@@ -277,8 +311,21 @@ def _model_matrix(data, covariates, reference, also_required, nan_pass: bool) ->
             columns.append(str(c))
         terms[c] = list(range(start, len(columns)))
 
-    # one copy of the numeric block: column-major, so each column is one contiguous copy
     p = len(columns)
+    ranges = np.zeros((p, 2))
+    ranges[:, 1] = 1.0  # dummy columns hold 0 and 1
+    if defer and n_used == n:
+        sources = []
+        for b in blocks:
+            if b.ndim == 1:
+                sources.append(np.asarray(b, dtype=np.float64))
+            else:
+                sources.extend(b[:, i] for i in range(b.shape[1]))
+        if numeric and not _check_numeric(sources, [j for j, _ in numeric], [c for _, c in numeric], ranges):
+            raise _MissingFloat
+        return Design(X=None, columns=columns, terms=terms, row_mask=keep, dropped_index=[], levels=levels,
+                      ranges=ranges if n_used else None, sources=sources)
+    # one copy of the numeric block: column-major, so each column is one contiguous copy
     X = np.empty((p, n_used), dtype=np.float64).T
     j = 0
     for b in blocks:
@@ -291,8 +338,6 @@ def _model_matrix(data, covariates, reference, also_required, nan_pass: bool) ->
         else:
             X[:, j:j + b.shape[1]] = b
             j += b.shape[1]
-    ranges = np.zeros((p, 2))
-    ranges[:, 1] = 1.0  # dummy columns hold 0 and 1
     if numeric:
         if not _check_numeric(X, [j for j, _ in numeric], [c for _, c in numeric], ranges):
             raise _MissingFloat
