@@ -350,35 +350,39 @@ def test_large_fit_copies_the_design_once_into_its_sorted_buffer(monkeypatch):
 
 
 def test_large_fits_ask_for_small_pages_and_set_numpy_back(monkeypatch):
-    """During a fit from PARALLEL_MIN_N rows numpy's huge-page advice is off (4 KiB pages, see
-    _cox_numpy.small_pages); afterwards it is as it was, also when fits overlap in two threads or the
-    fit fails. Small fits leave it alone."""
+    """From PARALLEL_MIN_N rows the buffer of the fit's sorted copy is allocated with numpy's
+    huge-page advice off (4 KiB pages, see _cox_numpy.small_pages), the rest of the fit with numpy's
+    setting as it was; afterwards the setting is as it was, also when two threads overlap. Small fits
+    and fits that copy the design leave it alone."""
     import threading
 
     from oncoseries.stats import _cox_numpy as cnp
 
     get = np._core.multiarray._get_madvise_hugepage
     seen = []
-    real = cnp.center_scale
 
-    def spy(*a, **k):
-        seen.append(get())
-        return real(*a, **k)
+    def spy(name, real):
+        def f(*a, **k):
+            seen.append((name, get()))
+            return real(*a, **k)
+        return f
 
-    monkeypatch.setattr(cnp, "center_scale", spy)
+    monkeypatch.setattr(cnp, "center_scale", spy("sort", cnp.center_scale))
+    monkeypatch.setattr(cnp, "PageToucher", spy("buffer", cnp.PageToucher))
     data = sim(3000, 31)
-    for start in (True, False):
-        np._core.multiarray._set_madvise_hugepage(start)
-        try:
+    try:
+        for start in (True, False):
+            np._core.multiarray._set_madvise_hugepage(start)
+            seen.clear()
             monkeypatch.setattr(cnp, "PARALLEL_MIN_N", 10**12)
             cox_mod.cox(data, "time", "status", ["x1", "x2"])
+            assert seen == [("sort", start)] and get() is start
             monkeypatch.setattr(cnp, "PARALLEL_MIN_N", 1)
             cox_mod.cox(data, "time", "status", ["x1", "x2"])
-            assert seen[-2:] == [start, False] and get() is start
-            with pytest.raises(ValueError, match="no events"):
-                cox_mod.cox(data.assign(status=0), "time", "status", ["x1"])
-            assert get() is start
-            # overlapping: the first to enter turns it off, the last to leave sets it back
+            assert seen[1:] == [("buffer", False), ("sort", start)] and get() is start
+            cox_mod.cox(data.assign(x1=data["x1"].where(data.index != 3)), "time", "status", ["x1", "x2"])
+            assert seen[-1] == ("sort", start) and seen[-2][0] == "sort"     # copied: no buffer made
+            # overlapping callers: the first to enter turns it off, the last to leave sets it back
             inside, release = threading.Event(), threading.Event()
 
             def hold():
@@ -390,9 +394,29 @@ def test_large_fits_ask_for_small_pages_and_set_numpy_back(monkeypatch):
             th.start()
             inside.wait(30)
             cox_mod.cox(data, "time", "status", ["x1", "x2"])
-            assert seen[-1] is False and get() is False      # the other fit is still running
+            assert seen[-2:] == [("buffer", False), ("sort", False)] and get() is False
             release.set()
             th.join(30)
             assert get() is start
-        finally:
-            np._core.multiarray._set_madvise_hugepage(True)
+    finally:
+        np._core.multiarray._set_madvise_hugepage(True)
+
+
+def test_page_toucher_writes_once_per_page_shared_by_two_threads():
+    """PageToucher hands out its pieces once each: with two threads working, every 4 KiB page (every
+    512th double) is written exactly once, nothing else is, and the array is the n x p column-major
+    view of that buffer."""
+    import threading
+
+    from oncoseries.stats._cox_numpy import PageToucher
+
+    for n, p in ((1, 1), (1000, 3), (123_457, 10)):
+        t = PageToucher(n, p)
+        assert t.array.shape == (n, p) and t.array.flags.f_contiguous
+        t._flat[:] = np.nan
+        other = threading.Thread(target=t.work)
+        other.start()
+        t.work()
+        other.join(30)
+        touched = ~np.isnan(t._flat)
+        assert np.array_equal(np.flatnonzero(touched), np.arange(0, n * p, 512)), (n, p)

@@ -107,16 +107,19 @@ _PAGES = {"lock": threading.Lock(), "depth": 0, "before": True}   # see small_pa
 
 @contextmanager
 def small_pages(n: int):
-    """While a large fit runs, numpy asks for ordinary 4 KiB pages instead of transparent huge pages.
+    """While a large fit allocates the buffer of its sorted copy, numpy asks for ordinary 4 KiB pages
+    instead of transparent huge pages.
 
     numpy advises the kernel to back every large array with 2 MiB pages. A huge page needs a free,
     aligned 2 MiB block, and on a virtual machine that hands its free memory back to the host (free
     page reporting, as on this project's machines) such blocks are the ones handed back: each one
     touched again costs faults in the host (80 MB: 105-150 ms, against 8 ms for memory just freed and
-    33 ms with 4 KiB pages). A 10^6 x 10 fit took 0.16-0.17 s in some processes and 0.25-0.33 s in
-    others; with 4 KiB pages a steady 0.19-0.21 s (docs/benchmarks.md). numpy's switch is process-wide:
-    the first of any concurrent fits turns it off and the last one to end sets it back. Small fits
-    leave it alone."""
+    33 ms with 4 KiB pages). A 10^6 x 10 fit took 0.16-0.17 s in some processes and 0.22-0.30 s in
+    others; with the buffer in 4 KiB pages, touched by the other thread while the times are sorted, a
+    steady 0.18-0.21 s (docs/benchmarks.md). The smaller arrays of a fit are reused from one fit to
+    the next by the C allocator and keep huge pages. numpy's switch is process-wide: the first of any
+    concurrent callers turns it off and the last one to leave sets it back. Below PARALLEL_MIN_N rows
+    nothing changes."""
     switch = getattr(getattr(np, "_core", None), "multiarray", None)
     switch = getattr(switch, "_set_madvise_hugepage", None)
     if n < PARALLEL_MIN_N or switch is None:
@@ -165,15 +168,32 @@ def sort_order(time: np.ndarray, status: np.ndarray, strata: np.ndarray | None) 
     return core.default_order(time, status, strata) if order is None else order
 
 
-def touched_buffer(n: int, p: int) -> np.ndarray:
-    """An uninitialised n x p column-major array whose pages have been touched (one write per 4 KiB
-    page), so that the kernel's page faults are taken here, in whichever thread calls this. (One
-    ``mmap`` with MAP_POPULATE, or madvise(MADV_POPULATE_WRITE), maps 80 MB in 25 ms rather than 33,
-    but made the other thread's work beside it wait: 60 ms of sorting finished after 95-108 ms
-    instead of 68-76.)"""
-    base = np.empty((p, n))
-    base.reshape(-1)[::512] = 0.0
-    return base.T
+class PageToucher:
+    """An uninitialised n x p column-major buffer (``array``) whose pages get touched, one write per
+    4 KiB page, by whichever threads call ``work``: it is cut in 16 pieces handed out in turn, so that
+    two threads share the kernel's page faults (80 MB: about 33 ms for one thread). A piece is one
+    numpy assignment, which lets go of the GIL only from 500 elements on: 16 pieces of a 10^6 x 10
+    buffer are 1,250 pages each (with 64, the other thread's sort took 30 ms instead of 10). One ``mmap`` with
+    MAP_POPULATE, or madvise(MADV_POPULATE_WRITE), maps 80 MB in 25 ms rather than 33 but made the
+    other thread's work beside it wait (60 ms of sorting finished after 95-108 ms instead of 68-76)."""
+
+    PIECES = 16
+
+    def __init__(self, n: int, p: int):
+        import itertools
+
+        self._flat = np.empty((p, n)).reshape(-1)
+        self.array = self._flat.reshape(p, n).T
+        self._next = itertools.count()  # its next() is one C call: threads never get the same piece
+
+    def work(self) -> None:
+        size = self._flat.size
+        step = -(-size // self.PIECES) // 512 * 512 + 512
+        for i in self._next:
+            lo = i * step
+            if lo >= size:
+                return
+            self._flat[lo:lo + step:512] = 0.0
 
 
 def center_scale(X: np.ndarray, order: np.ndarray, ranges: np.ndarray | None = None,

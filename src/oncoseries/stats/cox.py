@@ -229,11 +229,6 @@ def cox(data: pd.DataFrame, time: str, event: str, covariates: Sequence[str], st
                         entry)
     if not isinstance(data, pd.DataFrame):
         raise TypeError(f"data must be a pandas DataFrame, got {type(data).__name__}")
-    with cnp.small_pages(len(data)):
-        return _cox(data, time, event, covariates, strata, ties, robust, cluster, conf_level, reference, entry)
-
-
-def _cox(data, time, event, covariates, strata, ties, robust, cluster, conf_level, reference, entry) -> CoxResult:
     covariates = _as_list(covariates)
     if not covariates:
         raise ValueError("covariates must name at least one column")
@@ -251,8 +246,11 @@ def _cox(data, time, event, covariates, strata, ties, robust, cluster, conf_leve
     if len(data) >= cnp.PARALLEL_MIN_N and not strata_cols and entry is None:
         # large data: the design is checked in the other thread while this one sorts the times; it is
         # not copied (the sorted copy is made from the data's columns, and X later fills its buffer)
-        building = cnp.start(_design_and_buffer, data, covariates, reference, required)
+        pages = []
+        building = cnp.start(_design_and_buffer, data, covariates, reference, required, pages)
         early = _sorted_early(t_s, e_s, time, event)
+        if pages:  # the buffer exists: touch what is left of its pages with the other thread
+            pages[0].work()
         design, buffer = building.result()
         if not design.row_mask.all():
             early = None  # rows were dropped: the times of the rows kept are sorted below
@@ -307,12 +305,19 @@ def _sorted_early(t_s: pd.Series, e_s: pd.Series, time: str, event: str):
     return tt, ev, tfix, core.tied_groups(tfix, ev, None, fast=tfix.size >= core.NUMBA_MIN_N)
 
 
-def _design_and_buffer(data, covariates, reference, required):
+def _design_and_buffer(data, covariates, reference, required, pages: list):
     """``model_matrix_deferred`` and, when it did not copy, the n x p buffer of the fit's sorted copy
-    with its pages already touched: run in the other thread while this one sorts the times, so that
-    the page faults of a new 80 MB array (10^6 x 10) are not on the way of the fit."""
+    with its pages touched (``_cox_numpy.PageToucher``; in 4 KiB pages, ``_cox_numpy.small_pages``):
+    run in the other thread while this one sorts the times, then helped by it (through ``pages``), so
+    that the page faults of a new 80 MB array (10^6 x 10) are not on the way of the fit."""
     design = model_matrix_deferred(data, covariates, reference, required)
-    return design, (None if design.X is not None else cnp.touched_buffer(len(data), len(design.columns)))
+    if design.X is not None:
+        return design, None
+    with cnp.small_pages(len(data)):
+        toucher = cnp.PageToucher(len(data), len(design.columns))
+    pages.append(toucher)
+    toucher.work()
+    return design, toucher.array
 
 
 def _fit(design: Design, time, event, strata, entry, ties, robust, cluster, conf_level,
