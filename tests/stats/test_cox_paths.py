@@ -349,59 +349,6 @@ def test_large_fit_copies_the_design_once_into_its_sorted_buffer(monkeypatch):
         model_matrix_deferred(data.assign(x1=data["x1"].replace(data["x1"].iloc[0], np.inf)), ["x1"])
 
 
-def test_large_fits_ask_for_small_pages_and_set_numpy_back(monkeypatch):
-    """From PARALLEL_MIN_N rows the buffer of the fit's sorted copy is allocated with numpy's
-    huge-page advice off (4 KiB pages, see _cox_numpy.small_pages), the rest of the fit with numpy's
-    setting as it was; afterwards the setting is as it was, also when two threads overlap. Small fits
-    and fits that copy the design leave it alone."""
-    import threading
-
-    from oncoseries.stats import _cox_numpy as cnp
-
-    get = np._core.multiarray._get_madvise_hugepage
-    seen = []
-
-    def spy(name, real):
-        def f(*a, **k):
-            seen.append((name, get()))
-            return real(*a, **k)
-        return f
-
-    monkeypatch.setattr(cnp, "center_scale", spy("sort", cnp.center_scale))
-    monkeypatch.setattr(cnp, "PageToucher", spy("buffer", cnp.PageToucher))
-    data = sim(3000, 31)
-    try:
-        for start in (True, False):
-            np._core.multiarray._set_madvise_hugepage(start)
-            seen.clear()
-            monkeypatch.setattr(cnp, "PARALLEL_MIN_N", 10**12)
-            cox_mod.cox(data, "time", "status", ["x1", "x2"])
-            assert seen == [("sort", start)] and get() is start
-            monkeypatch.setattr(cnp, "PARALLEL_MIN_N", 1)
-            cox_mod.cox(data, "time", "status", ["x1", "x2"])
-            assert seen[1:] == [("buffer", False), ("sort", start)] and get() is start
-            cox_mod.cox(data.assign(x1=data["x1"].where(data.index != 3)), "time", "status", ["x1", "x2"])
-            assert seen[-1] == ("sort", start) and seen[-2][0] == "sort"     # copied: no buffer made
-            # overlapping callers: the first to enter turns it off, the last to leave sets it back
-            inside, release = threading.Event(), threading.Event()
-
-            def hold():
-                with cnp.small_pages(10):
-                    inside.set()
-                    release.wait(30)
-
-            th = threading.Thread(target=hold)
-            th.start()
-            inside.wait(30)
-            cox_mod.cox(data, "time", "status", ["x1", "x2"])
-            assert seen[-2:] == [("buffer", False), ("sort", False)] and get() is False
-            release.set()
-            th.join(30)
-            assert get() is start
-    finally:
-        np._core.multiarray._set_madvise_hugepage(True)
-
-
 def test_page_toucher_writes_once_per_page_shared_by_two_threads():
     """PageToucher hands out its pieces once each: with two threads working, every 4 KiB page (every
     512th double) is written exactly once, nothing else is, and the array is the n x p column-major

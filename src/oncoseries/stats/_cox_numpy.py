@@ -22,7 +22,6 @@ number of cores, so the result is the same with or without threads.
 
 from __future__ import annotations
 
-import threading
 from contextlib import contextmanager
 from typing import NamedTuple
 
@@ -102,42 +101,6 @@ def one_blas_thread(n: int):
         yield
 
 
-_PAGES = {"lock": threading.Lock(), "depth": 0, "before": True}   # see small_pages
-
-
-@contextmanager
-def small_pages(n: int):
-    """While a large fit allocates the buffer of its sorted copy, numpy asks for ordinary 4 KiB pages
-    instead of transparent huge pages.
-
-    numpy advises the kernel to back every large array with 2 MiB pages. A huge page needs a free,
-    aligned 2 MiB block, and on a virtual machine that hands its free memory back to the host (free
-    page reporting, as on this project's machines) such blocks are the ones handed back: each one
-    touched again costs faults in the host (80 MB: 105-150 ms, against 8 ms for memory just freed and
-    33 ms with 4 KiB pages). A 10^6 x 10 fit took 0.16-0.17 s in some processes and 0.22-0.30 s in
-    others; with the buffer in 4 KiB pages, touched by the other thread while the times are sorted, a
-    steady 0.18-0.21 s (docs/benchmarks.md). The smaller arrays of a fit are reused from one fit to
-    the next by the C allocator and keep huge pages. numpy's switch is process-wide: the first of any
-    concurrent callers turns it off and the last one to leave sets it back. Below PARALLEL_MIN_N rows
-    nothing changes."""
-    switch = getattr(getattr(np, "_core", None), "multiarray", None)
-    switch = getattr(switch, "_set_madvise_hugepage", None)
-    if n < PARALLEL_MIN_N or switch is None:
-        yield
-        return
-    with _PAGES["lock"]:
-        if _PAGES["depth"] == 0:
-            _PAGES["before"] = switch(False)
-        _PAGES["depth"] += 1
-    try:
-        yield
-    finally:
-        with _PAGES["lock"]:
-            _PAGES["depth"] -= 1
-            if _PAGES["depth"] == 0:
-                switch(_PAGES["before"])
-
-
 #: counting sort (numpy's radix sort of 16-bit keys) when 2 x distinct day values x strata fit in 16 bits
 _RADIX_KEYS = 1 << 16
 
@@ -171,11 +134,18 @@ def sort_order(time: np.ndarray, status: np.ndarray, strata: np.ndarray | None) 
 class PageToucher:
     """An uninitialised n x p column-major buffer (``array``) whose pages get touched, one write per
     4 KiB page, by whichever threads call ``work``: it is cut in 16 pieces handed out in turn, so that
-    two threads share the kernel's page faults (80 MB: about 33 ms for one thread). A piece is one
-    numpy assignment, which lets go of the GIL only from 500 elements on: 16 pieces of a 10^6 x 10
-    buffer are 1,250 pages each (with 64, the other thread's sort took 30 ms instead of 10). One ``mmap`` with
-    MAP_POPULATE, or madvise(MADV_POPULATE_WRITE), maps 80 MB in 25 ms rather than 33 but made the
-    other thread's work beside it wait (60 ms of sorting finished after 95-108 ms instead of 68-76)."""
+    two threads share the kernel's page faults. A piece is one numpy assignment, which lets go of the
+    GIL only from 500 elements on: 16 pieces of a 10^6 x 10 buffer are 1,250 pages each (with 64, the
+    other thread's sort took 30 ms instead of 10).
+
+    On this project's virtual machines the cost of those faults varies a lot: memory the guest has
+    handed back to its host (free page reporting) costs host faults when touched again. 80 MB in
+    transparent huge pages (numpy's default advice) took 8 ms when just freed and 105-150 ms when
+    handed back; in 4 KiB pages a steady 33 ms. Huge pages, touched here by both threads while the
+    times are sorted, gave the faster fits (median 0.168-0.173 s against 0.179-0.183 s at 10^6 x 10,
+    docs/benchmarks.md). One ``mmap`` with MAP_POPULATE, or madvise(MADV_POPULATE_WRITE), maps 80 MB
+    of 4 KiB pages in 25 ms rather than 33 but made the other thread's work beside it wait (60 ms of
+    sorting finished after 95-108 ms instead of 68-76)."""
 
     PIECES = 16
 

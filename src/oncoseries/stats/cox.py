@@ -307,14 +307,13 @@ def _sorted_early(t_s: pd.Series, e_s: pd.Series, time: str, event: str):
 
 def _design_and_buffer(data, covariates, reference, required, pages: list):
     """``model_matrix_deferred`` and, when it did not copy, the n x p buffer of the fit's sorted copy
-    with its pages touched (``_cox_numpy.PageToucher``; in 4 KiB pages, ``_cox_numpy.small_pages``):
-    run in the other thread while this one sorts the times, then helped by it (through ``pages``), so
-    that the page faults of a new 80 MB array (10^6 x 10) are not on the way of the fit."""
+    with its pages touched (``_cox_numpy.PageToucher``): run in the other thread while this one sorts
+    the times, then helped by it (through ``pages``), so that the page faults of a new 80 MB array
+    (10^6 x 10) are not on the way of the fit."""
     design = model_matrix_deferred(data, covariates, reference, required)
     if design.X is not None:
         return design, None
-    with cnp.small_pages(len(data)):
-        toucher = cnp.PageToucher(len(data), len(design.columns))
+    toucher = cnp.PageToucher(len(data), len(design.columns))
     pages.append(toucher)
     toucher.work()
     return design, toucher.array
