@@ -347,6 +347,13 @@ def test_large_fit_copies_the_design_once_into_its_sorted_buffer(monkeypatch):
     assert d.sources is None and d.X.shape == (3999, 3) and d.dropped_index == [6]
     with pytest.raises(ValueError, match="infinite"):
         model_matrix_deferred(data.assign(x1=data["x1"].replace(data["x1"].iloc[0], np.inf)), ["x1"])
+    # the same argument checks as model_matrix, also through a large fit
+    with pytest.raises(ValueError, match="duplicates"):
+        model_matrix_deferred(data, ["x1", "x1"])
+    with pytest.raises(ValueError, match="not one of the covariates"):
+        cox_mod.cox(data, "time", "status", ["x1", "grp"], reference={"x9": "a"})
+    with pytest.raises(ValueError, match="duplicates"):
+        cox_mod.cox(data, "time", "status", ["x1", "x1"])
 
 
 def test_page_toucher_writes_once_per_page_shared_by_two_threads():

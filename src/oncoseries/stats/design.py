@@ -231,6 +231,20 @@ def model_matrix(data, covariates: Sequence[str], reference: Mapping[str, object
     -------
     Design
     """
+    return _quick_then_complete(data, covariates, reference, also_required, defer=False)
+
+
+def model_matrix_deferred(data, covariates: Sequence[str], reference: Mapping[str, object] | None = None,
+                          also_required: Sequence[str] = ()) -> Design:
+    """``model_matrix`` without its copy when no row is dropped: ``X`` is None and ``sources`` holds
+    each column (the data's own float64 columns, read only; dummy columns of a factor), checked as
+    ``model_matrix`` checks them. The Cox engine sorts the columns straight from there and later
+    fills ``X`` into the buffer of its sorted copy (``Design.fill``): one n x p array per fit instead
+    of two. With dropped rows the design is copied as usual."""
+    return _quick_then_complete(data, covariates, reference, also_required, defer=True)
+
+
+def _quick_then_complete(data, covariates, reference, also_required, defer: bool) -> Design:
     if not isinstance(data, pd.DataFrame):
         raise TypeError(f"data must be a pandas DataFrame, got {type(data).__name__}")
     if isinstance(covariates, str):
@@ -242,21 +256,6 @@ def model_matrix(data, covariates: Sequence[str], reference: Mapping[str, object
     for k in reference:
         if k not in covariates:
             raise ValueError(f"reference given for {k!r}, which is not one of the covariates {covariates}")
-    return _quick_then_complete(data, covariates, reference, also_required, defer=False)
-
-
-def model_matrix_deferred(data, covariates: Sequence[str], reference: Mapping[str, object] | None = None,
-                          also_required: Sequence[str] = ()) -> Design:
-    """``model_matrix`` without its copy when no row is dropped: ``X`` is None and ``sources`` holds
-    each column (the data's own float64 columns, read only; dummy columns of a factor), checked as
-    ``model_matrix`` checks them. The Cox engine sorts the columns straight from there and later
-    fills ``X`` into the buffer of its sorted copy (``Design.fill``): one n x p array per fit instead
-    of two. With dropped rows the design is copied as usual."""
-    covariates = [covariates] if isinstance(covariates, str) else list(covariates)
-    return _quick_then_complete(data, covariates, dict(reference or {}), also_required, defer=True)
-
-
-def _quick_then_complete(data, covariates, reference, also_required, defer: bool) -> Design:
     try:
         return _model_matrix(data, covariates, reference, also_required, nan_pass=False, defer=defer)
     except (_MissingFloat, ValueError):
