@@ -347,6 +347,15 @@ def test_large_fit_copies_the_design_once_into_its_sorted_buffer(monkeypatch):
     assert d.sources is None and d.X.shape == (3999, 3) and d.dropped_index == [6]
     with pytest.raises(ValueError, match="infinite"):
         model_matrix_deferred(data.assign(x1=data["x1"].replace(data["x1"].iloc[0], np.inf)), ["x1"])
+    # the numba engine reads a copied design: with its threshold down, a large fit copies and uses it
+    engines = []
+    real_engine = cox_mod._make_engine
+    with monkeypatch.context() as m:
+        m.setattr(core, "NUMBA_MIN_N", 1)
+        m.setattr(cox_mod, "_make_engine", lambda cd, use_numba: engines.append(use_numba) or real_engine(cd, use_numba))
+        numba_fit = cox_mod.cox(data, "time", "status", ["x1", "x2", "x3", "grp"])
+    assert engines == [True]
+    np.testing.assert_allclose(numba_fit.coef, copied.coef, rtol=1e-9)
     # the same argument checks as model_matrix, also through a large fit
     with pytest.raises(ValueError, match="duplicates"):
         model_matrix_deferred(data, ["x1", "x1"])

@@ -247,7 +247,8 @@ def cox(data: pd.DataFrame, time: str, event: str, covariates: Sequence[str], st
         # large data: the design is checked in the other thread while this one sorts the times; it is
         # not copied (the sorted copy is made from the data's columns, and X later fills its buffer)
         pages = []
-        building = cnp.start(_design_and_buffer, data, covariates, reference, required, pages)
+        defer = len(data) < core.NUMBA_MIN_N  # the numba engine (tests, variants) reads a copied design
+        building = cnp.start(_design_and_buffer, data, covariates, reference, required, pages, defer)
         early = _sorted_early(t_s, e_s, time, event)
         if pages:  # the buffer exists: touch what is left of its pages with the other thread
             pages[0].work()
@@ -305,12 +306,12 @@ def _sorted_early(t_s: pd.Series, e_s: pd.Series, time: str, event: str):
     return tt, ev, tfix, core.tied_groups(tfix, ev, None, fast=tfix.size >= core.NUMBA_MIN_N)
 
 
-def _design_and_buffer(data, covariates, reference, required, pages: list):
+def _design_and_buffer(data, covariates, reference, required, pages: list, defer: bool = True):
     """``model_matrix_deferred`` and, when it did not copy, the n x p buffer of the fit's sorted copy
     with its pages touched (``_cox_numpy.PageToucher``): run in the other thread while this one sorts
     the times, then helped by it (through ``pages``), so that the page faults of a new 80 MB array
     (10^6 x 10) are not on the way of the fit."""
-    design = model_matrix_deferred(data, covariates, reference, required)
+    design = (model_matrix_deferred if defer else model_matrix)(data, covariates, reference, required)
     if design.X is not None:
         return design, None
     toucher = cnp.PageToucher(len(data), len(design.columns))
@@ -324,7 +325,7 @@ def _fit(design: Design, time, event, strata, entry, ties, robust, cluster, conf
     deferred = design.X is None          # model_matrix_deferred: the columns, not yet copied
     X = design.sources if deferred else design.X
     n, p = time.size, len(design.columns)
-    use_numba = n >= core.NUMBA_MIN_N and entry is None and not deferred
+    use_numba = n >= core.NUMBA_MIN_N and entry is None   # never with a deferred design (see cox)
     from ._cox_numpy import one_blas_thread
 
     with one_blas_thread(n if not use_numba else 0):
