@@ -35,7 +35,8 @@ VARIANTS = {
         "cnp.PageToucher.__init__ = _small"),
     "no buffer made ahead": (
         "import oncoseries.stats.cox as cx\n"
-        "cx._design_and_buffer = lambda d, c, r, q, pages, defer: (cx.model_matrix_deferred(d, c, r, q), None)"),
+        "cx._design_and_buffer = lambda d, c, r, q, pages, defer: "
+        "(cx.model_matrix_deferred(d, c, r, q), None)"),
     "design copied first (two n x p arrays)": (
         "import oncoseries.stats.cox as cx\ncx.model_matrix_deferred = cx.model_matrix"),
 }

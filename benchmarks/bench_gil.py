@@ -46,7 +46,8 @@ def main() -> None:
             run(b)
             fut.result()
             both = time.perf_counter() - t0
-            print(f"{name:40s} one after the other {1000 * serial:5.0f} ms, two threads {1000 * both:5.0f} ms, "
+            print(f"{name:40s} one after the other {1000 * serial:5.0f} ms, "
+                  f"two threads {1000 * both:5.0f} ms, "
                   f"speed-up {serial / both:.2f}")
 
 

@@ -50,7 +50,8 @@ def _touch():
 def _populate():
     import mmap
 
-    return np.frombuffer(mmap.mmap(-1, N * 8, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | mmap.MAP_POPULATE))
+    flags = mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | mmap.MAP_POPULATE
+    return np.frombuffer(mmap.mmap(-1, N * 8, flags=flags))
 
 
 def _populate_write():

@@ -352,7 +352,8 @@ def test_large_fit_copies_the_design_once_into_its_sorted_buffer(monkeypatch):
     real_engine = cox_mod._make_engine
     with monkeypatch.context() as m:
         m.setattr(core, "NUMBA_MIN_N", 1)
-        m.setattr(cox_mod, "_make_engine", lambda cd, use_numba: engines.append(use_numba) or real_engine(cd, use_numba))
+        m.setattr(cox_mod, "_make_engine",
+                  lambda cd, use_numba: engines.append(use_numba) or real_engine(cd, use_numba))
         numba_fit = cox_mod.cox(data, "time", "status", ["x1", "x2", "x3", "grp"])
     assert engines == [True]
     np.testing.assert_allclose(numba_fit.coef, copied.coef, rtol=1e-9)
