@@ -347,6 +347,13 @@ def test_large_fit_copies_the_design_once_into_its_sorted_buffer(monkeypatch):
     assert d.sources is None and d.X.shape == (3999, 3) and d.dropped_index == [6]
     with pytest.raises(ValueError, match="infinite"):
         model_matrix_deferred(data.assign(x1=data["x1"].replace(data["x1"].iloc[0], np.inf)), ["x1"])
+    # the robust variance (dfbeta residuals from the sorted copy, before X fills its buffer)
+    rob = [cox_mod.cox(data, "time", "status", ["x1", "x2"], cluster="cl")]
+    with monkeypatch.context() as m:
+        m.setattr(cox_mod, "model_matrix_deferred", cox_mod.model_matrix)
+        rob.append(cox_mod.cox(data, "time", "status", ["x1", "x2"], cluster="cl"))
+    assert rob[0].robust_var.tobytes() == rob[1].robust_var.tobytes()
+    assert rob[0].X.tobytes() == rob[1].X.tobytes()
     # the numba engine reads a copied design: with its threshold down, a large fit copies and uses it
     engines = []
     real_engine = cox_mod._make_engine
