@@ -139,13 +139,13 @@ class PageToucher:
     other thread's sort took 30 ms instead of 10).
 
     On this project's virtual machines the cost of those faults varies a lot: memory the guest has
-    handed back to its host (free page reporting) costs host faults when touched again. 80 MB in
-    transparent huge pages (numpy's default advice) took 8 ms when just freed and 105-150 ms when
-    handed back; in 4 KiB pages a steady 33 ms. Huge pages, touched here by both threads while the
-    times are sorted, gave the faster fits (median 0.168-0.173 s against 0.179-0.183 s at 10^6 x 10,
-    docs/benchmarks.md). One ``mmap`` with MAP_POPULATE, or madvise(MADV_POPULATE_WRITE), maps 80 MB
-    of 4 KiB pages in 25 ms rather than 33 but made the other thread's work beside it wait (60 ms of
-    sorting finished after 95-108 ms instead of 68-76)."""
+    handed back to its host (free page reporting) costs host faults when touched again
+    (benchmarks/bench_new_memory.py --touch): 80 MB in transparent huge pages (numpy's default advice)
+    took 8-10 ms when just freed and 105-188 ms after a pause; in 4 KiB pages 33-49 ms every time.
+    Huge pages, touched here by both threads while the times are sorted, gave the faster fits
+    (docs/benchmarks.md, Cox). One ``mmap`` with MAP_POPULATE, or madvise(MADV_POPULATE_WRITE), maps
+    4 KiB pages faster alone but holds up the other thread's own page faults: beside a sort, both were
+    done after 145-160 ms instead of 93-114."""
 
     PIECES = 16
 
