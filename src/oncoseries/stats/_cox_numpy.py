@@ -22,6 +22,7 @@ number of cores, so the result is the same with or without threads.
 
 from __future__ import annotations
 
+import itertools
 from contextlib import contextmanager
 from typing import NamedTuple
 
@@ -150,8 +151,6 @@ class PageToucher:
     PIECES = 16
 
     def __init__(self, n: int, p: int):
-        import itertools
-
         self._flat = np.empty((p, n)).reshape(-1)
         self.array = self._flat.reshape(p, n).T
         self._next = itertools.count()  # its next() is one C call: threads never get the same piece

@@ -61,26 +61,22 @@ class CoxResult:
     _conc_args: dict | None = None
 
     _lp: np.ndarray | None = None
-    _zph_parts: tuple | None = None
+    _zph_beta: np.ndarray | None = None
 
     @property
     def zph_sorted(self) -> tuple | None:
         """The fit's rows sorted by (stratum, time), centred and scaled (R coxfit6), for cox_zph's compiled
         path: (Xs, scaled coefficients, sorted times, deaths, strata codes, column scale); None below
-        ``ZPH_NUMBA_MIN_N`` rows or with entry times. Rebuilt from ``X`` and ``order`` on each access,
-        bit-equal to the fit's own rows (the same subtraction and product per value), so that a result
-        does not keep a second n x p copy (80 MB at 10^6 x 10)."""
-        if self._zph_parts is None:
+        ``ZPH_NUMBA_MIN_N`` rows or with entry times. Rebuilt on each access by the fit's own
+        ``_cox_numpy.center_scale`` from ``X`` and ``order`` (the same values in the same order, so the
+        same means, scales and rows to the bit), so that a result does not keep a second n x p copy
+        (80 MB at 10^6 x 10)."""
+        if self._zph_beta is None:
             return None
-        beta_s, means, scale = self._zph_parts
         o = self.order
-        n, p = self.X.shape
-        Xs = np.empty((p, n)).T
-        for j in range(p):
-            np.subtract(self.X[o, j], means[j], out=Xs[:, j])
-            Xs[:, j] *= scale[j]
+        Xs, _, scale, _ = cnp.center_scale(self.X, o, self.design.ranges)
         strata_s = None if self.strata is None else self.strata[o]
-        return Xs, beta_s, self.time[o], self.event[o], strata_s, scale
+        return Xs, self._zph_beta, self.time[o], self.event[o], strata_s, scale
 
     @property
     def linear_predictors(self) -> np.ndarray:
@@ -312,7 +308,7 @@ def _design_and_buffer(data, covariates, reference, required, pages: list, defer
     the times, then helped by it (through ``pages``), so that the page faults of a new 80 MB array
     (10^6 x 10) are not on the way of the fit."""
     design = (model_matrix_deferred if defer else model_matrix)(data, covariates, reference, required)
-    if design.X is not None:
+    if design.sources is None:   # copied after all (rows dropped, or the numba engine)
         return design, None
     toucher = cnp.PageToucher(len(data), len(design.columns))
     pages.append(toucher)
@@ -322,7 +318,7 @@ def _design_and_buffer(data, covariates, reference, required, pages: list, defer
 
 def _fit(design: Design, time, event, strata, entry, ties, robust, cluster, conf_level,
          groups=None, buffer=None) -> CoxResult:
-    deferred = design.X is None          # model_matrix_deferred: the columns, not yet copied
+    deferred = design.sources is not None   # model_matrix_deferred: the columns, not yet copied
     X = design.sources if deferred else design.X
     n, p = time.size, len(design.columns)
     use_numba = n >= core.NUMBA_MIN_N and entry is None   # never with a deferred design (see cox)
@@ -341,7 +337,7 @@ def _fit(design: Design, time, event, strata, entry, ties, robust, cluster, conf
             cd.Xs = None
     res.strata, res.order = strata, cd.order   # order: rows by (stratum, time), reused by cox_zph
     # cox_zph's compiled path reads the fit's sorted rows: rebuilt on demand (``zph_sorted``), not kept
-    res._zph_parts = (out["beta"], cd.means, cd.scale) if n >= ZPH_NUMBA_MIN_N and entry is None else None
+    res._zph_beta = out["beta"] if n >= ZPH_NUMBA_MIN_N and entry is None else None   # scaled
     res._conc_args = dict(time=time, status=event, strata=strata, entry=entry, cluster=cluster,
                           use_numba=n >= core.CONCORDANCE_NUMBA_MIN_N, order=cd.order)
     return res

@@ -245,6 +245,8 @@ def model_matrix_deferred(data, covariates: Sequence[str], reference: Mapping[st
 
 
 def _quick_then_complete(data, covariates, reference, also_required, defer: bool) -> Design:
+    """The arguments checked, then ``_model_matrix`` without the missing-value pass of float columns, and
+    with it when one of them holds a NaN (or an error was found)."""
     if not isinstance(data, pd.DataFrame):
         raise TypeError(f"data must be a pandas DataFrame, got {type(data).__name__}")
     if isinstance(covariates, str):
